@@ -1,0 +1,51 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+WEB_HOST ?= 127.0.0.1
+WEB_PORT ?= 8000
+export WEB_HOST WEB_PORT
+# `make run` defaults to development mode; production sets DEBUG=false and a SECRET_KEY.
+run: export DEBUG ?= true
+
+.PHONY: run test lint format install install-dev clean-var
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: set up everything, then start web + worker + beat (Ctrl-C stops all).
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "  Marketing Hunting is starting on http://$(WEB_HOST):$(WEB_PORT)/"
+	@echo "  Log in with the user and password printed above. Ctrl-C stops everything."
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+## make test: lint, then the whole test suite including browser tests.
+test: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

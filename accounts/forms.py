@@ -1,0 +1,50 @@
+import zoneinfo
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from accounts.models import Organization, Role
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class OrganizationForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC")
+
+    class Meta:
+        model = Organization
+        fields = ["name", "time_zone"]
+        help_texts = {"time_zone": "Used for schedules and dates shown to the whole team."}
+
+
+def _role_field(roles: list[str]) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=[(role, Role(role).label) for role in roles])
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+
+    def __init__(self, *args: object, roles: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"] = _role_field(roles)
+        self.fields["role"].initial = Role.MEMBER
+        self.fields[
+            "role"
+        ].help_text = "Owners and admins manage members and settings; members use the app."
+
+
+class MembershipRoleForm(forms.Form):
+    def __init__(self, *args: object, roles: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"] = _role_field(roles)
+
+
+class InvitationSignupForm(UserCreationForm):
+    """Creates the account of someone who follows an invitation link."""
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "first_name", "last_name")

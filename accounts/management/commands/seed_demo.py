@@ -1,0 +1,94 @@
+"""Create (or top up) the demo organization, its admin user and a few demo feeds.
+
+Idempotent: running it again changes nothing that exists. The admin password comes from
+DEMO_ADMIN_PASSWORD, or is generated once and kept in VAR_DIR/demo-admin-password (mode 600), so
+``make run`` can print the login every time.
+"""
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Membership, Organization, Role
+from accounts.services import organization_create
+from feeds.models import Feed
+
+DEMO_ORGANIZATION = "Demo Organization"
+DEMO_FEEDS = [
+    ("BBC News - Business", "https://feeds.bbci.co.uk/news/business/rss.xml"),
+    ("The Verge", "https://www.theverge.com/rss/index.xml"),
+    ("TechCrunch", "https://techcrunch.com/feed/"),
+    ("Marketing Dive", "https://www.marketingdive.com/feeds/news/"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization, an admin user (password printed) and demo feeds."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--username", default=os.environ.get("DEMO_ADMIN_USERNAME", "admin"))
+        parser.add_argument("--email", default="admin@example.com")
+
+    @transaction.atomic
+    def handle(self, *args: Any, username: str, email: str, **options: Any) -> None:
+        password_file = Path(settings.VAR_DIR) / "demo-admin-password"
+        wanted = os.environ.get("DEMO_ADMIN_PASSWORD", "").strip()
+
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=username).first()
+        if user is None:
+            password = wanted or secrets.token_urlsafe(12)
+            user = user_model.objects.create_superuser(
+                username=username, email=email, password=password
+            )
+            self._remember(password_file, password, generated=not wanted)
+        elif wanted and not user.check_password(wanted):
+            user.set_password(wanted)
+            user.save(update_fields=["password"])
+            password = wanted
+        else:
+            password = self._recall(password_file, user)
+
+        organization = Organization.objects.filter(name=DEMO_ORGANIZATION).first()
+        if organization is None:
+            organization = organization_create(name=DEMO_ORGANIZATION)
+        Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": Role.OWNER}
+        )
+        created_feeds = 0
+        for name, url in DEMO_FEEDS:
+            _, created = Feed.objects.get_or_create(
+                organization=organization, url=url, defaults={"name": name}
+            )
+            created_feeds += created
+
+        self.stdout.write(
+            f"Demo organization: {organization.name} ({created_feeds} new demo feeds)"
+        )
+        self.stdout.write(f"Login: {username}")
+        if password:
+            self.stdout.write(f"Password: {password}")
+        else:
+            self.stdout.write(
+                "Password: unchanged (set DEMO_ADMIN_PASSWORD and run seed_demo to reset it)"
+            )
+
+    def _remember(self, path: Path, password: str, *, generated: bool) -> None:
+        if not generated:
+            return
+        path.write_text(password + "\n")
+        path.chmod(0o600)
+
+    def _recall(self, path: Path, user: Any) -> str | None:
+        try:
+            password = path.read_text().strip()
+        except OSError:
+            return None
+        # Only print the remembered password if it still opens the account.
+        return password if user.check_password(password) else None

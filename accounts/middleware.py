@@ -1,0 +1,39 @@
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import Membership
+
+SESSION_KEY = "organization_id"
+
+
+class CurrentOrganizationMiddleware:
+    """Resolves the organization a request acts in.
+
+    Sets ``request.memberships`` (all of the user's, for the switcher), ``request.membership``
+    and ``request.organization`` (None when the user belongs to no organization). The choice is
+    kept in the session and re-checked against the memberships on every request, so a removed
+    member loses access at once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.memberships = []
+        request.membership = None
+        request.organization = None
+        if request.user.is_authenticated:
+            memberships = list(
+                Membership.objects.filter(user=request.user).select_related("organization")
+            )
+            request.memberships = memberships
+            chosen = request.session.get(SESSION_KEY)
+            current = next((m for m in memberships if m.organization_id == chosen), None)
+            if current is None and memberships:
+                current = memberships[0]
+                request.session[SESSION_KEY] = current.organization_id
+            if current is not None:
+                request.membership = current
+                request.organization = current.organization
+        return self.get_response(request)

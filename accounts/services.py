@@ -1,0 +1,180 @@
+"""Writes for organizations, memberships and invitations.
+
+Each function is keyword-only, atomic, and enforces the role rules itself, so views, admin
+actions and commands cannot bypass them:
+- owners and admins manage members; plain members do not;
+- only owners grant the owner role or change / remove an owner;
+- an organization always keeps at least one owner.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.models import Invitation, Membership, Organization, Role
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "organization"
+    slug, counter = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug
+
+
+@transaction.atomic
+def organization_create(
+    *, name: str, owner: AbstractBaseUser | None = None, time_zone: str = "UTC"
+) -> Organization:
+    organization = Organization(name=name, slug=_unique_slug(name), time_zone=time_zone)
+    organization.full_clean()
+    organization.save()
+    if owner is not None:
+        Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+    return organization
+
+
+def _require_manager(actor: Membership) -> None:
+    if not actor.can_manage_members:
+        raise PermissionDenied("Only owners and admins can manage members.")
+
+
+@transaction.atomic
+def organization_update(
+    *, organization: Organization, actor: Membership, name: str, time_zone: str
+) -> Organization:
+    _require_manager(actor)
+    organization.name = name
+    organization.time_zone = time_zone
+    organization.full_clean()
+    organization.save(update_fields=["name", "time_zone"])
+    return organization
+
+
+def _other_owner_exists(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(organization_id=membership.organization_id, role=Role.OWNER)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, actor: Membership, role: str) -> Membership:
+    _require_manager(actor)
+    if role not in Role.values:
+        raise ValidationError({"role": f"{role!r} is not a role."})
+    if role not in actor.grantable_roles() or (
+        membership.role == Role.OWNER and actor.role != Role.OWNER
+    ):
+        raise PermissionDenied("Only owners can grant the owner role or change an owner.")
+    # Lock the organization's owners so two concurrent demotions cannot leave none.
+    list(
+        Membership.objects.select_for_update().filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+    )
+    if membership.role == Role.OWNER and role != Role.OWNER and not _other_owner_exists(membership):
+        raise ValidationError({"role": "The organization needs at least one owner."})
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: Membership) -> None:
+    _require_manager(actor)
+    if membership.role == Role.OWNER and actor.role != Role.OWNER:
+        raise PermissionDenied("Only owners can remove an owner.")
+    list(
+        Membership.objects.select_for_update().filter(
+            organization_id=membership.organization_id, role=Role.OWNER
+        )
+    )
+    if membership.role == Role.OWNER and not _other_owner_exists(membership):
+        raise ValidationError("The organization needs at least one owner.")
+    membership.delete()
+
+
+@transaction.atomic
+def invitation_create(
+    *, organization: Organization, actor: Membership, email: str, role: str, accept_url_base: str
+) -> Invitation:
+    """Invite ``email``; the link is mailed after the transaction commits.
+
+    ``accept_url_base`` is the site's absolute root (e.g. ``https://mh.example.com``), which
+    only the request knows.
+    """
+    _require_manager(actor)
+    email = get_user_model().objects.normalize_email(email).strip()
+    if role not in actor.grantable_roles():
+        raise PermissionDenied("Only owners can invite owners.")
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organization}."})
+    pending = Invitation.objects.filter(
+        organization=organization, email__iexact=email, accepted_at__isnull=True
+    )
+    # An expired invitation should not block a fresh one.
+    pending.filter(expires_at__lte=timezone.now()).delete()
+    if pending.exists():
+        raise ValidationError({"email": f"An invitation to {email} is already pending."})
+    invitation = Invitation.objects.create(
+        organization=organization, email=email, role=role, invited_by=actor.user
+    )
+    accept_url = accept_url_base.rstrip("/") + invitation.get_absolute_url()
+    transaction.on_commit(lambda: _send_invitation(invitation, accept_url))
+    return invitation
+
+
+def _send_invitation(invitation: Invitation, accept_url: str) -> None:
+    context = {"invitation": invitation, "accept_url": accept_url}
+    send_mail(
+        subject=f"You are invited to {invitation.organization} on Marketing Hunting",
+        message=render_to_string("accounts/emails/invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: Membership) -> None:
+    _require_manager(actor)
+    invitation.delete()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation has already been used.")
+    if invitation.is_expired():
+        raise ValidationError("This invitation has expired; ask for a new one.")
+    membership, _created = Membership.objects.get_or_create(
+        organization=invitation.organization, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+@transaction.atomic
+def invitation_signup(
+    *, invitation: Invitation, username: str, password: str, first_name: str, last_name: str
+) -> AbstractBaseUser:
+    """Create the account of an invited person and accept the invitation, as one unit."""
+    user = get_user_model().objects.create_user(
+        username=username,
+        email=invitation.email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    invitation_accept(invitation=invitation, user=user)
+    return user

@@ -1,0 +1,63 @@
+"""The one scoping mechanism for tenant-owned rows.
+
+Every model that belongs to an organization inherits ``TenantModel``. Views never query such a
+model directly: they go through ``scoped_queryset`` / ``get_object_for_request``, which filter by
+the request's organization, so another organization's object is a 404 (never a 403 that would
+reveal it exists).
+"""
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_organization(self, organization: "Organization") -> "TenantQuerySet":
+        return self.filter(organization=organization)
+
+
+class TenantModel(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def request_organization(request: HttpRequest) -> "Organization":
+    organization = getattr(request, "organization", None)
+    if organization is None:
+        # A user without an organization has nothing to look at; nothing leaks either way.
+        raise Http404("No organization selected.")
+    return organization
+
+
+def scoped_queryset(
+    request: HttpRequest, model_or_queryset: type[ModelT] | models.QuerySet[ModelT]
+) -> models.QuerySet[ModelT]:
+    """The rows of ``model_or_queryset`` that belong to the request's organization."""
+    queryset = (
+        model_or_queryset
+        if isinstance(model_or_queryset, models.QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    return queryset.filter(organization=request_organization(request))
+
+
+def get_object_for_request(
+    request: HttpRequest,
+    model_or_queryset: type[ModelT] | models.QuerySet[ModelT],
+    **lookup: Any,
+) -> ModelT:
+    """One row of the request's organization, or 404 (also for other organizations' rows)."""
+    return get_object_or_404(scoped_queryset(request, model_or_queryset), **lookup)

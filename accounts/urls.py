@@ -1,0 +1,20 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("switch/", views.organization_switch, name="switch"),
+    path("settings/", views.organization_settings, name="settings"),
+    path("settings/edit/", views.organization_edit, name="edit"),
+    path("settings/members/invite/", views.member_invite, name="member_invite"),
+    path("settings/members/<int:pk>/edit/", views.member_edit, name="member_edit"),
+    path("settings/members/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "settings/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]

@@ -1,0 +1,208 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.drawer import drawer_done, render_drawer
+from accounts.forms import (
+    InvitationForm,
+    InvitationSignupForm,
+    MembershipRoleForm,
+    OrganizationForm,
+)
+from accounts.middleware import SESSION_KEY
+from accounts.models import Invitation, Membership
+from accounts.registry import dashboard_figures
+from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+
+
+def _manager_membership(request: HttpRequest) -> Membership:
+    """The request's membership, if it may manage the organization (403 otherwise)."""
+    request_organization(request)
+    if not request.membership.can_manage_members:
+        raise PermissionDenied("Only owners and admins can change organization settings.")
+    return request.membership
+
+
+def _apply_errors(form: object, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    organization = request.organization
+    figures = dashboard_figures(organization) if organization else []
+    return render(request, "accounts/dashboard.html", {"figures": figures})
+
+
+@require_POST
+def organization_switch(request: HttpRequest) -> HttpResponse:
+    try:
+        organization_id = int(request.POST.get("organization", ""))
+    except ValueError:
+        raise Http404("Unknown organization.") from None
+    membership = next(
+        (m for m in request.memberships if m.organization_id == organization_id), None
+    )
+    if membership is None:
+        raise Http404("Unknown organization.")
+    request.session[SESSION_KEY] = organization_id
+    messages.success(request, f"Switched to {membership.organization}.")
+    # Object pages of the previous organization would 404 now: go to the dashboard unless the
+    # page asked for a safe place to return to.
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("dashboard")
+    return redirect(next_url)
+
+
+def organization_settings(request: HttpRequest) -> HttpResponse:
+    organization = request_organization(request)
+    members = scoped_queryset(request, Membership).select_related("user").order_by("user__username")
+    invitations = scoped_queryset(request, Invitation).filter(accepted_at__isnull=True)
+    return render(
+        request,
+        "accounts/settings.html",
+        {"organization": organization, "members": members, "invitations": invitations},
+    )
+
+
+def organization_edit(request: HttpRequest) -> HttpResponse:
+    actor = _manager_membership(request)
+    organization = request.organization
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(
+                organization=organization,
+                actor=actor,
+                name=form.cleaned_data["name"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Organization settings saved.")
+            return drawer_done(request, reverse("accounts:settings"))
+    return render_drawer(request, "accounts/organization_form.html", {"form": form})
+
+
+def member_invite(request: HttpRequest) -> HttpResponse:
+    actor = _manager_membership(request)
+    form = InvitationForm(request.POST or None, roles=actor.grantable_roles())
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                organization=request.organization,
+                actor=actor,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                accept_url_base=request.build_absolute_uri("/"),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return drawer_done(request, reverse("accounts:settings"))
+    return render_drawer(request, "accounts/invite_form.html", {"form": form})
+
+
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _manager_membership(request)
+    membership = get_object_for_request(request, Membership.objects.select_related("user"), pk=pk)
+    form = MembershipRoleForm(
+        request.POST or None, roles=actor.grantable_roles(), initial={"role": membership.role}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_change_role(
+                membership=membership, actor=actor, role=form.cleaned_data["role"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            _apply_errors(form, _as_error(exc))
+        else:
+            messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+            return drawer_done(request, reverse("accounts:settings"))
+    return render_drawer(
+        request, "accounts/member_form.html", {"form": form, "membership": membership}
+    )
+
+
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _manager_membership(request)
+    membership = get_object_for_request(request, Membership.objects.select_related("user"), pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.membership_remove(membership=membership, actor=actor)
+        except (ValidationError, PermissionDenied) as exc:
+            error = " ".join(_as_error(exc).messages)
+        else:
+            messages.success(request, f"{membership.user} was removed from the organization.")
+            return drawer_done(request, reverse("accounts:settings"))
+    return render_drawer(
+        request, "accounts/member_remove.html", {"membership": membership, "error": error}
+    )
+
+
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _manager_membership(request)
+    invitation = get_object_for_request(request, Invitation, pk=pk, accepted_at__isnull=True)
+    services.invitation_revoke(invitation=invitation, actor=actor)
+    messages.success(request, f"Invitation to {invitation.email} revoked.")
+    return redirect("accounts:settings")
+
+
+def _as_error(exc: Exception) -> ValidationError:
+    return exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
+
+
+@login_not_required
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = get_object_or_404(Invitation.objects.select_related("organization"), token=token)
+    problem = None
+    if invitation.accepted_at is not None:
+        problem = "This invitation has already been used."
+    elif invitation.is_expired():
+        problem = "This invitation has expired. Ask the person who invited you for a new one."
+    if problem:
+        return render(
+            request,
+            "accounts/invitation_accept.html",
+            {"invitation": invitation, "problem": problem},
+        )
+
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            services.invitation_accept(invitation=invitation, user=request.user)
+            request.session[SESSION_KEY] = invitation.organization_id
+            messages.success(request, f"Welcome to {invitation.organization}.")
+            return redirect("dashboard")
+        return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
+
+    form = InvitationSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.invitation_signup(
+            invitation=invitation,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password1"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        request.session[SESSION_KEY] = invitation.organization_id
+        messages.success(request, f"Welcome to {invitation.organization}.")
+        return redirect("dashboard")
+    return render(
+        request, "accounts/invitation_accept.html", {"invitation": invitation, "form": form}
+    )

@@ -1,0 +1,1 @@
+"""Contacts: brand contacts, discovery providers and AI-drafted outreach emails."""

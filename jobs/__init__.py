@@ -1,0 +1,1 @@
+"""Jobs: schedules, executions, heartbeats, stuck-job sweeps and live progress."""

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts import views as account_views
+
+admin.site.site_header = "Marketing Hunting operations"
+admin.site.site_title = "Marketing Hunting admin"
+
+urlpatterns = [
+    path("", account_views.dashboard, name="dashboard"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("django.contrib.auth.urls")),
+    path("organization/", include("accounts.urls")),
+    path("feeds/", include("feeds.urls")),
+    path("", include("monitoring.urls")),
+    path("admin/", admin.site.urls),
+]

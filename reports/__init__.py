@@ -1,0 +1,1 @@
+"""Reports: brand extraction, entity resolution, mentions and feedback."""

@@ -1,0 +1,89 @@
+// Marketing Hunting: the shared drawer, toasts and small conveniences. Pages work without it.
+(function () {
+  "use strict";
+
+  const root = () => document.getElementById("drawer-root");
+  const content = () => document.getElementById("drawer");
+  let lastFocus = null;
+
+  function openDrawer() {
+    const drawerRoot = root();
+    if (!drawerRoot.hidden && drawerRoot.classList.contains("open")) {
+      focusFirstField();
+      return;
+    }
+    lastFocus = document.activeElement;
+    drawerRoot.hidden = false;
+    document.body.classList.add("drawer-open");
+    // Let the browser lay out the closed drawer first, so the slide-in transition runs.
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+      drawerRoot.classList.add("open");
+      focusFirstField();
+    }));
+  }
+
+  function focusFirstField() {
+    const panel = root().querySelector(".drawer");
+    const invalid = panel.querySelector(".has-error input, .has-error select, .has-error textarea");
+    const first = invalid || panel.querySelector("input:not([type=hidden]), select, textarea");
+    (first || panel).focus({ preventScroll: true });
+  }
+
+  function closeDrawer() {
+    const drawerRoot = root();
+    if (drawerRoot.hidden) return;
+    drawerRoot.classList.remove("open");
+    const finish = () => {
+      drawerRoot.hidden = true;
+      content().innerHTML = "";
+      document.body.classList.remove("drawer-open");
+      if (lastFocus && document.contains(lastFocus)) lastFocus.focus();
+    };
+    const panel = drawerRoot.querySelector(".drawer");
+    const duration = parseFloat(getComputedStyle(panel).transitionDuration) || 0;
+    if (duration > 0) {
+      panel.addEventListener("transitionend", finish, { once: true });
+    } else {
+      finish();
+    }
+  }
+
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "drawer") openDrawer();
+  });
+
+  document.addEventListener("click", (event) => {
+    const closer = event.target.closest("[data-drawer-close], [data-drawer-backdrop]");
+    if (closer && root() && root().contains(closer)) {
+      event.preventDefault();
+      closeDrawer();
+      return;
+    }
+    const toastClose = event.target.closest("[data-toast-close]");
+    if (toastClose) toastClose.closest(".toast").remove();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && root() && !root().hidden) {
+      event.preventDefault();
+      closeDrawer();
+    }
+  });
+
+  // Organization switcher: submit on change (a button is shown when JavaScript is off).
+  document.addEventListener("change", (event) => {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();
+  });
+
+  // Success toasts fade after a while; errors stay until dismissed.
+  function scheduleToasts(scope) {
+    scope.querySelectorAll(".toast:not(.toast-error):not([data-timed])").forEach((toast) => {
+      toast.dataset.timed = "1";
+      setTimeout(() => toast.remove(), 6000);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => scheduleToasts(document));
+  document.addEventListener("htmx:afterSettle", () => scheduleToasts(document));
+
+  window.MarketingHunting = { openDrawer, closeDrawer };
+})();

@@ -1,0 +1,78 @@
+"""The test cast and shared fixtures.
+
+alice owns organization A, bob is a plain member of A, charlie owns organization B. Isolation
+tests read naturally with them: "charlie cannot see alice's feed".
+"""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from accounts.models import Membership, Organization, Role
+from accounts.services import organization_create
+
+pytest_plugins = ["tests.harness.fixtures"]
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings: object) -> None:
+    # Login throttling and rate limits live in the cache; tests must not see each other's.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def _user(username: str) -> User:
+    return User.objects.create_user(
+        username=username,
+        email=f"{username}@example.com",
+        password=PASSWORD,
+        first_name=username.capitalize(),
+    )
+
+
+@pytest.fixture
+def org_a(db: None) -> Organization:
+    return organization_create(name="Organization A")
+
+
+@pytest.fixture
+def org_b(db: None) -> Organization:
+    return organization_create(name="Organization B")
+
+
+@pytest.fixture
+def alice(org_a: Organization) -> User:
+    user = _user("alice")
+    Membership.objects.create(organization=org_a, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def bob(org_a: Organization) -> User:
+    user = _user("bob")
+    Membership.objects.create(organization=org_a, user=user, role=Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def charlie(org_b: Organization) -> User:
+    user = _user("charlie")
+    Membership.objects.create(organization=org_b, user=user, role=Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """A test client logged in as the given user (one client per user)."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
