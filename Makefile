@@ -8,7 +8,8 @@ export WEB_HOST WEB_PORT
 # `make run` defaults to development mode; production sets DEBUG=false and a SECRET_KEY.
 run: export DEBUG ?= true
 
-.PHONY: run test lint format install install-dev clean-var
+.DEFAULT_GOAL := run
+.PHONY: run test lint format install install-dev
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -28,8 +29,9 @@ install-dev: $(VENV)/.installed-dev
 
 ## make run: set up everything, then start web + worker + beat (Ctrl-C stops all).
 run: install
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	@# honcho run reads .env, exactly like the processes `honcho start` launches below.
+	$(BIN)/honcho run $(BIN)/python manage.py migrate --noinput
+	$(BIN)/honcho run $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Marketing Hunting is starting on http://$(WEB_HOST):$(WEB_PORT)/"
 	@echo "  Log in with the user and password printed above. Ctrl-C stops everything."

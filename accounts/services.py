@@ -40,8 +40,10 @@ def organization_create(
     return organization
 
 
-def _require_manager(actor: Membership) -> None:
-    if not actor.can_manage_members:
+def _require_manager(actor: Membership, organization_id: int) -> None:
+    # The actor's own organization only: a service called outside a scoped view (admin action,
+    # command) must not let one tenant's owner manage another tenant.
+    if actor.organization_id != organization_id or not actor.can_manage_members:
         raise PermissionDenied("Only owners and admins can manage members.")
 
 
@@ -49,7 +51,7 @@ def _require_manager(actor: Membership) -> None:
 def organization_update(
     *, organization: Organization, actor: Membership, name: str, time_zone: str
 ) -> Organization:
-    _require_manager(actor)
+    _require_manager(actor, organization.pk)
     organization.name = name
     organization.time_zone = time_zone
     organization.full_clean()
@@ -67,7 +69,7 @@ def _other_owner_exists(membership: Membership) -> bool:
 
 @transaction.atomic
 def membership_change_role(*, membership: Membership, actor: Membership, role: str) -> Membership:
-    _require_manager(actor)
+    _require_manager(actor, membership.organization_id)
     if role not in Role.values:
         raise ValidationError({"role": f"{role!r} is not a role."})
     if role not in actor.grantable_roles() or (
@@ -89,7 +91,7 @@ def membership_change_role(*, membership: Membership, actor: Membership, role: s
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: Membership) -> None:
-    _require_manager(actor)
+    _require_manager(actor, membership.organization_id)
     if membership.role == Role.OWNER and actor.role != Role.OWNER:
         raise PermissionDenied("Only owners can remove an owner.")
     list(
@@ -111,7 +113,7 @@ def invitation_create(
     ``accept_url_base`` is the site's absolute root (e.g. ``https://mh.example.com``), which
     only the request knows.
     """
-    _require_manager(actor)
+    _require_manager(actor, organization.pk)
     email = get_user_model().objects.normalize_email(email).strip()
     if role not in actor.grantable_roles():
         raise PermissionDenied("Only owners can invite owners.")
@@ -144,7 +146,7 @@ def _send_invitation(invitation: Invitation, accept_url: str) -> None:
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: Membership) -> None:
-    _require_manager(actor)
+    _require_manager(actor, invitation.organization_id)
     invitation.delete()
 
 

@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -79,7 +81,9 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
 def organization_edit(request: HttpRequest) -> HttpResponse:
     actor = _manager_membership(request)
     organization = request.organization
-    form = OrganizationForm(request.POST or None, instance=organization)
+    # A ModelForm writes the cleaned values onto its instance while validating: give it a copy,
+    # so a rejected edit does not show up elsewhere on the page (the header names the org).
+    form = OrganizationForm(request.POST or None, instance=copy.copy(organization))
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update(

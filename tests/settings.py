@@ -5,14 +5,17 @@ embedded (SQLite + filesystem broker) and in CI (PostgreSQL + Redis).
 """
 
 import os
+from pathlib import Path
 
 # Tests run with DEBUG off, like production, but over plain HTTP on 127.0.0.1.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+# Keep the test database, broker folders and cache apart from a running `make run` instance.
+os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
 
-from marketing_hunting.settings import *  # noqa: E402, F403
+from marketing_hunting.settings import *  # noqa: F403
 from marketing_hunting.settings import STORAGES
 
 # No collectstatic in tests: serve static files from the app folders.
