@@ -1,0 +1,41 @@
+"""The Celery app against the configured broker (filesystem embedded, Redis in CI)."""
+
+import logging
+
+from django.conf import settings
+
+from feeds.models import Feed
+from marketing_hunting.celery import app
+
+
+@app.task(name="tests.create_feed")
+def create_feed(organization_id: int, url: str) -> int:
+    feed = Feed.objects.create(organization_id=organization_id, name="From a worker", url=url)
+    return feed.pk
+
+
+def test_a_live_worker_runs_a_task_from_the_configured_broker(celery_worker, org_a):
+    result = create_feed.delay(org_a.pk, "https://worker.example/feed")
+
+    feed_id = result.get(timeout=30)
+
+    assert Feed.objects.get(pk=feed_id).url == "https://worker.example/feed"
+    expected = "redis" if settings.REDIS_URL else "filesystem"
+    assert app.connection_for_write().transport_cls == expected
+
+
+def test_celery_applies_the_projects_logging_configuration_and_adds_no_handler():
+    # Connecting setup_logging stops Celery from adding its handlers on top of ours, which is
+    # what printed every worker line twice.
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    app.log.already_setup = False
+    try:
+        app.log.setup(loglevel="INFO")
+
+        assert len(root.handlers) == 1
+        expected = settings.LOGGING["formatters"]["console"]["format"]
+        assert root.handlers[0].formatter._fmt == expected
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
