@@ -239,6 +239,19 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Outside services ----------------------------------------------------------------------------
 
+# Every outbound request (feeds, article pages, discovery, webhooks) goes through
+# outbound.client, which refuses private, loopback and reserved addresses unless this is on
+# (tests, and on-premise users whose feeds live on the internal network).
+OUTBOUND_ALLOW_PRIVATE_ADDRESSES = env.boolean("OUTBOUND_ALLOW_PRIVATE_ADDRESSES", False)
+OUTBOUND_MAX_BYTES = env.integer("OUTBOUND_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+OUTBOUND_CONTACT_URL = env.url("OUTBOUND_CONTACT_URL", schemes=("http", "https", "mailto"))
+# An honest User-Agent: who we are, and where site owners can reach the operator.
+OUTBOUND_USER_AGENT = (
+    f"MarketingHunting/0.1 (+{OUTBOUND_CONTACT_URL})"
+    if OUTBOUND_CONTACT_URL
+    else "MarketingHunting/0.1 (self-hosted news monitor)"
+)
+
 OPENAI_API_KEY = env.secret("OPENAI_API_KEY")
 OPENAI_BASE_URL = env.url("OPENAI_BASE_URL", schemes=("http", "https"))
 OPENAI_MODEL = env.string("OPENAI_MODEL", "gpt-4o-mini")

@@ -26,3 +26,4 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # Hashing passwords slowly is a production virtue and a test-suite cost.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+OUTBOUND_ALLOW_PRIVATE_ADDRESSES = True  # Test servers listen on 127.0.0.1.
