@@ -1,10 +1,213 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import logging
+from datetime import timedelta
 
-from accounts.tenancy import scoped_queryset
-from feeds.models import Feed
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError as BrokerError
+
+from accounts.drawer import drawer_done, render_drawer
+from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from feeds.forms import ArticleFilterForm, FeedForm, OpmlImportForm
+from feeds.models import Article, Feed
+from feeds.parsing import FeedParseError, NotAFeed
+from feeds.services import feeds as feed_services
+from feeds.services.opml import opml_export, opml_import
+from feeds.tasks import refresh_feed
+from outbound import FetchError
+
+logger = logging.getLogger(__name__)
+ARTICLES_PER_PAGE = 50
 
 
 def feed_list(request: HttpRequest) -> HttpResponse:
-    feeds = scoped_queryset(request, Feed).order_by("name")
+    week_ago = timezone.now() - timedelta(days=7)
+    feeds = (
+        scoped_queryset(request, Feed)
+        .annotate(
+            articles_7d=Count("articlefeed", filter=Q(articlefeed__first_seen_at__gte=week_ago))
+        )
+        .order_by("name")
+    )
     return render(request, "feeds/feed_list.html", {"feeds": feeds})
+
+
+def _preview_context(url: str) -> dict[str, object]:
+    try:
+        preview = feed_services.feed_preview(url=url)
+    except NotAFeed as exc:
+        return {"preview_error": exc.message, "alternates": exc.alternates}
+    except (FetchError, FeedParseError) as exc:
+        return {"preview_error": exc.message}
+    except ValidationError as exc:
+        return {"preview_error": " ".join(exc.messages)}
+    return {"preview": preview}
+
+
+def _apply_errors(form: FeedForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _feed_form(request: HttpRequest, feed: Feed | None) -> HttpResponse:
+    form = FeedForm(request.POST or None, instance=feed)
+    context: dict[str, object] = {"form": form, "feed": feed}
+    if request.method == "POST" and form.is_valid():
+        if "_test" in request.POST:
+            url = form.cleaned_data.get("url") or (feed.url if feed else "")
+            if form.cleaned_data["source"] == "search":
+                try:
+                    url = feed_services.search_feed_url(
+                        keywords=form.cleaned_data["keywords"],
+                        language=form.cleaned_data["language"],
+                        country=form.cleaned_data["country"],
+                    )
+                except ValidationError as error:
+                    _apply_errors(form, error)
+                    return render_drawer(request, "feeds/feed_form.html", context)
+            context.update(_preview_context(url))
+            return render_drawer(request, "feeds/feed_form.html", context)
+        try:
+            if feed is None:
+                feed = feed_services.feed_create(
+                    organization=request_organization(request), **form.feed_values()
+                )
+                messages.success(request, f"Feed “{feed}” added; it will be fetched shortly.")
+            else:
+                feed_services.feed_update(feed=feed, **form.feed_values())
+                messages.success(request, f"Feed “{feed}” saved.")
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return drawer_done(request, reverse("feeds:list"))
+    return render_drawer(request, "feeds/feed_form.html", context)
+
+
+def feed_create(request: HttpRequest) -> HttpResponse:
+    return _feed_form(request, None)
+
+
+def feed_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _feed_form(request, get_object_for_request(request, Feed, pk=pk))
+
+
+def feed_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = get_object_for_request(request, Feed, pk=pk)
+    if request.method == "POST":
+        name = str(feed)
+        feed_services.feed_delete(feed=feed)
+        messages.success(request, f"Feed “{name}” deleted. Its articles were kept.")
+        return drawer_done(request, reverse("feeds:list"))
+    return render_drawer(request, "feeds/feed_delete.html", {"feed": feed})
+
+
+@require_POST
+def feed_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = get_object_for_request(request, Feed, pk=pk)
+    feed_services.feed_set_enabled(feed=feed, enabled=not feed.enabled)
+    state = "enabled" if feed.enabled else "disabled"
+    messages.success(request, f"Feed “{feed}” {state}.")
+    return redirect("feeds:list")
+
+
+@require_POST
+def feed_refresh_now(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = get_object_for_request(request, Feed, pk=pk)
+    try:
+        # Sent now, not on commit: if the broker is down the user must hear it here.
+        refresh_feed.apply_async(args=[feed.pk], retry=False)
+    except (BrokerError, OSError):
+        logger.exception("Could not enqueue a refresh of feed %s", feed.pk)
+        messages.error(
+            request,
+            "The task queue is not answering, so the refresh could not be started. "
+            "Try again in a minute; an operator can check /healthz.",
+        )
+    else:
+        messages.success(request, f"Refreshing “{feed}” now. New articles appear in a moment.")
+    return redirect("feeds:list")
+
+
+def feed_import(request: HttpRequest) -> HttpResponse:
+    form = OpmlImportForm(request.POST or None, request.FILES or None)
+    context: dict[str, object] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        try:
+            with transaction.atomic():
+                report = opml_import(organization=request_organization(request), data=data)
+        except ValidationError as error:
+            form.add_error("file", error.messages)
+        else:
+            context["report"] = report
+            if report.added:
+                messages.success(request, f"Imported {len(report.added)} feeds.")
+    return render_drawer(request, "feeds/opml_import.html", context)
+
+
+def feed_export(request: HttpRequest) -> HttpResponse:
+    organization = request_organization(request)
+    response = HttpResponse(
+        opml_export(organization=organization), content_type="text/x-opml; charset=utf-8"
+    )
+    filename = f"{slugify(organization.name) or 'feeds'}-feeds.opml"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def article_list(request: HttpRequest) -> HttpResponse:
+    feeds = list(scoped_queryset(request, Feed).order_by("name").values_list("id", "name"))
+    form = ArticleFilterForm(request.GET or None, feeds=feeds)
+    articles = scoped_queryset(request, Article).order_by("-published_at", "-id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            articles = articles.filter(title__icontains=data["q"])
+        if data["feed"]:
+            articles = articles.filter(feeds__id=data["feed"])
+        if data["status"]:
+            articles = articles.filter(status=data["status"])
+        if data["since"]:
+            articles = articles.filter(published_at__date__gte=data["since"])
+    articles = articles.only(
+        "id",
+        "title",
+        "canonical_url",
+        "published_at",
+        "status",
+        "language",
+        "word_count",
+        "duplicate_of_id",
+    )
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "feeds/article_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_object_for_request(request, Article.objects.select_related("duplicate_of"), pk=pk)
+    return render(
+        request,
+        "feeds/article_detail.html",
+        {
+            "article": article,
+            "source_feeds": article.feeds.order_by("name"),
+            "duplicates": article.duplicates.order_by("id")[:20],
+        },
+    )

@@ -252,6 +252,10 @@ OUTBOUND_USER_AGENT = (
     else "MarketingHunting/0.1 (self-hosted news monitor)"
 )
 
+# Article pages fetched at once by one worker process, and at most this many to one host.
+FEEDS_EXTRACT_CONCURRENCY = env.integer("FEEDS_EXTRACT_CONCURRENCY", 8, minimum=1, maximum=64)
+FEEDS_PER_HOST_CONCURRENCY = env.integer("FEEDS_PER_HOST_CONCURRENCY", 2, minimum=1, maximum=16)
+
 OPENAI_API_KEY = env.secret("OPENAI_API_KEY")
 OPENAI_BASE_URL = env.url("OPENAI_BASE_URL", schemes=("http", "https"))
 OPENAI_MODEL = env.string("OPENAI_MODEL", "gpt-4o-mini")

@@ -59,6 +59,15 @@
       closeDrawer();
       return;
     }
+    // "Use this feed" in a Test feed result: put the advertised feed's address in the form.
+    const fill = event.target.closest("[data-fill-url]");
+    if (fill) {
+      const form = fill.closest("form");
+      form.querySelector("input[name=url]").value = fill.dataset.fillUrl;
+      const source = form.querySelector("input[name=source][value=url]");
+      if (source) source.checked = true;
+      return;
+    }
     const toastClose = event.target.closest("[data-toast-close]");
     if (toastClose) toastClose.closest(".toast").remove();
   });

@@ -1,0 +1,1 @@
+"""Writes and fetches for feeds and articles (called by views, tasks, admin and commands)."""

@@ -1,0 +1,131 @@
+"""Creating, changing and previewing feeds."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts.models import Organization
+from feeds.models import Feed, FeedKind
+from feeds.parsing import ParsedFeed, parse_feed
+from feeds.services.refresh import FEED_ACCEPT, describe_status
+from feeds.urls_canonical import build_search_feed_url
+from outbound import FetchError, fetch
+
+PREVIEW_ENTRIES = 10
+EDITABLE_FIELDS = (
+    "name",
+    "url",
+    "kind",
+    "keywords",
+    "language",
+    "country",
+    "enabled",
+    "fetch_timeout",
+    "max_articles_per_run",
+)
+
+
+def search_feed_url(*, keywords: str, language: str, country: str) -> str:
+    try:
+        return build_search_feed_url(keywords, language, country)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def _check_unique_url(feed: Feed) -> None:
+    clash = (
+        Feed.objects.filter(organization_id=feed.organization_id, url=feed.url)
+        .exclude(pk=feed.pk)
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError({"url": f"This organization already watches this feed ({clash})."})
+
+
+def _save(feed: Feed, update_fields: list[str] | None = None) -> Feed:
+    if feed.kind == FeedKind.SEARCH:
+        feed.url = search_feed_url(
+            keywords=feed.keywords, language=feed.language, country=feed.country
+        )
+    feed.full_clean(exclude=["organization"])
+    _check_unique_url(feed)
+    try:
+        with transaction.atomic():
+            feed.save(update_fields=update_fields)
+    except IntegrityError:  # A concurrent save of the same URL won the race.
+        raise ValidationError({"url": "This organization already watches this feed."}) from None
+    return feed
+
+
+def feed_create(*, organization: Organization, **values: object) -> Feed:
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown feed fields: {sorted(unknown)}")
+    return _save(Feed(organization=organization, **values))
+
+
+def feed_update(*, feed: Feed, **values: object) -> Feed:
+    for name, value in values.items():
+        if name not in EDITABLE_FIELDS:
+            raise TypeError(f"Unknown feed field: {name}")
+        setattr(feed, name, value)
+    url_changed = "url" in values or feed.kind == FeedKind.SEARCH
+    fields = [*values, "updated_at"]
+    if url_changed:
+        # A new address starts afresh: old validators and errors belong to the old one.
+        feed.etag = feed.last_modified = ""
+        feed.next_fetch_at = None
+        fields += ["url", "etag", "last_modified", "next_fetch_at"]
+    return _save(feed, update_fields=sorted(set(fields)))
+
+
+def feed_set_enabled(*, feed: Feed, enabled: bool) -> Feed:
+    feed.enabled = enabled
+    if enabled:
+        # Re-enabled: fetch at the next opportunity and forget the old backoff.
+        feed.next_fetch_at = None
+        feed.consecutive_failures = 0
+    feed.save(update_fields=["enabled", "next_fetch_at", "consecutive_failures", "updated_at"])
+    return feed
+
+
+def feed_delete(*, feed: Feed) -> None:
+    # Articles stay: they may be in other feeds, and their reports are the organization's.
+    feed.delete()
+
+
+@dataclass
+class Preview:
+    feed: ParsedFeed
+    final_url: str
+
+
+def feed_preview(*, url: str, timeout: float = 20.0) -> Preview:
+    """Fetch and parse ``url`` without saving anything (the form's "Test feed" button).
+
+    Raises outbound.FetchError, feeds.parsing.NotAFeed / FeedParseError, or ValidationError
+    for an HTTP error status; each carries a message for the user.
+    """
+    response = fetch(url, headers={"Accept": FEED_ACCEPT}, timeout=timeout)
+    if response.status >= 400:
+        raise ValidationError(describe_status(response.status))
+    parsed = parse_feed(
+        response.body,
+        url=response.url,
+        content_type=response.headers.get("content-type"),
+        max_entries=PREVIEW_ENTRIES,
+    )
+    return Preview(feed=parsed, final_url=response.url)
+
+
+__all__ = [
+    "FetchError",
+    "Preview",
+    "feed_create",
+    "feed_delete",
+    "feed_preview",
+    "feed_set_enabled",
+    "feed_update",
+    "search_feed_url",
+]

@@ -1,0 +1,66 @@
+"""Celery tasks for feeds: thin adapters that load rows by id and call one service."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from feeds.models import Feed
+from feeds.services.extract import articles_extract
+from feeds.services.refresh import feed_refresh
+
+logger = logging.getLogger(__name__)
+
+# How long a due feed is held for the task enqueued for it, so the next sweep does not
+# enqueue it again while it waits in the queue or runs.
+DISPATCH_LEASE_SECONDS = 15 * 60
+EXTRACT_BATCH = 50
+
+
+@shared_task(name="feeds.refresh_feed", acks_late=True)
+def refresh_feed(feed_id: int) -> dict[str, object]:
+    feed = Feed.objects.filter(pk=feed_id).first()
+    if feed is None:
+        return {"feed": feed_id, "status": "deleted"}
+    result = feed_refresh(feed=feed)
+    extracted = 0
+    for start in range(0, len(result.new_article_ids), EXTRACT_BATCH):
+        batch = result.new_article_ids[start : start + EXTRACT_BATCH]
+        extracted += len(articles_extract(article_ids=batch, timeout=float(feed.fetch_timeout)))
+    return {
+        "feed": feed_id,
+        "status": result.status,
+        "new_articles": len(result.new_article_ids),
+        "extracted": extracted,
+        "error": result.error,
+    }
+
+
+def dispatch_due_feeds(*, organization_id: int | None = None) -> list[int]:
+    """Enqueue a refresh for every enabled feed that is due, holding each with a lease."""
+    now = timezone.now()
+    due = Feed.objects.filter(Q(next_fetch_at__isnull=True) | Q(next_fetch_at__lte=now))
+    due = due.filter(enabled=True)
+    if organization_id is not None:
+        due = due.filter(organization_id=organization_id)
+    lease_until = now + timedelta(seconds=DISPATCH_LEASE_SECONDS)
+    dispatched = []
+    for feed_id, next_fetch_at in due.values_list("id", "next_fetch_at"):
+        # Claim atomically: only the sweep that moves next_fetch_at enqueues the feed.
+        claimed = Feed.objects.filter(pk=feed_id, next_fetch_at=next_fetch_at).update(
+            next_fetch_at=lease_until
+        )
+        if claimed:
+            refresh_feed.delay(feed_id)
+            dispatched.append(feed_id)
+    return dispatched
+
+
+@shared_task(name="feeds.refresh_due_feeds")
+def refresh_due_feeds() -> int:
+    dispatched = dispatch_due_feeds()
+    if dispatched:
+        logger.info("Enqueued %d due feeds", len(dispatched))
+    return len(dispatched)

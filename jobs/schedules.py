@@ -1,0 +1,47 @@
+"""Periodic tasks declared in code and synced into django-celery-beat's tables.
+
+Syncing updates or creates each schedule by name and never deletes one nor touches its
+``enabled`` flag, so an operator who paused a schedule in the admin keeps it paused across
+deploys and migrations.
+"""
+
+from dataclasses import dataclass
+
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    task: str
+    every_seconds: int
+    description: str
+
+
+SCHEDULES = [
+    Schedule(
+        name="Refresh due feeds",
+        task="feeds.refresh_due_feeds",
+        every_seconds=60,
+        description="Enqueues a refresh for every enabled feed whose next fetch time has come.",
+    ),
+]
+
+
+def sync_schedules() -> list[PeriodicTask]:
+    synced = []
+    for schedule in SCHEDULES:
+        interval, _ = IntervalSchedule.objects.get_or_create(
+            every=schedule.every_seconds, period=IntervalSchedule.SECONDS
+        )
+        task, _ = PeriodicTask.objects.update_or_create(
+            name=schedule.name,
+            defaults={
+                "task": schedule.task,
+                "interval": interval,
+                "crontab": None,
+                "description": schedule.description,
+            },
+        )
+        synced.append(task)
+    return synced

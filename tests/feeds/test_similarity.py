@@ -1,0 +1,170 @@
+"""feeds.similarity: SimHash fingerprints that catch syndicated copies of one story."""
+
+import itertools
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feeds.extraction import extract_article
+from feeds.similarity import (
+    MAX_DISTANCE,
+    hamming,
+    is_near_duplicate,
+    shingle_jaccard,
+    shingles,
+    simhash,
+)
+
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+REPO = Path(__file__).resolve().parent.parent.parent
+DIFFERENT_ARTICLES = ["scripts_in_body.html", "german_article.html", "latin1_article.html"]
+
+HEADER = (
+    "This story was first published by another newspaper and appears here under a "
+    "syndication agreement."
+)
+FOOTER = (
+    "Sign up for our free weekly newsletter to get the latest business news straight to "
+    "your inbox every Monday."
+)
+
+
+def text_of(name: str) -> str:
+    article = extract_article((PAGES / name).read_bytes(), url=f"https://news.example/{name}")
+    assert article is not None
+    return article.text
+
+
+def edited_copy(text: str, *, edits: int, seed: int) -> str:
+    """Another site's copy: its own header and footer paragraph and a few words changed."""
+    rng = random.Random(seed)  # noqa: S311 -- reproducible edits, not secrets
+    tokens = text.split(" ")
+    for i in rng.sample(range(len(tokens)), edits):
+        tokens[i] = rng.choice(["company", "firm", "business", "chain", "group", "brand"])
+    return f"{HEADER}\n\n{' '.join(tokens)}\n\n{FOOTER}"
+
+
+def test_a_syndicated_copy_on_another_site_is_a_near_duplicate() -> None:
+    original = text_of("news_article.html")
+    copy = text_of("news_article_syndicated.html")
+
+    assert original != copy
+    assert shingle_jaccard(original, copy) > 0.75
+    assert is_near_duplicate(simhash(original), simhash(copy))
+
+
+def test_the_same_article_with_other_boilerplate_and_a_few_edits_is_a_near_duplicate() -> None:
+    original = text_of("news_article.html")
+    house_style = (
+        original.replace("roughly", "about")
+        .replace("chief executive", "CEO")
+        .replace("booming", "thriving")
+    )
+    copy = f"{HEADER}\n\n{house_style}\n\n{FOOTER}"
+
+    assert is_near_duplicate(simhash(original), simhash(copy))
+
+
+@pytest.mark.parametrize("other", DIFFERENT_ARTICLES)
+def test_a_different_article_is_not_a_near_duplicate(other: str) -> None:
+    # scripts_in_body.html is the hard case: also a coffee chain expanding in Portugal.
+    for story in ("news_article.html", "news_article_syndicated.html"):
+        a, b = text_of(story), text_of(other)
+
+        assert shingle_jaccard(a, b) < 0.05
+        assert not is_near_duplicate(simhash(a), simhash(b))
+        assert hamming(simhash(a), simhash(b)) > 2 * MAX_DISTANCE
+
+
+def test_max_distance_catches_most_edited_copies_and_no_unrelated_texts() -> None:
+    """The calibration behind MAX_DISTANCE, on fixture text (deterministic: fixed seeds)."""
+    original = text_of("news_article.html")
+    fingerprint = simhash(original)
+    copies = [edited_copy(original, edits=4, seed=seed) for seed in range(40)]
+    copy_distances = [hamming(fingerprint, simhash(copy)) for copy in copies]
+
+    # Unrelated texts: every paragraph of the fixtures is a short article of its own.
+    paragraphs = [
+        p
+        for name in ["news_article.html", *DIFFERENT_ARTICLES]
+        for p in text_of(name).split("\n\n")
+        if len(p.split()) >= 25
+    ]
+    unrelated = [hamming(simhash(a), simhash(b)) for a, b in itertools.combinations(paragraphs, 2)]
+
+    # SimHash distance is noisy (see MAX_DISTANCE): about half of the copies with four
+    # random words replaced on top of the new header and footer fall within it, nearly all
+    # within two more bits, and every unrelated pair stays far outside.
+    caught = sum(d <= MAX_DISTANCE for d in copy_distances) / len(copy_distances)
+    nearly = sum(d <= MAX_DISTANCE + 2 for d in copy_distances) / len(copy_distances)
+    assert caught >= 0.45, sorted(copy_distances)
+    assert nearly >= 0.8, sorted(copy_distances)
+    assert len(unrelated) > 200
+    assert min(unrelated) > MAX_DISTANCE
+    # Unrelated fingerprints behave like random 64-bit strings: about 32 bits apart.
+    assert 29 < sum(unrelated) / len(unrelated) < 35
+
+
+def test_simhash_is_the_same_in_another_process_with_another_hash_seed() -> None:
+    text = text_of("news_article.html")
+    code = "import sys; from feeds.similarity import simhash; print(simhash(sys.stdin.read()))"
+    results = set()
+    for seed in ("1", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        completed = subprocess.run(
+            [sys.executable, "-c", code],
+            input=text,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=env,
+            check=True,
+            timeout=60,
+        )
+        results.add(int(completed.stdout))
+
+    assert results == {simhash(text)}
+
+
+def test_simhash_fits_a_signed_64_bit_bigint() -> None:
+    texts = [p for name in ["news_article.html", *DIFFERENT_ARTICLES] for p in
+             text_of(name).split("\n\n")]  # fmt: skip
+    fingerprints = [simhash(t) for t in texts]
+
+    assert all(-(2**63) <= f < 2**63 for f in fingerprints)
+    assert any(f < 0 for f in fingerprints)  # the top bit is used, as a sign
+    assert len(set(fingerprints)) == len(texts)
+
+
+def test_simhash_ignores_typography_and_accents() -> None:
+    # Typographic quotes on purpose: that is what the copies differ in.
+    a = "Northwind’s CEO said “twelve cafés” would open in Lisbon — soon, at $1.2 billion"  # noqa: RUF001
+    b = 'NORTHWIND\'S CEO said "twelve cafes" would open in Lisbon - soon, at 1.2 billion'
+
+    assert shingles(a) == shingles(b)
+    assert simhash(a) == simhash(b)
+
+
+def test_hamming_counts_differing_bits_of_signed_fingerprints() -> None:
+    assert hamming(0, 0) == 0
+    assert hamming(0, -1) == 64
+    assert hamming(-(2**63), 0) == 1
+    assert hamming(0b1011, 0b0001) == 2
+    assert hamming(-5, 7) == hamming(7, -5)
+
+
+def test_is_near_duplicate_takes_a_custom_distance() -> None:
+    assert is_near_duplicate(0b111, 0, max_distance=3)
+    assert not is_near_duplicate(0b1111, 0, max_distance=3)
+
+
+def test_empty_texts_have_no_shingles_and_no_similarity() -> None:
+    assert shingles("") == set()
+    assert simhash("") == 0
+    assert shingle_jaccard("", "some words here") == 0.0
+    assert shingle_jaccard("one two three four five", "one two three four five") == 1.0
+    assert shingles("two words") == {"two words"}
