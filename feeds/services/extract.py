@@ -27,7 +27,8 @@ from outbound import FetchError, fetch
 logger = logging.getLogger(__name__)
 
 PAGE_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
-HTML_TYPES = {"text/html", "application/xhtml+xml", ""}
+# A page without a Content-Type is given a chance: many small sites omit it.
+HTML_TYPES = {"text/html", "application/xhtml+xml", None}
 # A claim older than this is considered abandoned (its worker died) and may be taken again.
 CLAIM_TIMEOUT = timedelta(minutes=15)
 # Near-duplicates are looked for among this many recent articles of the organization.
@@ -94,9 +95,10 @@ def _claim(article_ids: Iterable[int], now: datetime) -> list[Article]:
         fetched_at=now
     )
     return list(
-        Article.objects.filter(
-            pk__in=ids, status=ArticleStatus.PENDING, fetched_at=now
-        ).prefetch_related("feeds")
+        Article.objects.filter(pk__in=ids, status=ArticleStatus.PENDING, fetched_at=now)
+        # Oldest first, so within a batch the first copy of a story is the original.
+        .order_by("id")
+        .prefetch_related("feeds")
     )
 
 
@@ -125,14 +127,18 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
     """Point syndicated copies at their original, so they are never analysed twice.
 
     Same normalised text anywhere in the organization, or near-identical text (SimHash) in
-    an article that was seen in none of this article's feeds.
+    an article that was seen in none of this article's feeds. Only extracted texts count: a
+    feed's fallback summary is often generic ("Read more…") and would merge distinct stories.
     """
+    articles = [a for a in articles if a.status == ArticleStatus.EXTRACTED]
+    if not articles:
+        return
     batch_ids = [a.pk for a in articles]
     hashes = {a.content_hash for a in articles if a.content_hash}
     originals = dict(
         Article.objects.filter(organization_id=organization_id, content_hash__in=hashes)
         .exclude(pk__in=batch_ids)
-        .filter(duplicate_of__isnull=True)
+        .filter(duplicate_of__isnull=True, status=ArticleStatus.EXTRACTED)
         .order_by("-id")
         .values_list("content_hash", "id")
     )
@@ -144,6 +150,7 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
             article__created_at__gte=since,
             article__simhash__isnull=False,
             article__duplicate_of__isnull=True,
+            article__status=ArticleStatus.EXTRACTED,
         )
         .exclude(article_id__in=batch_ids)
         .order_by("-article_id")
@@ -153,8 +160,6 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
         candidates.setdefault(article_id, (fingerprint, set()))[1].add(feed_id)
 
     for article in articles:
-        if not article.display_text:
-            continue
         original_id = originals.get(article.content_hash)
         if original_id is None and article.simhash is not None:
             own_feeds = {feed.pk for feed in article.feeds.all()}

@@ -1,0 +1,166 @@
+"""articles_extract against pages served by a real local HTTP server."""
+
+from pathlib import Path
+
+import pytest
+
+from feeds.models import Article, ArticleStatus
+from feeds.services.extract import articles_extract
+from feeds.services.refresh import feed_refresh
+from tests.feeds.builders import LOREM, article_page, make_feed, rss
+from tests.harness.http_server import Reply
+
+pytestmark = pytest.mark.django_db
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+OTHER_STORY = (
+    "The city council approved a new budget for public transport on Monday evening. "
+    "Bus fares will stay the same next year while two tram lines are extended to the suburbs. "
+    "Opposition members criticised the plan for its reliance on federal grants that may never "
+    "arrive, and local shop owners asked for better parking near the new stations. "
+    "The mayor said construction should begin in the autumn and last about three years."
+)
+PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
+
+
+def ingest(http_server, organization, pages: dict[str, Reply], feed_path: str = "/feed.xml"):
+    """Serve ``pages`` from a feed, refresh it, and return the new articles' ids."""
+    items = []
+    for path, reply in pages.items():
+        http_server.add_route(path, reply)
+        items.append({"title": f"Title of {path}", "link": http_server.url_for(path)})
+    http_server.add_route(feed_path, Reply(body=rss(items)))
+    feed = make_feed(organization, http_server.url_for(feed_path), name=feed_path)
+    return feed_refresh(feed=feed).new_article_ids
+
+
+def test_an_article_page_is_extracted_with_its_text_and_language(http_server, org_a):
+    ids = ingest(http_server, org_a, {"/story": Reply(body=article_page("Big news"), headers=HTML)})
+
+    [article] = articles_extract(article_ids=ids)
+
+    article.refresh_from_db()
+    assert article.status == ArticleStatus.EXTRACTED
+    assert "new product line would reach stores" in article.text
+    assert "All rights reserved" not in article.text  # Boilerplate left out.
+    assert article.language == "en"
+    assert article.word_count > 100
+    assert len(article.content_hash) == 64
+    assert article.simhash is not None
+
+
+@pytest.mark.parametrize(
+    "reply, reason",
+    [
+        (Reply(status=403, body="Forbidden"), "The server answered 403 Forbidden."),
+        (
+            Reply(body=b"%PDF-1.4", headers={"Content-Type": "application/pdf"}),
+            "The page is not HTML (application/pdf)",
+        ),
+        (
+            Reply(body=(PAGES / "paywall_teaser.html").read_bytes(), headers=HTML),
+            "No article text found on the page (paywall or empty page).",
+        ),
+        (Reply(body=article_page("Slow"), delay=3), "The page could not be fetched: "),
+    ],
+    ids=["403", "pdf", "paywall", "timeout"],
+)
+def test_a_page_that_fails_falls_back_to_the_summary_and_says_why(
+    http_server, org_a, reply, reason
+):
+    ids = ingest(http_server, org_a, {"/story": reply})
+
+    articles_extract(article_ids=ids, timeout=1)
+
+    article = Article.objects.get(pk=ids[0])
+    assert article.status == ArticleStatus.FAILED
+    assert article.status_reason.startswith(reason)
+    assert article.text == ""
+    assert article.display_text == "A short summary of the story."
+
+
+def test_one_bad_page_does_not_stop_the_batch(http_server, org_a):
+    ids = ingest(
+        http_server,
+        org_a,
+        {
+            "/good": Reply(body=article_page("Good"), headers=HTML),
+            "/gone": Reply(status=404),
+            "/also-good": Reply(body=article_page("Also good", OTHER_STORY), headers=HTML),
+        },
+    )
+
+    articles_extract(article_ids=ids)
+
+    statuses = dict(Article.objects.values_list("original_url", "status"))
+    assert statuses[http_server.url_for("/good")] == ArticleStatus.EXTRACTED
+    assert statuses[http_server.url_for("/gone")] == ArticleStatus.FAILED
+    assert statuses[http_server.url_for("/also-good")] == ArticleStatus.EXTRACTED
+
+
+def test_a_syndicated_copy_in_another_feed_points_to_the_original(http_server, org_a):
+    original = (PAGES / "news_article.html").read_bytes()
+    copy = (PAGES / "news_article_syndicated.html").read_bytes()
+    first = ingest(http_server, org_a, {"/orig": Reply(body=original, headers=HTML)}, "/a.xml")
+    articles_extract(article_ids=first)
+    second = ingest(http_server, org_a, {"/copy": Reply(body=copy, headers=HTML)}, "/b.xml")
+
+    articles_extract(article_ids=second)
+
+    syndicated = Article.objects.get(pk=second[0])
+    assert syndicated.duplicate_of_id == first[0]
+    assert syndicated.status == ArticleStatus.SKIPPED
+    assert "syndicated copy" in syndicated.status_reason
+
+
+def test_the_same_text_at_two_addresses_is_a_duplicate_even_in_one_feed(http_server, org_a):
+    page = article_page("Same story", LOREM * 5)
+    ids = ingest(
+        http_server,
+        org_a,
+        {"/one": Reply(body=page, headers=HTML), "/two": Reply(body=page, headers=HTML)},
+    )
+
+    articles_extract(article_ids=ids)
+
+    first, second = Article.objects.order_by("id")
+    assert first.duplicate_of_id is None and first.status == ArticleStatus.EXTRACTED
+    assert second.duplicate_of_id == first.pk
+
+
+def test_articles_already_claimed_or_done_are_not_extracted_again(http_server, org_a):
+    ids = ingest(http_server, org_a, {"/story": Reply(body=article_page("Once"), headers=HTML)})
+    articles_extract(article_ids=ids)
+    fetched = len(http_server.requests_to("/story"))
+
+    again = articles_extract(article_ids=ids)
+
+    assert again == []
+    assert len(http_server.requests_to("/story")) == fetched
+
+
+def test_a_batch_takes_a_fixed_number_of_queries(
+    http_server, org_a, django_assert_max_num_queries
+):
+    pages = {
+        f"/s{n}": Reply(body=article_page(f"Story {n}", f"Story number {n}. " + LOREM * 3))
+        for n in range(20)
+    }
+    ids = ingest(http_server, org_a, pages)
+
+    # Claim (2), prefetch feeds (1), duplicate lookups (2), bulk update (1).
+    with django_assert_max_num_queries(6):
+        done = articles_extract(article_ids=ids)
+
+    assert len(done) == 20
+    assert Article.objects.filter(status=ArticleStatus.EXTRACTED).count() == 20
+
+
+def test_hostile_markup_never_reaches_the_text(http_server, org_a):
+    page = (PAGES / "scripts_in_body.html").read_bytes()
+    ids = ingest(http_server, org_a, {"/s": Reply(body=page, headers=HTML)})
+
+    articles_extract(article_ids=ids)
+
+    text = Article.objects.get().text
+    assert "<script" not in text and "alert(" not in text and "onerror" not in text
