@@ -7,8 +7,8 @@ from celery import shared_task
 from django.db.models import Q
 from django.utils import timezone
 
-from feeds.models import Feed
-from feeds.services.extract import articles_extract
+from feeds.models import Article, ArticleStatus, Feed
+from feeds.services.extract import CLAIM_TIMEOUT, articles_extract
 from feeds.services.refresh import feed_refresh
 
 logger = logging.getLogger(__name__)
@@ -19,7 +19,17 @@ DISPATCH_LEASE_SECONDS = 15 * 60
 EXTRACT_BATCH = 50
 
 
-@shared_task(name="feeds.refresh_feed", acks_late=True)
+# Well below Redis' one-hour visibility timeout, so a long task is not redelivered mid-run.
+REFRESH_SOFT_TIME_LIMIT = 20 * 60
+STALLED_BATCH = 200
+
+
+@shared_task(
+    name="feeds.refresh_feed",
+    acks_late=True,
+    soft_time_limit=REFRESH_SOFT_TIME_LIMIT,
+    time_limit=REFRESH_SOFT_TIME_LIMIT + 60,
+)
 def refresh_feed(feed_id: int) -> dict[str, object]:
     feed = Feed.objects.filter(pk=feed_id).first()
     if feed is None:
@@ -58,9 +68,27 @@ def dispatch_due_feeds(*, organization_id: int | None = None) -> list[int]:
     return dispatched
 
 
+@shared_task(name="feeds.extract_articles", acks_late=True, soft_time_limit=REFRESH_SOFT_TIME_LIMIT)
+def extract_articles(article_ids: list[int]) -> int:
+    return len(articles_extract(article_ids=article_ids))
+
+
+def stalled_article_ids(*, limit: int = STALLED_BATCH) -> list[int]:
+    """Pending articles whose extraction was never done: the task was lost or its worker died."""
+    cutoff = timezone.now() - CLAIM_TIMEOUT
+    stalled = Article.objects.filter(status=ArticleStatus.PENDING).filter(
+        Q(fetched_at__isnull=True, created_at__lt=cutoff) | Q(fetched_at__lt=cutoff)
+    )
+    return list(stalled.order_by("id").values_list("id", flat=True)[:limit])
+
+
 @shared_task(name="feeds.refresh_due_feeds")
 def refresh_due_feeds() -> int:
     dispatched = dispatch_due_feeds()
     if dispatched:
         logger.info("Enqueued %d due feeds", len(dispatched))
+    stalled = stalled_article_ids()
+    if stalled:
+        logger.warning("Re-queued %d articles whose extraction stalled", len(stalled))
+        extract_articles.delay(stalled)
     return len(dispatched)
