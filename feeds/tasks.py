@@ -3,7 +3,7 @@
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import current_app, shared_task
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ STALLED_BATCH = 200
     soft_time_limit=REFRESH_SOFT_TIME_LIMIT,
     time_limit=REFRESH_SOFT_TIME_LIMIT + 60,
 )
-def refresh_feed(feed_id: int) -> dict[str, object]:
+def refresh_feed(feed_id: int, analyse: bool = True) -> dict[str, object]:
     feed = Feed.objects.filter(pk=feed_id).first()
     if feed is None:
         return {"feed": feed_id, "status": "deleted"}
@@ -38,7 +38,13 @@ def refresh_feed(feed_id: int) -> dict[str, object]:
     extracted = 0
     for start in range(0, len(result.new_article_ids), EXTRACT_BATCH):
         batch = result.new_article_ids[start : start + EXTRACT_BATCH]
-        extracted += len(articles_extract(article_ids=batch, timeout=float(feed.fetch_timeout)))
+        done = articles_extract(article_ids=batch, timeout=float(feed.fetch_timeout))
+        extracted += len(done)
+        originals = [a.pk for a in done if a.duplicate_of_id is None]
+        if analyse and originals:
+            # By name: the reports app depends on feeds, not the other way round, and the
+            # analysis (LLM calls) may run on another queue or worker.
+            current_app.send_task("reports.analyse_articles", args=[originals])
     return {
         "feed": feed_id,
         "status": result.status,

@@ -53,8 +53,12 @@ def _preview_context(url: str) -> dict[str, object]:
 
 
 def _apply_errors(form: FeedForm, error: ValidationError) -> None:
+    # A keyword search hides the URL field (its URL is built): show URL errors by the keywords.
+    search = form.cleaned_data.get("source") == "search"
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
+            if search and field == "url":
+                field = "keywords"
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
@@ -62,6 +66,9 @@ def _apply_errors(form: FeedForm, error: ValidationError) -> None:
 
 def _feed_form(request: HttpRequest, feed: Feed | None) -> HttpResponse:
     form = FeedForm(request.POST or None, instance=feed)
+    if "_test" in request.POST:
+        # Testing an address must not wait for a name to be typed.
+        form.fields["name"].required = False
     context: dict[str, object] = {"form": form, "feed": feed}
     if request.method == "POST" and form.is_valid():
         if "_test" in request.POST:

@@ -66,17 +66,22 @@ def feed_create(*, organization: Organization, **values: object) -> Feed:
 
 
 def feed_update(*, feed: Feed, **values: object) -> Feed:
+    old_url = feed.url
     for name, value in values.items():
         if name not in EDITABLE_FIELDS:
             raise TypeError(f"Unknown feed field: {name}")
         setattr(feed, name, value)
-    url_changed = "url" in values or feed.kind == FeedKind.SEARCH
-    fields = [*values, "updated_at"]
-    if url_changed:
+    if feed.kind == FeedKind.SEARCH:
+        feed.url = search_feed_url(
+            keywords=feed.keywords, language=feed.language, country=feed.country
+        )
+    fields = [*values, "url", "updated_at"]
+    if feed.url != old_url:
         # A new address starts afresh: old validators and errors belong to the old one.
+        # Renaming a feed (the form always sends the URL) keeps its fetch state.
         feed.etag = feed.last_modified = ""
         feed.next_fetch_at = None
-        fields += ["url", "etag", "last_modified", "next_fetch_at"]
+        fields += ["etag", "last_modified", "next_fetch_at"]
     return _save(feed, update_fields=sorted(set(fields)))
 
 

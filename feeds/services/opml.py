@@ -57,7 +57,8 @@ def opml_import(*, organization: Organization, data: bytes) -> ImportReport:
         try:
             report.added.append(feed_create(organization=organization, name=title, url=url))
         except ValidationError as exc:
-            reason = " ".join(exc.messages)
+            # dict.fromkeys: the model's two URL validators can both refuse the same address.
+            reason = " ".join(dict.fromkeys(exc.messages))
             if "already watches" in reason:
                 reason = "already in your feeds"
             report.skipped.append((url, reason))

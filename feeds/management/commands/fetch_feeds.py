@@ -29,10 +29,16 @@ class Command(BaseCommand):
             ):
                 raise CommandError(f"No organization {options['org']!r} with feeds.")
         if options["feed"]:
+            # Named feeds run even when disabled, but --org still bounds them.
             feeds = Feed.objects.filter(pk__in=options["feed"]).select_related("organization")
+            if options["org"]:
+                feeds = feeds.filter(organization__slug=options["org"])
+            feeds = feeds.order_by("id")
             missing = set(options["feed"]) - set(feeds.values_list("id", flat=True))
             if missing:
-                raise CommandError(f"No feed with id {', '.join(map(str, sorted(missing)))}.")
+                where = f" in organization {options['org']!r}" if options["org"] else ""
+                ids = ", ".join(map(str, sorted(missing)))
+                raise CommandError(f"No feed with id {ids}{where}.")
         if options["due"]:
             from django.utils import timezone
 
