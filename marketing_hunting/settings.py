@@ -293,6 +293,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+# --- Resilience ----------------------------------------------------------------------------------
+
+# One retry policy for calls to outside services (resilience.call_with_policy): exponential
+# backoff with full jitter, at most RETRY_MAX_ATTEMPTS attempts within RETRY_MAX_ELAPSED_SECONDS
+# (kept well below the Redis visibility timeout), each wait at most RETRY_BACKOFF_MAX_SECONDS
+# unless the server's Retry-After asks for longer.
+RETRY_MAX_ATTEMPTS = env.integer("RETRY_MAX_ATTEMPTS", 4, minimum=1, maximum=20)
+RETRY_MAX_ELAPSED_SECONDS = env.integer("RETRY_MAX_ELAPSED_SECONDS", 120, minimum=1, maximum=1800)
+RETRY_BACKOFF_MAX_SECONDS = env.integer("RETRY_BACKOFF_MAX_SECONDS", 30, minimum=1, maximum=600)
+# Circuit breakers per provider and per feed host (shared through Redis when REDIS_URL is set):
+# open after this many consecutive failures, let a trial call through after the cooldown.
+BREAKER_FAIL_MAX = env.integer("BREAKER_FAIL_MAX", 5, minimum=1, maximum=1000)
+BREAKER_RESET_SECONDS = env.integer("BREAKER_RESET_SECONDS", 60, minimum=1, maximum=86400)
+# How long a provider stays disabled after a quota error that names no reset time
+# (OpenAI's insufficient_quota).
+PROVIDER_QUOTA_PAUSE_SECONDS = env.integer(
+    "PROVIDER_QUOTA_PAUSE_SECONDS", 900, minimum=1, maximum=86400
+)
+
 # --- Logging -------------------------------------------------------------------------------------
 
 LOG_LEVEL = env.string("LOG_LEVEL", "INFO").upper()

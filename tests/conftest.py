@@ -23,7 +23,11 @@ def _isolated_cache(settings: object) -> None:
     # Login throttling and rate limits live in the cache; tests must not see each other's.
     from django.core.cache import cache
 
+    from resilience.breaker import forget_breakers
+
     cache.clear()
+    # In-process circuit breakers (embedded mode) must not carry failures between tests.
+    forget_breakers()
 
 
 def _user(username: str) -> User:

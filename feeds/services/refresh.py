@@ -11,7 +11,8 @@ from django.utils import timezone
 from feeds.models import Article, ArticleFeed, Feed, FeedKind, FetchStatus
 from feeds.parsing import FeedParseError, NotAFeed, ParsedEntry, parse_feed
 from feeds.urls_canonical import canonicalize_url, url_hash
-from outbound import FetchError, FetchResponse, fetch
+from outbound import FetchError, FetchResponse
+from resilience.fetch import HostPaused, breaker_fetch
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,10 @@ def feed_refresh(*, feed: Feed, now: datetime | None = None) -> RefreshResult:
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     try:
-        response = fetch(feed.url, headers=headers, timeout=float(feed.fetch_timeout))
+        # Through the host's shared circuit breaker: while it is open, no request is sent.
+        response = breaker_fetch(feed.url, headers=headers, timeout=float(feed.fetch_timeout))
+    except HostPaused as exc:
+        return _record_failure(feed, now, exc.message, retry_after=exc.retry_after)
     except FetchError as exc:
         return _record_failure(feed, now, exc.message)
 
