@@ -26,6 +26,15 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    llm_monthly_token_quota = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text="LLM tokens (in + out) allowed per calendar month; empty means no limit.",
+    )
+    llm_prefilter = models.BooleanField(
+        default=False,
+        help_text="Skip the LLM for articles in which the rules find no brand candidate.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -121,3 +130,27 @@ class Invitation(TenantModel):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and not self.is_expired()
+
+
+class UsageDaily(TenantModel):
+    """LLM usage of one organization on one day (UTC), for cost reports and quotas."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="usage_days"
+    )
+    date = models.DateField()
+    llm_calls = models.PositiveIntegerField(default=0)
+    cache_hits = models.PositiveIntegerField(default=0)
+    tokens_in = models.PositiveBigIntegerField(default=0)
+    tokens_out = models.PositiveBigIntegerField(default=0)
+    cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+
+    class Meta:
+        ordering = ["-date"]
+        verbose_name_plural = "daily usage"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "date"], name="unique_usage_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} on {self.date}"

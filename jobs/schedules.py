@@ -29,7 +29,19 @@ SCHEDULES = [
 
 
 def sync_schedules() -> list[PeriodicTask]:
-    synced = []
+    synced = [    Schedule(
+        name="Analyse articles left without a report",
+        task="reports.analyse_unreported",
+        every_seconds=10 * 60,
+        description="Safety net for lost analysis tasks: extracted articles get their report.",
+    ),
+    Schedule(
+        name="Give the LLM the articles analysed by rules meanwhile",
+        task="reports.analyse_llm_pending",
+        every_seconds=60 * 60,
+        description="After an LLM outage or when the monthly quota resets.",
+    ),
+]
     for schedule in SCHEDULES:
         interval, _ = IntervalSchedule.objects.get_or_create(
             every=schedule.every_seconds, period=IntervalSchedule.SECONDS

@@ -5,6 +5,7 @@ names the variable, instead of silently falling back (``DEBUG=ture`` is an error
 Secrets may also be given as a path in ``<NAME>_FILE`` (Docker/Kubernetes secrets).
 """
 
+import json
 import os
 import zoneinfo
 from collections.abc import Mapping
@@ -106,6 +107,18 @@ class Env:
                     f"{name} entry {origin!r} must be an origin such as https://example.com."
                 )
         return origins
+
+    def json_object(self, name: str, default: dict) -> dict:
+        value = self._raw(name)
+        if value is None:
+            return dict(default)
+        try:
+            parsed = json.loads(value)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}.") from None
+        if not isinstance(parsed, dict):
+            raise ImproperlyConfigured(f"{name} must be a JSON object.")
+        return parsed
 
     def timezone(self, name: str, default: str) -> str:
         value = self._raw(name) or default

@@ -262,6 +262,23 @@ OPENAI_API_KEY = env.secret("OPENAI_API_KEY")
 OPENAI_BASE_URL = env.url("OPENAI_BASE_URL", schemes=("http", "https"))
 OPENAI_MODEL = env.string("OPENAI_MODEL", "gpt-4o-mini")
 
+# Seconds one LLM call may take (the openai client's own default is 600 s).
+LLM_TIMEOUT = env.integer("LLM_TIMEOUT", 60, minimum=1, maximum=600)
+# Input tokens sent per article; longer texts are cut at paragraph boundaries.
+LLM_INPUT_TOKEN_BUDGET = env.integer("LLM_INPUT_TOKEN_BUDGET", 6000, minimum=200)
+# USD per million tokens (input, output) by model, for cost estimates. JSON object; models not
+# listed cost 0 (e.g. a local Ollama model).
+LLM_PRICES = env.json_object(
+    "LLM_PRICES",
+    {
+        "gpt-4o-mini": [0.15, 0.60],
+        "gpt-4o": [2.50, 10.00],
+        "gpt-4.1-mini": [0.40, 1.60],
+        "gpt-4.1-nano": [0.10, 0.40],
+        "gpt-4.1": [2.00, 8.00],
+    },
+)
+
 SENTRY_DSN = env.url("SENTRY_DSN", schemes=("http", "https"))
 if SENTRY_DSN:
     import sentry_sdk

@@ -1,0 +1,1 @@
+"""Brand extractors: one interface, two implementations (LLM and rules)."""

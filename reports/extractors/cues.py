@@ -1,0 +1,164 @@
+"""Corporate cues: the words around a name that say it is a company or a brand.
+
+Each cue has a weight; a name's confidence is ``1 - prod(1 - weight)`` over the distinct cue
+kinds found around its mentions, so evidence adds up (a legal form and a ticker, 0.96, beat a
+legal form alone, 0.8, which beats a bare "X launched", 0.5) without ever reaching 1.
+
+The same cues corroborate ambiguous known brands ("Apple said" vs "Apple growers") and let
+``discovery`` find brands the organization does not track yet. People are told apart by
+``looks_like_person`` / ``person_context``.
+"""
+
+import re
+
+from .wordlists import FIRST_NAMES, PERSON_TITLES, STOCK_EXCHANGES
+
+WEIGHTS = {
+    "legal": 0.8,  # "Initech Ltd", "Soylent S.A."
+    "ticker": 0.8,  # "(NASDAQ: GLBX)"
+    "trademark": 0.75,  # "ZenSense®"
+    "appositive": 0.6,  # "Boots, the British pharmacy chain", "Hoka, owned by Deckers"
+    "descriptor": 0.6,  # "retailer Best Buy", "partnered with Stripe", "the Free brand"
+    "corporate_noun": 0.5,  # "Oracle shares", "X CEO Jane Doe"
+    "verb": 0.5,  # "X launched", "X unveiled", "X raised 40 million dollars"
+    "said": 0.45,  # "Shell said": a corporate cue only for names known to be brands
+    "co_brand": 0.45,  # in one sentence with another brand: "Visa and Mastercard"
+    "repeated": 0.15,  # mentioned again elsewhere
+}
+# Cues that make a name a brand on their own, whatever its capital letter is worth.
+STRONG = frozenset({"legal", "ticker", "trademark", "appositive", "descriptor"})
+DISCOVERY_THRESHOLD = 0.5
+
+_ORG_NOUNS = (
+    r"(?:maker|makers|retailer|company|chain|brand|label|group|firm|giant|operator|brewer|"
+    r"carmaker|automaker|bank|lender|insurer|airline|owner|parent|start-?up|provider|developer|"
+    r"manufacturer|bootmaker|confectioner|supplier|distributor|producer|platform|conglomerate|"
+    r"business|house|agency|publisher|broadcaster|marketplace|multinational|corporation)"
+)
+_DESCRIPTOR_BEFORE = re.compile(
+    r"(?:\b(?:rival|rivals|retailer|maker|brand|label|chain|company|firm|start-?up|agency|"
+    r"carmaker|automaker|brewer|bank|lender|insurer|airline|operator|supplier|partner|subsidiary|"
+    r"conglomerate|giant|group|sponsor|investors including|partnered with|partnering with|"
+    r"partnership with|partner with|deal with|contract with|merger with|merged with|acquired|"
+    r"acquisition of|takeover of|bought|owned by|owner of|owner|makers? of|backed by|led by|"
+    r"spun off from|shares of|shares in|spokes(?:person|man|woman) for|"
+    r"(?:companies|brands|firms|retailers|rivals|competitors|labels|chains|makers),?\s+"
+    r"(?:such as|including|like)|"
+    r"groupe|société|marque|enseigne|konzern|hersteller|unternehmen|marke)"
+    r"(?:\s+[A-ZÀ-Þ][\w.&-]*(?:'s|\u2019s))?\s*,?\s*)$",
+    re.IGNORECASE,
+)
+_APPOSITIVE_AFTER = re.compile(
+    r"^,\s+(?:(?:the|a|an|which|its|one of)\s+((?:[\w'\u2019-]+\s+){0,5}?)" + _ORG_NOUNS + r"\b"
+    r"|(?:which\s+is\s+|now\s+)?(?:owned|made|run|operated|founded|acquired|bought|backed)\s+by\b)",
+    re.IGNORECASE,
+)
+_COPULA_AFTER = re.compile(
+    r"^\s+(?:is|was|has become|remains|became)\s+(?:once again\s+|now\s+|still\s+)?"
+    r"(?:the|a|an|one of the|among the)\s+((?:[\w'\u2019-]+\s+){0,5}?)" + _ORG_NOUNS + r"s?\b",
+    re.IGNORECASE,
+)
+_BRAND_AFTER = re.compile(r"^\s+(?:brand|label|chain)\b", re.IGNORECASE)
+_VERB_AFTER = re.compile(
+    r"^(?:'s|\u2019s)?\s+(?:has\s+|have\s+|had\s+|also\s+|today\s+|recently\s+|will\s+|on\s+\w+\s+)?"
+    r"(?:launch(?:ed|es)?|unveil(?:ed|s)?|announc(?:ed|es)|acquir(?:ed|es)|report(?:ed|s)|"
+    r"post(?:ed|s)|rais(?:ed|es)|lower(?:ed|s)|cut(?:s)?|warn(?:ed|s)|partner(?:ed|s)|"
+    r"sign(?:ed|s)|complet(?:ed|es)|open(?:ed|s)|sells|sold|bought|buys|hired|recall(?:ed|s)|"
+    r"invest(?:ed|s)|agreed|expects|plans|introduced|debuted|rolled out|beat|missed|"
+    r"confirmed|terminated)\b",
+    re.IGNORECASE,
+)
+_NOUN_AFTER = re.compile(
+    r"^(?:'s|\u2019s)?\s+(?:(?:new|global|latest|own|former|top|senior|chief|vice|board)\s+)?"
+    r"(?:shares|stock|stores|outlets|chief executive|chief financial officer|ceo|cfo|chairman|"
+    r"president|spokes(?:person|man|woman)|franchisees|dealers|headquarters|website|"
+    r"subsidiary|founder)\b",
+    re.IGNORECASE,
+)
+_SAID_AFTER = re.compile(r"^\s+(?:said|says|told|added|declined)\b", re.IGNORECASE)
+_TICKER_AFTER = re.compile(
+    r"^\s*\(\s*(?:" + "|".join(sorted(STOCK_EXCHANGES)) + r")\s*:\s*[A-Z0-9.]{1,8}\s*\)",
+    re.IGNORECASE,
+)
+_LEGAL_AFTER = re.compile(
+    r"^,?\s+(?:Inc|Corp|Corporation|Co|Ltd|Limited|LLC|plc|PLC|GmbH|AG|SE|SA|S\.A|NV|N\.V|BV|"
+    r"AB|ASA|A/S|Oy|Oyj|KK|Pty|Pte|SpA|S\.p\.A)\b"
+)
+_PERSON_AFTER = re.compile(
+    r"^(?:,\s+(?:who|whose)\b|\s+(?:said|says|told|added|wrote|explained|admitted|joked)\b)",
+    re.IGNORECASE,
+)
+_PERSON_APPOSITIVE = re.compile(r"^,\s+(?:the|a|an)\s+([\w\s-]{0,40}?)(?:,|\s+who\b)")
+
+
+def word_before(text: str, start: int) -> str:
+    """The word just before ``start``, lowercased, without punctuation ("Mr." -> "mr")."""
+    match = re.search(r"([\w\u2019'.-]+)[\s,]*$", text[max(0, start - 40) : start])
+    return match.group(1).strip(".\u2019'").lower() if match else ""
+
+
+def context_cues(
+    text: str, start: int, end: int, *, include_said: bool = False, before_at: int | None = None
+) -> set[str]:
+    """The cue kinds around the name at ``text[start:end]``; ``before_at`` moves the start of
+    the left context (to before a dropped "Rival" or "La")."""
+    left = start if before_at is None else before_at
+    before = text[max(0, left - 80) : left]
+    after = text[end : end + 120]
+    found: set[str] = set()
+    if _LEGAL_AFTER.match(after):
+        found.add("legal")
+    if _TICKER_AFTER.match(after):
+        found.add("ticker")
+    if after[:1] in ("®", "™"):
+        found.add("trademark")
+    if _DESCRIPTOR_BEFORE.search(before) or _BRAND_AFTER.match(after):
+        found.add("descriptor")
+    for pattern in (_APPOSITIVE_AFTER, _COPULA_AFTER):
+        match = pattern.match(after)
+        if match and not set((match.group(1) or "").lower().split()) & PERSON_TITLES:
+            found.add("appositive")
+    if _VERB_AFTER.match(after):
+        found.add("verb")
+    if _NOUN_AFTER.match(after):
+        found.add("corporate_noun")
+    if include_said and _SAID_AFTER.match(after):
+        found.add("said")
+    return found
+
+
+def descriptor_word(word: str) -> bool:
+    """Whether a capitalised first word is itself a descriptor: "Rival Superdrug"."""
+    return bool(_DESCRIPTOR_BEFORE.search(word + " "))
+
+
+def confidence(cues: set[str]) -> float:
+    remaining = 1.0
+    for cue in cues:
+        remaining *= 1.0 - WEIGHTS[cue]
+    return round(min(0.99, 1.0 - remaining), 2)
+
+
+def looks_like_person(text: str, start: int, end: int, words: list[str], lead: str) -> bool:
+    """A person, not a brand: "Mr. Lauren", "chief executive Jim Farley", "Kenny Wilson said"."""
+    if lead in PERSON_TITLES or word_before(text, start) in PERSON_TITLES:
+        return True
+    if words[0].lower() in FIRST_NAMES and 2 <= len(words) <= 3:
+        return True
+    if _PERSON_AFTER.match(text[end : end + 30]) and 2 <= len(words) <= 3:
+        return all(w[:1].isupper() and w[1:].islower() for w in words)
+    return text[max(0, start - 8) : start].rstrip().lower().endswith(("said", "says"))
+
+
+def person_context(text: str, start: int, end: int, *, first_name: bool) -> bool:
+    """Whether a known name that can be a person's is used for the person here: "designer
+    Tory Burch", and for names opening with a first name "Ralph Lauren said", "Calvin Klein,
+    the designer, ..."."""
+    if word_before(text, start) in PERSON_TITLES:
+        return True
+    if not first_name:
+        return False
+    if _PERSON_AFTER.match(text[end : end + 30]):
+        return True
+    appositive = _PERSON_APPOSITIVE.match(text[end : end + 60])
+    return bool(appositive and set(appositive.group(1).lower().split()) & PERSON_TITLES)

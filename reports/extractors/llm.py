@@ -1,0 +1,319 @@
+"""The LLM extractor: one structured-output call per article through the official client.
+
+Works with OpenAI and any OpenAI-compatible server (Ollama, vLLM, LiteLLM) via
+OPENAI_BASE_URL. The client's own retries are off (``max_retries=0``): the caller wraps
+``LLMExtractor.extract`` in the project's one retry policy, so retries never multiply.
+"""
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+from django.conf import settings
+from pydantic import BaseModel, Field, ValidationError
+
+from reports.evidence import locate_evidence
+from reports.extractors.base import (
+    BrandFinding,
+    ExtractionContext,
+    ExtractionResult,
+    sentiment_label,
+)
+from resilience import RetryPolicy, call_openai
+
+# Bump when the prompt or schema changes: cached answers and reports record it.
+PROMPT_VERSION = "2026-11-1"
+
+SYSTEM_PROMPT = """\
+You read news articles for a marketing team that hunts for brands in the news.
+List every brand the article names: companies, product brands and branded organizations \
+that sell products or services. Do not list people, places, government bodies, sports \
+leagues, or generic product types.
+For each brand return:
+- name: the brand as it is usually written (e.g. "Nike", "L'Oréal");
+- evidence: ONE sentence copied exactly, character for character, from the article, that \
+names the brand;
+- confidence: 0 to 1, how sure you are that this is a brand mentioned in the article;
+- sentiment: -1 (very negative) to 1 (very positive), the article's tone toward the brand;
+- industry: one of the listed industries, or "" if none fits.
+Also return a two-sentence summary, a short topic (2 to 5 words) and the article's overall \
+sentiment from -1 to 1. Answer with JSON only."""
+
+
+class _Brand(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    evidence: str = Field(min_length=1)
+    confidence: float = Field(ge=0, le=1)
+    sentiment: float = Field(ge=-1, le=1)
+    industry: str = ""
+
+
+class _Answer(BaseModel):
+    summary: str
+    topic: str
+    sentiment: float = Field(ge=-1, le=1)
+    brands: list[_Brand]
+
+
+RESPONSE_FORMAT: dict[str, Any] = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "brand_mentions",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["summary", "topic", "sentiment", "brands"],
+            "properties": {
+                "summary": {"type": "string"},
+                "topic": {"type": "string"},
+                "sentiment": {"type": "number"},
+                "brands": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["name", "evidence", "confidence", "sentiment", "industry"],
+                        "properties": {
+                            "name": {"type": "string"},
+                            "evidence": {"type": "string"},
+                            "confidence": {"type": "number"},
+                            "sentiment": {"type": "number"},
+                            "industry": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+class InvalidModelOutput(Exception):
+    """The model's answer was not the JSON we asked for, even after one repair attempt."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def estimate_tokens(text: str) -> int:
+    """A local estimate (no tokenizer download): ~4 characters a token for Latin scripts,
+    ~1 a character for CJK, rounded up so budgets err on the safe side."""
+    wide = sum(1 for char in text if ord(char) > 0x2E80)
+    return (len(text) - wide) // 4 + wide + 1
+
+
+def cut_to_budget(text: str, budget: int) -> str:
+    """The longest run of whole paragraphs from the start that fits ``budget`` tokens."""
+    if estimate_tokens(text) <= budget:
+        return text
+    kept: list[str] = []
+    used = 0
+    for paragraph in text.split("\n\n"):
+        cost = estimate_tokens(paragraph) + 1
+        if used + cost > budget:
+            break
+        kept.append(paragraph)
+        used += cost
+    if not kept:  # One giant paragraph: cut it at a sentence end inside the budget.
+        head = text[: budget * 4]
+        cut = max(head.rfind(". "), head.rfind("\n"))
+        return head[: cut + 1] if cut > 0 else head
+    return "\n\n".join(kept)
+
+
+def make_client() -> openai.OpenAI:
+    return openai.OpenAI(
+        api_key=settings.OPENAI_API_KEY or "not-needed",  # Local servers ignore the key.
+        base_url=settings.OPENAI_BASE_URL or None,
+        timeout=float(settings.LLM_TIMEOUT),
+        max_retries=0,
+    )
+
+
+def llm_configured() -> bool:
+    return bool(settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
+
+
+@dataclass
+class _Call:
+    answer: _Answer
+    tokens_in: int
+    tokens_out: int
+
+
+class LLMExtractor:
+    name = "llm"
+
+    def __init__(
+        self,
+        client: openai.OpenAI | None = None,
+        model: str | None = None,
+        call_context: Mapping[str, object] | None = None,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client or make_client()
+        self.model = model or settings.OPENAI_MODEL
+        # Logged with every failure (organization, article, execution ids).
+        self.call_context = dict(call_context or {})
+        self.policy = policy
+        self.sleep = sleep
+
+    def _messages(self, title: str, text: str, context: ExtractionContext) -> list[dict]:
+        industries = ", ".join(context.industries) or "any"
+        return [
+            {"role": "system", "content": f"{SYSTEM_PROMPT}\nIndustries: {industries}."},
+            {"role": "user", "content": f"Title: {title}\n\nArticle:\n{text}"},
+        ]
+
+    def _complete(self, messages: list[dict]) -> tuple[str, int, int]:
+        # Only the request itself goes through the retry policy and the breaker: a bad answer
+        # is repaired by _ask, not retried blindly.
+        response = call_openai(
+            lambda: self.client.chat.completions.create(
+                model=self.model,
+                messages=messages,
+                response_format=RESPONSE_FORMAT,
+                temperature=0,
+            ),
+            context={**self.call_context, "model": self.model},
+            policy=self.policy,
+            sleep=self.sleep,
+        )
+        choice = response.choices[0]
+        usage = response.usage
+        tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+        if choice.finish_reason == "length":
+            raise _Unparseable("the answer was cut off (too long)", choice.message.content, tokens)
+        refusal = getattr(choice.message, "refusal", None)
+        if refusal:
+            raise _Unparseable(f"the model refused: {refusal}", "", tokens)
+        return choice.message.content or "", *tokens
+
+    def _ask(self, messages: list[dict]) -> _Call:
+        """One call, plus one repair attempt when the answer is not the JSON we asked for."""
+        spent_in = spent_out = 0
+        for attempt in (1, 2):
+            try:
+                content, tokens_in, tokens_out = self._complete(messages)
+                spent_in, spent_out = spent_in + tokens_in, spent_out + tokens_out
+                return _Call(_Answer.model_validate_json(content), spent_in, spent_out)
+            except _Unparseable as bad:
+                spent_in, spent_out = spent_in + bad.tokens[0], spent_out + bad.tokens[1]
+                problem, content = bad.reason, bad.content
+            except (ValidationError, ValueError) as exc:
+                problem = f"it did not match the schema ({str(exc).splitlines()[0]})"
+            if attempt == 2:
+                raise InvalidModelOutput(f"The model's answer was unusable: {problem}.")
+            messages = [
+                *messages,
+                {"role": "assistant", "content": (content or "")[:4000]},
+                {
+                    "role": "user",
+                    "content": f"That answer was unusable: {problem}. Answer again with only "
+                    "valid JSON that follows the schema.",
+                },
+            ]
+        raise AssertionError("unreachable")
+
+    def extract(
+        self, *, text: str, title: str, language: str, context: ExtractionContext
+    ) -> ExtractionResult:
+        sent = cut_to_budget(text, settings.LLM_INPUT_TOKEN_BUDGET)
+        call = self._ask(self._messages(title, sent, context))
+        return self.to_result(
+            call.answer.model_dump(),
+            text=text,
+            language=language,
+            context=context,
+            tokens=(call.tokens_in, call.tokens_out),
+        )
+
+    def to_result(
+        self,
+        answer: dict[str, Any],
+        *,
+        text: str,
+        language: str,
+        context: ExtractionContext,
+        tokens: tuple[int, int],
+    ) -> ExtractionResult:
+        """Turn a (possibly cached) answer into findings, dropping brands it invented."""
+        parsed = _Answer.model_validate(answer)
+        findings: list[BrandFinding] = []
+        dropped = 0
+        for brand in parsed.brands:
+            span = locate_evidence(text, brand.evidence)
+            if span is None or _loose(brand.name) not in _loose(text[span[0] : span[1]]):
+                # The quote is not in the article, or does not name the brand: invented.
+                dropped += 1
+                continue
+            start, end = span
+            findings.append(
+                BrandFinding(
+                    name=brand.name.strip(),
+                    surface=_surface(text[start:end], brand.name),
+                    evidence=text[start:end],
+                    start=start,
+                    end=end,
+                    confidence=round(brand.confidence, 3),
+                    sentiment=round(brand.sentiment, 3),
+                    industry=brand.industry if brand.industry in context.industries else "",
+                    source="llm",
+                )
+            )
+        return ExtractionResult(
+            summary=parsed.summary.strip(),
+            topic=parsed.topic.strip()[:200],
+            sentiment_score=round(parsed.sentiment, 3),
+            sentiment_label=sentiment_label(parsed.sentiment),
+            language=language,
+            brands=findings,
+            extractor=self.name,
+            model=self.model,
+            prompt_version=PROMPT_VERSION,
+            tokens_in=tokens[0],
+            tokens_out=tokens[1],
+            invented_dropped=dropped,
+        )
+
+
+class _Unparseable(Exception):
+    def __init__(self, reason: str, content: str | None, tokens: tuple[int, int]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.content = content
+        self.tokens = tokens
+
+
+def _loose(text: str) -> str:
+    return " ".join(text.casefold().replace("\u2019", "'").split())
+
+
+def _surface(evidence: str, name: str) -> str:
+    """The brand as written in the evidence (keeps the article's own spelling and case)."""
+    at = evidence.casefold().find(name.casefold())
+    return evidence[at : at + len(name)] if at >= 0 else name
+
+
+def answer_to_json(result: ExtractionResult) -> dict[str, Any]:
+    """What the cache stores: the model's answer in the schema's shape."""
+    return {
+        "summary": result.summary,
+        "topic": result.topic,
+        "sentiment": result.sentiment_score,
+        "brands": [
+            {
+                "name": finding.name,
+                "evidence": finding.evidence,
+                "confidence": finding.confidence,
+                "sentiment": finding.sentiment,
+                "industry": finding.industry,
+            }
+            for finding in result.brands
+        ],
+    }

@@ -1,0 +1,389 @@
+"""The rules extractor: known brands by a multi-pattern matcher, unknown ones by corporate cues.
+
+Known brands and their aliases are found in one pass of an Aho-Corasick automaton over a
+case- and accent-folded copy of the text (same length, so offsets are the article's), built once
+per set of known brands. A match counts only on word boundaries ("Gap" is not in "Singapore").
+
+Case rules. A name is *ambiguous* when it has at most three letters or every word of it is a
+common English word or first name (Apple, Target, Shell, Gap, Dove, Next, New Balance, HUGO).
+An ambiguous name matches only when written at least as capitalised as registered (Apple, GAP,
+BOSS, never "apple"; an all-lowercase registration needs a capital first letter). A Title-case
+ambiguous name ("Apple", not "H&M" or "New Balance") carries no other evidence, so:
+
+- at the start of a sentence or in a Title-Case line its capital is forced: it counts only with
+  a corporate cue next to it ("Apple said", "Target shares", "Boots, the pharmacy chain");
+- part of a longer capitalised name it is not the brand ("Big Apple", "Collared Dove",
+  "Oracle of Omaha", "Amazon rainforest");
+- and the brand is reported only when at least one mention in the article has a cue (the same
+  cues, or another brand in the same sentence: "Visa and Mastercard").
+
+A single-word name preceded by a first name is a person ("Harrison Ford"); the article is then
+about that person, and the name's other bare mentions need a corporate cue too. Blocked terms
+(normalised) are never reported. Everything else is in ``cues.py``.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+import ahocorasick
+
+from reports.evidence import first_sentences, is_sentence_start, sentence_around
+from reports.normalize import normalize_brand
+from reports.sentiment import article_sentiment, sentence_sentiment
+
+from . import cues
+from .base import BrandFinding, ExtractionContext, ExtractionResult, KnownBrand, sentiment_label
+from .discovery import discover
+from .wordlists import COMMON_WORDS, FIRST_NAMES
+
+MAX_MATCHES_PER_BRAND = 50  # Enough to find a cue; bounds the work on huge texts.
+DISCOVERY_TEXT_LIMIT = 60_000  # Characters scanned for unknown brands (~10,000 words).
+SUMMARY_CHARS = 500
+
+_GEO_AFTER = re.compile(
+    r"^\s+(?:river|rainforest|forest|basin|jungle|delta|region|county|street|road|avenue|island|"
+    r"islands|beach|valley|mountains?|desert|coast|bay)\b",
+    re.IGNORECASE,
+)
+_OF_NAME_AFTER = re.compile(r"^\s+of\s+[A-Z]")
+_PREVIOUS_CAPITALISED = re.compile(r"(?<![\w\u2019'])([A-Z][\w\u2019'-]*)[ \u00a0]$")
+_COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+)$")
+_SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]*\s|\n")
+
+
+_FOLD = {ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4"}
+_FOLD |= {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"}
+_FOLD |= {ord(c): " " for c in "\t\n\r\f\v\u00a0\u2007\u202f"}
+
+
+def _without_accents(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", value)
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
+
+
+def fold(text: str) -> str:
+    """Lowercase, quotes, dashes and spaces unified — and exactly as long as ``text``.
+
+    Accents are kept in the text ("über" is not "Uber"); a registered "Hermès" also matches
+    "Hermes" through its accent-free variant."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lowercases to two characters; keep it as it is.
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return lowered.translate(_FOLD)
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    brand: int
+    text: str
+    ambiguous: bool
+    needs_cue: bool  # Title-case ambiguous name: its capital is its only evidence.
+    single_word: bool
+
+
+def _is_ambiguous(name: str) -> bool:
+    words = re.findall(r"\w+", name.lower())
+    letters = sum(len(w) for w in words)
+    meaningful = [w for w in words if w not in ("the", "and")]
+    return letters <= 3 or all(w in COMMON_WORDS or w in FIRST_NAMES for w in meaningful)
+
+
+def _pattern(brand: int, text: str) -> _Pattern:
+    ambiguous = _is_ambiguous(text)
+    capitals = sum(1 for c in text if c.isupper())
+    title_case = capitals <= 1 and not (capitals == 1 and not text[:1].isupper())
+    return _Pattern(brand, text, ambiguous, ambiguous and title_case, " " not in text.strip())
+
+
+def _variants(name: str) -> set[str]:
+    name = " ".join(name.split())
+    found = {name, name.rstrip("."), _without_accents(name)}
+    if " & " in name:
+        found.add(name.replace(" & ", " and "))
+    return {v for v in found if v}
+
+
+@lru_cache(maxsize=16)
+def _automaton(known: tuple[KnownBrand, ...]) -> ahocorasick.Automaton | None:
+    table: dict[str, list[_Pattern]] = {}
+    for index, brand in enumerate(known):
+        for registered in (brand.name, *brand.aliases):
+            for variant in _variants(registered):
+                table.setdefault(fold(variant), []).append(_pattern(index, variant))
+    if not table:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, patterns in table.items():
+        automaton.add_word(key, (len(key), tuple(patterns)))
+    automaton.make_automaton()
+    return automaton
+
+
+@dataclass
+class _Mention:
+    pattern: _Pattern
+    start: int
+    end: int
+    forced: bool
+    cues: set[str] = field(default_factory=set)
+    person: bool = False  # "Mr. Lauren", "Tory Burch said": the person behind the name.
+
+    @property
+    def confidence(self) -> float:
+        if self.person:
+            return 0.6
+        if self.pattern.needs_cue:
+            return 0.9 if self.cues - {"co_brand"} else 0.75 if self.cues else 0.7
+        return 0.9 if not self.pattern.ambiguous or self.cues else 0.85
+
+
+def _case_ok(pattern: _Pattern, surface: str) -> bool:
+    if not pattern.ambiguous:
+        return True
+    if len(surface) != len(pattern.text) or not any(c.isupper() for c in pattern.text):
+        return surface[:1].isupper()
+    return all(s.isupper() for p, s in zip(pattern.text, surface, strict=True) if p.isupper())
+
+
+def _forced_capitals(text: str, start: int) -> bool:
+    if is_sentence_start(text, start):
+        return True
+    left, right = sentence_around(text, start, start)
+    words = re.findall(r"[^\W\d_][\w\u2019'-]*", text[left:right])
+    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
+
+
+def _match(text: str, start: int, end: int, pattern: _Pattern, english: bool) -> _Mention | None:
+    """The mention if ``text[start:end]`` can be ``pattern`` here; None when a rule says no."""
+    surface = text[start:end]
+    if not _case_ok(pattern, surface):
+        return None
+    mention = _Mention(pattern, start, end, forced=False)
+    previous = _PREVIOUS_CAPITALISED.search(text, max(0, start - 40), start)
+    if pattern.single_word and previous and previous.group(1).lower() in FIRST_NAMES:
+        mention.person = True  # "Harrison Ford"; remembered to shadow the other mentions.
+        return mention
+    if pattern.needs_cue:
+        mention.forced = _forced_capitals(text, start)
+        after = text[end : end + 40]
+        if _GEO_AFTER.match(after) or _OF_NAME_AFTER.match(after):
+            return None
+        if (
+            english
+            and previous
+            and not mention.forced
+            and not is_sentence_start(text, previous.start(1))
+        ):
+            return None  # "Big Apple", "Collared Dove".
+    mention.cues = cues.context_cues(text, start, end, include_said=True)
+    if not pattern.single_word:
+        first_name = pattern.text.split()[0].lower() in FIRST_NAMES
+        mention.person = cues.person_context(text, start, end, first_name=first_name)
+    return mention
+
+
+def _known_mentions(text: str, context: ExtractionContext, english: bool) -> list[_Mention]:
+    automaton = _automaton(context.known_brands)
+    if automaton is None or not text:
+        return []
+    folded = fold(text)
+    raw: list[tuple[int, int, tuple[_Pattern, ...]]] = []
+    seen: dict[int, int] = {}
+    for last, (length, patterns) in automaton.iter(folded):
+        start, end = last - length + 1, last + 1
+        if (start > 0 and folded[start - 1].isalnum()) or (
+            end < len(folded) and folded[end].isalnum()
+        ):
+            continue
+        brand = patterns[0].brand
+        if seen.get(brand, 0) >= MAX_MATCHES_PER_BRAND:
+            continue
+        seen[brand] = seen.get(brand, 0) + 1
+        raw.append((start, end, patterns))
+    accepted: list[_Mention] = []
+    for start, end, patterns in raw:
+        for pattern in patterns:
+            mention = _match(text, start, end, pattern, english)
+            if mention:
+                accepted.append(mention)
+                break
+    accepted.sort(key=lambda m: (m.start, m.start - m.end))
+    chosen: list[_Mention] = []
+    for mention in accepted:  # Leftmost-longest, no overlaps.
+        if not chosen or mention.start >= chosen[-1].end:
+            chosen.append(mention)
+    return chosen
+
+
+def _coordinated(text: str, mention: _Mention, anchors: list[_Mention]) -> bool:
+    """Listed with another brand: "Puma and New Balance", "Gucci, Prada or Dior"."""
+    return any(
+        (0 <= a.start - mention.end <= 6 and _COORDINATION.match(text, mention.end, a.start))
+        or (0 <= mention.start - a.end <= 6 and _COORDINATION.match(text, a.end, mention.start))
+        for a in anchors
+    )
+
+
+def _same_sentence(text: str, a: _Mention, b: _Mention) -> bool:
+    left, right = sorted((a, b), key=lambda m: m.start)
+    if right.start - left.end > 300:
+        return False
+    return not _SENTENCE_BREAK.search(text, left.end, right.start)
+
+
+def _valid_by_brand(text: str, mentions: list[_Mention]) -> dict[int, list[_Mention]]:
+    """Apply the brand-level rules: person shadowing and corroboration of ambiguous names."""
+    by_brand: dict[int, list[_Mention]] = {}
+    for mention in mentions:
+        by_brand.setdefault(mention.pattern.brand, []).append(mention)
+    anchors = [m for m in mentions if not m.person and not m.pattern.needs_cue]
+    valid: dict[int, list[_Mention]] = {}
+    for brand, group in by_brand.items():
+        shadowed = any(m.person and m.pattern.single_word for m in group)
+        kept = []
+        for m in group:
+            if m.person and m.pattern.single_word:
+                continue
+            if shadowed and m.pattern.single_word and not m.cues - {"said"}:
+                continue
+            if m.pattern.needs_cue and not m.cues:
+                if m.forced and _coordinated(text, m, anchors):
+                    m.cues.add("co_brand")  # "Puma and New Balance are investing".
+                elif not m.forced and any(_same_sentence(text, m, a) for a in anchors):
+                    m.cues.add("co_brand")
+            if m.pattern.needs_cue and m.forced and not m.cues:
+                continue  # "Apple growers": the sentence capitalised it.
+            kept.append(m)
+        if kept and all(m.pattern.needs_cue and not m.cues for m in kept):
+            continue  # An ambiguous name with no corporate cue anywhere in the article.
+        if kept:
+            valid[brand] = kept
+    return valid
+
+
+def _finding(text: str, language: str, start: int, end: int, **fields: object) -> BrandFinding:
+    """A finding for the name at ``text[start:end]``, its sentence as the evidence."""
+    left, right = sentence_around(text, start, end)
+    evidence = text[left:right]
+    return BrandFinding(
+        surface=text[start:end],
+        evidence=evidence,
+        start=left,
+        end=right,
+        sentiment=round(sentence_sentiment(evidence, language), 4),
+        source="rules",
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+class RulesExtractor:
+    name = "rules"
+
+    def extract(
+        self, *, text: str, title: str, language: str, context: ExtractionContext
+    ) -> ExtractionResult:
+        text = text or ""
+        english = (language or "en").lower().startswith("en")
+        blocked = {normalize_brand(t) for t in context.blocked_terms} | set(context.blocked_terms)
+        mentions = [
+            m
+            for m in _known_mentions(text, context, english)
+            if normalize_brand(text[m.start : m.end]) not in blocked
+        ]
+        findings: list[BrandFinding] = []
+        claimed: list[tuple[int, int]] = []
+        for brand_index, group in _valid_by_brand(text, mentions).items():
+            brand = context.known_brands[brand_index]
+            if normalize_brand(brand.name) in blocked:
+                continue
+            best = max(group, key=lambda m: (m.confidence, -m.start))
+            score = min(0.99, best.confidence + (0.05 if len(group) > 1 else 0.0))
+            claimed.extend((m.start, m.end) for m in group)
+            findings.append(
+                _finding(
+                    text,
+                    language,
+                    best.start,
+                    best.end,
+                    name=brand.name,
+                    confidence=round(score, 2),
+                    industry=brand.industry,
+                    brand_id=brand.brand_id,
+                )
+            )
+        findings.extend(self._discovered(text, language, context, claimed, blocked))
+        findings.sort(key=lambda f: f.start)
+        score = article_sentiment(text, language)
+        return ExtractionResult(
+            summary=first_sentences(text, 2, SUMMARY_CHARS) or " ".join((title or "").split()),
+            topic="",
+            sentiment_score=score,
+            sentiment_label=sentiment_label(score),
+            language=language,
+            brands=findings,
+            extractor=self.name,
+        )
+
+    def _discovered(
+        self,
+        text: str,
+        language: str,
+        context: ExtractionContext,
+        claimed: list[tuple[int, int]],
+        blocked: set[str],
+    ) -> list[BrandFinding]:
+        known_keys = {
+            normalize_brand(n) for b in context.known_brands for n in (b.name, *b.aliases)
+        }
+        findings = []
+        for found in discover(
+            text[:DISCOVERY_TEXT_LIMIT], skip=claimed, known_keys=known_keys | blocked
+        ):
+            best = found.candidate
+            findings.append(
+                _finding(
+                    text,
+                    language,
+                    best.start,
+                    best.end,
+                    name=found.name,
+                    confidence=found.confidence,
+                )
+            )
+        return findings
+
+
+def merge_findings(llm: list[BrandFinding], rules: list[BrandFinding]) -> list[BrandFinding]:
+    """The LLM's findings plus every known brand the rules found and the LLM missed.
+
+    A rules finding is a duplicate of an LLM finding with the same ``brand_id``, or whose
+    normalised name or surface equals the LLM finding's name or surface; the LLM's finding
+    (and its evidence) is kept, completed with the known brand's id, canonical name and
+    industry. Brands the rules discovered (no ``brand_id``) are not added: the LLM judges
+    unknown names better than cues do.
+    """
+    merged = [replace(f) for f in llm]
+    for finding in rules:
+        if finding.brand_id is None:
+            continue
+        keys = {normalize_brand(finding.name), normalize_brand(finding.surface)} - {""}
+        twin = next(
+            (
+                f
+                for f in merged
+                if f.brand_id == finding.brand_id
+                or keys & {normalize_brand(f.name), normalize_brand(f.surface)}
+            ),
+            None,
+        )
+        if twin is None:
+            merged.append(replace(finding))
+        elif twin.brand_id is None:
+            twin.brand_id = finding.brand_id
+            twin.name = finding.name
+            twin.industry = twin.industry or finding.industry
+    return merged

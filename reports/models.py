@@ -1,0 +1,287 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from accounts.tenancy import TenantModel
+
+DEFAULT_INDUSTRIES = (
+    "Automotive",
+    "Banking & Finance",
+    "Beauty & Personal Care",
+    "Consumer Electronics",
+    "Energy & Utilities",
+    "Entertainment & Media",
+    "Fashion & Apparel",
+    "Food & Beverage",
+    "Healthcare & Pharma",
+    "Hospitality & Travel",
+    "Industrial & Manufacturing",
+    "Insurance",
+    "Real Estate",
+    "Retail & E-commerce",
+    "Software & Internet",
+    "Sports & Outdoors",
+    "Telecommunications",
+    "Transportation & Logistics",
+    "Other",
+)
+
+
+class Industry(TenantModel):
+    """One entry of the organization's industry taxonomy (seeded with DEFAULT_INDUSTRIES)."""
+
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "industries"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unique_industry"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrandStatus(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    TRACKED = "tracked", "Tracked"
+    IGNORED = "ignored", "Ignored"
+
+
+class Brand(TenantModel):
+    name = models.CharField(max_length=200)
+    # Normalised name (reports.normalize.normalize_brand): what entity resolution matches.
+    key = models.CharField(max_length=200)
+    industry = models.ForeignKey(
+        Industry, null=True, blank=True, on_delete=models.SET_NULL, related_name="brands"
+    )
+    website = models.URLField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=12, choices=BrandStatus.choices, default=BrandStatus.UNREVIEWED
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_brands"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # Only live brands need unique keys; a merged brand keeps its key for history.
+            models.UniqueConstraint(
+                fields=["organization", "key"],
+                condition=models.Q(merged_into__isnull=True),
+                name="unique_live_brand_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="brand_org_status_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:brand_detail", args=[self.pk])
+
+
+class AliasSource(models.TextChoices):
+    MANUAL = "manual", "Manual"
+    FEEDBACK = "feedback", "Feedback"
+    AUTO = "auto", "Automatic"
+
+
+class BrandAlias(TenantModel):
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=200)
+    normalized = models.CharField(max_length=200)
+    source = models.CharField(max_length=10, choices=AliasSource.choices, default=AliasSource.AUTO)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["alias"]
+        verbose_name_plural = "brand aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "normalized"], name="unique_alias_per_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+class BrandSeparation(TenantModel):
+    """Two brands a user kept apart: entity resolution never merges them again."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "other"], name="unique_brand_separation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} ≠ {self.other}"
+
+
+class BlockedTerm(TenantModel):
+    """A surface form the organization rejected: never reported as a brand again."""
+
+    term = models.CharField(max_length=200)
+    normalized = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "normalized"], name="unique_blocked"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class ReportStatus(models.TextChoices):
+    DONE = "done", "Analysed"
+    FALLBACK = "fallback", "Analysed by rules (LLM unavailable)"
+    FAILED = "failed", "Failed"
+
+
+class Report(TenantModel):
+    """The analysis of one article."""
+
+    article = models.OneToOneField("feeds.Article", on_delete=models.CASCADE, related_name="report")
+    summary = models.TextField(blank=True)
+    topic = models.CharField(max_length=200, blank=True)
+    sentiment_score = models.FloatField(
+        default=0.0, validators=[MinValueValidator(-1.0), MaxValueValidator(1.0)]
+    )
+    sentiment_label = models.CharField(max_length=10, default="neutral")
+    language = models.CharField(max_length=16, blank=True)
+    extractor = models.CharField(max_length=10)
+    model = models.CharField(max_length=100, blank=True)
+    prompt_version = models.CharField(max_length=20, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost_estimate = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    cached = models.BooleanField(default=False, help_text="Reused a cached LLM answer.")
+    invented_dropped = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=ReportStatus.choices)
+    error = models.TextField(blank=True)
+    # Analysed by rules while the LLM was unavailable or over quota: analyse again later.
+    llm_pending = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    analysed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-analysed_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-analysed_at"], name="report_org_analysed_idx"),
+            models.Index(fields=["organization", "llm_pending"], name="report_org_pending_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on {self.article_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reports:detail", args=[self.pk])
+
+
+class ReviewStatus(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+
+
+class Mention(TenantModel):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="mentions")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="mentions")
+    surface = models.CharField(max_length=200)
+    confidence = models.FloatField(validators=[MinValueValidator(0.0), MaxValueValidator(1.0)])
+    sentiment = models.FloatField(default=0.0)
+    evidence = models.TextField()
+    evidence_start = models.PositiveIntegerField()
+    evidence_end = models.PositiveIntegerField()
+    source = models.CharField(max_length=10)
+    review_status = models.CharField(
+        max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.UNREVIEWED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised from the report, so per-brand counts over time need no join.
+    mentioned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["evidence_start"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "brand"], name="unique_mention_per_report"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "brand", "-mentioned_at"], name="mention_brand_time_idx"
+            ),
+            models.Index(fields=["organization", "review_status"], name="mention_review_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.surface} in report {self.report_id}"
+
+
+class FeedbackAction(models.TextChoices):
+    CONFIRM = "confirm", "Confirmed a mention"
+    REJECT = "reject", "Rejected a mention"
+    REASSIGN = "reassign", "Reassigned a mention"
+    MERGE = "merge", "Merged brands"
+    SEPARATE = "separate", "Kept brands apart"
+    EDIT = "edit", "Edited a brand"
+    ALIAS_ADD = "alias_add", "Added an alias"
+    ALIAS_REMOVE = "alias_remove", "Removed an alias"
+    UNBLOCK = "unblock", "Unblocked a term"
+
+
+class FeedbackEvent(TenantModel):
+    """Who changed what, and when: every feedback action leaves one."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=15, choices=FeedbackAction.choices)
+    brand = models.ForeignKey(
+        Brand, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    mention = models.ForeignKey(
+        Mention, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor}"
+
+
+class ExtractionCache(models.Model):
+    """LLM answers keyed by content hash + model + prompt version (not tenant data: the
+    prompt carries no organization knowledge, so the same text gives the same answer)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    result = models.JSONField()
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

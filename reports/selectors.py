@@ -1,0 +1,221 @@
+"""Reads that span models, for the report and brand pages."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import Organization
+from feeds.models import ArticleFeed, Feed
+from reports.models import Brand, BrandAlias, BrandStatus, Industry, Mention, Report
+
+# Must match the index expression in feeds/migrations/0002_article_fulltext_index.py.
+FULLTEXT_SQL = (
+    "to_tsvector('simple', coalesce(feeds_article.title, '') || ' ' || "
+    "coalesce(feeds_article.text, '')) @@ websearch_to_tsquery('simple', %s)"
+)
+
+
+class ArticleMatches(Func):
+    """The report's article matches a websearch query (``"exact phrase"``, ``-exclude``, ``or``).
+
+    FULLTEXT_SQL as an ORM expression: the article columns come from F() references, so every
+    query that uses it (the paginator's COUNT too, which drops select_related) joins the
+    article; raw ``.extra(where=...)`` SQL left that join out of the count.
+    """
+
+    output_field = BooleanField()
+    template = (
+        "to_tsvector('simple', coalesce(%(title)s, '') || ' ' || coalesce(%(text)s, '')) "
+        "@@ websearch_to_tsquery('simple', %(query)s)"
+    )
+
+    def __init__(self, query: str) -> None:
+        super().__init__(F("article__title"), F("article__text"), Value(query))
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[override]
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        sql = self.template % dict(zip(("title", "text", "query"), parts, strict=True))
+        return sql, params
+
+
+SORTS = {
+    "newest": ("-analysed_at", "-id"),
+    "oldest": ("analysed_at", "id"),
+    "published": ("-article__published_at", "-id"),
+    "positive": ("-sentiment_score", "-id"),
+    "negative": ("sentiment_score", "-id"),
+}
+
+
+@dataclass
+class ReportFilters:
+    q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    feed_id: int | None = None
+    brand_id: int | None = None
+    industry_id: int | None = None
+    sentiment: str = ""
+    min_confidence: float | None = None
+    review_status: str = ""
+    sort: str = "newest"
+
+
+def _fulltext(queryset: QuerySet[Report], q: str) -> QuerySet[Report]:
+    if connection.vendor == "postgresql":
+        # Same expression as the GIN index, so PostgreSQL uses it.
+        return queryset.filter(ArticleMatches(q))
+    terms = q.split()
+    for term in terms:  # SQLite: every word must appear in the title or the text.
+        queryset = queryset.filter(
+            Q(article__title__icontains=term) | Q(article__text__icontains=term)
+        )
+    return queryset
+
+
+def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[Report]:
+    """The organization's reports, filtered and sorted, with what the list shows prefetched.
+
+    Whatever the page size: one query for the reports and their articles, one for their
+    mentions with brands (plus the paginator's count).
+    """
+    reports = Report.objects.filter(organization=organization).select_related("article")
+    if filters.q.strip():
+        reports = _fulltext(reports, filters.q.strip())
+    if filters.date_from:
+        reports = reports.filter(analysed_at__date__gte=filters.date_from)
+    if filters.date_to:
+        reports = reports.filter(analysed_at__date__lte=filters.date_to)
+    if filters.feed_id:
+        reports = reports.filter(
+            Exists(
+                ArticleFeed.objects.filter(
+                    article_id=OuterRef("article_id"), feed_id=filters.feed_id
+                )
+            )
+        )
+    mention_filter = Q()
+    if filters.brand_id:
+        mention_filter &= Q(brand_id=filters.brand_id)
+    if filters.industry_id:
+        mention_filter &= Q(brand__industry_id=filters.industry_id)
+    if filters.min_confidence is not None:
+        mention_filter &= Q(confidence__gte=filters.min_confidence)
+    if filters.review_status:
+        mention_filter &= Q(review_status=filters.review_status)
+    if mention_filter:
+        reports = reports.filter(
+            Exists(Mention.objects.filter(mention_filter, report_id=OuterRef("pk")))
+        )
+    if filters.sentiment:
+        reports = reports.filter(sentiment_label=filters.sentiment)
+    # Only what the list shows: a page of 100 reports loads 300 mentions and their brands.
+    mentions = (
+        Mention.objects.select_related("brand")
+        .only("report", "brand", "confidence", "review_status", "brand__name")
+        .order_by("-confidence", "id")
+    )
+    return (
+        reports.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+        .prefetch_related(Prefetch("mentions", queryset=mentions))
+        .defer("summary", "article__text", "article__summary")
+    )
+
+
+def report_filter_choices(
+    organization: Organization, brand_id: int | None = None
+) -> dict[str, list[tuple[int, str]]]:
+    """Feeds, industries and tracked brands (plus the chosen one) to filter reports by.
+
+    One query (UNION ALL), so the reports list stays within its query budget.
+    """
+    feeds = Feed.objects.filter(organization=organization).annotate(choice_kind=Value("feed"))
+    industries = Industry.objects.filter(organization=organization).annotate(
+        choice_kind=Value("industry")
+    )
+    brand_filter = Q(status=BrandStatus.TRACKED)
+    if brand_id:
+        brand_filter |= Q(pk=brand_id)
+    brands = Brand.objects.filter(
+        brand_filter, organization=organization, merged_into__isnull=True
+    ).annotate(choice_kind=Value("brand"))
+    choices: dict[str, list[tuple[int, str]]] = {"feed": [], "industry": [], "brand": []}
+    # order_by() clears the models' default ordering, which a compound statement refuses.
+    rows = (
+        feeds.order_by()
+        .values_list("choice_kind", "id", "name")
+        .union(
+            industries.order_by().values_list("choice_kind", "id", "name"),
+            brands.order_by().values_list("choice_kind", "id", "name"),
+            all=True,
+        )
+    )
+    for kind, pk, name in rows:
+        choices[kind].append((pk, name))
+    for entries in choices.values():
+        entries.sort(key=lambda entry: entry[1].casefold())
+    return choices
+
+
+def brand_list(organization: Organization, q: str = "", status: str = "") -> QuerySet[Brand]:
+    now = timezone.now()
+    brands = (
+        Brand.objects.filter(organization=organization, merged_into__isnull=True)
+        .select_related("industry")
+        .annotate(
+            mentions_7d=Count(
+                "mentions", filter=Q(mentions__mentioned_at__gte=now - timedelta(days=7))
+            ),
+            mentions_30d=Count(
+                "mentions", filter=Q(mentions__mentioned_at__gte=now - timedelta(days=30))
+            ),
+        )
+    )
+    if q:
+        # Exists, not a join: a join on aliases would multiply the mention counts above.
+        aliases = BrandAlias.objects.filter(brand_id=OuterRef("pk"), alias__icontains=q)
+        brands = brands.filter(Q(name__icontains=q) | Exists(aliases))
+    if status:
+        brands = brands.filter(status=status)
+    return brands.order_by("-mentions_30d", "name")
+
+
+def daily_mentions(
+    organization: Organization, brand_ids: list[int], days: int = 30, now: datetime | None = None
+) -> dict[int, list[int]]:
+    """Mentions per day for each brand over the last ``days`` days (oldest first), one query."""
+    now = now or timezone.now()
+    start = (now - timedelta(days=days - 1)).date()
+    series = {brand_id: [0] * days for brand_id in brand_ids}
+    rows = (
+        Mention.objects.filter(
+            organization=organization, brand_id__in=brand_ids, mentioned_at__date__gte=start
+        )
+        .annotate(day=TruncDate("mentioned_at"))
+        .values_list("brand_id", "day")
+        .annotate(n=Count("id"))
+    )
+    for brand_id, day, count in rows:
+        index = (day - start).days
+        if 0 <= index < days:
+            series[brand_id][index] = count
+    return series

@@ -1,0 +1,57 @@
+"""Celery tasks for reports: thin adapters around the analysis service."""
+
+from celery import shared_task
+
+from accounts.models import Organization
+from feeds.models import Article
+from reports.extractors.llm import llm_configured
+from reports.models import Report
+from reports.services.analyse import AnalysisOptions, reports_analyse
+from reports.services.usage import quota_reached
+
+PENDING_BATCH = 100
+
+
+@shared_task(name="reports.analyse_articles", acks_late=True, soft_time_limit=20 * 60)
+def analyse_articles(article_ids: list[int], use_llm: bool = True) -> int:
+    # Redelivery is harmless: articles that already have a report are skipped.
+    return len(reports_analyse(article_ids=article_ids, options=AnalysisOptions(use_llm=use_llm)))
+
+
+@shared_task(name="reports.analyse_llm_pending", soft_time_limit=20 * 60)
+def analyse_llm_pending(organization_id: int | None = None) -> int:
+    """Give the LLM the articles the rules analysed while it was unavailable or over quota."""
+    if not llm_configured():
+        return 0
+    pending = Report.objects.filter(llm_pending=True)
+    if organization_id is not None:
+        pending = pending.filter(organization_id=organization_id)
+    # Organizations still over their quota would only be analysed by the rules again.
+    over_quota = [
+        organization.pk
+        for organization in Organization.objects.filter(
+            pk__in=pending.values("organization_id").distinct()
+        )
+        if quota_reached(organization)
+    ]
+    pending = pending.exclude(organization_id__in=over_quota)
+    ids = list(pending.order_by("id").values_list("article_id", flat=True)[:PENDING_BATCH])
+    if not ids:
+        return 0
+    reports = reports_analyse(article_ids=ids, options=AnalysisOptions(reanalyse=True))
+    return len(reports)
+
+
+@shared_task(name="reports.analyse_unreported")
+def analyse_unreported() -> int:
+    """Safety net: extracted articles without a report (a lost task) are analysed."""
+    ids = list(
+        Article.objects.filter(
+            report__isnull=True, duplicate_of__isnull=True, status__in=["extracted", "failed"]
+        )
+        .order_by("id")
+        .values_list("id", flat=True)[:PENDING_BATCH]
+    )
+    if ids:
+        analyse_articles.delay(ids)
+    return len(ids)
