@@ -25,6 +25,12 @@ SCHEDULES = [
         every_seconds=60,
         description="Enqueues a refresh for every enabled feed whose next fetch time has come.",
     ),
+    Schedule(
+        name="Purge old log entries",
+        task="monitoring.purge_old_log_entries",
+        every_seconds=60 * 60,
+        description="Deletes log entries older than LOG_RETENTION_DAYS.",
+    ),
 ]
 
 

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
+    "monitoring.middleware.LogContextMiddleware",
     # Axes last, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -336,7 +337,46 @@ if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
     raise ImproperlyConfigured(
         f"LOG_LEVEL={LOG_LEVEL!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
     )
-LOGGING = build_logging_config(LOG_LEVEL)
+# Human-readable lines on the console by default; one JSON object per line for log processors.
+LOG_FORMAT = (env.string("LOG_FORMAT", "console") or "console").lower()
+if LOG_FORMAT not in ("console", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} is not one of console, json.")
+# Every process ships its records to one collector (`manage.py collect_logs`): through a Redis
+# stream when REDIS_URL is set, else through per-process spool files under VAR_DIR/logs/spool.
+# The collector alone writes LOG_FILE (rotated by size and time) and the LogEntry table.
+LOG_SHIPPING = env.boolean("LOG_SHIPPING", True)
+LOG_DIR = VAR_DIR / "logs"
+LOG_SPOOL_DIR = LOG_DIR / "spool"
+LOG_SPOOL_MAX_BYTES = env.integer("LOG_SPOOL_MAX_MB", 256, minimum=1) * 1024 * 1024
+LOG_STREAM = env.string("LOG_STREAM", "mh:logs")
+LOG_STREAM_MAXLEN = env.integer("LOG_STREAM_MAXLEN", 100_000, minimum=1_000)
+# Records one process may hold in memory while the transport catches up; more are dropped and
+# counted, so logging never blocks a request or a task.
+LOG_QUEUE_SIZE = env.integer("LOG_QUEUE_SIZE", 10_000, minimum=100)
+LOG_FILE = Path(env.string("LOG_FILE", str(LOG_DIR / "marketing-hunting.log"))).resolve()
+LOG_FILE_MAX_BYTES = env.integer("LOG_FILE_MAX_MB", 50, minimum=1) * 1024 * 1024
+LOG_FILE_ROTATE_HOURS = env.integer("LOG_FILE_ROTATE_HOURS", 24, minimum=1)
+LOG_FILE_BACKUPS = env.integer("LOG_FILE_BACKUPS", 14, minimum=0)
+# LogEntry rows older than this are deleted by the "Purge old log entries" periodic task.
+LOG_RETENTION_DAYS = env.integer("LOG_RETENTION_DAYS", 14, minimum=1)
+# Django and Celery both configure logging in a worker; this applies LOGGING once per process.
+LOGGING_CONFIG = "marketing_hunting.logging.configure_once"
+LOGGING = build_logging_config(
+    LOG_LEVEL,
+    log_format=LOG_FORMAT,
+    shipping=(
+        {
+            "redis_url": REDIS_URL,
+            "stream": LOG_STREAM,
+            "maxlen": LOG_STREAM_MAXLEN,
+            "spool_dir": str(LOG_SPOOL_DIR),
+            "spool_max_bytes": LOG_SPOOL_MAX_BYTES,
+            "queue_size": LOG_QUEUE_SIZE,
+        }
+        if LOG_SHIPPING
+        else None
+    ),
+)
 
 # --- Tests ---------------------------------------------------------------------------------------
 

@@ -1,7 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from monitoring import views
 
+# The Logs pages get the "monitoring" namespace; /healthz keeps its plain name.
+log_patterns = ([path("", views.log_list, name="logs")], "monitoring")
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("logs/", include(log_patterns)),
 ]

@@ -1,8 +1,20 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from monitoring.collector import collector_status
+from monitoring.forms import LogFilterForm
 from monitoring.health import run_checks
+from monitoring.selectors import (
+    health_summary,
+    log_entries_filter,
+    sees_all_logs,
+    visible_log_entries,
+)
+
+LOGS_PER_PAGE = 50
+MAX_PAGE = 200  # deep offsets get slow; narrow the filters instead
 
 
 @login_not_required
@@ -18,3 +30,48 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if failing:
         payload["failing"] = failing
     return JsonResponse(payload, status=503 if failing else 200)
+
+
+def log_list(request: HttpRequest) -> HttpResponse:
+    """The Logs page: newest lines first, filtered; a "Logs health" panel on top."""
+    visible = visible_log_entries(request)
+    form = LogFilterForm(request.GET or None)
+    entries = visible
+    if form.is_valid():
+        data = form.cleaned_data
+        entries = log_entries_filter(
+            visible,
+            level=data["level"],
+            since=data["since"],
+            until=data["until"],
+            execution_id=data["execution"],
+            text=data["q"].strip(),
+        )
+    try:
+        number = min(max(int(request.GET.get("page", 1)), 1), MAX_PAGE)
+    except ValueError:
+        number = 1
+    offset = (number - 1) * LOGS_PER_PAGE
+    # One row more than a page tells whether there is an older page, without a COUNT(*) over
+    # what may be millions of rows.
+    rows = list(
+        entries.select_related("organization").order_by("-time", "-id")[
+            offset : offset + LOGS_PER_PAGE + 1
+        ]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "monitoring/log_list.html",
+        {
+            "form": form,
+            "entries": rows[:LOGS_PER_PAGE],
+            "page_number": number,
+            "has_previous": number > 1,
+            "has_next": len(rows) > LOGS_PER_PAGE and number < MAX_PAGE,
+            "query": query.urlencode(),
+            "sees_all": sees_all_logs(request.user),
+            "health": health_summary(visible, collector_status()),
+        },
+    )

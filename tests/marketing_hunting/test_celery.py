@@ -33,9 +33,12 @@ def test_celery_applies_the_projects_logging_configuration_and_adds_no_handler()
     try:
         app.log.setup(loglevel="INFO")
 
-        assert len(root.handlers) == 1
-        expected = settings.LOGGING["formatters"]["console"]["format"]
-        assert root.handlers[0].formatter._fmt == expected
+        # The configuration Django applied at start-up stays exactly as it was (applied once
+        # per process), and it is ours: console plus the shipping handler, nothing of Celery's.
+        assert root.handlers == saved_handlers
+        ours = [h for h in root.handlers if not type(h).__module__.startswith("_pytest")]
+        assert [type(h).__name__ for h in ours] == ["StreamHandler", "ShippingHandler"]
+        assert type(ours[0].formatter).__name__ == "ConsoleFormatter"
     finally:
         root.handlers[:] = saved_handlers
         root.setLevel(saved_level)

@@ -1,0 +1,64 @@
+import logging
+
+from django.db import models
+
+
+class Level(models.IntegerChoices):
+    # The numbers are logging's, so "at least WARNING" is a plain >= filter.
+    DEBUG = logging.DEBUG, "DEBUG"
+    INFO = logging.INFO, "INFO"
+    WARNING = logging.WARNING, "WARNING"
+    ERROR = logging.ERROR, "ERROR"
+    CRITICAL = logging.CRITICAL, "CRITICAL"
+
+
+class Role(models.TextChoices):
+    WEB = "web", "web"
+    WORKER = "worker", "worker"
+    BEAT = "beat", "beat"
+    COMMAND = "command", "command"
+
+
+class LogEntry(models.Model):
+    """One log record from any process, stored by the collector (``manage.py collect_logs``).
+
+    ``stream_id`` is the id the transport gave the record (a Redis stream id, or the spool
+    segment and offset); it is unique so that storing a batch twice after a collector restart
+    inserts nothing twice.
+    """
+
+    time = models.DateTimeField()
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    logger = models.CharField(max_length=200)
+    message = models.TextField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    # Deleted with their organization: they are its data.
+    organization = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # A plain integer until jobs.JobExecution exists; indexed for the execution's own page.
+    execution_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    task_id = models.CharField(max_length=64, blank=True, db_index=True)
+    exception = models.TextField(blank=True)
+    stream_id = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = "log entry"
+        verbose_name_plural = "log entries"
+        ordering = ["-time", "-id"]
+        indexes = [
+            # The Logs page: newest first, for one organization or for everyone (operators),
+            # optionally from a level up.
+            models.Index(fields=["organization", "-time"], name="logentry_org_time"),
+            models.Index(fields=["-time"], name="logentry_time"),
+            models.Index(fields=["level", "-time"], name="logentry_level_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.get_level_display()} {self.logger}"
+
+    @property
+    def level_name(self) -> str:
+        return logging.getLevelName(self.level)
