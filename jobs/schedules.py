@@ -31,11 +31,7 @@ SCHEDULES = [
         every_seconds=60 * 60,
         description="Deletes log entries older than LOG_RETENTION_DAYS.",
     ),
-]
-
-
-def sync_schedules() -> list[PeriodicTask]:
-    synced = [    Schedule(
+    Schedule(
         name="Analyse articles left without a report",
         task="reports.analyse_unreported",
         every_seconds=10 * 60,
@@ -47,7 +43,17 @@ def sync_schedules() -> list[PeriodicTask]:
         every_seconds=60 * 60,
         description="After an LLM outage or when the monthly quota resets.",
     ),
+    Schedule(
+        name="Sweep stuck job executions",
+        task="jobs.sweep_stuck_executions",
+        every_seconds=60,
+        description="Fails job executions whose worker stopped heartbeating (STUCK_AFTER_SECONDS).",
+    ),
 ]
+
+
+def sync_schedules() -> list[PeriodicTask]:
+    synced = []
     for schedule in SCHEDULES:
         interval, _ = IntervalSchedule.objects.get_or_create(
             every=schedule.every_seconds, period=IntervalSchedule.SECONDS

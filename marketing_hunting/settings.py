@@ -311,6 +311,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+# --- Jobs --------------------------------------------------------------------------------------
+
+# A queued or running job execution with no sign of life (start, heartbeat) for this long is
+# failed by the sweep (every 60 s), so a lost worker is noticed within STUCK_AFTER + 60 s.
+# A job may set its own value.
+STUCK_AFTER_SECONDS = env.integer("STUCK_AFTER_SECONDS", 300, minimum=10, maximum=86400)
+# How often a running execution writes its heartbeat during a long unit of work; keep it well
+# below STUCK_AFTER_SECONDS.
+JOB_HEARTBEAT_SECONDS = env.integer("JOB_HEARTBEAT_SECONDS", 30, minimum=1, maximum=600)
+if JOB_HEARTBEAT_SECONDS * 2 > STUCK_AFTER_SECONDS:
+    raise ImproperlyConfigured(
+        "JOB_HEARTBEAT_SECONDS must be at most half of STUCK_AFTER_SECONDS, or live runs "
+        "would be failed as stuck."
+    )
+# The per-feed timeout a job uses when neither the job nor the feed says otherwise, and the
+# cap on a run's soft time limit (well below Redis' one-hour visibility timeout).
+JOB_DEFAULT_FEED_TIMEOUT = 20
+JOB_MAX_RUN_SECONDS = env.integer("JOB_MAX_RUN_SECONDS", 45 * 60, minimum=60, maximum=3000)
+
 # --- Resilience ----------------------------------------------------------------------------------
 
 # One retry policy for calls to outside services (resilience.call_with_policy): exponential

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("django.contrib.auth.urls")),
     path("organization/", include("accounts.urls")),
     path("feeds/", include("feeds.urls")),
+    path("jobs/", include("jobs.urls")),
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

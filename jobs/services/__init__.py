@@ -1,0 +1,1 @@
+"""Services of the jobs app: jobs and their schedules, executions, the run, the sweep."""

@@ -1,0 +1,202 @@
+"""Running an execution: one unit of work per feed, heartbeat and cancel checks between units.
+
+A unit refreshes the feed, extracts the new articles in batches and analyses the originals.
+Everything it calls is idempotent (articles are deduplicated by URL, extraction claims its
+articles, an article with a report is not analysed again), so a rerun after a lost worker
+picks up where the dead one stopped without duplicating anything.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from feeds.models import Article, ArticleStatus, Feed
+from feeds.services.extract import articles_extract
+from feeds.services.refresh import feed_refresh
+from jobs.models import EventLevel, ExecutionStatus, Job, JobExecution
+from jobs.services.executions import (
+    event_add,
+    execution_claim,
+    execution_finish,
+    execution_heartbeat,
+    job_feed_ids,
+)
+from reports.services.analyse import AnalysisOptions, reports_analyse
+
+logger = logging.getLogger(__name__)
+
+EXTRACT_BATCH = 25
+LEFTOVER_LIMIT = 200
+
+
+class StopRun(Exception):
+    """The row is no longer ours to write (failed by a sweep) or a cancel was requested."""
+
+
+class HeartbeatThread(threading.Thread):
+    """Beats every JOB_HEARTBEAT_SECONDS while a long unit runs: at most 2 writes a minute.
+
+    It never decides anything itself; it records that the row stopped accepting beats, and
+    the run stops at its next check between batches or units.
+    """
+
+    def __init__(self, execution_id: int, counters: dict[str, int]) -> None:
+        super().__init__(name=f"heartbeat-{execution_id}", daemon=True)
+        self.execution_id = execution_id
+        self.counters = counters
+        self.lost = threading.Event()
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.wait(settings.JOB_HEARTBEAT_SECONDS):
+                if not execution_heartbeat(
+                    execution_id=self.execution_id, counters=dict(self.counters)
+                ):
+                    self.lost.set()
+                    return
+        except Exception:  # A failed beat must not kill the run; the sweep is the judge.
+            logger.exception("Heartbeat of execution %s failed", self.execution_id)
+        finally:
+            connection.close()  # This thread's own connection.
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+
+def _leftovers(feed: Feed) -> tuple[list[int], list[int]]:
+    """Articles of the feed a previous, interrupted run stored but did not finish."""
+    mine = Article.objects.filter(feeds=feed, duplicate_of__isnull=True)
+    # Extraction's own claim skips pending articles that a live run still holds.
+    pending = mine.filter(status=ArticleStatus.PENDING)
+    unreported = mine.filter(
+        report__isnull=True, status__in=[ArticleStatus.EXTRACTED, ArticleStatus.FAILED]
+    )
+    return (
+        list(pending.order_by("id").values_list("id", flat=True)[:LEFTOVER_LIMIT]),
+        list(unreported.order_by("id").values_list("id", flat=True)[:LEFTOVER_LIMIT]),
+    )
+
+
+def run_feed(
+    job: Job, feed: Feed, counters: dict[str, int], beat: Callable[[], None]
+) -> tuple[bool, str]:
+    """One unit of work: (ok, log line). ``beat`` raises StopRun when we must stop."""
+    # In memory only: the refresh saves with update_fields, so the feed's own values stay.
+    if job.feed_timeout:
+        feed.fetch_timeout = job.feed_timeout
+    if job.max_articles:
+        feed.max_articles_per_run = min(feed.max_articles_per_run, job.max_articles)
+    result = feed_refresh(feed=feed)
+    if result.failed:
+        counters["errors"] += 1
+        return False, f"Feed “{feed.name}” failed: {result.error}"
+    counters["new_articles"] += len(result.new_article_ids)
+    pending, unreported = _leftovers(feed)
+    to_extract = list(dict.fromkeys([*result.new_article_ids, *pending]))
+    analysed = reports = 0
+    for start in range(0, len(to_extract), EXTRACT_BATCH):
+        beat()
+        done = articles_extract(
+            article_ids=to_extract[start : start + EXTRACT_BATCH], timeout=float(feed.fetch_timeout)
+        )
+        originals = [a.pk for a in done if a.duplicate_of_id is None]
+        made = reports_analyse(article_ids=originals, options=AnalysisOptions(use_llm=job.use_llm))
+        analysed, reports = analysed + len(originals), reports + len(made)
+        counters["analysed"] += len(originals)
+        counters["reports"] += len(made)
+    if unreported:
+        made = reports_analyse(article_ids=unreported, options=AnalysisOptions(use_llm=job.use_llm))
+        analysed, reports = analysed + len(unreported), reports + len(made)
+        counters["analysed"] += len(unreported)
+        counters["reports"] += len(made)
+    return True, (
+        f"Feed “{feed.name}”: {len(result.new_article_ids)} new articles, "
+        f"{analysed} analysed, {reports} reports."
+    )
+
+
+def _final_status(counters: dict[str, int], timed_out: bool) -> str:
+    if timed_out:
+        return ExecutionStatus.TIMED_OUT
+    if counters["errors"] and counters["errors"] >= counters["feeds_total"]:
+        return ExecutionStatus.FAILED
+    return ExecutionStatus.PARTIAL if counters["errors"] else ExecutionStatus.SUCCEEDED
+
+
+def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -> str | None:
+    """Claim and run the execution; returns its final status, or None if it was not ours."""
+    if not execution_claim(execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid):
+        logger.info(
+            "Execution %s already claimed, finished or cancelled: nothing to do", execution_id
+        )
+        return None
+    execution = JobExecution.objects.select_related("job").get(pk=execution_id)
+    job = execution.job
+    feeds = list(Feed.objects.filter(pk__in=job_feed_ids(job)).order_by("id"))
+    counters = dict.fromkeys(("feeds_done", "new_articles", "analysed", "reports", "errors"), 0)
+    counters["feeds_total"] = len(feeds)
+    event_add(
+        execution_id=execution_id, message=f"Started on {hostname} pid {pid}: {len(feeds)} feeds."
+    )
+    heartbeat = HeartbeatThread(execution_id, counters)
+
+    def beat() -> None:
+        if heartbeat.lost.is_set() or not execution_heartbeat(
+            execution_id=execution_id, counters=counters
+        ):
+            raise StopRun
+
+    timed_out, error = False, ""
+    heartbeat.start()
+    try:
+        for feed in feeds:
+            beat()  # Between units: the cancel check and the zombie check in one UPDATE.
+            try:
+                ok, line = run_feed(job, feed, counters, beat)
+            except (StopRun, SoftTimeLimitExceeded):
+                raise
+            except Exception as exc:  # One broken feed must not stop the others.
+                logger.exception("Job %s: feed %s crashed", job.pk, feed.pk)
+                counters["errors"] += 1
+                ok, line = False, f"Feed “{feed.name}” crashed: {exc}"
+            counters["feeds_done"] += 1
+            level = EventLevel.INFO if ok else EventLevel.WARNING
+            event_add(execution_id=execution_id, message=line, level=level)
+    except StopRun:
+        pass
+    except SoftTimeLimitExceeded:
+        timed_out = True
+        error = "The run reached its time limit; the feeds done so far keep their results."
+    finally:
+        heartbeat.stop()
+        close_old_connections()
+    return _conclude(execution_id, counters, timed_out, error)
+
+
+def _conclude(execution_id: int, counters: dict[str, int], timed_out: bool, error: str) -> str:
+    row = JobExecution.objects.get(pk=execution_id)
+    if row.status != ExecutionStatus.RUNNING:
+        # Failed by a sweep meanwhile (we were presumed dead): write nothing more.
+        logger.warning("Execution %s was marked %s while running; stopping", row.pk, row.status)
+        return row.status
+    if row.cancel_requested:
+        status = ExecutionStatus.CANCELLED
+        message = f"Cancelled after {counters['feeds_done']} of {counters['feeds_total']} feeds."
+    else:
+        status = _final_status(counters, timed_out)
+        message = (
+            error or f"Finished: {counters['feeds_done']} feeds, {counters['reports']} reports."
+        )
+        if status == ExecutionStatus.FAILED and not error:
+            error = "Every feed failed; see the log lines."
+    if execution_finish(
+        execution_id=execution_id, status=status, counters=counters, error_message=error
+    ):
+        event_add(execution_id=execution_id, message=message)
+    return status

@@ -1,0 +1,168 @@
+"""The safety net: executions whose worker is gone are failed with a reason and announced.
+
+Three detectors, one outcome (``_fail``): a silent heartbeat (every broker), a task that no
+live worker reports for two sweeps in a row (Redis only: remote control needs it), and a
+worker that finds its own executions still "running" when it starts or shuts down.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Organization
+from jobs.models import ACTIVE_STATUSES, EventLevel, ExecutionStatus, JobExecution, JobNotification
+from jobs.services.executions import event_add
+
+logger = logging.getLogger(__name__)
+
+MISSING_KEY = "jobs:missing:{}"
+# A freshly started task may not show up in a worker's lists yet; leave it alone this long.
+MISSING_GRACE = timedelta(seconds=30)
+INSPECT_TIMEOUT = 1.0
+
+
+@dataclass
+class SweptExecution:
+    execution: JobExecution
+    reason: str
+
+
+def _notify(execution: JobExecution, reason: str) -> None:
+    job = execution.job
+    message = f"Job “{job.name}” execution #{execution.pk} was marked failed: {reason}"
+    JobNotification.objects.create(
+        organization_id=execution.organization_id, execution=execution, message=message[:500]
+    )
+    recipients = job.recipient_list()
+    if recipients:
+        body = f"{message}\n\nDetails: {execution.get_absolute_url()}\n"
+        # On commit: no email about a change that was rolled back.
+        transaction.on_commit(
+            lambda: send_mail(
+                f"[Marketing Hunting] Job “{job.name}” failed",
+                body,
+                None,
+                recipients,
+                fail_silently=True,
+            )
+        )
+
+
+def _fail(execution: JobExecution, reason: str) -> bool:
+    """Fail the execution unless it changed since we read it (a fresh beat wins the race)."""
+    with transaction.atomic():
+        updated = JobExecution.objects.filter(
+            pk=execution.pk, status=execution.status, heartbeat_at=execution.heartbeat_at
+        ).update(status=ExecutionStatus.FAILED, completed_at=timezone.now(), error_message=reason)
+        if not updated:
+            return False
+        execution.status, execution.error_message = ExecutionStatus.FAILED, reason
+        event_add(execution_id=execution.pk, message=reason, level=EventLevel.ERROR)
+        _notify(execution, reason)
+    logger.warning("Execution %s failed by the sweep: %s", execution.pk, reason)
+    return True
+
+
+def stuck_after(execution: JobExecution) -> timedelta:
+    seconds = execution.job.stuck_after_seconds or settings.STUCK_AFTER_SECONDS
+    return timedelta(seconds=seconds)
+
+
+def _missing_task_ids(executions: list[JobExecution]) -> set[str]:
+    """Task ids of running executions that no live worker reports as active or reserved."""
+    from marketing_hunting.celery import app
+
+    inspect = app.control.inspect(timeout=INSPECT_TIMEOUT)
+    known: set[str] = set()
+    for reply in (inspect.active() or {}, inspect.reserved() or {}):
+        for tasks in reply.values():
+            known.update(task.get("id", "") for task in tasks)
+    return {e.task_id for e in executions if e.task_id and e.task_id not in known}
+
+
+def _missing_twice(running: list[JobExecution], now: datetime) -> dict[int, str]:
+    checked = [e for e in running if e.started_at and now - e.started_at > MISSING_GRACE]
+    if not checked:
+        return {}
+    try:
+        missing = _missing_task_ids(checked)
+    except Exception:  # No answer is no evidence: the heartbeat rule still applies.
+        logger.warning("Could not inspect the workers; relying on heartbeats only", exc_info=True)
+        return {}
+    reasons = {}
+    for execution in checked:
+        key = MISSING_KEY.format(execution.pk)
+        if execution.task_id not in missing:
+            cache.delete(key)
+        elif cache.get(key):
+            worker = execution.worker_hostname or "its worker"
+            reasons[execution.pk] = (
+                f"Its task is no longer active or reserved on any live worker (checked twice); "
+                f"worker {worker} pid {execution.worker_pid} presumed lost."
+            )
+        else:
+            cache.set(key, True, timeout=15 * 60)
+    return reasons
+
+
+def execution_sweep_stuck(
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    organization: Organization | None = None,
+    use_inspect: bool | None = None,
+) -> list[SweptExecution]:
+    """Fail queued/running executions whose worker is presumed lost; returns what it found.
+
+    ``dry_run`` reports without changing anything. ``use_inspect`` (default: with Redis) adds
+    the faster "task missing on every live worker for two sweeps" rule.
+    """
+    now = now or timezone.now()
+    active = JobExecution.objects.filter(status__in=ACTIVE_STATUSES).select_related("job")
+    if organization is not None:
+        active = active.filter(organization=organization)
+    executions = list(active.order_by("id"))
+    found = [
+        SweptExecution(e, e.describe_staleness(settings.TIME_ZONE))
+        for e in executions
+        if e.is_stale(now, stuck_after(e))
+    ]
+    if use_inspect is None:
+        use_inspect = bool(settings.REDIS_URL)
+    if use_inspect and not dry_run:
+        stale_ids = {s.execution.pk for s in found}
+        running = [
+            e for e in executions if e.status == ExecutionStatus.RUNNING and e.pk not in stale_ids
+        ]
+        reasons = _missing_twice(running, now)
+        found += [SweptExecution(e, reasons[e.pk]) for e in running if e.pk in reasons]
+    if dry_run:
+        return found
+    return execution_fail_swept(found)
+
+
+def execution_fail_swept(found: list[SweptExecution]) -> list[SweptExecution]:
+    """Fail what a (dry-run) sweep found; rows that changed since are left alone."""
+    return [swept for swept in found if _fail(swept.execution, swept.reason)]
+
+
+def executions_interrupt_for_worker(*, hostname: str, why: str) -> list[JobExecution]:
+    """Fail the executions this worker owned; called when it starts and on warm shutdown.
+
+    Only rows whose worker hostname is exactly this worker's: another worker's runs are alive.
+    """
+    owned = JobExecution.objects.filter(
+        status=ExecutionStatus.RUNNING, worker_hostname=hostname
+    ).select_related("job")
+    failed = []
+    for execution in owned:
+        reason = f"Interrupted: worker {hostname} {why} while it ran; retry it."
+        if _fail(execution, reason):
+            failed.append(execution)
+    return failed

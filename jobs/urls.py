@@ -1,0 +1,21 @@
+from django.urls import path
+
+from jobs import views
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("add/", views.job_create, name="create"),
+    path("bulk/", views.job_bulk, name="bulk"),
+    path("cleanup-stuck/", views.cleanup_stuck, name="cleanup_stuck"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("<int:pk>/", views.job_detail, name="detail"),
+    path("<int:pk>/edit/", views.job_edit, name="edit"),
+    path("<int:pk>/delete/", views.job_delete, name="delete"),
+    path("<int:pk>/run/", views.job_run_now, name="run"),
+    path("<int:pk>/toggle/", views.job_toggle, name="toggle"),
+    path("executions/<int:pk>/", views.execution_detail, name="execution"),
+    path("executions/<int:pk>/cancel/", views.execution_cancel_view, name="cancel"),
+    path("executions/<int:pk>/retry/", views.execution_retry_view, name="retry"),
+]

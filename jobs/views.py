@@ -1,0 +1,203 @@
+"""Jobs pages: list with bulk actions, drawer form, history, execution detail and controls."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.drawer import drawer_done, render_drawer
+from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from jobs.forms import JobForm
+from jobs.models import ExecutionStatus, Job, JobExecution, JobNotification
+from jobs.services import jobs as job_services
+from jobs.services.executions import execution_cancel, execution_enqueue, execution_retry
+from jobs.services.schedule import describe_schedule
+from jobs.services.sweep import execution_sweep_stuck
+
+HISTORY_PER_PAGE = 50
+
+
+def job_list(request: HttpRequest) -> HttpResponse:
+    latest = JobExecution.objects.filter(job=OuterRef("pk")).order_by("-queued_at", "-id")
+    jobs = (
+        scoped_queryset(request, Job)
+        .select_related("periodic_task")
+        .annotate(
+            last_status=Subquery(latest.values("status")[:1]),
+            last_execution_id=Subquery(latest.values("id")[:1]),
+        )
+        .order_by("name")
+    )
+    now = timezone.now()
+    rows = [(job, describe_schedule(job), job.next_run_at(now)) for job in jobs]
+    notifications = scoped_queryset(request, JobNotification).filter(read=False)[:5]
+    statuses = dict(ExecutionStatus.choices)
+    return render(
+        request,
+        "jobs/job_list.html",
+        {"rows": rows, "notifications": notifications, "statuses": statuses},
+    )
+
+
+def _job_form(request: HttpRequest, job: Job | None) -> HttpResponse:
+    organization = request_organization(request)
+    form = JobForm(request.POST or None, organization=organization, job=job)
+    context: dict[str, object] = {"form": form, "job": job}
+    if request.method == "POST" and form.is_valid():
+        if "_preview" in request.POST:
+            context["preview"] = form.schedule_preview()
+            return render_drawer(request, "jobs/job_form.html", context)
+        try:
+            if job is None:
+                job = job_services.job_create(
+                    organization=organization,
+                    feeds=form.cleaned_data["feeds"],
+                    enabled=form.cleaned_data["enabled"],
+                    **form.job_values(),
+                )
+                messages.success(request, f"Job “{job}” created; {describe_schedule(job)}.")
+            else:
+                job_services.job_update(
+                    job=job, feeds=form.cleaned_data["feeds"], **form.job_values()
+                )
+                messages.success(request, f"Job “{job}” saved; {describe_schedule(job)}.")
+        except ValidationError as error:
+            form._add(error)
+        else:
+            return drawer_done(request, reverse("jobs:list"))
+    return render_drawer(request, "jobs/job_form.html", context, status=400 if form.errors else 200)
+
+
+def job_create(request: HttpRequest) -> HttpResponse:
+    return _job_form(request, None)
+
+
+def job_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _job_form(request, get_object_for_request(request, Job, pk=pk))
+
+
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_for_request(request, Job.objects.select_related("periodic_task"), pk=pk)
+    page = Paginator(job.executions.order_by("-queued_at", "-id"), HISTORY_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "job": job,
+        "page": page,
+        "schedule": describe_schedule(job),
+        "next_run": job.next_run_at(),
+    }
+    return render(request, "jobs/job_detail.html", context)
+
+
+def job_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_for_request(request, Job, pk=pk)
+    if request.method == "POST":
+        name = str(job)
+        job_services.job_delete(job=job)
+        messages.success(request, f"Job “{name}” deleted with its schedule and history.")
+        return drawer_done(request, reverse("jobs:list"))
+    return render_drawer(request, "jobs/job_delete.html", {"job": job})
+
+
+@require_POST
+def job_run_now(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_for_request(request, Job, pk=pk)
+    # Outside any transaction: the task is sent at once, so a broker error is known here.
+    execution = execution_enqueue(job=job)
+    execution.refresh_from_db()
+    if execution.status == ExecutionStatus.FAILED:
+        messages.error(request, execution.error_message)
+        return redirect("jobs:list")
+    messages.success(request, f"Job “{job}” queued; follow it below.")
+    return redirect(execution.get_absolute_url())
+
+
+@require_POST
+def job_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_for_request(request, Job.objects.select_related("periodic_task"), pk=pk)
+    if job.is_paused:
+        job_services.job_resume(job=job)
+        messages.success(request, f"Job “{job}” resumed; {describe_schedule(job)}.")
+    else:
+        job_services.job_pause(job=job)
+        messages.success(request, f"Job “{job}” paused; it only runs when you press Run now.")
+    return redirect("jobs:list")
+
+
+@require_POST
+def job_bulk(request: HttpRequest) -> HttpResponse:
+    jobs = list(scoped_queryset(request, Job).filter(pk__in=request.POST.getlist("ids")))
+    action = request.POST.get("action")
+    handlers = {
+        "pause": job_services.job_pause,
+        "resume": job_services.job_resume,
+        "delete": job_services.job_delete,
+    }
+    if action not in handlers or not jobs:
+        messages.error(request, "Choose one or more jobs and an action.")
+        return redirect("jobs:list")
+    for job in jobs:
+        handlers[action](job=job)
+    label = {"pause": "paused", "resume": "resumed", "delete": "deleted"}[action]
+    messages.success(request, f"{len(jobs)} jobs {label}.")
+    return redirect("jobs:list")
+
+
+def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    execution = get_object_for_request(request, JobExecution.objects.select_related("job"), pk=pk)
+    events = execution.events.order_by("id")
+    return render(request, "jobs/execution_detail.html", {"execution": execution, "events": events})
+
+
+@require_POST
+def execution_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    execution = get_object_for_request(request, JobExecution, pk=pk)
+    try:
+        execution = execution_cancel(execution=execution)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if execution.status == ExecutionStatus.CANCELLED:
+            messages.success(request, "Cancelled; it will not start.")
+        else:
+            messages.success(request, "Cancel requested; the run stops after the current feed.")
+    return redirect(execution.get_absolute_url())
+
+
+@require_POST
+def execution_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    execution = get_object_for_request(request, JobExecution.objects.select_related("job"), pk=pk)
+    try:
+        retry = execution_retry(execution=execution)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(execution.get_absolute_url())
+    retry.refresh_from_db()
+    if retry.status == ExecutionStatus.FAILED:
+        messages.error(request, retry.error_message)
+    else:
+        messages.success(request, "Retry queued.")
+    return redirect(retry.get_absolute_url())
+
+
+@require_POST
+def cleanup_stuck(request: HttpRequest) -> HttpResponse:
+    """Staff only; sweeps the request's organization (every organization for a superuser)."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff can mark stuck executions failed.")
+    organization = None if request.user.is_superuser else request_organization(request)
+    swept = execution_sweep_stuck(organization=organization)
+    messages.success(request, f"{len(swept)} stuck executions marked failed.")
+    return redirect("jobs:list")
+
+
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    scoped_queryset(request, JobNotification).filter(read=False).update(read=True)
+    return redirect("jobs:list")

@@ -1,0 +1,53 @@
+"""Builders for jobs tests: jobs with sane defaults and feeds served with their pages."""
+
+from typing import Any
+
+from accounts.models import Organization
+from jobs.models import Job
+from jobs.services.jobs import job_create
+from tests.feeds.builders import article_page, make_feed, rss
+from tests.harness.http_server import LocalHTTPServer, Reply
+
+RSS_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
+HTML_TYPE = {"Content-Type": "text/html; charset=utf-8"}
+SCHEDULE = {
+    "schedule_kind": "crontab",
+    "cron_minute": "0",
+    "cron_hour": "7",
+    "cron_day_of_month": "*",
+    "cron_month_of_year": "*",
+    "cron_day_of_week": "*",
+    "timezone": "Europe/Paris",
+}
+
+
+def make_job(organization: Organization, **values: Any) -> Job:
+    values = {"name": "Morning run", "use_llm": False, **SCHEDULE, **values}
+    return job_create(organization=organization, **values)
+
+
+def story(name: str, n: int) -> str:
+    # Distinct texts per story, or extraction would mark copies as duplicates.
+    return (
+        f"{name} story {n}: Acme Corporation announced on Monday a new partnership number {n} "
+        f"with the {name} group. The companies expect the deal to add {n * 7 + 3} jobs. "
+        f"Analysts at the {name} desk said the move was widely expected after story {n}. "
+    ) * 4
+
+
+def serve_feed(server: LocalHTTPServer, name: str, stories: int = 2, *, delay: float = 0.0) -> str:
+    """A feed at /<name>.xml linking ``stories`` article pages; ``delay`` slows its first fetch."""
+    items = []
+    for n in range(stories):
+        path = f"/{name}/story-{n}"
+        page = article_page(f"{name} headline {n}", story(name, n))
+        server.add_route(path, Reply(body=page, headers=HTML_TYPE))
+        items.append({"title": f"{name} headline {n}", "link": server.url_for(path)})
+    feed = Reply(body=rss(items), headers=RSS_TYPE)
+    replies = [Reply(body=feed.body, headers=RSS_TYPE, delay=delay), feed] if delay else [feed]
+    server.add_route(f"/{name}.xml", *replies)
+    return server.url_for(f"/{name}.xml")
+
+
+def make_served_feed(organization: Organization, server: LocalHTTPServer, name: str, **kw: Any):
+    return make_feed(organization, serve_feed(server, name, **kw), name=name)

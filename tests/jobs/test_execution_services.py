@@ -1,0 +1,129 @@
+"""Claim, heartbeat, cancel, retry and enqueue: each a conditional update that races safely."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from jobs.models import ExecutionStatus, JobExecution
+from jobs.services.executions import (
+    BROKER_DOWN,
+    execution_cancel,
+    execution_claim,
+    execution_enqueue,
+    execution_finish,
+    execution_heartbeat,
+    execution_retry,
+)
+from jobs.services.run import execution_run
+from jobs.services.sweep import execution_sweep_stuck
+from tests.feeds.builders import make_feed
+from tests.jobs.builders import make_job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def job(org_a):
+    make_feed(org_a, "https://news.example/feed.xml")
+    return make_job(org_a)
+
+
+@pytest.fixture
+def execution(job):
+    return execution_enqueue(job=job)  # Inside the test transaction: no task is sent.
+
+
+def claim(execution, host="celery@a"):
+    return execution_claim(execution_id=execution.pk, task_id="t1", hostname=host, pid=42)
+
+
+def test_only_the_first_claim_takes_the_execution(execution):
+    assert claim(execution) is True
+    assert claim(execution, "celery@b") is False
+
+    execution.refresh_from_db()
+    assert (execution.status, execution.worker_hostname, execution.worker_pid) == (
+        ExecutionStatus.RUNNING,
+        "celery@a",
+        42,
+    )
+
+
+def test_a_redelivered_task_does_nothing(execution):
+    claim(execution)
+    execution_finish(execution_id=execution.pk, status=ExecutionStatus.SUCCEEDED)
+
+    result = execution_run(execution_id=execution.pk, task_id="t1", hostname="celery@b", pid=7)
+
+    execution.refresh_from_db()
+    assert result is None
+    assert (execution.status, execution.worker_hostname) == ("succeeded", "celery@a")
+    assert not execution.events.filter(message__startswith="Started").exists()
+
+
+def test_the_heartbeat_reports_false_once_the_sweep_failed_the_row(execution, settings):
+    claim(execution)
+    assert execution_heartbeat(execution_id=execution.pk, counters={"feeds_done": 1}) is True
+    later = timezone.now() + timedelta(seconds=settings.STUCK_AFTER_SECONDS + 1)
+    execution_sweep_stuck(now=later)
+
+    assert execution_heartbeat(execution_id=execution.pk, counters={"feeds_done": 2}) is False
+    assert execution_finish(execution_id=execution.pk, status="succeeded") is False
+    execution.refresh_from_db()
+    assert (execution.status, execution.feeds_done) == (ExecutionStatus.FAILED, 1)
+
+
+def test_cancelling_a_queued_execution_means_it_never_starts(execution):
+    execution_cancel(execution=execution)
+
+    assert execution.status == ExecutionStatus.CANCELLED
+    assert claim(execution) is False
+
+
+def test_cancelling_a_running_execution_asks_it_to_stop_at_its_next_heartbeat(execution):
+    claim(execution)
+
+    execution_cancel(execution=execution)
+
+    assert (execution.status, execution.cancel_requested) == (ExecutionStatus.RUNNING, True)
+    assert execution_heartbeat(execution_id=execution.pk) is False
+
+
+def test_cancelling_a_finished_execution_says_it_already_finished(execution):
+    claim(execution)
+    execution_finish(execution_id=execution.pk, status=ExecutionStatus.SUCCEEDED)
+
+    with pytest.raises(ValidationError, match="already finished"):
+        execution_cancel(execution=execution)
+
+
+def test_retry_queues_a_new_execution_only_for_unsuccessful_ones(execution):
+    claim(execution)
+    execution_finish(execution_id=execution.pk, status=ExecutionStatus.FAILED)
+    execution.refresh_from_db()
+
+    retry = execution_retry(execution=execution)
+
+    assert (retry.status, retry.retry_of, retry.job) == ("queued", execution, execution.job)
+    with pytest.raises(ValidationError, match="Only failed"):
+        execution_retry(execution=retry)
+
+
+def test_when_the_broker_is_down_the_execution_fails_with_a_clear_message(
+    job, monkeypatch, django_capture_on_commit_callbacks
+):
+    from jobs import tasks
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.run_job_execution, "apply_async", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        execution = execution_enqueue(job=job)
+
+    execution.refresh_from_db()
+    assert (execution.status, execution.error_message) == (ExecutionStatus.FAILED, BROKER_DOWN)
+    assert JobExecution.objects.filter(status=ExecutionStatus.QUEUED).count() == 0

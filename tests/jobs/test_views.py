@@ -1,0 +1,138 @@
+"""Jobs pages: drawer form validation, list, controls, and isolation between organizations."""
+
+import pytest
+from django.urls import reverse
+from django_celery_beat.models import PeriodicTask
+from kombu.exceptions import OperationalError
+
+from jobs.models import ExecutionStatus, Job, JobExecution
+from jobs.services.executions import execution_enqueue
+from tests.feeds.builders import make_feed
+from tests.jobs.builders import SCHEDULE, make_job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def feed(org_a):
+    return make_feed(org_a, "https://news.example/feed.xml", name="Wire")
+
+
+def form_data(**values):
+    return {
+        "name": "Morning run",
+        "interval_every": "1",
+        "interval_unit": "hours",
+        "enabled": "on",
+        **SCHEDULE,
+        **values,
+    }
+
+
+def test_creating_a_job_in_the_drawer_saves_it_with_its_schedule(client_for, alice, feed):
+    response = client_for(alice).post(
+        reverse("jobs:create"), form_data(feeds=[feed.pk]), headers={"HX-Request": "true"}
+    )
+
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == reverse("jobs:list")
+    job = Job.objects.get()
+    assert list(job.feeds.all()) == [feed]
+    assert PeriodicTask.objects.get(name=f"job:{job.pk}").crontab.hour == "7"
+    page = client_for(alice).get(reverse("jobs:list")).content.decode()
+    assert "every day at 07:00 Europe/Paris" in page
+    assert "Run now" in page
+
+
+def test_the_preview_describes_the_schedule_without_saving(client_for, alice, feed):
+    data = form_data(_preview="1", cron_day_of_week="1-5", cron_hour="8", cron_minute="30")
+    response = client_for(alice).post(reverse("jobs:create"), data)
+
+    assert "Runs at 08:30, Monday through Friday Europe/Paris." in response.content.decode()
+    assert not Job.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"cron_hour": "7-99"}, "is not a valid crontab value"),
+        ({"timezone": "Europe/Atlantis"}, "Select a valid choice"),
+        ({"recipients": "not-an-email"}, "is not an email address"),
+    ],
+)
+def test_bad_input_is_a_field_error_and_nothing_is_saved(client_for, alice, feed, values, message):
+    response = client_for(alice).post(reverse("jobs:create"), form_data(**values))
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_a_job_with_no_feeds_in_an_organization_without_feeds_is_refused(client_for, alice):
+    response = client_for(alice).post(reverse("jobs:create"), form_data())
+
+    assert response.status_code == 400
+    assert "no enabled feed" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)  # on_commit runs at once, as in a real request
+def test_run_now_with_the_broker_down_shows_the_error_and_leaves_nothing_queued(
+    client_for, alice, feed, monkeypatch
+):
+    from jobs import tasks
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Connection refused")
+
+    monkeypatch.setattr(tasks.run_job_execution, "apply_async", refuse)
+    job = make_job(feed.organization)
+
+    response = client_for(alice).post(reverse("jobs:run", args=[job.pk]), follow=True)
+
+    assert "The task queue is not answering" in response.content.decode()
+    assert JobExecution.objects.get().status == ExecutionStatus.FAILED
+
+
+def test_bulk_pause_and_resume(client_for, alice, feed):
+    first, second = make_job(feed.organization), make_job(feed.organization, name="Other")
+    client = client_for(alice)
+
+    client.post(reverse("jobs:bulk"), {"action": "pause", "ids": [first.pk, second.pk]})
+    assert not PeriodicTask.objects.filter(name__startswith="job:", enabled=True).exists()
+    client.post(reverse("jobs:bulk"), {"action": "resume", "ids": [first.pk]})
+    assert list(
+        PeriodicTask.objects.filter(name__startswith="job:", enabled=True).values_list(
+            "name", flat=True
+        )
+    ) == [f"job:{first.pk}"]
+
+
+def test_the_execution_page_shows_progress_and_a_cancel_button(client_for, alice, feed):
+    execution = execution_enqueue(job=make_job(feed.organization))
+
+    page = client_for(alice).get(execution.get_absolute_url()).content.decode()
+
+    assert '<progress id="execution-progress" max="100" value="0">' in page
+    assert "Cancel" in page
+    client_for(alice).post(reverse("jobs:cancel", args=[execution.pk]))
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.CANCELLED
+
+
+def test_another_organizations_jobs_and_executions_are_404_everywhere(
+    client_for, charlie, alice, feed
+):
+    job = make_job(feed.organization)
+    execution = execution_enqueue(job=job)
+    client = client_for(charlie)
+
+    for name in ("detail", "edit", "delete"):
+        assert client.get(reverse(f"jobs:{name}", args=[job.pk])).status_code == 404
+    for name in ("run", "toggle"):
+        assert client.post(reverse(f"jobs:{name}", args=[job.pk])).status_code == 404
+    assert client.get(execution.get_absolute_url()).status_code == 404
+    for name in ("cancel", "retry"):
+        assert client.post(reverse(f"jobs:{name}", args=[execution.pk])).status_code == 404
+    client.post(reverse("jobs:bulk"), {"action": "delete", "ids": [job.pk]})
+    assert Job.objects.filter(pk=job.pk).exists()
+    assert "Morning run" not in client.get(reverse("jobs:list")).content.decode()
