@@ -3,7 +3,13 @@ from django.urls import include, path
 from monitoring import views
 
 # The Logs pages get the "monitoring" namespace; /healthz keeps its plain name.
-log_patterns = ([path("", views.log_list, name="logs")], "monitoring")
+log_patterns = (
+    [
+        path("", views.log_list, name="logs"),
+        path("status/", views.service_status, name="status"),
+    ],
+    "monitoring",
+)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -73,5 +74,33 @@ def log_list(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "sees_all": sees_all_logs(request.user),
             "health": health_summary(visible, collector_status()),
+        },
+    )
+
+
+def service_status(request: HttpRequest) -> HttpResponse:
+    """Operators' view of the outside world: health checks, circuit breakers, paused providers.
+
+    Staff only: feed-host breakers name the hosts every organization reads.
+    """
+    if not request.user.is_staff:
+        raise PermissionDenied("Only operators can see the service status.")
+    from redis.exceptions import RedisError
+
+    from resilience import OPENAI, breaker_states, provider_disabled
+
+    try:
+        breakers = sorted(breaker_states(), key=lambda b: (not b.refusing, b.kind, b.name))
+        breaker_error = ""
+    except RedisError:
+        breakers, breaker_error = [], "Redis is not answering, so breaker states are unknown."
+    return render(
+        request,
+        "monitoring/status.html",
+        {
+            "checks": run_checks(),
+            "breakers": breakers,
+            "breaker_error": breaker_error,
+            "disabled": [d for d in [provider_disabled(OPENAI)] if d is not None],
         },
     )
