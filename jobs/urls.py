@@ -1,11 +1,12 @@
 from django.urls import path
 
-from jobs import views
+from jobs import streams, views
 
 app_name = "jobs"
 
 urlpatterns = [
     path("", views.job_list, name="list"),
+    path("stream/", streams.jobs_stream, name="list_stream"),
     path("add/", views.job_create, name="create"),
     path("bulk/", views.job_bulk, name="bulk"),
     path("cleanup-stuck/", views.cleanup_stuck, name="cleanup_stuck"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/run/", views.job_run_now, name="run"),
     path("<int:pk>/toggle/", views.job_toggle, name="toggle"),
     path("executions/<int:pk>/", views.execution_detail, name="execution"),
+    path("executions/<int:pk>/stream/", streams.execution_stream, name="execution_stream"),
     path("executions/<int:pk>/cancel/", views.execution_cancel_view, name="cancel"),
     path("executions/<int:pk>/retry/", views.execution_retry_view, name="retry"),
 ]

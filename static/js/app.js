@@ -94,5 +94,31 @@
   document.addEventListener("DOMContentLoaded", () => scheduleToasts(document));
   document.addEventListener("htmx:afterSettle", () => scheduleToasts(document));
 
-  window.MarketingHunting = { openDrawer, closeDrawer };
+  function showToast(message, level) {
+    const toasts = document.getElementById("toasts");
+    if (!toasts) return;
+    const toast = document.createElement("div");
+    toast.className = `toast toast-${level || "success"}`;
+    toast.setAttribute("role", "status");
+    const text = document.createElement("span");
+    text.textContent = message;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.dataset.toastClose = "";
+    close.innerHTML = "&times;";
+    toast.append(text, close);
+    toasts.append(toast);
+    scheduleToasts(toasts);
+  }
+
+  // Live progress: the "done" event has swapped in the final state block; say so in a toast.
+  document.addEventListener("htmx:sseMessage", (event) => {
+    if (!event.detail || event.detail.type !== "done") return;
+    const state = event.target.querySelector("[data-done-message]");
+    showToast(state ? state.dataset.doneMessage : "Run finished.", state && state.dataset.doneLevel);
+  });
+
+  window.MarketingHunting = { openDrawer, closeDrawer, showToast };
 })();
