@@ -329,6 +329,12 @@ if JOB_HEARTBEAT_SECONDS * 2 > STUCK_AFTER_SECONDS:
 # cap on a run's soft time limit (well below Redis' one-hour visibility timeout).
 JOB_DEFAULT_FEED_TIMEOUT = 20
 JOB_MAX_RUN_SECONDS = env.integer("JOB_MAX_RUN_SECONDS", 45 * 60, minimum=60, maximum=3000)
+# Live progress (server-sent events): database polls per stream, keep-alive comments for
+# proxies, and a maximum lifetime after which the browser reconnects by itself.
+JOB_STREAM_POLL_SECONDS = 1.0
+JOB_LIST_STREAM_POLL_SECONDS = 3.0
+JOB_STREAM_KEEPALIVE_SECONDS = 15.0
+JOB_STREAM_MAX_SECONDS = 600.0
 
 # --- Resilience ----------------------------------------------------------------------------------
 
