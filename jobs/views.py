@@ -18,6 +18,7 @@ from jobs.services import jobs as job_services
 from jobs.services.executions import execution_cancel, execution_enqueue, execution_retry
 from jobs.services.schedule import describe_schedule
 from jobs.services.sweep import execution_sweep_stuck
+from monitoring.selectors import log_entries_for_execution
 
 HISTORY_PER_PAGE = 50
 
@@ -149,10 +150,23 @@ def job_bulk(request: HttpRequest) -> HttpResponse:
     return redirect("jobs:list")
 
 
+WORKER_LINES = 200
+
+
 def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_for_request(request, JobExecution.objects.select_related("job"), pk=pk)
     events = execution.events.order_by("id")
-    return render(request, "jobs/execution_detail.html", {"execution": execution, "events": events})
+    lines = list(log_entries_for_execution(execution.pk)[: WORKER_LINES + 1])
+    return render(
+        request,
+        "jobs/execution_detail.html",
+        {
+            "execution": execution,
+            "events": events,
+            "worker_lines": lines[:WORKER_LINES],
+            "worker_lines_more": len(lines) > WORKER_LINES,
+        },
+    )
 
 
 @require_POST

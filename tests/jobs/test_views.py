@@ -136,3 +136,36 @@ def test_another_organizations_jobs_and_executions_are_404_everywhere(
     client.post(reverse("jobs:bulk"), {"action": "delete", "ids": [job.pk]})
     assert Job.objects.filter(pk=job.pk).exists()
     assert "Morning run" not in client.get(reverse("jobs:list")).content.decode()
+
+
+def test_the_execution_page_shows_the_workers_central_log_lines(client_for, alice, org_a, org_b):
+    from django.utils import timezone
+
+    from jobs.models import Job, JobExecution
+    from monitoring.models import LogEntry
+
+    job = Job.objects.create(organization=org_a, name="Morning")
+    execution = JobExecution.objects.create(organization=org_a, job=job)
+    common = {
+        "time": timezone.now(),
+        "level": 20,
+        "logger": "jobs",
+        "role": "worker",
+        "host": "worker-1",
+        "pid": 4242,
+    }
+    LogEntry.objects.create(
+        message="Fetched 3 feeds",
+        execution_id=execution.pk,
+        organization=org_a,
+        stream_id="1-0",
+        **common,
+    )
+    LogEntry.objects.create(
+        message="Someone else's run", execution_id=999999, stream_id="2-0", **common
+    )
+
+    body = client_for(alice).get(execution.get_absolute_url()).content.decode()
+
+    assert "Fetched 3 feeds" in body
+    assert "Someone else&#x27;s run" not in body and "Someone else's run" not in body
