@@ -5,38 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='llm_monthly_token_quota',
-            field=models.PositiveBigIntegerField(blank=True, help_text='LLM tokens (in + out) allowed per calendar month; empty means no limit.', null=True),
+            model_name="organization",
+            name="llm_monthly_token_quota",
+            field=models.PositiveBigIntegerField(
+                blank=True,
+                help_text="LLM tokens (in + out) allowed per calendar month; empty means no limit.",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='organization',
-            name='llm_prefilter',
-            field=models.BooleanField(default=False, help_text='Skip the LLM for articles in which the rules find no brand candidate.'),
+            model_name="organization",
+            name="llm_prefilter",
+            field=models.BooleanField(
+                default=False,
+                help_text="Skip the LLM for articles in which the rules find no brand candidate.",
+            ),
         ),
         migrations.CreateModel(
-            name='UsageDaily',
+            name="UsageDaily",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('llm_calls', models.PositiveIntegerField(default=0)),
-                ('cache_hits', models.PositiveIntegerField(default=0)),
-                ('tokens_in', models.PositiveBigIntegerField(default=0)),
-                ('tokens_out', models.PositiveBigIntegerField(default=0)),
-                ('cost', models.DecimalField(decimal_places=6, default=0, max_digits=14)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usage_days', to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField()),
+                ("llm_calls", models.PositiveIntegerField(default=0)),
+                ("cache_hits", models.PositiveIntegerField(default=0)),
+                ("tokens_in", models.PositiveBigIntegerField(default=0)),
+                ("tokens_out", models.PositiveBigIntegerField(default=0)),
+                ("cost", models.DecimalField(decimal_places=6, default=0, max_digits=14)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="usage_days",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'daily usage',
-                'ordering': ['-date'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'date'), name='unique_usage_day')],
+                "verbose_name_plural": "daily usage",
+                "ordering": ["-date"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "date"), name="unique_usage_day"
+                    )
+                ],
             },
         ),
     ]

@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from feeds.models import Article, ArticleStatus
 from feeds.extraction import content_hash
+from feeds.models import Article, ArticleStatus
 from reports.models import Brand, BrandStatus
 from reports.normalize import normalize_brand
 

@@ -56,7 +56,7 @@ def test_the_llm_path_records_tokens_cost_and_usage(org_a, openai_server, settin
 
     assert report.extractor == "llm" and report.model == "gpt-4o-mini"
     assert (report.tokens_in, report.tokens_out) == (1000, 200)
-    # 1000 × 0.15 + 200 × 0.60 per million tokens.
+    # 1000 * 0.15 + 200 * 0.60 per million tokens.
     assert report.cost_estimate == Decimal("0.000270")
     usage = UsageDaily.objects.get(organization=org_a)
     assert (usage.llm_calls, usage.tokens_in, usage.tokens_out) == (1, 1000, 200)
