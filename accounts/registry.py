@@ -30,9 +30,12 @@ class Figure:
 
 
 FigureSource = Callable[["Organization"], list[Figure]]
+# A banner: (template name, context) for the dashboard, or None when there is nothing to say.
+BannerSource = Callable[["Organization"], tuple[str, dict] | None]
 
 _nav_items: list[NavItem] = []
 _figure_sources: list[tuple[int, FigureSource]] = []
+_banner_sources: list[BannerSource] = []
 
 
 def register_nav_item(item: NavItem) -> None:
@@ -56,3 +59,12 @@ def dashboard_figures(organization: "Organization") -> list[Figure]:
     for _, source in _figure_sources:
         figures.extend(source(organization))
     return figures
+
+
+def register_banner(source: BannerSource) -> None:
+    if source not in _banner_sources:
+        _banner_sources.append(source)
+
+
+def dashboard_banners(organization: "Organization") -> list[tuple[str, dict]]:
+    return [banner for source in _banner_sources if (banner := source(organization)) is not None]

@@ -20,7 +20,7 @@ from accounts.forms import (
 )
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership
-from accounts.registry import dashboard_figures
+from accounts.registry import dashboard_banners, dashboard_figures
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 
 
@@ -43,7 +43,8 @@ def _apply_errors(form: object, error: ValidationError) -> None:
 def dashboard(request: HttpRequest) -> HttpResponse:
     organization = request.organization
     figures = dashboard_figures(organization) if organization else []
-    return render(request, "accounts/dashboard.html", {"figures": figures})
+    banners = dashboard_banners(organization) if organization else []
+    return render(request, "accounts/dashboard.html", {"figures": figures, "banners": banners})
 
 
 @require_POST

@@ -14,6 +14,8 @@ urlpatterns = [
     path("organization/", include("accounts.urls")),
     path("feeds/", include("feeds.urls")),
     path("jobs/", include("jobs.urls")),
+    path("reports/", include("reports.urls")),
+    path("brands/", include("reports.brand_urls")),
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

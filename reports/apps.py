@@ -1,5 +1,85 @@
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from accounts.models import Organization
+    from accounts.registry import Figure
 
 
 class ReportsConfig(AppConfig):
     name = "reports"
+
+    def ready(self) -> None:
+        from accounts.registry import (
+            NavItem,
+            register_banner,
+            register_figures,
+            register_nav_item,
+        )
+
+        register_nav_item(NavItem("Reports", "reports:list", order=30, section="reports"))
+        register_nav_item(NavItem("Brands", "brands:list", order=40, section="brands"))
+        register_figures(report_figures, order=30)
+        register_banner(quota_banner)
+
+
+def quota_banner(organization: "Organization") -> tuple[str, dict] | None:
+    """The dashboard's "LLM analysis is paused" banner while the monthly quota is used up."""
+    from reports.views.quota import llm_paused_until
+
+    paused_until = llm_paused_until(organization)
+    if paused_until is None:
+        return None
+    return "reports/_quota_banner.html", {"paused_until": paused_until}
+
+
+def report_figures(organization: "Organization") -> list["Figure"]:
+    """Dashboard figures: recent reports, brands, the review queue and LLM usage."""
+    from datetime import timedelta
+
+    from django.db.models import Sum
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import UsageDaily
+    from accounts.registry import Figure
+    from reports.models import Brand, BrandStatus, Mention, Report, ReviewStatus
+    from reports.views.quota import first_of_next_month
+
+    now = timezone.now()
+    reports_7d = Report.objects.filter(
+        organization=organization, analysed_at__gte=now - timedelta(days=7)
+    ).count()
+    tracked = Brand.objects.filter(
+        organization=organization, status=BrandStatus.TRACKED, merged_into__isnull=True
+    ).count()
+    to_review = Mention.objects.filter(
+        organization=organization, review_status=ReviewStatus.UNREVIEWED
+    ).count()
+    today = now.date()
+    usage = UsageDaily.objects.filter(
+        organization=organization, date__gte=today.replace(day=1), date__lte=today
+    ).aggregate(tokens_in=Sum("tokens_in"), tokens_out=Sum("tokens_out"), cost=Sum("cost"))
+    tokens = (usage["tokens_in"] or 0) + (usage["tokens_out"] or 0)
+    cost = f"${usage['cost'] or 0:.2f} this month"
+    quota = organization.llm_monthly_token_quota
+    # Same test as reports.services.usage.quota_reached, from the sums already loaded.
+    if quota is not None and tokens >= quota:
+        paused_until = first_of_next_month(today)
+        hint = (
+            f"LLM analysis is paused until {paused_until:%-d %B %Y}: articles are analysed "
+            "by rules and queued for the LLM"
+        )
+    elif quota is not None:
+        share = round(100 * tokens / quota) if quota else 100
+        hint = f"of {quota:,} ({share} % of the quota) · {cost}"
+    else:
+        hint = f"no monthly quota · {cost}"
+    reports_url = reverse("reports:list")
+    return [
+        Figure("Reports (7 days)", reports_7d, url=reports_url),
+        Figure("Brands tracked", tracked, url=reverse("brands:list") + "?status=tracked"),
+        Figure("Mentions to review", to_review, url=f"{reports_url}?review=unreviewed"),
+        Figure("LLM tokens this month", f"{tokens:,}", hint=hint),
+    ]

@@ -82,7 +82,7 @@ class Brand(TenantModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("reports:brand_detail", args=[self.pk])
+        return reverse("brands:detail", args=[self.pk])
 
 
 class AliasSource(models.TextChoices):

@@ -1,7 +1,7 @@
 """Reads that span models, for the report and brand pages."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import (
@@ -14,9 +14,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -93,12 +94,12 @@ def _fulltext(queryset: QuerySet[Report], q: str) -> QuerySet[Report]:
 
 
 def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[Report]:
-    """The organization's reports, filtered and sorted, with what the list shows prefetched.
+    """The organization's reports, filtered and sorted: what the list counts and pages through.
 
-    Whatever the page size: one query for the reports and their articles, one for their
-    mentions with brands (plus the paginator's count).
+    The rows of one page come from ``report_rows``, by id: a deep page then skips ids only,
+    instead of joining every skipped report to its article.
     """
-    reports = Report.objects.filter(organization=organization).select_related("article")
+    reports = Report.objects.filter(organization=organization)
     if filters.q.strip():
         reports = _fulltext(reports, filters.q.strip())
     if filters.date_from:
@@ -128,17 +129,34 @@ def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[
         )
     if filters.sentiment:
         reports = reports.filter(sentiment_label=filters.sentiment)
+    return reports.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
+
+
+def report_rows(report_ids: list[int]) -> list[Report]:
+    """One page of the reports list, in the order of ``report_ids``: each report with its
+    article (without the text), its first feed's name (``feed_name``) and its mentions with
+    their brands (``mention_list``, best first). Two queries, whatever the page size."""
+    first_feed = (
+        ArticleFeed.objects.filter(article_id=OuterRef("article_id"))
+        .order_by("first_seen_at", "id")
+        .values("feed__name")[:1]
+    )
     # Only what the list shows: a page of 100 reports loads 300 mentions and their brands.
     mentions = (
         Mention.objects.select_related("brand")
         .only("report", "brand", "confidence", "review_status", "brand__name")
         .order_by("-confidence", "id")
     )
-    return (
-        reports.order_by(*SORTS.get(filters.sort, SORTS["newest"]))
-        .prefetch_related(Prefetch("mentions", queryset=mentions))
+    rows = (
+        Report.objects.filter(pk__in=report_ids)
+        .select_related("article")
         .defer("summary", "article__text", "article__summary")
+        .annotate(feed_name=Subquery(first_feed))
+        # A plain list (to_attr): report.mentions.all() would clone a queryset per row.
+        .prefetch_related(Prefetch("mentions", queryset=mentions, to_attr="mention_list"))
     )
+    by_id = {report.pk: report for report in rows}
+    return [by_id[pk] for pk in report_ids if pk in by_id]
 
 
 def report_filter_choices(
@@ -176,22 +194,33 @@ def report_filter_choices(
     return choices
 
 
+def _recent_mentions(organization: Organization, since: datetime) -> Coalesce:
+    """A brand's mentions since ``since``: a correlated count on the (organization, brand,
+    time) index. Counting through a join aggregated every mention the organization ever had
+    (400 ms at 300,000 mentions); this reads only the recent index range of each brand."""
+    counts = (
+        Mention.objects.filter(
+            organization=organization, brand_id=OuterRef("pk"), mentioned_at__gte=since
+        )
+        .order_by()
+        .values("brand_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts), 0)
+
+
 def brand_list(organization: Organization, q: str = "", status: str = "") -> QuerySet[Brand]:
     now = timezone.now()
     brands = (
         Brand.objects.filter(organization=organization, merged_into__isnull=True)
         .select_related("industry")
         .annotate(
-            mentions_7d=Count(
-                "mentions", filter=Q(mentions__mentioned_at__gte=now - timedelta(days=7))
-            ),
-            mentions_30d=Count(
-                "mentions", filter=Q(mentions__mentioned_at__gte=now - timedelta(days=30))
-            ),
+            mentions_7d=_recent_mentions(organization, now - timedelta(days=7)),
+            mentions_30d=_recent_mentions(organization, now - timedelta(days=30)),
         )
     )
     if q:
-        # Exists, not a join: a join on aliases would multiply the mention counts above.
         aliases = BrandAlias.objects.filter(brand_id=OuterRef("pk"), alias__icontains=q)
         brands = brands.filter(Q(name__icontains=q) | Exists(aliases))
     if status:
@@ -204,11 +233,14 @@ def daily_mentions(
 ) -> dict[int, list[int]]:
     """Mentions per day for each brand over the last ``days`` days (oldest first), one query."""
     now = now or timezone.now()
-    start = (now - timedelta(days=days - 1)).date()
+    start = timezone.localdate(now) - timedelta(days=days - 1)
+    # From local midnight, not mentioned_at__date: a condition on the column itself lets the
+    # (organization, brand, time) index read only the period's range.
+    since = datetime.combine(start, time.min, tzinfo=timezone.get_current_timezone())
     series = {brand_id: [0] * days for brand_id in brand_ids}
     rows = (
         Mention.objects.filter(
-            organization=organization, brand_id__in=brand_ids, mentioned_at__date__gte=start
+            organization=organization, brand_id__in=brand_ids, mentioned_at__gte=since
         )
         .annotate(day=TruncDate("mentioned_at"))
         .values_list("brand_id", "day")

@@ -170,8 +170,7 @@ def brand_update(
         }.items()
         if getattr(brand, field) != value
     }
-    if brand.name != name and normalize_brand(brand.name) != key:
-        alias_add(brand=brand, alias=brand.name, source=AliasSource.MANUAL)
+    old_name = brand.name
     brand.name, brand.key, brand.status, brand.industry, brand.website = (
         name,
         key,
@@ -181,6 +180,9 @@ def brand_update(
     )
     brand.full_clean(exclude=["organization", "merged_into"])
     brand.save(update_fields=["name", "key", "status", "industry", "website"])
+    if normalize_brand(old_name) != key:
+        # After the key changed: the old name keeps resolving to this brand.
+        alias_add(brand=brand, alias=old_name, source=AliasSource.MANUAL)
     _event(actor, FeedbackAction.EDIT, brand=brand, changes=changes)
     return brand
 

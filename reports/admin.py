@@ -1,0 +1,221 @@
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from accounts.models import UsageDaily
+from reports.models import (
+    BlockedTerm,
+    Brand,
+    BrandAlias,
+    BrandSeparation,
+    BrandStatus,
+    ExtractionCache,
+    FeedbackEvent,
+    Industry,
+    Mention,
+    Report,
+)
+from reports.services import feedback
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History and caches: operators look, the application writes."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = [
+        "article",
+        "organization",
+        "extractor",
+        "status",
+        "sentiment_label",
+        "tokens_in",
+        "tokens_out",
+        "cost_estimate",
+        "cached",
+        "llm_pending",
+        "analysed_at",
+    ]
+    list_filter = [
+        "status",
+        "extractor",
+        "cached",
+        "llm_pending",
+        "sentiment_label",
+        "organization",
+    ]
+    list_select_related = ["article", "organization"]
+    search_fields = ["article__title", "topic", "summary"]
+    date_hierarchy = "analysed_at"
+    raw_id_fields = ["article", "organization"]
+    readonly_fields = ["created_at", "analysed_at", "tokens_in", "tokens_out", "cost_estimate"]
+    show_full_result_count = False
+    actions = ["reanalyse"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        # The list shows the article's title only: never load article texts by the page.
+        return super().get_queryset(request).defer("article__text", "article__summary")
+
+    @admin.action(description="Re-analyse selected reports")
+    def reanalyse(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
+        # Imported here: the analysis pulls in the extractors, which the admin otherwise
+        # does not need at start-up.
+        from reports.services.analyse import AnalysisOptions, reports_analyse
+
+        article_ids = list(queryset.values_list("article_id", flat=True))
+        reports = reports_analyse(article_ids=article_ids, options=AnalysisOptions(reanalyse=True))
+        failed = sum(1 for report in reports if report.status == "failed")
+        level = messages.WARNING if failed or len(reports) < len(article_ids) else messages.SUCCESS
+        text = f"Re-analysed {len(reports)} of {len(article_ids)} reports."
+        if failed:
+            text += f" {failed} failed; see their error."
+        self.message_user(request, text, level)
+
+
+class BrandAliasInline(admin.TabularInline):
+    model = BrandAlias
+    extra = 0
+    fields = ["alias", "normalized", "source", "created_at"]
+    readonly_fields = ["normalized", "created_at"]
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "industry", "status", "merged_into", "created_at"]
+    list_filter = ["status", "industry__name", "organization"]
+    list_select_related = ["organization", "industry", "merged_into"]
+    search_fields = ["name", "key", "aliases__alias"]
+    raw_id_fields = ["organization", "merged_into", "industry"]
+    readonly_fields = ["key", "created_at"]
+    inlines = [BrandAliasInline]
+    actions = ["mark_tracked", "mark_ignored"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[Brand], status: str) -> int:
+        changed = 0
+        for brand in queryset.select_related("industry").exclude(status=status):
+            # Through the service: the change is recorded in the brand's feedback history.
+            feedback.brand_update(
+                brand=brand,
+                actor=request.user,
+                name=brand.name,
+                status=status,
+                industry=brand.industry,
+                website=brand.website,
+            )
+            changed += 1
+        return changed
+
+    @admin.action(description="Mark selected brands tracked")
+    def mark_tracked(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
+        changed = self._set_status(request, queryset, BrandStatus.TRACKED)
+        self.message_user(request, f"{changed} brands marked tracked.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected brands ignored")
+    def mark_ignored(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
+        changed = self._set_status(request, queryset, BrandStatus.IGNORED)
+        self.message_user(request, f"{changed} brands marked ignored.", messages.SUCCESS)
+
+
+@admin.register(BrandAlias)
+class BrandAliasAdmin(admin.ModelAdmin):
+    list_display = ["alias", "brand", "source", "organization", "created_at"]
+    list_filter = ["source", "organization"]
+    list_select_related = ["brand", "organization"]
+    search_fields = ["alias", "normalized", "brand__name"]
+    raw_id_fields = ["brand", "organization"]
+    readonly_fields = ["normalized"]
+
+
+@admin.register(Mention)
+class MentionAdmin(admin.ModelAdmin):
+    list_display = [
+        "surface",
+        "brand",
+        "report",
+        "confidence",
+        "sentiment",
+        "source",
+        "review_status",
+        "reviewed_by",
+        "mentioned_at",
+    ]
+    list_filter = ["review_status", "source", "organization"]
+    list_select_related = ["brand", "report", "reviewed_by"]
+    search_fields = ["surface", "brand__name", "evidence"]
+    date_hierarchy = "mentioned_at"
+    raw_id_fields = ["report", "brand", "organization", "reviewed_by"]
+    show_full_result_count = False
+
+
+@admin.register(BlockedTerm)
+class BlockedTermAdmin(admin.ModelAdmin):
+    list_display = ["term", "normalized", "organization", "created_by", "created_at"]
+    list_filter = ["organization"]
+    list_select_related = ["organization", "created_by"]
+    search_fields = ["term", "normalized"]
+    raw_id_fields = ["organization", "created_by"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization"]
+    list_filter = ["organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name"]
+
+
+@admin.register(BrandSeparation)
+class BrandSeparationAdmin(admin.ModelAdmin):
+    list_display = ["brand", "other", "organization", "created_by", "created_at"]
+    list_filter = ["organization"]
+    list_select_related = ["brand", "other", "organization", "created_by"]
+    search_fields = ["brand__name", "other__name"]
+    raw_id_fields = ["brand", "other", "organization", "created_by"]
+
+
+@admin.register(FeedbackEvent)
+class FeedbackEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "brand", "organization"]
+    list_filter = ["action", "organization"]
+    list_select_related = ["actor", "brand", "organization"]
+    search_fields = ["brand__name", "actor__username"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+@admin.register(ExtractionCache)
+class ExtractionCacheAdmin(ReadOnlyAdmin):
+    list_display = ["key", "tokens_in", "tokens_out", "created_at"]
+    search_fields = ["key"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
+# accounts/admin.py does not register usage; guard in case it does one day.
+if not admin.site.is_registered(UsageDaily):
+
+    @admin.register(UsageDaily)
+    class UsageDailyAdmin(ReadOnlyAdmin):
+        list_display = [
+            "date",
+            "organization",
+            "llm_calls",
+            "cache_hits",
+            "tokens_in",
+            "tokens_out",
+            "cost",
+        ]
+        list_filter = ["organization"]
+        list_select_related = ["organization"]
+        search_fields = ["organization__name"]
+        date_hierarchy = "date"

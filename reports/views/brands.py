@@ -1,0 +1,216 @@
+"""The brands list, the brand page and the edits made from it (drawer forms and aliases)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.drawer import drawer_done, render_drawer
+from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from reports import selectors
+from reports.charts import daily_bar_chart, sparkline
+from reports.forms import AliasForm, BrandFilterForm, BrandForm, BrandPickForm
+from reports.models import Brand, BrandAlias, BrandSeparation, FeedbackEvent, Industry, Mention
+from reports.services import feedback
+
+BRANDS_PER_PAGE = 50
+SPARKLINE_DAYS = 30
+CHART_DAYS = 90
+RECENT_MENTIONS = 20
+HISTORY_EVENTS = 50
+
+
+def _apply_errors(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _url(brand: Brand) -> str:
+    return brand.get_absolute_url()
+
+
+def _brand(request: HttpRequest, pk: int) -> Brand:
+    return get_object_for_request(
+        request, Brand.objects.select_related("industry", "merged_into"), pk=pk
+    )
+
+
+def brand_list(request: HttpRequest) -> HttpResponse:
+    organization = request_organization(request)
+    industries = list(scoped_queryset(request, Industry).values_list("id", "name"))
+    form = BrandFilterForm(request.GET or None, industries=industries)
+    data = form.valid_data() if form.is_bound else {}
+    brands = selectors.brand_list(organization, q=data.get("q") or "", status=data.get("status"))
+    if data.get("industry"):
+        brands = brands.filter(industry_id=data["industry"])
+    page = Paginator(brands, BRANDS_PER_PAGE).get_page(request.GET.get("page"))
+    # One query for the trend lines of the whole page.
+    series = selectors.daily_mentions(
+        organization, [brand.pk for brand in page.object_list], days=SPARKLINE_DAYS
+    )
+    rows = [(brand, sparkline(series[brand.pk])) for brand in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/brand_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "filtered": any(data.values()) or bool(form.errors),
+        },
+    )
+
+
+def _describe(event: FeedbackEvent) -> str:
+    """One line about what a feedback event changed."""
+    details = event.details or {}
+    if "changes" in details:
+        return "; ".join(
+            f"{field}: {old or '—'} → {new or '—'}"
+            for field, (old, new) in details["changes"].items()
+        )
+    if "alias" in details:
+        return f"“{details['alias']}”"
+    if "term" in details:
+        return f"blocked “{details['term']}”"
+    if "mentions_moved" in details:
+        return f"{details['mentions_moved']} mentions moved"
+    if event.mention_id:
+        return f"“{event.mention.surface}”"
+    return ""
+
+
+def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    brand = _brand(request, pk)
+    organization = request_organization(request)
+    today = timezone.localdate()
+    series = selectors.daily_mentions(organization, [brand.pk], days=CHART_DAYS)[brand.pk]
+    recent = (
+        # With the organization, the (organization, brand, time) index serves the order.
+        Mention.objects.filter(organization=organization, brand=brand)
+        .select_related("report__article")
+        .defer("report__article__text", "report__article__summary", "report__summary")
+        .order_by("-mentioned_at", "-id")[:RECENT_MENTIONS]
+    )
+    events = brand.events.select_related("actor", "mention").order_by("-created_at")[
+        :HISTORY_EVENTS
+    ]
+    totals = Mention.objects.filter(brand=brand).aggregate(
+        total=Count("id"), to_review=Count("id", filter=Q(review_status="unreviewed"))
+    )
+    return render(
+        request,
+        "reports/brand_detail.html",
+        {
+            "brand": brand,
+            "chart": daily_bar_chart(series, end=today, title=f"Mentions of {brand.name}"),
+            "chart_total": sum(series),
+            "totals": totals,
+            "aliases": brand.aliases.order_by("alias"),
+            "alias_form": AliasForm(),
+            "recent": recent,
+            "history": [(event, _describe(event)) for event in events],
+            "kept_apart": BrandSeparation.objects.filter(brand=brand).select_related("other"),
+            "merged_brands": brand.merged_brands.order_by("name"),
+        },
+    )
+
+
+def brand_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    brand = _brand(request, pk)
+    form = BrandForm(request.POST or None, brand=brand)
+    if request.method == "POST" and form.is_valid():
+        try:
+            feedback.brand_update(brand=brand, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"Brand “{brand}” saved.")
+            return drawer_done(request, _url(brand))
+    return render_drawer(request, "reports/brand_form.html", {"brand": brand, "form": form})
+
+
+def brand_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    brand = _brand(request, pk)
+    form = BrandPickForm(request.POST or None, brand=brand, label="Merge into")
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["other"]
+        try:
+            feedback.brand_merge(source=brand, target=target, actor=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"“{brand}” was merged into “{target}”.")
+            return drawer_done(request, _url(target))
+    moving = {
+        "mentions": Mention.objects.filter(brand=brand).count(),
+        "aliases": brand.aliases.count(),
+    }
+    return render_drawer(
+        request, "reports/brand_merge.html", {"brand": brand, "form": form, "moving": moving}
+    )
+
+
+def brand_separate(request: HttpRequest, pk: int) -> HttpResponse:
+    brand = _brand(request, pk)
+    form = BrandPickForm(request.POST or None, brand=brand, label="Keep apart from")
+    if request.method == "POST" and form.is_valid():
+        other = form.cleaned_data["other"]
+        try:
+            feedback.brand_separate(brand=brand, other=other, actor=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"“{brand}” and “{other}” will never be merged.")
+            return drawer_done(request, _url(brand))
+    return render_drawer(request, "reports/brand_separate.html", {"brand": brand, "form": form})
+
+
+def _aliases_response(request: HttpRequest, brand: Brand, form: AliasForm) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request,
+            "reports/brand_detail.html#aliases_update",
+            {"brand": brand, "aliases": brand.aliases.order_by("alias"), "alias_form": form},
+        )
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(f"{_url(brand)}#aliases")
+
+
+@require_POST
+def alias_add(request: HttpRequest, pk: int) -> HttpResponse:
+    brand = _brand(request, pk)
+    form = AliasForm(request.POST)
+    if form.is_valid():
+        try:
+            row = feedback.brand_alias_add(
+                brand=brand, alias=form.cleaned_data["alias"], actor=request.user
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"“{row.alias}” is now an alias of “{brand}”.")
+            form = AliasForm()
+    return _aliases_response(request, brand, form)
+
+
+@require_POST
+def alias_remove(request: HttpRequest, pk: int, alias_pk: int) -> HttpResponse:
+    brand = _brand(request, pk)
+    alias = get_object_for_request(request, BrandAlias, pk=alias_pk, brand=brand)
+    feedback.brand_alias_remove(alias=alias, actor=request.user)
+    messages.success(request, f"Alias “{alias.alias}” removed.")
+    return _aliases_response(request, brand, AliasForm())

@@ -1,0 +1,141 @@
+"""The reports list and the report page."""
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
+from accounts.tenancy import get_object_for_request, request_organization
+from reports import selectors
+from reports.forms import ReportFilterForm
+from reports.models import Mention, Report, ReviewStatus
+from reports.views.highlight import highlight
+from reports.views.quota import llm_paused_until
+
+# A filtered list counts at most this many reports ("1000+ reports"): the exact total of a broad
+# search or a popular brand costs a full scan, while a capped count stops early.
+COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    def __init__(self, object_list: QuerySet, per_page: int, *, cap: int | None) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        if self.cap is None:
+            return super().count
+        # Unordered: any cap + 1 rows will do, and PostgreSQL stops as soon as it has them.
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.cap is not None and self.count > self.cap
+
+
+CHIPS_PER_ROW = 6
+CHIP_CLASSES = {ReviewStatus.CONFIRMED: " is-confirmed", ReviewStatus.REJECTED: " is-rejected"}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _chips(mentions: list[Mention], brand_urls: dict[int, str]) -> SafeString:
+    """The brand chips of one row, built here rather than by a template loop: a page of 100
+    reports has 300 chips, and per-chip template work (URL reversing, floatformat, variable
+    lookups) was most of the page's time."""
+    for mention in mentions:
+        if mention.brand_id not in brand_urls:
+            brand_urls[mention.brand_id] = reverse("brands:detail", args=[mention.brand_id])
+    return format_html_join(
+        " ",
+        '<a class="chip{}" href="{}" title="{}">{} <span class="chip-score">{}</span></a>',
+        (
+            (
+                CHIP_CLASSES.get(mention.review_status, ""),
+                brand_urls[mention.brand_id],
+                mention.get_review_status_display(),
+                mention.brand.name,
+                f"{mention.confidence:.2f}",
+            )
+            for mention in mentions[:CHIPS_PER_ROW]
+        ),
+    )
+
+
+def _rows(report_ids: list[int]) -> list[Report]:
+    reports = selectors.report_rows(report_ids)
+    brand_urls: dict[int, str] = {}
+    for report in reports:
+        report.chips = _chips(report.mention_list, brand_urls)
+        report.more_brands = max(0, len(report.mention_list) - CHIPS_PER_ROW)
+        # The contacts slot (filled by the contacts feature) opens the top brand's contacts.
+        if report.mention_list:
+            report.contacts_url = brand_urls[report.mention_list[0].brand_id] + "#contacts"
+    return reports
+
+
+def report_list(request: HttpRequest) -> HttpResponse:
+    """Filters, search, sorting and pages, in a fixed number of queries whatever the page size:
+    session, user, memberships, filter choices, quota (when set), count, the page's ids, its
+    reports with articles and feeds, their mentions with brands."""
+    organization = request_organization(request)
+    choices = selectors.report_filter_choices(organization, _int_or_none(request.GET.get("brand")))
+    form = ReportFilterForm(
+        request.GET or None,
+        feeds=choices["feed"],
+        brands=choices["brand"],
+        industries=choices["industry"],
+    )
+    filters = form.filters() if form.is_bound else selectors.ReportFilters()
+    size = form.page_size() if form.is_bound else 25
+    filtered = any(value for key, value in form.valid_data().items() if key not in ("sort", "size"))
+    # Pages of ids, then the rows of one page by id (see selectors.report_rows).
+    ids = selectors.report_list(organization, filters).values_list("pk", flat=True)
+    paginator = CappedPaginator(ids, size, cap=COUNT_CAP if filtered else None)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "form": form,
+            "page": page,
+            "reports": _rows(list(page.object_list)),
+            "query": query.urlencode(),
+            "filtered": filtered or bool(form.errors),
+            "paused_until": llm_paused_until(organization),
+        },
+    )
+
+
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_for_request(
+        request, Report.objects.select_related("article", "article__duplicate_of"), pk=pk
+    )
+    article = report.article
+    mentions = list(
+        report.mentions.select_related("brand", "reviewed_by").order_by("evidence_start", "id")
+    )
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "article": article,
+            "mentions": mentions,
+            "text": highlight(article.display_text, mentions),
+            "source_feeds": article.feeds.order_by("name"),
+            "copies": article.duplicates.order_by("id").only("id", "canonical_url", "title")[:20],
+        },
+    )
