@@ -38,7 +38,7 @@ def test_running_it_twice_creates_everything_once(db):
     assert Organization.objects.count() == 1
     assert User.objects.count() == 1
     assert Feed.objects.count() == len(DEMO_FEEDS) == 4
-    assert "(4 new demo feeds)" in first
+    assert '(4 new demo feeds, demo job "Hourly news sweep")' in first
     assert "(0 new demo feeds)" in second
 
 
@@ -110,3 +110,17 @@ def test_the_demo_feeds_belong_to_the_demo_organization(db, org_a):
     demo = Organization.objects.get(name=DEMO_ORGANIZATION)
     assert set(Feed.objects.values_list("organization", flat=True)) == {demo.pk}
     assert sorted(Feed.objects.values_list("name", flat=True)) == sorted(n for n, _ in DEMO_FEEDS)
+
+
+def test_it_creates_one_hourly_demo_job_over_all_feeds(db, settings, tmp_path):
+    from django_celery_beat.models import PeriodicTask
+
+    from jobs.models import Job
+
+    settings.VAR_DIR = tmp_path
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    job = Job.objects.get()
+    assert job.name == "Hourly news sweep" and job.feeds.count() == 0  # All enabled feeds.
+    assert PeriodicTask.objects.get(name=f"job:{job.pk}").enabled

@@ -20,6 +20,7 @@ from accounts.services import organization_create
 from feeds.models import Feed
 
 DEMO_ORGANIZATION = "Demo Organization"
+DEMO_JOB = "Hourly news sweep"
 DEMO_FEEDS = [
     ("BBC News - Business", "https://feeds.bbci.co.uk/news/business/rss.xml"),
     ("The Verge", "https://www.theverge.com/rss/index.xml"),
@@ -68,8 +69,9 @@ class Command(BaseCommand):
             )
             created_feeds += created
 
+        job_note = self._demo_job(organization)
         self.stdout.write(
-            f"Demo organization: {organization.name} ({created_feeds} new demo feeds)"
+            f"Demo organization: {organization.name} ({created_feeds} new demo feeds{job_note})"
         )
         self.stdout.write(f"Login: {username}")
         if password:
@@ -78,6 +80,23 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Password: unchanged (set DEMO_ADMIN_PASSWORD and run seed_demo to reset it)"
             )
+
+    def _demo_job(self, organization: Organization) -> str:
+        """A job that reads every enabled feed each hour and analyses what is new."""
+        from jobs.models import Job
+        from jobs.services.jobs import job_create
+
+        if Job.objects.filter(organization=organization, name=DEMO_JOB).exists():
+            return ""
+        job_create(
+            organization=organization,
+            name=DEMO_JOB,
+            schedule_kind="interval",
+            interval_every=1,
+            interval_unit="hours",
+            use_llm=True,  # Falls back to the rules when no LLM is configured.
+        )
+        return f', demo job "{DEMO_JOB}"'
 
     def _remember(self, path: Path, password: str, *, generated: bool) -> None:
         if not generated:
