@@ -139,9 +139,7 @@ def test_articles_already_claimed_or_done_are_not_extracted_again(http_server, o
     assert len(http_server.requests_to("/story")) == fetched
 
 
-def test_a_batch_takes_a_fixed_number_of_queries(
-    http_server, org_a, django_assert_max_num_queries
-):
+def test_a_batch_takes_a_fixed_number_of_queries(http_server, org_a, django_assert_max_num_queries):
     pages = {
         f"/s{n}": Reply(body=article_page(f"Story {n}", f"Story number {n}. " + LOREM * 3))
         for n in range(20)
