@@ -9,11 +9,15 @@ Fingerprints are stored as signed 64-bit ints (BIGINT on PostgreSQL and SQLite) 
 identical in every process and on every machine, hence blake2b and not the salted hash().
 """
 
+import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
-from feeds.extraction import normalize_text, words
+import numpy as np
+
+from feeds.extraction import code_points, normalize_text, words
 
 SHINGLE_WORDS = 4
 # Calibrated in tests/feeds/test_similarity.py. SimHash distance is noisy: for shingle sets
@@ -33,25 +37,39 @@ _SIGN = 1 << (_BITS - 1)
 _PUNCTUATION = re.compile(r"[^\w\s]")
 
 
-def _tokens(text: str) -> list[str]:
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    # str.translate table that drops every combining mark, as one C-level pass.
+    return dict.fromkeys(code_points(unicodedata.combining))
+
+
+def _tokens(normalized: str) -> list[str]:
     # Beyond normalize_text: drop accents ("cafés" vs "cafes") and all punctuation ("$1.2" vs
     # "1.2"), both of which vary between house styles and would break 4 shingles each.
-    folded = unicodedata.normalize("NFKD", normalize_text(text))
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = unicodedata.normalize("NFKD", normalized).translate(_combining_marks())
     return words(_PUNCTUATION.sub(" ", unicodedata.normalize("NFC", folded)))
+
+
+def _shingles(normalized: str) -> set[str]:
+    tokens = _tokens(normalized)
+    if len(tokens) < SHINGLE_WORDS:
+        return {" ".join(tokens)} if tokens else set()
+    return set(map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE_WORDS)), strict=False)))
+
+
+def _encoded_shingles(normalized: str) -> set[bytes]:
+    """_shingles() encoded as UTF-8, built from the text encoded once (tokens hold no space,
+    and no multi-byte UTF-8 sequence holds the byte of one)."""
+    tokens = _tokens(normalized)
+    if len(tokens) < SHINGLE_WORDS:
+        return {" ".join(tokens).encode("utf-8")} if tokens else set()
+    encoded = " ".join(tokens).encode("utf-8").split(b" ")
+    return set(map(b" ".join, zip(*(encoded[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
 def shingles(text: str) -> set[str]:
     """Overlapping 4-word sequences of the folded text (a set: repeats count once)."""
-    tokens = _tokens(text)
-    if len(tokens) < SHINGLE_WORDS:
-        return {" ".join(tokens)} if tokens else set()
-    return {" ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)}
-
-
-def _hash64(shingle: str) -> str:
-    digest = hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest()
-    return format(int.from_bytes(digest, "big"), "064b")
+    return _shingles(normalize_text(text))
 
 
 def simhash(text: str) -> int:
@@ -60,16 +78,22 @@ def simhash(text: str) -> int:
     Callers should not compare fingerprints of empty or very short texts: they carry no
     evidence, and all-zero fingerprints are "near" one another.
     """
-    features = [_hash64(s) for s in shingles(text)]
+    return simhash_of_normalized(normalize_text(text))
+
+
+def simhash_of_normalized(normalized: str) -> int:
+    """simhash() of a text already passed through normalize_text() (hash it once, use twice)."""
+    features = _encoded_shingles(normalized)
     if not features:
         return 0
-    # Column-wise vote over the bit strings; zip(*) does the 64 x n loop in C.
-    half = len(features) / 2
-    bits = "".join(
-        "1" if column.count("1") > half else "0" for column in zip(*features, strict=True)
-    )
-    value = int(bits, 2)
-    return value - (1 << _BITS) if value & _SIGN else value
+    # Each shingle's blake2b digest, read big-endian, is one row of 64 bits (unpackbits takes
+    # the most significant bit of each byte first); bit i of the fingerprint is set when more
+    # than half of the rows have it set. Same fingerprints as voting over "064b" strings.
+    blake2b = hashlib.blake2b
+    digests = b"".join([blake2b(shingle, digest_size=8).digest() for shingle in features])
+    rows = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(-1, _BITS)
+    majority = rows.sum(axis=0, dtype=np.int64) * 2 > len(features)
+    return int.from_bytes(np.packbits(majority).tobytes(), "big", signed=True)
 
 
 def hamming(a: int, b: int) -> int:
@@ -79,6 +103,22 @@ def hamming(a: int, b: int) -> int:
 
 def is_near_duplicate(a: int, b: int, *, max_distance: int = MAX_DISTANCE) -> bool:
     return hamming(a, b) <= max_distance
+
+
+def fingerprint_array(fingerprints: Iterable[int]) -> np.ndarray:
+    """Fingerprints (signed or unsigned 64-bit) as an int64 array for near_duplicates()."""
+    return np.array([((f & _MASK) ^ _SIGN) - _SIGN for f in fingerprints], dtype=np.int64)
+
+
+def near_duplicates(
+    fingerprint: int, fingerprints: np.ndarray, *, max_distance: int = MAX_DISTANCE
+) -> np.ndarray:
+    """Positions, in order, of the entries of ``fingerprints`` (from fingerprint_array) within
+    ``max_distance`` bits of ``fingerprint``: is_near_duplicate() over a whole array at once."""
+    [own] = fingerprint_array([fingerprint])
+    # Unsigned view: bitwise_count of a signed int counts the bits of its absolute value.
+    differing = np.bitwise_count((fingerprints ^ own).view(np.uint64))
+    return np.flatnonzero(differing <= max_distance)
 
 
 def shingle_jaccard(a: str, b: str) -> float:

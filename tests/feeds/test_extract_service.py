@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.models import Article, ArticleStatus
-from feeds.services.extract import articles_extract
+from feeds.models import Article, ArticleFeed, ArticleStatus
+from feeds.services.extract import SAVED_FIELDS, _mark_duplicates, articles_extract
 from feeds.services.refresh import feed_refresh
 from tests.feeds.builders import LOREM, article_page, make_feed, rss
 from tests.harness.http_server import Reply
@@ -146,7 +146,8 @@ def test_a_batch_takes_a_fixed_number_of_queries(http_server, org_a, django_asse
     }
     ids = ingest(http_server, org_a, pages)
 
-    # Claim (2), prefetch feeds (1), duplicate lookups (2), bulk update (1).
+    # Claim (2), prefetch feeds (1), duplicate lookups (2), save (1: one UPDATE statement
+    # run with executemany for the whole batch, counted once).
     with django_assert_max_num_queries(6):
         done = articles_extract(article_ids=ids)
 
@@ -162,3 +163,69 @@ def test_hostile_markup_never_reaches_the_text(http_server, org_a):
 
     text = Article.objects.get().text
     assert "<script" not in text and "alert(" not in text and "onerror" not in text
+
+
+def test_saving_writes_every_field_of_every_article_in_the_batch(http_server, org_a):
+    pages = {f"/s{n}": Reply(body=article_page(f"Story {n}", f"Story number {n}. " + LOREM * 3),
+                             headers=HTML) for n in range(3)}  # fmt: skip
+    ids = ingest(http_server, org_a, {**pages, "/gone": Reply(status=410)})
+
+    done = {a.pk: a for a in articles_extract(article_ids=ids)}
+
+    fields = [*SAVED_FIELDS[:-1], "duplicate_of_id"]
+    assert SAVED_FIELDS[-1] == "duplicate_of"
+    for stored in Article.objects.filter(pk__in=ids):
+        for field in fields:
+            assert getattr(stored, field) == getattr(done[stored.pk], field), field
+    assert Article.objects.filter(status=ArticleStatus.FAILED).count() == 1
+    assert Article.objects.filter(status=ArticleStatus.EXTRACTED).count() == 3
+
+
+def _stored(organization, feed, n: int, fingerprint: int, status=ArticleStatus.EXTRACTED):
+    article = Article.objects.create(
+        organization=organization,
+        canonical_url=f"https://site.example/{n}",
+        url_hash=f"{n:064d}",
+        original_url=f"https://site.example/{n}",
+        text=f"text {n}",
+        content_hash=f"{n:064x}",
+        simhash=fingerprint,
+        status=status,
+    )
+    ArticleFeed.objects.create(article=article, feed=feed)
+    return article
+
+
+def test_a_copy_points_to_the_oldest_original_whether_stored_or_in_the_batch(org_a):
+    feed_a, feed_b, feed_c = (make_feed(org_a, f"https://site.example/{n}.xml", name=n)
+                              for n in "abc")  # fmt: skip
+    # first (in this batch) and stored (saved by another worker, with a higher id) are copies
+    # of one story; first is not a copy of stored because they share feed A.
+    first = _stored(org_a, feed_a, 1, 0b0, status=ArticleStatus.PENDING)
+    stored = _stored(org_a, feed_a, 2, 0b11)
+    ArticleFeed.objects.create(article=stored, feed=feed_b)
+    copy = _stored(org_a, feed_c, 3, 0b111, status=ArticleStatus.PENDING)
+    unrelated = _stored(org_a, feed_c, 4, 2**40 - 1, status=ArticleStatus.PENDING)
+    batch = list(Article.objects.filter(pk__in=[first.pk, copy.pk, unrelated.pk]).order_by("id"))
+    for article in batch:
+        article.status = ArticleStatus.EXTRACTED
+
+    _mark_duplicates(org_a.pk, batch)
+
+    first, copy, unrelated = batch
+    assert first.duplicate_of_id is None and first.status == ArticleStatus.EXTRACTED
+    assert copy.duplicate_of_id == first.pk and copy.status == ArticleStatus.SKIPPED
+    assert unrelated.duplicate_of_id is None
+
+
+def test_a_near_copy_in_the_same_feed_is_not_a_duplicate_but_one_elsewhere_is(org_a):
+    feed_a, feed_b = (make_feed(org_a, f"https://site.example/{n}.xml", name=n) for n in "ab")
+    older = _stored(org_a, feed_a, 1, 0b1)
+    original = _stored(org_a, feed_b, 2, 0b11)  # newer, but the only one in another feed
+    follow_up = _stored(org_a, feed_a, 3, 0b111, status=ArticleStatus.PENDING)
+    follow_up.status = ArticleStatus.EXTRACTED
+
+    _mark_duplicates(org_a.pk, [follow_up])
+
+    assert older.pk < original.pk
+    assert follow_up.duplicate_of_id == original.pk

@@ -1,9 +1,11 @@
 """feeds.extraction: article text and metadata from fetched pages, and content hashes."""
 
 import dataclasses
+import logging
 import signal
 import socket
 import threading
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -295,3 +297,99 @@ def test_content_hash_differs_for_different_texts_and_is_empty_for_no_text() -> 
     assert len(a) == 64
     assert int(a, 16) >= 0
     assert content_hash("") == content_hash(" \n\t“”") == ""
+
+
+# Computed with the implementation before normalize_text() used one str.translate table:
+# stored content hashes must stay comparable with new ones.
+PINNED_NORMALIZED = [
+    (
+        "Northwind’s CEO said “twelve cafés” would open in Lisbon — soon, at $1.2 billion",  # noqa: RUF001
+        "northwinds ceo said twelve cafés would open in lisbon soon, at $1.2 billion",
+        "ab70f7a8768f804151a3f4108c3606582c5392fb28314f23f7753b64fc7205d2",
+    ),
+    (
+        "Straße\u00adnbahn \u200bfährt\u200d nach Köln\u2060 – heute\ufeff",  # noqa: RUF001
+        "strassenbahn fährt nach köln heute",
+        "1306b7608dcf70ab08b3548ce0b348b3958b06be477df927412b31cc92bfe319",
+    ),
+    (
+        "東京で新しい店舗が開店しました。価格は１２００円です",
+        "東京で新しい店舗が開店しました。価格は1200円です",
+        "93d7a50a524394b8596615055fa396bee84214485286214b194511b102774d68",
+    ),
+]
+
+
+@pytest.mark.parametrize("text, normalized, digest", PINNED_NORMALIZED)
+def test_normalize_text_and_content_hash_give_the_values_stored_before(
+    text: str, normalized: str, digest: str
+) -> None:
+    assert normalize_text(text) == normalized
+    assert content_hash(text) == digest
+    assert extraction.normalized_content_hash(normalized) == digest
+
+
+def test_content_hashes_of_fixture_articles_are_the_values_stored_before() -> None:
+    assert content_hash(extract("news_article.html").text) == (
+        "1743531a706845bbd56289f0a6ea430a8edb325e273a3a5d61f89e0ebf63a21d"
+    )
+    assert content_hash(extract("german_article.html").text) == (
+        "75e2841ed5e3ad2b1284af8c8eff34521d1fa90f37376b1c7dc93a62420da4d6"
+    )
+
+
+def test_normalize_text_drops_every_format_character_and_only_those() -> None:
+    # The translate table is built from ASSIGNED_PLANES only: no format character elsewhere.
+    everywhere = [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    assert everywhere == extraction.code_points(lambda ch: unicodedata.category(ch) == "Cf")
+    for code in everywhere:
+        assert normalize_text(f"ab{chr(code)}cd") == "abcd", hex(code)
+    # The category loop it replaces, on characters that are not format characters.
+    for code in [*range(0x20, 0x3000, 7), 0x1F600, 0xE0100]:
+        char = chr(code)
+        expected = unicodedata.normalize("NFKC", f"ab{char}cd").casefold()
+        expected = expected.translate(extraction._VARIANT_PUNCT)
+        expected = " ".join("".join(c for c in expected if unicodedata.category(c) != "Cf").split())
+        assert normalize_text(f"ab{char}cd") == expected, hex(code)
+
+
+def test_words_splits_text_without_cjk_exactly_as_the_regex_does() -> None:
+    text = "Northwind\u00a0opens\u2003twelve\tcafés,\u3000in Lisbon\u2028today\x1c—ok"
+
+    assert words(text) == extraction._WORD.findall(text)
+    assert words(text) == ["Northwind", "opens", "twelve", "cafés,", "in", "Lisbon", "today",
+                           "—ok"]  # fmt: skip
+    assert words("Tokyo 東京 store") == ["Tokyo", "東", "京", "store"]
+
+
+def test_resetting_the_caches_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    extract("news_article.html")  # fill some caches first
+
+    with caplog.at_level(logging.DEBUG):
+        extraction.reset_caches()
+
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    # Only that one message is dropped, and only during the reset.
+    with caplog.at_level(logging.DEBUG):
+        logging.getLogger("htmldate.meta").error("impossible to clear cache for function: x")
+    assert [r.getMessage() for r in caplog.records][-1].startswith("impossible to clear")
+
+
+def test_the_periodic_reset_clears_trafilatura_caches_without_logging_an_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    resets: list[None] = []
+    real_reset = trafilatura.meta.reset_caches
+
+    def spy() -> None:
+        resets.append(None)
+        real_reset()  # the real one, which makes htmldate log its error
+
+    monkeypatch.setattr(trafilatura.meta, "reset_caches", spy)
+    monkeypatch.setattr(extraction, "RESET_CACHES_EVERY", 2)
+    with caplog.at_level(logging.DEBUG):
+        for _ in range(4):
+            extract("news_article.html")
+
+    assert len(resets) == 2
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -9,14 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from feeds.extraction import extract_article
+from feeds.extraction import extract_article, normalize_text
 from feeds.similarity import (
     MAX_DISTANCE,
+    fingerprint_array,
     hamming,
     is_near_duplicate,
+    near_duplicates,
     shingle_jaccard,
     shingles,
     simhash,
+    simhash_of_normalized,
 )
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
@@ -168,3 +171,64 @@ def test_empty_texts_have_no_shingles_and_no_similarity() -> None:
     assert shingle_jaccard("", "some words here") == 0.0
     assert shingle_jaccard("one two three four five", "one two three four five") == 1.0
     assert shingles("two words") == {"two words"}
+
+
+# Computed with the implementation before the numpy vote (64-character bit strings voted
+# column by column): fingerprints already stored must stay comparable with new ones.
+PINNED_FIXTURES = {
+    "news_article.html": 1293227560349287296,
+    "news_article_syndicated.html": -7930443406212503680,
+    "german_article.html": -3300383731439889039,
+    "latin1_article.html": 2352013527545065126,
+    "scripts_in_body.html": -3841248041841362028,
+}
+PINNED_TEXTS = {
+    "Northwind’s CEO said “twelve cafés” would open in Lisbon — soon, at $1.2 billion": (  # noqa: RUF001
+        6281949265641252038
+    ),
+    "one two three four five": 579331183310014544,
+    "two words": -5706460026490166836,
+    "Straße\u00adnbahn \u200bfährt\u200d nach Köln\u2060 – heute\ufeff": 4759331741025511492,  # noqa: RUF001
+    "東京で新しい店舗が開店しました。価格は１２００円です": -6182431467578555185,
+}
+
+
+@pytest.mark.parametrize("name, fingerprint", PINNED_FIXTURES.items())
+def test_simhash_of_a_fixture_article_is_the_value_stored_before(
+    name: str, fingerprint: int
+) -> None:
+    assert simhash(text_of(name)) == fingerprint
+
+
+@pytest.mark.parametrize("text, fingerprint", PINNED_TEXTS.items())
+def test_simhash_of_short_texts_is_the_value_stored_before(text: str, fingerprint: int) -> None:
+    assert simhash(text) == fingerprint
+    assert simhash_of_normalized(normalize_text(text)) == fingerprint
+
+
+def test_simhash_of_normalized_text_equals_simhash_of_the_text() -> None:
+    for name in PINNED_FIXTURES:
+        text = text_of(name)
+        assert simhash_of_normalized(normalize_text(text)) == simhash(text)
+    assert simhash_of_normalized("") == 0
+
+
+def test_near_duplicates_agrees_with_is_near_duplicate_on_signed_fingerprints() -> None:
+    rng = random.Random(7)  # noqa: S311 -- reproducible test data
+    base = rng.getrandbits(64) - 2**63
+    # Copies of base with 0-16 bits flipped (some near, some not), and random fingerprints.
+    values = [base ^ sum(1 << b for b in rng.sample(range(64), rng.randint(0, 16)))
+              for _ in range(300)] + [rng.getrandbits(64) - 2**63 for _ in range(300)]  # fmt: skip
+    values = [((v & (2**64 - 1)) ^ 2**63) - 2**63 for v in values]  # back to signed 64-bit
+    array = fingerprint_array(values)
+
+    for probe in (base, values[0], -1, 0, -(2**63)):
+        for distance in (0, 3, MAX_DISTANCE):
+            expected = [i for i, v in enumerate(values) if hamming(probe, v) <= distance]
+            assert near_duplicates(probe, array, max_distance=distance).tolist() == expected
+    assert near_duplicates(base, fingerprint_array([])).tolist() == []
+
+
+def test_fingerprint_array_takes_signed_and_unsigned_fingerprints() -> None:
+    assert fingerprint_array([0, -1, 2**64 - 1, 2**63, 5]).tolist() == [0, -1, -1, -(2**63), 5]
+    assert near_duplicates(2**64 - 1, fingerprint_array([-1, 0])).tolist() == [0]
