@@ -80,3 +80,18 @@ def client_for(db: None) -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last.
+
+    Playwright's sync API keeps an event loop running in the main thread from the first
+    browser test to the end of the session; after that, Django's async_to_sync (async views
+    under the test client, AsyncClient) refuses to run in that thread. Every other test must
+    therefore come before the first browser test. trylast: after pytest-django's own ordering.
+    """
+    uses_browser = [item for item in items if {"page", "browser"} & set(item.fixturenames)]
+    if uses_browser:
+        others = [item for item in items if item not in uses_browser]
+        items[:] = others + uses_browser
