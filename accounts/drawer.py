@@ -8,6 +8,8 @@ same way, so what the user typed stays in place.
 
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_htmx.http import HttpResponseClientRedirect
@@ -26,3 +28,16 @@ def drawer_done(request: HttpRequest, url: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+def add_service_errors(
+    form: forms.BaseForm, error: ValidationError, *, rename: dict[str, str] | None = None
+) -> None:
+    """Show a service's ValidationError on the form: next to its field when the form has it
+    (``rename`` maps a service field to the form field that stands for it), else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, errors in error.message_dict.items():
+        field = (rename or {}).get(field, field)
+        form.add_error(field if field in form.fields else None, errors)

@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.drawer import drawer_done, render_drawer
+from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.forms import (
     InvitationForm,
     InvitationSignupForm,
@@ -30,14 +30,6 @@ def _manager_membership(request: HttpRequest) -> Membership:
     if not request.membership.can_manage_members:
         raise PermissionDenied("Only owners and admins can change organization settings.")
     return request.membership
-
-
-def _apply_errors(form: object, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -94,7 +86,7 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
                 time_zone=form.cleaned_data["time_zone"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Organization settings saved.")
             return drawer_done(request, reverse("accounts:settings"))
@@ -114,7 +106,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
                 accept_url_base=request.build_absolute_uri("/"),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return drawer_done(request, reverse("accounts:settings"))
@@ -133,7 +125,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 membership=membership, actor=actor, role=form.cleaned_data["role"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            _apply_errors(form, _as_error(exc))
+            add_service_errors(form, _as_error(exc))
         else:
             messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
             return drawer_done(request, reverse("accounts:settings"))

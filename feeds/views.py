@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
-from accounts.drawer import drawer_done, render_drawer
+from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from feeds.forms import ArticleFilterForm, FeedForm, OpmlImportForm
 from feeds.models import Article, Feed
@@ -55,13 +55,7 @@ def _preview_context(url: str) -> dict[str, object]:
 def _apply_errors(form: FeedForm, error: ValidationError) -> None:
     # A keyword search hides the URL field (its URL is built): show URL errors by the keywords.
     search = form.cleaned_data.get("source") == "search"
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            if search and field == "url":
-                field = "keywords"
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
+    add_service_errors(form, error, rename={"url": "keywords"} if search else None)
 
 
 def _feed_form(request: HttpRequest, feed: Feed | None) -> HttpResponse:

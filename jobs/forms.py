@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from accounts.drawer import add_service_errors
 from accounts.models import Organization
 from feeds.models import Feed
 from jobs.models import IntervalUnit, Job, ScheduleKind
@@ -126,15 +127,11 @@ class JobForm(forms.Form):
             try:
                 validate_schedule(data)
             except ValidationError as error:
-                self._add(error)
+                add_service_errors(self, error)
         org_feeds = Feed.objects.filter(organization=self.organization, enabled=True)
         if "feeds" in data and not data["feeds"] and not org_feeds.exists():
             self.add_error("feeds", NO_FEEDS)
         return data
-
-    def _add(self, error: ValidationError) -> None:
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
     def schedule_preview(self) -> str:
         data = getattr(self, "cleaned_data", None) or {}

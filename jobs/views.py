@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.drawer import drawer_done, render_drawer
+from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from jobs.forms import JobForm
 from jobs.models import ExecutionStatus, Job, JobExecution, JobNotification
@@ -68,10 +68,11 @@ def _job_form(request: HttpRequest, job: Job | None) -> HttpResponse:
                 )
                 messages.success(request, f"Job “{job}” saved; {describe_schedule(job)}.")
         except ValidationError as error:
-            form._add(error)
+            add_service_errors(form, error)
         else:
             return drawer_done(request, reverse("jobs:list"))
-    return render_drawer(request, "jobs/job_form.html", context, status=400 if form.errors else 200)
+    # 200 even with errors: htmx does not swap 4xx responses, so the drawer would not show them.
+    return render_drawer(request, "jobs/job_form.html", context)
 
 
 def job_create(request: HttpRequest) -> HttpResponse:

@@ -4,13 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.drawer import drawer_done, render_drawer
+from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from reports import selectors
 from reports.charts import daily_bar_chart, sparkline
@@ -23,14 +22,6 @@ SPARKLINE_DAYS = 30
 CHART_DAYS = 90
 RECENT_MENTIONS = 20
 HISTORY_EVENTS = 50
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _url(brand: Brand) -> str:
@@ -134,7 +125,7 @@ def brand_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             feedback.brand_update(brand=brand, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Brand “{brand}” saved.")
             return drawer_done(request, _url(brand))
@@ -149,7 +140,7 @@ def brand_merge(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             feedback.brand_merge(source=brand, target=target, actor=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{brand}” was merged into “{target}”.")
             return drawer_done(request, _url(target))
@@ -170,7 +161,7 @@ def brand_separate(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             feedback.brand_separate(brand=brand, other=other, actor=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{brand}” and “{other}” will never be merged.")
             return drawer_done(request, _url(brand))
@@ -200,7 +191,7 @@ def alias_add(request: HttpRequest, pk: int) -> HttpResponse:
                 brand=brand, alias=form.cleaned_data["alias"], actor=request.user
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"“{row.alias}” is now an alias of “{brand}”.")
             form = AliasForm()
