@@ -281,7 +281,6 @@ def _worker(index: int, control: Queue, feeds: Queue, results: Queue) -> None:
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     import trafilatura.meta
     from django.db import connection
-    from django.db.models.query import QuerySet
 
     import feeds.services.extract as extract_module
     import feeds.tasks as tasks_module
@@ -299,8 +298,7 @@ def _worker(index: int, control: Queue, feeds: Queue, results: Queue) -> None:
     timers.wrap(extract_module, "_claim", "claim")
     timers.wrap(extract_module, "_apply", "hash + simhash")
     timers.wrap(extract_module, "_mark_duplicates", "dedupe")
-    timers.wrap(QuerySet, "bulk_update", "save (bulk_update)")
-    timers.wrap(extract_module, "_fetch_and_extract", "", per_page=True)
+    timers.wrap(extract_module, "_extract_page", "", per_page=True)
     queries = 0
 
     def count(execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any) -> Any:

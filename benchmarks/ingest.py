@@ -186,7 +186,7 @@ def report(args: argparse.Namespace, first: dict, second: dict, ceiling: dict | 
          f"{copies} of them syndicated copies; {args.workers} worker processes"),
         ("end-to-end", f"{e2e_rate:.1f} articles/s ({first['wall']:.1f} s wall)"),
         ("  per article amortized p50 / p95", p50_p95(amortized)),
-        ("  one page in the thread pool p50 / p95", p50_p95(first["page_latencies"])),
+        ("  extracting one page p50 / p95", p50_p95(first["page_latencies"])),
         ("  worker CPU per article", f"{1000 * first['cpu'] / new:.1f} ms"),
     ]  # fmt: skip
     if ceiling is not None:
@@ -212,12 +212,11 @@ def report(args: argparse.Namespace, first: dict, second: dict, ceiling: dict | 
          f"{first['server_cpu']:.1f} s, of {(os.cpu_count() or 1) * first['wall']:.1f} s"),
     ]  # fmt: skip
     phases = first["phases"]
-    inside = sum(
-        phases.get(p, 0.0) for p in ("claim", "hash + simhash", "dedupe", "save (bulk_update)")
-    )
-    phases["fetch + extract pages (pool)"] = phases.get("articles_extract", 0.0) - inside
-    for phase in ("feed: fetch, parse, store", "claim", "fetch + extract pages (pool)",
-                  "hash + simhash", "dedupe", "save (bulk_update)"):  # fmt: skip
+    inside = sum(phases.get(p, 0.0) for p in ("claim", "hash + simhash", "dedupe"))
+    # The rest of articles_extract: fetching (pool) and extracting pages, and the one save.
+    phases["fetch + extract pages, save"] = phases.get("articles_extract", 0.0) - inside
+    for phase in ("feed: fetch, parse, store", "claim", "fetch + extract pages, save",
+                  "hash + simhash", "dedupe"):  # fmt: skip
         share = 100 * phases.get(phase, 0.0) / max(first["busy"], 1e-9)
         rows.append((f"  worker wall time in {phase}", f"{share:.0f} %"))
     rows += [

@@ -229,3 +229,40 @@ def test_a_near_copy_in_the_same_feed_is_not_a_duplicate_but_one_elsewhere_is(or
 
     assert older.pk < original.pk
     assert follow_up.duplicate_of_id == original.pk
+
+
+def test_pages_are_fetched_ahead_in_the_pool_and_extracted_here_in_order(monkeypatch, settings):
+    """The pool only fetches; extraction (CPU work under the GIL) runs in the calling thread,
+    in batch order, with at most two fetches per pool thread submitted ahead of it."""
+    import threading
+
+    from feeds.services import extract as service
+
+    settings.FEEDS_EXTRACT_CONCURRENCY = 2
+    lock = threading.Lock()
+    fetched: list[int] = []
+    extracted: list[tuple[int, str]] = []
+    ahead: list[int] = []
+
+    def fake_fetch(article, timeout):
+        with lock:
+            fetched.append(article.pk)
+        return service.FetchError("refused", article.original_url)
+
+    def fake_extract(article, response):
+        with lock:
+            ahead.append(len(fetched) - len(extracted))
+        extracted.append((article.pk, threading.current_thread().name))
+        return service.PageOutcome(article, reason=response.message)
+
+    monkeypatch.setattr(service, "_fetch_page", fake_fetch)
+    monkeypatch.setattr(service, "_extract_page", fake_extract)
+    articles = [Article(pk=pk, original_url=f"https://site.example/{pk}") for pk in range(1, 12)]
+
+    outcomes = service._fetch_and_extract_all(articles, timeout=1)
+
+    assert [o.article.pk for o in outcomes] == list(range(1, 12))
+    assert [pk for pk, _ in extracted] == list(range(1, 12))
+    assert {thread for _, thread in extracted} == {threading.current_thread().name}
+    assert max(ahead) <= 4  # 2 x FEEDS_EXTRACT_CONCURRENCY
+    assert sorted(fetched) == list(range(1, 12))
