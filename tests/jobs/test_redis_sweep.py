@@ -1,0 +1,143 @@
+"""kill -9 of a worker → its execution "failed", measured with Redis and two real workers.
+
+The sweep's fast rule (Redis only) fails a running execution whose task no live worker reports
+as active or reserved at two consecutive sweeps. It needs a *live* worker to answer
+``app.control.inspect``, so two ``celery worker --pool prefork`` subprocesses run here: A runs
+the job and is killed; B stays up, on a private queue so it never takes the job, and answers.
+
+Time is scaled down 12 times, except STUCK_AFTER, which keeps its production 300 s so the heartbeat
+rule cannot be what fails the run: beat's 60 s sweep interval becomes 5 s, and the 30 s grace
+for a freshly started task (``MISSING_GRACE``) becomes 2.5 s. The rule counts sweeps, not
+seconds, so the number of sweeps measured here is the number production needs; only the
+interval between them changes. The sweep's own run time (two inspect calls of
+``INSPECT_TIMEOUT`` each) is not scaled: it is the same in production.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from jobs.models import ExecutionStatus
+from jobs.services import sweep
+from jobs.services.executions import execution_enqueue
+from jobs.services.sweep import MISSING_KEY, execution_sweep_stuck
+from tests.feeds.builders import make_feed
+from tests.jobs.builders import make_job, serve_feed
+from tests.jobs.test_worker import BASE_DIR, _worker_env, current, empty_queue, wait_for
+
+__all__ = ["empty_queue"]  # The fixture, imported for use here.
+
+HOST = "redis-sweep.test"
+SCALE = 12  # Production seconds per test second.
+PRODUCTION_SWEEP_EVERY = 60.0  # The beat schedule of the sweep.
+SWEEP_EVERY = PRODUCTION_SWEEP_EVERY / SCALE
+GRACE = timedelta(seconds=sweep.MISSING_GRACE.total_seconds() / SCALE)
+IDLE_QUEUE = "redis-sweep-idle"  # Worker B consumes only this: the job goes to A.
+
+pytestmark = pytest.mark.skipif(
+    not django_settings.REDIS_URL, reason="the task-missing rule needs Redis (REDIS_URL)"
+)
+
+
+def _start_worker(name: str, *queues: str) -> subprocess.Popen:
+    command = [
+        *(sys.executable, "-m", "celery", "-A", "marketing_hunting", "worker"),
+        *("--pool", "prefork", "--concurrency", "1", "-n", name),
+        *(("-Q", ",".join(queues)) if queues else ()),
+        *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=BASE_DIR,
+        env=_worker_env(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def two_workers(empty_queue) -> Iterator[tuple[str, subprocess.Popen, str]]:
+    from marketing_hunting.celery import app
+
+    tag = uuid.uuid4().hex[:8]
+    name_a, name_b = f"doomed-{tag}@{HOST}", f"survivor-{tag}@{HOST}"
+    processes = [_start_worker(name_a), _start_worker(name_b, IDLE_QUEUE)]
+    try:
+        names = {name_a, name_b}
+        replies = lambda: {n for reply in app.control.ping(timeout=0.5) for n in reply}  # noqa: E731
+        ready = wait_for(lambda: names <= replies(), timeout=20, step=0)
+        assert ready, "the two workers did not answer a ping within 20 s"
+        yield name_a, processes[0], name_b
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+def test_a_killed_worker_is_failed_at_the_second_sweep_with_redis(
+    http_server, org_a, settings, monkeypatch, two_workers
+):
+    name_a, worker_a, name_b = two_workers
+    settings.STUCK_AFTER_SECONDS = 300  # Production: the heartbeat rule stays out of the way.
+    monkeypatch.setattr(sweep, "MISSING_GRACE", GRACE)
+    # The only feed hangs for 30 s: the run is inside it when A is killed.
+    make_feed(org_a, serve_feed(http_server, "slow", stories=1, delay=30), name="slow")
+    execution = execution_enqueue(job=make_job(org_a))
+    assert wait_for(lambda: current(execution).status == ExecutionStatus.RUNNING, timeout=15)
+    assert execution.worker_hostname == name_a and execution.task_id
+    time.sleep(max(0.0, (execution.started_at + GRACE - timezone.now()).total_seconds()))
+
+    # A beat sweep while A is alive: the task is seen, so a stale "missing once" flag is cleared.
+    key = MISSING_KEY.format(execution.pk)
+    cache.set(key, True)
+    last_sweep = time.monotonic()
+    assert execution_sweep_stuck(use_inspect=True) == []
+    assert cache.get(key) is None, "the inspect did not report A's task"
+
+    # Worst case: A dies just after a sweep saw its task, a full interval before the next one.
+    os.killpg(worker_a.pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+    worker_a.wait(timeout=10)
+
+    sweeps, swept = 0, []
+    while not swept and sweeps < 3:
+        time.sleep(max(0.0, last_sweep + SWEEP_EVERY - time.monotonic()))
+        last_sweep = time.monotonic()
+        swept = execution_sweep_stuck(use_inspect=True)
+        sweep_seconds = time.monotonic() - last_sweep  # Its own run time (the inspect calls).
+        sweeps += 1
+        if not swept:
+            assert current(execution).status == ExecutionStatus.RUNNING
+    delay = time.monotonic() - killed_at
+
+    execution = current(execution)
+    assert execution.status == ExecutionStatus.FAILED, execution.error_message
+    assert [s.execution.pk for s in swept] == [execution.pk]
+    assert "no longer active or reserved on any live worker (checked twice)" in (
+        execution.error_message
+    )
+    assert f"worker {name_a} pid {execution.worker_pid} presumed lost" in execution.error_message
+    assert sweeps == 2, f"failed at sweep {sweeps} after the kill; the rule is the second"
+    # Worst case in production: A dies just after a sweep saw its task; sweeps start every 60 s.
+    bound = sweeps * PRODUCTION_SWEEP_EVERY + sweep_seconds
+    print(
+        f"\nkill -9 → failed (Redis, STUCK_AFTER 300 s, sweep every {SWEEP_EVERY:g} s, "
+        f"worker {name_b} answering): {delay:.1f} s, at sweep {sweeps} after the kill, "
+        f"which ran {sweep_seconds:.1f} s; production, sweep every "
+        f"{PRODUCTION_SWEEP_EVERY:g} s: ≤ {sweeps} x {PRODUCTION_SWEEP_EVERY:g} s + "
+        f"{sweep_seconds:.1f} s = {bound:.0f} s"
+    )
+    assert sweep_seconds < 2 * sweep.INSPECT_TIMEOUT + 1
+    assert http_server.requests_to("/slow.xml")
