@@ -17,6 +17,7 @@ Importing this module must not import Django models: it is loaded by dictConfig 
 
 from __future__ import annotations
 
+import abc
 import json
 import logging
 import os
@@ -49,7 +50,7 @@ def _warn(message: str) -> None:
         pass
 
 
-class Sink:
+class Sink(abc.ABC):
     """Delivers batches, keeping a bounded buffer while the transport is down."""
 
     def __init__(self, *, buffer_size: int) -> None:
@@ -93,13 +94,14 @@ class Sink:
     def backing_off(self) -> bool:
         return self._failing and time.monotonic() < self._retry_at
 
+    @abc.abstractmethod
     def write(self, chunk: list[dict[str, Any]]) -> None:
-        raise NotImplementedError
+        """Hand one batch to the transport (RedisSink, SpoolSink)."""
 
-    def reset_connection(self) -> None:
+    def reset_connection(self) -> None:  # noqa: B027 - optional hook; spool files have none
         pass
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook
         pass
 
 

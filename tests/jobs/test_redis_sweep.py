@@ -16,7 +16,6 @@ interval between them changes. The sweep's own run time (two inspect calls of
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,7 +32,7 @@ from jobs.services.executions import execution_enqueue
 from jobs.services.sweep import MISSING_KEY, execution_sweep_stuck
 from tests.feeds.builders import make_feed
 from tests.jobs.builders import make_job, serve_feed
-from tests.jobs.test_worker import BASE_DIR, _worker_env, current, empty_queue, wait_for
+from tests.jobs.test_worker import current, empty_queue, start_worker_process, wait_for
 
 __all__ = ["empty_queue"]  # The fixture, imported for use here.
 
@@ -49,30 +48,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _start_worker(name: str, *queues: str) -> subprocess.Popen:
-    command = [
-        *(sys.executable, "-m", "celery", "-A", "marketing_hunting", "worker"),
-        *("--pool", "prefork", "--concurrency", "1", "-n", name),
-        *(("-Q", ",".join(queues)) if queues else ()),
-        *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
-    ]
-    return subprocess.Popen(
-        command,
-        cwd=BASE_DIR,
-        env=_worker_env(),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
 @pytest.fixture
 def two_workers(empty_queue) -> Iterator[tuple[str, subprocess.Popen, str]]:
     from marketing_hunting.celery import app
 
     tag = uuid.uuid4().hex[:8]
     name_a, name_b = f"doomed-{tag}@{HOST}", f"survivor-{tag}@{HOST}"
-    processes = [_start_worker(name_a), _start_worker(name_b, IDLE_QUEUE)]
+    processes = [start_worker_process(name_a), start_worker_process(name_b, IDLE_QUEUE)]
     try:
         names = {name_a, name_b}
         replies = lambda: {n for reply in app.control.ping(timeout=0.5) for n in reply}  # noqa: E731

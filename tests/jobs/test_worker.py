@@ -115,10 +115,14 @@ def _worker_env() -> dict[str, str]:
     }
 
 
-def _start_worker_process() -> subprocess.Popen:
+def start_worker_process(name: str | None = None, *queues: str) -> subprocess.Popen:
+    """A real prefork worker subprocess sharing the test database (its own session, so the
+    whole process group can be killed)."""
     command = [
         *(sys.executable, "-m", "celery", "-A", "marketing_hunting", "worker"),
-        *("--pool", "prefork", "--concurrency", "1", "-n", f"doomed-{uuid.uuid4().hex[:8]}@%h"),
+        *("--pool", "prefork", "--concurrency", "1"),
+        *("-n", name or f"doomed-{uuid.uuid4().hex[:8]}@%h"),
+        *(("-Q", ",".join(queues)) if queues else ()),
         *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
     ]
     return subprocess.Popen(
@@ -138,7 +142,7 @@ def test_a_killed_worker_is_swept_as_failed_and_a_rerun_completes_without_duplic
     # The first fetch of the slow feed hangs long enough to kill the worker in it.
     make_feed(org_a, serve_feed(http_server, "slow", stories=2, delay=30), name="slow")
     job = make_job(org_a, stuck_after_seconds=2)
-    worker = _start_worker_process()
+    worker = start_worker_process()
     try:
         execution = execution_enqueue(job=job)
         in_second_feed = wait_for(lambda: current(execution).feeds_done == 1, timeout=45)

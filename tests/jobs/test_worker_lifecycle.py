@@ -8,7 +8,6 @@ time limit signal, and only a real worker process sends ``worker_ready`` and
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -20,27 +19,11 @@ from jobs.models import ExecutionStatus, JobExecution
 from jobs.services.executions import execution_enqueue
 from tests.feeds.builders import make_feed
 from tests.jobs.builders import make_job, make_served_feed, serve_feed
-from tests.jobs.test_worker import BASE_DIR, _worker_env, current, empty_queue, wait_for
+from tests.jobs.test_worker import current, empty_queue, start_worker_process, wait_for
 
 __all__ = ["empty_queue"]  # The fixture, imported for use here.
 
 HOST = "lifecycle.test"
-
-
-def _start_worker(name: str) -> subprocess.Popen:
-    command = [
-        *(sys.executable, "-m", "celery", "-A", "marketing_hunting", "worker"),
-        *("--pool", "prefork", "--concurrency", "1", "-n", name),
-        *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
-    ]
-    return subprocess.Popen(
-        command,
-        cwd=BASE_DIR,
-        env=_worker_env(),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 @pytest.fixture
@@ -53,7 +36,7 @@ def worker_process(worker_name) -> Iterator[Callable[[], subprocess.Popen]]:
     started: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        started.append(_start_worker(worker_name))
+        started.append(start_worker_process(worker_name))
         return started[-1]
 
     yield start
