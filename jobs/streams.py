@@ -95,7 +95,6 @@ class ExecutionFeed:
         self.last_event_id = after_event_id
         self.last_state = ""
         self.last_signature: tuple = ()
-        self.seen_finished = False
         self.finished = False
 
     def poll(self) -> list[bytes]:
@@ -128,18 +127,16 @@ class ExecutionFeed:
             line = render_to_string(f"{EXECUTION_TEMPLATE}#log-line", {"event": event})
             messages.append(sse_message("log", line, event_id=event.pk))
             self.last_event_id = event.pk
-        # The worker writes its closing log line just after the final status: "done" waits
-        # for the next poll (and for a full batch of lines to drain) so that line is sent.
+        # The final status and the closing log line are committed together (one transaction
+        # in the worker), so once the status reads finished and the lines are drained: done.
         if execution.is_finished and len(events) < LOG_BATCH:
-            if self.seen_finished:
-                actions = render_to_string(
-                    f"{EXECUTION_TEMPLATE}#execution-actions",
-                    {"execution": execution, "oob": True},
-                    self.request,
-                )
-                messages.append(sse_message("done", self.last_state + actions))
-                self.finished = True
-            self.seen_finished = True
+            actions = render_to_string(
+                f"{EXECUTION_TEMPLATE}#execution-actions",
+                {"execution": execution, "oob": True},
+                self.request,
+            )
+            messages.append(sse_message("done", self.last_state + actions))
+            self.finished = True
         return messages
 
 

@@ -80,17 +80,19 @@ def execution_enqueue(
             )
         except (BrokerError, OSError) as exc:
             logger.exception("Could not enqueue execution %s", execution.pk)
-            failed = JobExecution.objects.filter(
-                pk=execution.pk, status=ExecutionStatus.QUEUED
-            ).update(
-                status=ExecutionStatus.FAILED,
-                completed_at=timezone.now(),
-                error_message=BROKER_DOWN,
-            )
-            if failed:
-                event_add(
-                    execution_id=execution.pk, message=f"{BROKER_DOWN} ({exc})", level="error"
+            with transaction.atomic():
+                failed = JobExecution.objects.filter(
+                    pk=execution.pk, status=ExecutionStatus.QUEUED
+                ).update(
+                    status=ExecutionStatus.FAILED,
+                    completed_at=timezone.now(),
+                    error_message=BROKER_DOWN,
                 )
+                if failed:
+                    event_add(
+                        execution_id=execution.pk, message=f"{BROKER_DOWN} ({exc})", level="error"
+                    )
+            if failed:
                 execution.status, execution.error_message = ExecutionStatus.FAILED, BROKER_DOWN
 
     transaction.on_commit(send)
@@ -155,15 +157,17 @@ def execution_finish(
 def execution_cancel(*, execution: JobExecution) -> JobExecution:
     """Queued: cancelled at once (it never starts). Running: asked to stop after this unit."""
     now = timezone.now()
-    if JobExecution.objects.filter(pk=execution.pk, status=ExecutionStatus.QUEUED).update(
-        status=ExecutionStatus.CANCELLED, cancel_requested=True, completed_at=now
-    ):
-        event_add(execution_id=execution.pk, message="Cancelled before it started.")
-    elif JobExecution.objects.filter(pk=execution.pk, status=ExecutionStatus.RUNNING).update(
-        cancel_requested=True
-    ):
+    with transaction.atomic():  # The status change and its log line are seen together.
+        cancelled = JobExecution.objects.filter(
+            pk=execution.pk, status=ExecutionStatus.QUEUED
+        ).update(status=ExecutionStatus.CANCELLED, cancel_requested=True, completed_at=now)
+        if cancelled:
+            event_add(execution_id=execution.pk, message="Cancelled before it started.")
+    if not cancelled and JobExecution.objects.filter(
+        pk=execution.pk, status=ExecutionStatus.RUNNING
+    ).update(cancel_requested=True):
         event_add(execution_id=execution.pk, message="Cancel requested; stopping after this feed.")
-    else:
+    elif not cancelled:
         execution.refresh_from_db()
         raise ValidationError(
             f"This execution already finished ({execution.get_status_display().lower()}); "

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 
 from feeds.models import Article, ArticleStatus, Feed
 from feeds.services.extract import articles_extract
@@ -195,8 +195,10 @@ def _conclude(execution_id: int, counters: dict[str, int], timed_out: bool, erro
         )
         if status == ExecutionStatus.FAILED and not error:
             error = "Every feed failed; see the log lines."
-    if execution_finish(
-        execution_id=execution_id, status=status, counters=counters, error_message=error
-    ):
-        event_add(execution_id=execution_id, message=message)
+    # One transaction: a reader never sees the final status without the closing line.
+    with transaction.atomic():
+        if execution_finish(
+            execution_id=execution_id, status=status, counters=counters, error_message=error
+        ):
+            event_add(execution_id=execution_id, message=message)
     return status

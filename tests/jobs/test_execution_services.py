@@ -4,10 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from jobs.models import ExecutionStatus, JobExecution
+from jobs.services import run
 from jobs.services.executions import (
     BROKER_DOWN,
     execution_cancel,
@@ -74,6 +76,25 @@ def test_the_heartbeat_reports_false_once_the_sweep_failed_the_row(execution, se
     assert execution_finish(execution_id=execution.pk, status="succeeded") is False
     execution.refresh_from_db()
     assert (execution.status, execution.feeds_done) == (ExecutionStatus.FAILED, 1)
+
+
+def test_the_final_status_and_the_closing_line_are_committed_together(execution, monkeypatch):
+    # A reader (the SSE stream, a test) that sees the final status must also see the line.
+    claim(execution)
+
+    def line_cannot_be_written(**kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(run, "event_add", line_cannot_be_written)
+    counters = {"feeds_done": 1, "feeds_total": 1, "reports": 2, "errors": 0}
+    with pytest.raises(DatabaseError):
+        run._conclude(execution.pk, counters, timed_out=False, error="")
+
+    execution.refresh_from_db()
+    assert (execution.status, execution.completed_at) == (ExecutionStatus.RUNNING, None)
+    monkeypatch.undo()
+    assert run._conclude(execution.pk, counters, timed_out=False, error="") == "succeeded"
+    assert execution.events.last().message == "Finished: 1 feeds, 2 reports."
 
 
 def test_cancelling_a_queued_execution_means_it_never_starts(execution):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
+from django.db import transaction
 from django.test import AsyncClient
 from django.urls import reverse
 from django.utils import timezone
@@ -114,12 +115,12 @@ def test_a_running_execution_streams_progress_log_lines_and_done(alice, org_a):
             JobExecution.objects.filter(pk=execution.pk).update(feeds_done=1, new_articles=3)
             log(execution, "Feed “alpha”: 3 new articles.")
         elif len(steps) == 2:
-            JobExecution.objects.filter(pk=execution.pk).update(
-                feeds_done=2, new_articles=5, status=ExecutionStatus.SUCCEEDED
-            )
-        elif len(steps) == 3:
-            # As the worker does: the closing line comes just after the final status.
-            log(execution, "Finished: 2 feeds, 5 reports.")
+            # As the worker does: the final status and the closing line in one transaction.
+            with transaction.atomic():
+                JobExecution.objects.filter(pk=execution.pk).update(
+                    feeds_done=2, new_articles=5, status=ExecutionStatus.SUCCEEDED
+                )
+                log(execution, "Finished: 2 feeds, 5 reports.")
 
     response, messages = stream(alice, url(execution), after_each=advance)
 
