@@ -16,6 +16,7 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("reports/", include("reports.urls")),
     path("brands/", include("reports.brand_urls")),
+    path("contacts/", include("contacts.urls")),
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -106,7 +106,7 @@ def mention_reassign(*, mention: Mention, brand: Brand, actor: AbstractBaseUser 
 
 @transaction.atomic
 def brand_merge(*, source: Brand, target: Brand, actor: AbstractBaseUser | None) -> Brand:
-    """Merge ``source`` into ``target``: mentions, aliases (and, later, contacts) move."""
+    """Merge ``source`` into ``target``: mentions, aliases and contacts move."""
     if source.pk == target.pk or source.organization_id != target.organization_id:
         raise ValidationError("Choose another brand of this organization to merge into.")
     if source.merged_into_id or target.merged_into_id:
@@ -116,6 +116,7 @@ def brand_merge(*, source: Brand, target: Brand, actor: AbstractBaseUser | None)
     Mention.objects.filter(brand=source, report_id__in=both).delete()
     moved = Mention.objects.filter(brand=source).update(brand=target)
     BrandAlias.objects.filter(brand=source).update(brand=target)
+    source.contacts.update(brand=target)  # The people stay; their brand is now the target.
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     alias_add(brand=target, alias=source.name, source=AliasSource.FEEDBACK)

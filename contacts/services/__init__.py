@@ -1,0 +1,1 @@
+"""Contact services: plain functions that views, tasks, admin actions and commands share."""

@@ -1,0 +1,1 @@
+"""Contact pages, one module per area; ``contacts.urls`` joins their ``urlpatterns``."""
