@@ -78,9 +78,9 @@ def _rows(report_ids: list[int]) -> list[Report]:
     for report in reports:
         report.chips = _chips(report.mention_list, brand_urls)
         report.more_brands = max(0, len(report.mention_list) - CHIPS_PER_ROW)
-        # The contacts slot (filled by the contacts feature) opens the top brand's contacts.
+        # "View contacts" opens the people at every brand the report mentions, in the drawer.
         if report.mention_list:
-            report.contacts_url = brand_urls[report.mention_list[0].brand_id] + "#contacts"
+            report.contacts_url = reverse("contacts:report_contacts", args=[report.pk])
     return reports
 
 
