@@ -1,0 +1,347 @@
+"""Contacts in and out as CSV/XLSX: a previewed, all-or-nothing import and a safe export.
+
+An import runs twice. The preview imports the file inside a transaction that is always
+rolled back, and reports each row as new / update / skip / error. Only a clean preview is
+kept (in the shared cache, under a random token bound to the organization and the user), and
+confirming it imports the same bytes again in one transaction that is rolled back if any row
+fails, so a file is never half-imported."""
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import islice
+from typing import IO
+
+import tablib
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.text import slugify
+from import_export.formats.base_formats import XLSX
+from import_export.results import Result, RowResult
+
+from accounts.models import Organization
+from contacts.models import BrandContact
+from contacts.resources import (
+    EXPORT_ONLY_COLUMNS,
+    IMPORT_COLUMNS,
+    REQUIRED_COLUMNS,
+    BrandContactResource,
+    escape_formula,
+)
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 5000
+PREVIEW_TTL = 60 * 60  # An hour to read the preview and confirm it.
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Headings people write for our columns; everything is also matched case/space-insensitively.
+HEADER_ALIASES = {
+    "name": "full_name",
+    "linkedin": "linkedin_url",
+    "dnc": "do_not_contact",
+    "e_mail": "email",
+    "job_title": "title",
+}
+_LABELS = {"full_name": "name", "linkedin_url": "LinkedIn URL", NON_FIELD_ERRORS: ""}
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    number: int  # The row's line in the spreadsheet (the header is line 1).
+    action: str  # "new", "update", "skip" or "error"
+    full_name: str
+    brand: str
+    email: str
+    messages: tuple[str, ...] = ()
+
+
+@dataclass
+class Preview:
+    filename: str = ""
+    rows: list[PreviewRow] = field(default_factory=list)
+    # Problems with the file as a whole (type, size, columns): nothing was read.
+    errors: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    token: str = ""  # Set when the preview can be confirmed.
+    committed: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {action: self.count(action) for action in ("new", "update", "skip", "error")}
+
+    @property
+    def ok(self) -> bool:
+        """Importable: readable, no bad row, and something to create or update."""
+        counts = self.counts
+        return not self.errors and not counts["error"] and counts["new"] + counts["update"] > 0
+
+
+def _normal_header(value: object) -> str:
+    text = "_".join(str(value or "").strip().casefold().replace("-", " ").split())
+    return HEADER_ALIASES.get(text, text)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Phone numbers typed in Excel come back as 4420794600.0.
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_csv(data: bytes) -> list[list[str]]:
+    if b"\x00" in data[:4096]:
+        raise ValidationError("This is not a CSV file (it contains binary data).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" in the ANSI code page, not UTF-8.
+        text = data.decode("cp1252", errors="replace")
+    first_line = text.split("\n", 1)[0]
+    # Excel in many European locales separates with semicolons.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    try:
+        return list(islice(csv.reader(io.StringIO(text), delimiter=delimiter), MAX_ROWS + 2))
+    except csv.Error as error:
+        raise ValidationError(f"This CSV file could not be read: {error}.") from error
+
+
+def _read_xlsx(data: bytes) -> list[list[str]]:
+    import openpyxl  # Only needed for spreadsheets.
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file.
+        raise ValidationError("This XLSX file could not be read; is it damaged?") from error
+    try:
+        # Stop early: a small file can unzip to millions of rows.
+        return [
+            [_cell(value) for value in row]
+            for row in islice(book.active.iter_rows(values_only=True), MAX_ROWS + 2)
+        ]
+    finally:
+        book.close()
+
+
+def _detect_format(data: bytes, format: str | None, filename: str) -> str:
+    is_zip = data.startswith(b"PK\x03\x04")
+    if not format:
+        extension = filename.rsplit(".", 1)[-1].casefold() if "." in filename else ""
+        format = "xlsx" if is_zip else "csv" if extension in ("csv", "txt", "") else extension
+    if format not in FORMATS:
+        raise ValidationError("Upload a CSV or XLSX file (.csv or .xlsx).")
+    if format == "xlsx" and not is_zip:
+        raise ValidationError(
+            "This is not an XLSX file. Save it from your spreadsheet as .xlsx or .csv."
+        )
+    if format == "csv" and is_zip:
+        raise ValidationError("This looks like an Excel file, not CSV: upload it as .xlsx.")
+    return format
+
+
+def _dataset(data: bytes, format: str, preview: Preview) -> tablib.Dataset:
+    """The file's rows under our column names; file-level problems raise ValidationError."""
+    if not data.strip():
+        raise ValidationError("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
+    rows = _read_xlsx(data) if format == "xlsx" else _read_csv(data)
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise ValidationError("The file has no heading row (brand, full_name, email, …).")
+    headers = [_normal_header(cell) for cell in rows[0]]
+    missing = [column for column in REQUIRED_COLUMNS if column not in headers]
+    if missing:
+        raise ValidationError(
+            f"The file has no {' or '.join(missing)} column. The first row must name the "
+            f"columns: {', '.join(IMPORT_COLUMNS)}."
+        )
+    body = rows[1:]
+    if len(body) > MAX_ROWS:
+        raise ValidationError(f"The file has more than {MAX_ROWS} rows; split it.")
+    if not any(any(cell.strip() for cell in row) for row in body):
+        raise ValidationError("The file has a heading row but no contacts.")
+    keep = [
+        i for i, name in enumerate(headers) if name in IMPORT_COLUMNS and name not in headers[:i]
+    ]
+    preview.ignored_columns = [
+        str(rows[0][i])
+        for i, name in enumerate(headers)
+        if i not in keep and name not in EXPORT_ONLY_COLUMNS and str(rows[0][i]).strip()
+    ]
+    dataset = tablib.Dataset(headers=[headers[i] for i in keep])
+    for row in body:
+        padded = [*row, *[""] * (len(headers) - len(row))]
+        dataset.append([padded[i] for i in keep])
+    return dataset
+
+
+def _messages(row_result: RowResult) -> tuple[str, ...]:
+    if row_result.validation_error is not None:
+        error = row_result.validation_error
+        pairs = (
+            error.message_dict.items() if hasattr(error, "error_dict") else [("", error.messages)]
+        )
+        return tuple(
+            f"{_LABELS.get(name, name)}: {message}" if _LABELS.get(name, name) else message
+            for name, messages in pairs
+            for message in messages
+        )
+    return tuple(f"Could not be saved: {error.error}" for error in row_result.errors)
+
+
+def _preview_rows(
+    dataset: tablib.Dataset, result: Result, notes: dict[int, str]
+) -> list[PreviewRow]:
+    rows = []
+    # report_skipped is on, so there is one row result per data row, in order.
+    for number, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=True), 1):
+        action = row_result.import_type
+        messages = _messages(row_result)
+        if action in (RowResult.IMPORT_TYPE_ERROR, RowResult.IMPORT_TYPE_INVALID):
+            action = "error"
+        elif number in notes:
+            messages = (notes[number],)
+        rows.append(
+            PreviewRow(
+                number=number + 1,
+                action=action,
+                full_name=str(values.get("full_name", "")),
+                brand=str(values.get("brand", "")),
+                email=str(values.get("email", "")),
+                messages=messages,
+            )
+        )
+    return rows
+
+
+def _run(
+    *,
+    organization: Organization,
+    actor: AbstractBaseUser | None,
+    data: bytes,
+    format: str,
+    filename: str,
+    commit: bool,
+) -> Preview:
+    preview = Preview(filename=filename)
+    try:
+        dataset = _dataset(data, format, preview)
+    except ValidationError as error:
+        preview.errors = error.messages
+        return preview
+    resource = BrandContactResource(organization=organization, actor=actor)
+    with transaction.atomic():
+        result = resource.import_data(dataset, dry_run=not commit, use_transactions=True)
+        preview.errors = [str(error.error) for error in result.base_errors]
+        preview.rows = _preview_rows(dataset, result, resource.notes_by_row)
+        preview.committed = commit and preview.ok
+        if not preview.committed:
+            transaction.set_rollback(True)
+    return preview
+
+
+def _cache_key(token: str) -> str:
+    return f"contacts:import:{token}"
+
+
+def contacts_import_preview(
+    *,
+    organization: Organization,
+    actor: AbstractBaseUser,
+    file: IO[bytes],
+    format: str | None = None,
+) -> Preview:
+    """What importing ``file`` would do, row by row; nothing is saved. ``format`` is "csv" or
+    "xlsx" (guessed from the content and the file name when not given)."""
+    filename = str(getattr(file, "name", "") or "contacts")
+    data = file.read(MAX_BYTES + 1)
+    try:
+        format = _detect_format(data, format, filename)
+    except ValidationError as error:
+        return Preview(filename=filename, errors=error.messages)
+    preview = _run(
+        organization=organization,
+        actor=actor,
+        data=data,
+        format=format,
+        filename=filename,
+        commit=False,
+    )
+    if preview.ok:
+        preview.token = secrets.token_urlsafe(24)
+        entry = {
+            "organization": organization.pk,
+            "user": actor.pk,
+            "format": format,
+            "filename": filename,
+            "data": data,
+        }
+        cache.set(_cache_key(preview.token), entry, PREVIEW_TTL)
+    return preview
+
+
+def contacts_import_confirm(
+    *, organization: Organization, actor: AbstractBaseUser, token: str
+) -> Preview:
+    """Import a previewed file, all rows or none. The returned preview says ``committed``;
+    when a row fails now (the contacts changed since the preview), nothing is saved and its
+    rows say why."""
+    key = _cache_key(token)
+    entry = cache.get(key) if token else None
+    if not entry or entry["organization"] != organization.pk or entry["user"] != actor.pk:
+        raise ValidationError("This import has expired or was already done. Upload the file again.")
+    # Claim the preview: of two confirmations (a double click), only one imports.
+    if not cache.delete(key):
+        raise ValidationError("This import has expired or was already done. Upload the file again.")
+    return _run(
+        organization=organization,
+        actor=actor,
+        data=entry["data"],
+        format=entry["format"],
+        filename=entry["filename"],
+        commit=True,
+    )
+
+
+def contacts_export(
+    *,
+    organization: Organization,
+    format: str,
+    queryset: QuerySet[BrandContact] | None = None,
+) -> tuple[bytes, str, str]:
+    """(content, filename, content type) of the organization's contacts, or of ``queryset``
+    (a filtered list) narrowed to them. Suggestions are not exported."""
+    if format not in FORMATS:
+        raise ValidationError("Export as csv or xlsx.")
+    rows = BrandContact.objects.contacts().filter(organization=organization)
+    if queryset is not None:
+        rows = rows.filter(pk__in=queryset.values("pk"))
+    rows = rows.select_related("brand").order_by("full_name", "id")
+    dataset = BrandContactResource(organization=organization).export(rows)
+    safe = tablib.Dataset(headers=dataset.headers)
+    for row in dataset:
+        safe.append([escape_formula(value) for value in row])
+    stamp = timezone.localdate().isoformat()
+    filename = f"{slugify(organization.name) or 'organization'}-contacts-{stamp}.{format}"
+    if format == "csv":
+        # The BOM makes Excel read the file as UTF-8 (accents in names survive).
+        content = safe.export("csv").encode("utf-8-sig")
+    else:
+        content = XLSX().export_data(safe)
+    return content, filename, CONTENT_TYPES[format]
