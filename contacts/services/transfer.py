@@ -250,7 +250,7 @@ def _run(
         result = resource.import_data(dataset, dry_run=not commit, use_transactions=True)
         preview.errors = [str(error.error) for error in result.base_errors]
         preview.rows = _preview_rows(dataset, result, resource.notes_by_row)
-        preview.committed = commit and preview.ok
+        preview.committed = commit and not preview.errors and not preview.count("error")
         if not preview.committed:
             transaction.set_rollback(True)
     return preview
