@@ -280,6 +280,29 @@ LLM_PRICES = env.json_object(
     },
 )
 
+# --- Contact discovery ---------------------------------------------------------------------------
+
+# A Brave-Search-compatible web search API (GET ?q=&count=, key in X-Subscription-Token). Without
+# a key the web-search provider is off and only brands' own websites are read.
+SEARCH_API_URL = env.url(
+    "SEARCH_API_URL", "https://api.search.brave.com/res/v1/web/search", schemes=("http", "https")
+)
+SEARCH_API_KEY = env.secret("SEARCH_API_KEY", "")
+# Results asked for per brand (Brave allows at most 20).
+DISCOVERY_SEARCH_RESULTS = env.integer("DISCOVERY_SEARCH_RESULTS", 20, minimum=1, maximum=20)
+# Requests per minute to each provider, shared by every worker (counted in the cache).
+DISCOVERY_SEARCH_PER_MINUTE = env.integer("DISCOVERY_SEARCH_PER_MINUTE", 30, minimum=1)
+DISCOVERY_SITE_PER_MINUTE = env.integer("DISCOVERY_SITE_PER_MINUTE", 60, minimum=1)
+# Pages requested from one brand's site per run (robots.txt not counted).
+DISCOVERY_SITE_PAGES = env.integer("DISCOVERY_SITE_PAGES", 8, minimum=1, maximum=50)
+# Seconds one search request, and one page or robots.txt of a brand's site, may take.
+DISCOVERY_SEARCH_TIMEOUT = env.integer("DISCOVERY_SEARCH_TIMEOUT", 15, minimum=1, maximum=120)
+DISCOVERY_SITE_TIMEOUT = env.integer("DISCOVERY_SITE_TIMEOUT", 10, minimum=1, maximum=120)
+# Suggestions not seen again for this many days are looked up again by the periodic refresh.
+DISCOVERY_REFRESH_AFTER_DAYS = env.integer(
+    "DISCOVERY_REFRESH_AFTER_DAYS", 7, minimum=1, maximum=365
+)
+
 SENTRY_DSN = env.url("SENTRY_DSN", schemes=("http", "https"))
 if SENTRY_DSN:
     import sentry_sdk
