@@ -146,20 +146,21 @@ def test_a_file_with_one_bad_row_cannot_be_confirmed_and_saves_nothing(org_a, al
 
 
 def test_confirm_rolls_back_every_row_when_one_fails_at_confirmation(org_a, alice, acme):
+    globex = make_brand(org_a, "Globex")
     text = HEADER + (
         "Acme,First One,,first@acme.example,,,,,no,no,\n"
-        "Acme,Second One,,second@acme.example,,,,,no,no,\n"
+        "Globex,Second One,,second@globex.example,,,,,no,no,\n"
     )
     result = preview(org_a, alice, text)
     assert result.ok
-    # The brand is renamed before confirmation: the rows no longer name a known brand, the
-    # confirmation re-checks them, and nothing is half-saved.
-    acme.name, acme.key = "Renamed", "renamed"
-    acme.save()
+    # Globex is deleted before confirmation: its row fails now, the confirmation re-checks
+    # every row, and the Acme row is not saved on its own.
+    globex.delete()
 
     done = contacts_import_confirm(organization=org_a, actor=alice, token=result.token)
 
-    assert not done.committed and done.counts["error"] == 2
+    assert not done.committed
+    assert [row.action for row in done.rows] == ["new", "error"]
     assert not BrandContact.objects.exists()
 
 
