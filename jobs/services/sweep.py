@@ -1,8 +1,9 @@
 """The safety net: executions whose worker is gone are failed with a reason and announced.
 
 Three detectors, one outcome (``_fail``): a silent heartbeat (every broker), a task that no
-live worker reports for two sweeps in a row (Redis only: remote control needs it), and a
-worker that finds its own executions still "running" when it starts or shuts down.
+live worker reports while its heartbeat is quiet or for two sweeps in a row (Redis only:
+remote control needs it), and a worker that finds its own executions still "running" when it
+starts or shuts down.
 """
 
 import logging
@@ -86,8 +87,26 @@ def _missing_task_ids(executions: list[JobExecution]) -> set[str]:
     return {e.task_id for e in executions if e.task_id and e.task_id not in known}
 
 
-def _missing_twice(running: list[JobExecution], now: datetime) -> dict[int, str]:
-    checked = [e for e in running if e.started_at and now - e.started_at > MISSING_GRACE]
+def silent_after() -> timedelta:
+    """A live run beats every JOB_HEARTBEAT_SECONDS (a thread, whatever the run is doing):
+    half a period more of silence is the second sign, with a missing task, of a lost worker."""
+    return timedelta(seconds=settings.JOB_HEARTBEAT_SECONDS * 1.5)
+
+
+def _missing_on_workers(running: list[JobExecution], now: datetime) -> dict[int, str]:
+    """Reasons to fail running executions whose task no live worker holds.
+
+    Two signs are needed: the task missing at this sweep and either a heartbeat silent for
+    ``silent_after()`` or the task also missing at the previous sweep. The heartbeat sign
+    makes a lost worker fail at the first sweep once its run has gone quiet (≤ 2 min with a
+    60 s sweep), the two-sweep sign catches a worker whose heartbeat thread outlived it."""
+    quiet = silent_after()
+    checked = [
+        e
+        for e in running
+        if e.started_at
+        and (now - e.started_at > MISSING_GRACE or now - e.last_sign_of_life() > quiet)
+    ]
     if not checked:
         return {}
     try:
@@ -100,11 +119,18 @@ def _missing_twice(running: list[JobExecution], now: datetime) -> dict[int, str]
         key = MISSING_KEY.format(execution.pk)
         if execution.task_id not in missing:
             cache.delete(key)
+            continue
+        worker = f"worker {execution.worker_hostname or 'unknown'} pid {execution.worker_pid}"
+        silence = now - execution.last_sign_of_life()
+        if silence > quiet:
+            reasons[execution.pk] = (
+                f"Its task is no longer active or reserved on any live worker and it has sent "
+                f"no heartbeat for {silence.total_seconds():.0f} s; {worker} presumed lost."
+            )
         elif cache.get(key):
-            worker = execution.worker_hostname or "its worker"
             reasons[execution.pk] = (
                 f"Its task is no longer active or reserved on any live worker (checked twice); "
-                f"worker {worker} pid {execution.worker_pid} presumed lost."
+                f"{worker} presumed lost."
             )
         else:
             cache.set(key, True, timeout=15 * 60)
@@ -121,7 +147,7 @@ def execution_sweep_stuck(
     """Fail queued/running executions whose worker is presumed lost; returns what it found.
 
     ``dry_run`` reports without changing anything. ``use_inspect`` (default: with Redis) adds
-    the faster "task missing on every live worker for two sweeps" rule.
+    the faster "task missing on every live worker" rule (see ``_missing_on_workers``).
     """
     now = now or timezone.now()
     active = JobExecution.objects.filter(status__in=ACTIVE_STATUSES).select_related("job")
@@ -140,7 +166,7 @@ def execution_sweep_stuck(
         running = [
             e for e in executions if e.status == ExecutionStatus.RUNNING and e.pk not in stale_ids
         ]
-        reasons = _missing_twice(running, now)
+        reasons = _missing_on_workers(running, now)
         found += [SweptExecution(e, reasons[e.pk]) for e in running if e.pk in reasons]
     if dry_run:
         return found

@@ -158,3 +158,34 @@ def test_with_inspect_a_task_missing_on_every_worker_twice_is_failed_sooner(job,
     assert [s.execution.pk for s in swept] == [execution.pk]
     execution.refresh_from_db()
     assert "no longer active or reserved on any live worker" in execution.error_message
+
+
+def test_with_inspect_a_missing_task_whose_heartbeat_went_quiet_is_failed_at_once(
+    job, monkeypatch, settings
+):
+    from jobs.services import sweep
+
+    settings.JOB_HEARTBEAT_SECONDS = 30
+    quiet = running(job, silent_for=50)  # A live run beats every 30 s: 50 s is quiet.
+    monkeypatch.setattr(sweep, "_missing_task_ids", lambda executions: {"t"})
+
+    swept = execution_sweep_stuck(use_inspect=True)
+
+    assert [s.execution.pk for s in swept] == [quiet.pk]
+    quiet.refresh_from_db()
+    assert quiet.status == ExecutionStatus.FAILED
+    assert "no heartbeat for 50 s" in quiet.error_message
+
+
+def test_with_inspect_a_quiet_run_whose_task_a_worker_holds_is_left_alone(
+    job, monkeypatch, settings
+):
+    from jobs.services import sweep
+
+    settings.JOB_HEARTBEAT_SECONDS = 30
+    execution = running(job, silent_for=50)
+    monkeypatch.setattr(sweep, "_missing_task_ids", lambda executions: set())
+
+    assert execution_sweep_stuck(use_inspect=True) == []
+    execution.refresh_from_db()
+    assert execution.status == ExecutionStatus.RUNNING

@@ -115,7 +115,9 @@ def _worker_env() -> dict[str, str]:
     }
 
 
-def start_worker_process(name: str | None = None, *queues: str) -> subprocess.Popen:
+def start_worker_process(
+    name: str | None = None, *queues: str, env: dict[str, str] | None = None
+) -> subprocess.Popen:
     """A real prefork worker subprocess sharing the test database (its own session, so the
     whole process group can be killed)."""
     command = [
@@ -128,7 +130,7 @@ def start_worker_process(name: str | None = None, *queues: str) -> subprocess.Po
     return subprocess.Popen(
         command,
         cwd=BASE_DIR,
-        env=_worker_env(),
+        env={**_worker_env(), **(env or {})},
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
