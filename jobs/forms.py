@@ -17,6 +17,17 @@ from jobs.services.schedule import describe_schedule, validate_schedule
 TIMEZONES = sorted(available_timezones())
 # The job's own fields, as the services accept them.
 VALUE_FIELDS = JOB_FIELDS
+SCHEDULE_FIELDS = (
+    "schedule_kind",
+    "timezone",
+    "interval_every",
+    "interval_unit",
+    "cron_minute",
+    "cron_hour",
+    "cron_day_of_month",
+    "cron_month_of_year",
+    "cron_day_of_week",
+)
 
 
 class JobForm(forms.Form):
@@ -97,18 +108,7 @@ class JobForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        needed = (
-            "schedule_kind",
-            "timezone",
-            "interval_every",
-            "interval_unit",
-            "cron_minute",
-            "cron_hour",
-            "cron_day_of_month",
-            "cron_month_of_year",
-            "cron_day_of_week",
-        )
-        if all(name in data for name in needed):
+        if all(name in data for name in SCHEDULE_FIELDS):
             try:
                 validate_schedule(data)
             except ValidationError as error:
@@ -118,9 +118,20 @@ class JobForm(forms.Form):
             self.add_error("feeds", NO_FEEDS)
         return data
 
+    def schedule_errors(self) -> list[str]:
+        """What is wrong with the schedule alone (the live preview ignores the other fields)."""
+        return [
+            f"{self.fields[name].label}: {message}" if name != "__all__" else message
+            for name, messages in self.errors.items()
+            if name in SCHEDULE_FIELDS or name == "__all__"
+            for message in messages
+        ]
+
     def schedule_preview(self) -> str:
         data = getattr(self, "cleaned_data", None) or {}
-        return describe_schedule(data) if not self.errors and data else ""
+        if self.schedule_errors() or not all(name in data for name in SCHEDULE_FIELDS):
+            return ""
+        return describe_schedule(data)
 
     def job_values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in VALUE_FIELDS}

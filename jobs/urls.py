@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.job_list, name="list"),
     path("stream/", streams.jobs_stream, name="list_stream"),
     path("add/", views.job_create, name="create"),
+    path("schedule-preview/", views.job_schedule_preview, name="schedule_preview"),
     path("bulk/", views.job_bulk, name="bulk"),
     path("cleanup-stuck/", views.cleanup_stuck, name="cleanup_stuck"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

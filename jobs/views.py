@@ -49,10 +49,11 @@ def _job_form(request: HttpRequest, job: Job | None) -> HttpResponse:
     organization = request_organization(request)
     form = JobForm(request.POST or None, organization=organization, job=job)
     context: dict[str, object] = {"form": form, "job": job}
+    if request.method == "POST" and "_preview" in request.POST:  # The no-JavaScript preview.
+        form.is_valid()
+        context.update(preview=form.schedule_preview(), schedule_errors=form.schedule_errors())
+        return render_drawer(request, "jobs/job_form.html", context)
     if request.method == "POST" and form.is_valid():
-        if "_preview" in request.POST:
-            context["preview"] = form.schedule_preview()
-            return render_drawer(request, "jobs/job_form.html", context)
         try:
             if job is None:
                 job = job_services.job_create(
@@ -73,6 +74,18 @@ def _job_form(request: HttpRequest, job: Job | None) -> HttpResponse:
             return drawer_done(request, reverse("jobs:list"))
     # 200 even with errors: htmx does not swap 4xx responses, so the drawer would not show them.
     return render_drawer(request, "jobs/job_form.html", context)
+
+
+@require_POST
+def job_schedule_preview(request: HttpRequest) -> HttpResponse:
+    """The drawer's live schedule preview: the schedule in words, or what is wrong with it."""
+    form = JobForm(request.POST, organization=request_organization(request), job=None)
+    form.is_valid()
+    return render(
+        request,
+        "jobs/job_form.html#schedule_preview",
+        {"preview": form.schedule_preview(), "schedule_errors": form.schedule_errors()},
+    )
 
 
 def job_create(request: HttpRequest) -> HttpResponse:

@@ -25,3 +25,24 @@ def test_an_invalid_crontab_is_shown_in_the_drawer_and_nothing_is_saved(
     expect(page.locator(".drawer .field-error")).to_contain_text("is not a valid crontab value")
     expect(page.locator("#drawer #id_name")).to_have_value("Morning run")
     assert not Job.objects.exists()
+
+
+def test_the_schedule_preview_follows_the_fields_as_they_are_typed(
+    log_in, live_server, alice, org_a
+):
+    make_feed(org_a, "https://news.example/feed.xml")
+    page = log_in("alice")
+    page.goto(f"{live_server.url}/jobs/")
+    page.get_by_role("link", name="New job").first.click()
+    preview = page.locator("#drawer #schedule-preview")
+    page.locator("#drawer input[name=schedule_kind][value=crontab]").check()
+    page.locator("#drawer #id_timezone").select_option("Europe/Paris")
+
+    page.locator("#drawer #id_cron_day_of_week").fill("1-5")
+    expect(preview).to_contain_text("Monday through Friday Europe/Paris")
+
+    page.locator("#drawer #id_cron_hour").fill("7-99")
+    expect(preview.locator(".field-error")).to_contain_text("is not a valid crontab value")
+    expect(preview).not_to_contain_text("Runs")
+    # Nothing was submitted: no name yet, no job.
+    assert not Job.objects.exists()

@@ -52,6 +52,21 @@ def test_the_preview_describes_the_schedule_without_saving(client_for, alice, fe
     assert not Job.objects.exists()
 
 
+def test_the_live_preview_answers_as_the_fields_change_even_before_a_name(client_for, alice, feed):
+    url = reverse("jobs:schedule_preview")
+    client = client_for(alice)
+
+    weekdays = client.post(url, form_data(name="", cron_day_of_week="1-5", cron_minute="30"))
+    broken = client.post(url, form_data(name="", cron_hour="7-99"))
+
+    assert weekdays.content.decode().count("Runs at 07:30, Monday through Friday") == 1
+    assert 'id="schedule-preview"' in weekdays.content.decode()
+    text = broken.content.decode()
+    assert "Runs" not in text and "Hour:" in text and "is not a valid crontab value" in text
+    assert not Job.objects.exists()
+    assert client.get(url).status_code == 405
+
+
 @pytest.mark.parametrize(
     ("values", "message"),
     [
