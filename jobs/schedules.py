@@ -49,6 +49,19 @@ SCHEDULES = [
         every_seconds=60,
         description="Fails job executions whose worker stopped heartbeating (STUCK_AFTER_SECONDS).",
     ),
+    Schedule(
+        name="Erase expired contact suggestions",
+        task="contacts.expire_suggestions",
+        every_seconds=60 * 60,
+        description="Deletes unverified suggested contacts past their retention time.",
+    ),
+    Schedule(
+        name="Refresh stale contact suggestions",
+        task="contacts.refresh_stale_suggestions",
+        every_seconds=60 * 60,
+        description="Searches again for brands whose suggestions are older than "
+        "DISCOVERY_REFRESH_AFTER_DAYS (organizations with discovery on); fails lost runs.",
+    ),
 ]
 
 

@@ -203,7 +203,9 @@ def extract_contacts(
         context = lines[start:index]
         last_email_line = index
         around = " ".join([*context, line])
-        phone_match = _PHONE.search(" ".join(lines[start : index + 2]))
+        # A phone on the address's line or the one below it (above is the previous person's).
+        below = lines[index + 1] if index + 1 < len(lines) else ""
+        phone_match = _PHONE.search(line) or (_PHONE.search(below) if not _emails(below) else None)
         for address in addresses:
             if _local_tokens(address) & _NEVER:
                 continue
@@ -212,7 +214,7 @@ def extract_contacts(
                 continue
             name, title = _person_near([*context, line], context, pattern)
             if label and not name:
-                name, title = label, title or "Press contact"
+                name, title = label, "Press contact"  # a desk, not a person: no heading as title
             name = name or f"Press contact ({address})"
             title, company = _company(title, brand_name)
             found.append(

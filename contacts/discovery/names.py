@@ -83,6 +83,9 @@ def keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
     """One regex matching any role keyword as a whole word. Short all-capital keywords ("PR")
     match only in capitals, so "pr" inside ordinary text does not count."""
     parts = []
+    keywords = list(keywords)
+    if any(keyword.strip().casefold() == "pr" for keyword in keywords):
+        keywords.append("public relations")  # what "PR" stands for in titles
     for keyword in keywords:
         keyword = keyword.strip()
         if not keyword:
