@@ -84,6 +84,7 @@ class ErasureReasonForm(forms.Form):
 @admin.register(BrandContact)
 class BrandContactAdmin(ImportExportModelAdmin):
     form = BrandContactAdminForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     resource_classes = [AdminBrandContactResource]
     import_form_class = ContactImportForm
     confirm_form_class = ContactConfirmImportForm
