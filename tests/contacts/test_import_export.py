@@ -389,3 +389,36 @@ def test_the_export_page_honours_the_lists_filters(client_for, alice, org_a, acm
     )  # charlie's export has only the heading row.
     xlsx = client.get(reverse("contacts:export"), {"format": "xlsx"})
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_an_xlsx_upload_through_the_page_previews_its_rows(client_for, alice, acme):
+    data = xlsx_bytes(
+        [
+            ["brand", "full_name", "email", "phone", "verified"],
+            ["Acme", "Jane Doe", "jane@acme.example", 442079460958, True],
+            [None, None, None, None, None],
+        ]
+    )
+
+    response = client_for(alice).post(
+        reverse("contacts:import"), {"file": upload(data, "people.xlsx")}
+    )
+
+    preview_rows = response.context["preview"].rows
+    assert [(row.action, row.full_name) for row in preview_rows] == [
+        ("new", "Jane Doe"),
+        ("skip", ""),
+    ]
+    assert b"1 to create, 0 to update, 1 skipped, 0 errors" in response.content
+    client_for(alice).post(
+        reverse("contacts:import_confirm"), {"token": response.context["preview"].token}
+    )
+    jane = BrandContact.objects.get()
+    assert (jane.phone, jane.verified) == ("442079460958", True)
+
+
+def test_the_import_page_works_without_javascript(client_for, alice):
+    response = client_for(alice).get(reverse("contacts:import"))
+
+    assert response.status_code == 200
+    assert b"<html" in response.content and b'enctype="multipart/form-data"' in response.content

@@ -214,3 +214,13 @@ def test_the_privacy_notice_tells_retention_llm_use_and_whom_to_contact(client_f
     assert "privacy@org-a.example" in text
     assert "language model" in text and "robots.txt" in text
     assert reverse("contacts:erasures") not in text  # bob is a member: no log link.
+
+
+def test_the_notice_names_the_model_when_an_llm_is_configured(client_for, bob, settings):
+    settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
+    settings.OPENAI_MODEL = "local-model"
+
+    text = client_for(bob).get(reverse("contacts:privacy_notice")).content.decode()
+
+    assert "local-model" in text and "name, job title, company and brand" in text
+    assert "No contact address is set yet" in text
