@@ -157,3 +157,25 @@ def test_the_admin_form_checks_phone_and_linkedin_shapes(ops, org_a):
     errors = response.context["adminform"].form.errors
     assert "phone" in errors and "linkedin_url" in errors
     assert not BrandContact.objects.exists()
+
+
+def test_the_admin_export_names_each_rows_organization(ops, org_a, org_b):
+    make_contact(make_brand(org_a, "Acme"), "Jane Doe")
+    make_contact(make_brand(org_b, "Globex"), "Hank Scorpio")
+    contact_admin = admin.site._registry[BrandContact]
+    formats = contact_admin.get_export_formats()
+    index = next(i for i, f in enumerate(formats) if f is CSV)
+    resource = contact_admin.get_export_resource_classes(None)[0]
+    fields = {
+        f"{resource.__name__.lower()}_{name}": "on"
+        for name in resource(organization=None).get_export_order()
+    }
+
+    response = ops.post(
+        reverse("admin:contacts_brandcontact_export"), {"format": index, "resource": 0, **fields}
+    )
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.splitlines()[0].startswith("organization,brand,full_name")
+    assert "organization-a,Acme,Jane Doe" in text and "organization-b,Globex,Hank Scorpio" in text
