@@ -50,6 +50,13 @@ MAX_RETENTION_DAYS = 365
 REFRESH_BATCH = 20  # brands re-searched per periodic tick, so a backlog spreads out
 
 
+class DiscoveryOff(ValidationError):
+    """The organization has not turned discovery on (with the notice accepted)."""
+
+    def __init__(self) -> None:
+        super().__init__(DISCOVERY_OFF)
+
+
 class DiscoveryAlreadyRunning(ValidationError):
     """Raised with the run in progress, so a page can link to it."""
 
@@ -130,7 +137,7 @@ def discovery_start(*, brand: Brand, actor: AbstractBaseUser | None) -> Discover
     from contacts.tasks import discover_brand
 
     if not discovery_allowed(contact_settings_for(brand.organization)):
-        raise ValidationError(DISCOVERY_OFF)
+        raise DiscoveryOff
     if brand.merged_into_id:
         raise ValidationError(f"{brand.name} was merged into another brand; search that one.")
     active = DiscoveryRun.objects.filter(brand=brand, status__in=ACTIVE).first()
