@@ -1,5 +1,5 @@
-"""Composing drafts (template and AI), saving, marking sent; the fixtures the other drafting
-tests import."""
+"""Composing drafts (template and AI), saving, marking sent; builders the other drafting
+tests use."""
 
 import json
 from datetime import timedelta
@@ -27,28 +27,41 @@ def no_llm(settings):
     settings.OPENAI_BASE_URL = ""
 
 
-@pytest.fixture
-def acme(org_a):
-    return make_brand(org_a, "Acme Corp")
+def make_acme(organization):
+    return make_brand(organization, "Acme Corp")
 
 
-@pytest.fixture
-def jane(acme):
-    return make_contact(acme, "Jane Doe", email="jane@acme.example", title="Head of PR")
+def make_jane(brand):
+    return make_contact(brand, "Jane Doe", email="jane@acme.example", title="Head of PR")
 
 
-@pytest.fixture
-def report(org_a, acme):
-    article = make_article(org_a, "/acme-plant", title=ARTICLE_TITLE)
+def make_plant_report(organization, brand):
+    """A report on an article about ``brand`` that also mentions Globex."""
+    article = make_article(organization, "/acme-plant", title=ARTICLE_TITLE)
     row = make_report(
         article,
         summary="Acme opened a plant in Lyon.",
         topic="New plant",
         sentiment_label="positive",
     )
-    add_mention(row, acme, "Acme Corp")
-    add_mention(row, make_brand(org_a, "Globex"), "Globex")
+    add_mention(row, brand, "Acme Corp")
+    add_mention(row, make_brand(organization, "Globex"), "Globex")
     return row
+
+
+@pytest.fixture
+def acme(org_a):
+    return make_acme(org_a)
+
+
+@pytest.fixture
+def jane(acme):
+    return make_jane(acme)
+
+
+@pytest.fixture
+def report(org_a, acme):
+    return make_plant_report(org_a, acme)
 
 
 @pytest.fixture
@@ -135,14 +148,14 @@ def test_the_organizations_own_template_is_used_and_unknown_placeholders_show_as
         organization=org_a,
         kind="thank_you",
         subject="Thanks {contact_first_name}!",
-        body="{greeting}\n\nThanks for {contact_nickname} and {contact.__class__} {oops\n\n{closing}",
+        body="{greeting}\n\nThanks for {contact_nickname}, {contact.__class__} {oops\n\n{closing}",
     )
 
     draft = compose(org_a, jane, report, template="thank_you").draft
 
     assert draft.subject == "Thanks Jane!"
     assert draft.body.startswith(
-        "Hello Jane,\n\nThanks for {contact_nickname} and {contact.__class__} {oops\n\nBest regards,"
+        "Hello Jane,\n\nThanks for {contact_nickname}, {contact.__class__} {oops\n\nBest regards,"
     )
     # The override has no link to the article: the draft still cites it.
     assert draft.body.endswith(f"P.S. The article I mentioned: “{ARTICLE_TITLE}”\n{ARTICLE_URL}")

@@ -1,0 +1,72 @@
+"""Forms of the draft pages. Validation of what gets stored is the services' job
+(``contacts.services.drafting`` / ``templates``); these forms only carry the values and show
+the services' errors next to their fields."""
+
+from django import forms
+
+from contacts.drafting.render import SUBJECT_MAX_LENGTH
+from contacts.models import DraftTemplate, DraftTone
+
+
+class DraftForm(forms.Form):
+    # ``data-draft-choice`` marks what a change of template or tone sends to write again.
+    template = forms.ChoiceField(
+        choices=DraftTemplate.choices, widget=forms.Select(attrs={"data-draft-choice": ""})
+    )
+    tone = forms.ChoiceField(
+        choices=DraftTone.choices, widget=forms.Select(attrs={"data-draft-choice": ""})
+    )
+    subject = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"maxlength": SUBJECT_MAX_LENGTH})
+    )
+    body = forms.CharField(
+        label="Email", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 16})
+    )
+    # Signed: who the draft is to, from which report, and what wrote it (model, tokens).
+    provenance = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The page behind the drawer, to go back to once the email is marked as sent.
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class DraftFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any"), ("unsent", "Not sent"), ("sent", "Sent")],
+    )
+    template = forms.ChoiceField(required=False, choices=[("", "Any"), *DraftTemplate.choices])
+    written_by = forms.ChoiceField(
+        label="Written by",
+        required=False,
+        choices=[("", "Any"), ("ai", "AI"), ("template", "Template")],
+    )
+    q = forms.CharField(label="Search", required=False, max_length=200)
+
+
+class EmailTemplateForm(forms.Form):
+    subject = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"maxlength": SUBJECT_MAX_LENGTH})
+    )
+    body = forms.CharField(
+        label="Text", required=False, strip=False, widget=forms.Textarea(attrs={"rows": 14})
+    )
+    instructions = forms.CharField(
+        label="Instructions for the AI",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the email must achieve. The AI uses the text above as an example.",
+    )
+
+
+class SenderProfileForm(forms.Form):
+    sender_name = forms.CharField(label="Name", required=False)
+    sender_title = forms.CharField(label="Role", required=False)
+    sender_company = forms.CharField(label="Company", required=False)
+    sender_email = forms.CharField(
+        label="Email", required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    sender_signature = forms.CharField(
+        label="Signature",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Ends every draft. When empty: your name, role, company and email.",
+    )
