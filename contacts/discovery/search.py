@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from contacts.discovery.base import Candidate, Findings
+from contacts.discovery.base import Candidate, Findings, RateLimited
 from contacts.discovery.names import keyword_pattern
 from contacts.discovery.ratelimit import rate_acquire
 from contacts.discovery.serp import parse_result, search_query
@@ -24,6 +24,7 @@ from outbound import fetch
 from reports.models import Brand
 from resilience import (
     ProviderError,
+    ProviderQuotaExhausted,
     QuotaRule,
     RetryPolicy,
     call_search,
@@ -71,7 +72,7 @@ class WebSearchProvider:
             )
             payload = self._search(brand, search_query(brand.name, role_keywords))
         except ProviderError as error:  # RateLimited too
-            return Findings(stopped=error.message)
+            return Findings(stopped=_explain(error))
         results = _results(payload)
         if results is None:
             return Findings(stopped=f"{LABEL} answered with something other than search results.")
@@ -127,6 +128,20 @@ class WebSearchProvider:
             if candidate is not None:
                 found.setdefault(candidate.linkedin_url, candidate)
         return list(found.values())
+
+
+def _explain(error: ProviderError) -> str:
+    """The policy's message, said about the search API (its own words name no service)."""
+    if isinstance(error, ProviderQuotaExhausted | RateLimited):
+        return error.message
+    if error.status == 429:
+        return (
+            f"{LABEL} is limiting how fast we search (429 Too Many Requests); "
+            "try again in a minute."
+        )
+    if error.status in (401, 403):
+        return f"{LABEL} refused our API key ({error.status}); check SEARCH_API_KEY."
+    return f"{LABEL} could not be used: {error.message}"
 
 
 def _results(payload: Any) -> list[dict[str, Any]] | None:
