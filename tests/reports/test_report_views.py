@@ -101,9 +101,9 @@ def test_a_row_shows_source_brands_extractor_cost_and_a_contacts_link(client_for
     assert "llm cached" in text
     assert "1500 tokens · $0.0004" in text
     [contacts] = row.xpath(".//*[@data-contacts-for]")
-    assert contacts.get("href") == reverse("brands:detail", args=[catalogue["globex"].pk]) + (
-        "#contacts"
-    )
+    report = catalogue["globex"].mentions.get().report
+    assert contacts.get("href") == reverse("contacts:report_contacts", args=[report.pk])
+    assert contacts.get("hx-get") == contacts.get("href")  # Opens in the drawer.
     quiet = doc(response).xpath("//tr[td/a[text()='A quiet day']]")[0]
     assert quiet.xpath(".//span[@data-contacts-for]")  # A placeholder, not a dead link.
 
