@@ -58,7 +58,6 @@ def origin_of(url: str) -> str:
 
 def robots_fetch(origin: str, *, timeout: float) -> Robots:
     """The robots.txt rules of ``origin`` (``https://acme.example``)."""
-    host = urlsplit(origin).netloc
     try:
         response = breaker_fetch(
             f"{origin}/robots.txt",
@@ -77,10 +76,6 @@ def robots_fetch(origin: str, *, timeout: float) -> Robots:
     elif 200 <= status < 300:
         parser.parse(response.text().splitlines())
     else:
-        return Robots(
-            origin,
-            None,
-            f"{host}/robots.txt answered {status_text(status)}, so it is unknown "
-            "what the site allows",
-        )
+        reason = f"its robots.txt answered {status_text(status)}, so what it allows is unknown"
+        return Robots(origin, None, reason)
     return Robots(origin, parser)

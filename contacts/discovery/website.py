@@ -120,7 +120,8 @@ class _SiteVisit:
                 if response is not None and _same_origin(response.url, self.origin):
                     self._read(response)
         except _Stop as stop:
-            return Findings(merge_candidates(self.candidates), self._summary(), stop.message)
+            summary = self._summary() if self.requests else ""
+            return Findings(merge_candidates(self.candidates), summary, stop.message)
         return Findings(merge_candidates(self.candidates), self._summary())
 
     def _summary(self) -> str:
