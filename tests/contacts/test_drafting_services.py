@@ -12,7 +12,7 @@ from contacts.drafting.llm import RESPONSE_FORMAT
 from contacts.models import ContactSettings, EmailDraft, EmailTemplate
 from contacts.services.drafting import draft_compose, draft_mark_sent, draft_save
 from reports.services.usage import usage_record
-from resilience import RetryPolicy
+from resilience import OPENAI, RetryPolicy, get_breaker
 from tests.contacts.builders import add_mention, make_article, make_brand, make_contact, make_report
 
 ARTICLE_URL = "https://news.example/acme-plant"
@@ -350,6 +350,21 @@ def test_after_a_quota_stop_no_request_is_sent_until_it_resets(openai_server, or
 
     assert len(openai_server.requests) == 1
     assert "quota is used up" in again.notice
+
+
+def test_an_open_circuit_breaker_gives_the_template_draft_without_a_request(
+    openai_server, org_a, jane, report
+):
+    get_breaker(OPENAI, "default").open()
+
+    composed = compose(org_a, jane, report)
+
+    assert openai_server.requests == []
+    assert composed.notice == (
+        "The AI draft is unavailable (calls to the AI service are paused after repeated "
+        "failures); this is the template draft."
+    )
+    assert composed.notice_detail.startswith("Calls to openai are paused until")
 
 
 def test_tokens_of_an_unusable_answer_still_count(openai_server, org_a, jane, report):

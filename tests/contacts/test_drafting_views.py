@@ -299,6 +299,25 @@ def test_a_sent_draft_opens_read_only(no_llm, client_for, alice, saved_draft):
     assert "Copy to clipboard" in html
 
 
+def test_a_saved_draft_to_a_contact_now_marked_do_not_contact_cannot_be_used(
+    no_llm, client_for, alice, jane, saved_draft
+):
+    jane.do_not_contact = True
+    jane.save()
+    client = client_for(alice)
+    url = reverse("contacts:draft_edit", args=[saved_draft.pk])
+
+    opened = client.get(url, **HTMX)
+    posted = save(client, url, opened, action="sent")
+
+    html = opened.content.decode()
+    assert "Jane Doe is marked “do not contact”" in html
+    assert "Save draft" not in html and "Open in email client" not in html
+    assert "do not contact" in posted.content.decode()
+    saved_draft.refresh_from_db()
+    assert not saved_draft.sent and saved_draft.subject == "Saved subject"
+
+
 def test_mark_sent_and_delete_from_the_list(no_llm, client_for, alice, jane, saved_draft):
     client = client_for(alice)
 
