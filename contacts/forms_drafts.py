@@ -2,10 +2,39 @@
 (``contacts.services.drafting`` / ``templates``); these forms only carry the values and show
 the services' errors next to their fields."""
 
+from typing import Any
+
 from django import forms
+from django.core import signing
 
 from contacts.drafting.render import SUBJECT_MAX_LENGTH
-from contacts.models import DraftTemplate, DraftTone
+from contacts.models import DraftTemplate, DraftTone, EmailDraft
+
+PROVENANCE_SALT = "contacts.drafts.provenance"
+
+
+def sign_provenance(draft: EmailDraft) -> str:
+    """What the drawer posts back besides the text: signed, so a user cannot claim another
+    contact, report or model by editing a hidden field."""
+    return signing.dumps(
+        {
+            "contact": draft.contact_id,
+            "report": draft.report_id,
+            "template": draft.template,
+            "tone": draft.tone,
+            "model": draft.model,
+            "tokens": [draft.tokens_in, draft.tokens_out],
+            "at": draft.generated_at.isoformat(),
+        },
+        salt=PROVENANCE_SALT,
+    )
+
+
+def read_provenance(value: str) -> dict[str, Any] | None:
+    try:
+        return signing.loads(value, salt=PROVENANCE_SALT)
+    except signing.BadSignature:
+        return None
 
 
 class DraftForm(forms.Form):

@@ -8,7 +8,6 @@ and a user cannot claim another contact or model by editing hidden fields.
 from typing import Any
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -25,41 +24,32 @@ from accounts.tenancy import get_object_for_request, request_organization, scope
 from contacts.drafting.defaults import PLACEHOLDERS
 from contacts.drafting.mailto import MAILTO_MAX_LENGTH, TRUNCATION_NOTE, mailto_link
 from contacts.drafting.render import template_for
-from contacts.forms_drafts import DraftFilterForm, DraftForm, EmailTemplateForm, SenderProfileForm
+from contacts.forms_drafts import (
+    DraftFilterForm,
+    DraftForm,
+    EmailTemplateForm,
+    SenderProfileForm,
+    read_provenance,
+    sign_provenance,
+)
 from contacts.models import BrandContact, DraftTemplate, DraftTone, EmailDraft
 from contacts.services import drafting, templates
 from contacts.services.contacts import contact_settings_for
 from reports.models import Report
 
-PROVENANCE_SALT = "contacts.drafts.provenance"
 DRAFTS_PER_PAGE = 50
 FORM_TEMPLATE = "contacts/draft_form.html"
 
 
-def _sign(draft: EmailDraft) -> str:
-    return signing.dumps(
-        {
-            "contact": draft.contact_id,
-            "report": draft.report_id,
-            "template": draft.template,
-            "tone": draft.tone,
-            "model": draft.model,
-            "tokens": [draft.tokens_in, draft.tokens_out],
-            "at": draft.generated_at.isoformat(),
-        },
-        salt=PROVENANCE_SALT,
-    )
-
-
-def _unsign(value: str) -> dict[str, Any] | None:
-    try:
-        return signing.loads(value, salt=PROVENANCE_SALT)
-    except signing.BadSignature:
-        return None
-
-
 def _pk(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
+
+
+def _form_for(request: HttpRequest, draft: EmailDraft) -> DraftForm:
+    initial = {field: getattr(draft, field) for field in ("template", "tone", "subject", "body")}
+    return DraftForm(
+        initial={**initial, "provenance": sign_provenance(draft), "next": _next_url(request)}
+    )
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -137,17 +127,9 @@ def _compose(
         context = {"contact": contact, "blocked": blocked, "saved": saved, "form": None}
         return render_drawer(request, FORM_TEMPLATE, context)
     draft = composed.draft
-    initial = {
-        "template": draft.template,
-        "tone": draft.tone,
-        "subject": draft.subject,
-        "body": draft.body,
-        "provenance": _sign(draft),
-        "next": _next_url(request),
-    }
     return _render(
         request,
-        form=DraftForm(initial=initial),
+        form=_form_for(request, draft),
         draft=draft,
         saved=saved,
         notice=composed.notice,
@@ -200,21 +182,13 @@ def draft_edit(request: HttpRequest, pk: int) -> HttpResponse:
             tone=_choice(request.GET.get("tone"), DraftTone, saved.tone),
             saved=saved,
         )
-    initial = {
-        "template": saved.template,
-        "tone": saved.tone,
-        "subject": saved.subject,
-        "body": saved.body,
-        "provenance": _sign(saved),
-        "next": _next_url(request),
-    }
-    return _render(request, form=DraftForm(initial=initial), draft=saved, saved=saved)
+    return _render(request, form=_form_for(request, saved), draft=saved, saved=saved)
 
 
 def _submit(request: HttpRequest, *, saved: EmailDraft | None) -> HttpResponse:
     form = DraftForm(request.POST)
-    form.is_valid()  # Only to get cleaned values; the services validate what is stored.
-    facts = _unsign(request.POST.get("provenance", ""))
+    form.is_valid()  # For add_service_errors; the services validate what is stored.
+    facts = read_provenance(request.POST.get("provenance", ""))
     if facts is None or (saved is not None and facts["contact"] != saved.contact_id):
         return HttpResponseBadRequest("This draft form is damaged or out of date: open it again.")
     contact = get_object_for_request(
@@ -262,9 +236,7 @@ def _submit(request: HttpRequest, *, saved: EmailDraft | None) -> HttpResponse:
         messages.success(request, "Draft saved.")
         return redirect(draft.get_absolute_url())
     # Stay in the drawer (now the saved draft's), so Copy and Open still work after saving.
-    initial = {field: getattr(draft, field) for field in ("template", "tone", "subject", "body")}
-    initial.update(provenance=_sign(draft), next=_next_url(request))
-    form = DraftForm(initial=initial)
+    form = _form_for(request, draft)
     return _render(request, form=form, draft=draft, saved=draft, saved_message="Draft saved.")
 
 
@@ -333,8 +305,7 @@ def email_templates(request: HttpRequest) -> HttpResponse:
     sections = []
     for kind, label in DraftTemplate.choices:
         resolved = template_for(organization, kind)
-        initial = {"subject": resolved.subject, "body": resolved.body}
-        initial["instructions"] = resolved.instructions
+        initial = {field: getattr(resolved, field) for field in ("subject", "body", "instructions")}
         bound = request.POST if posted == kind else None
         sections.append(
             {
