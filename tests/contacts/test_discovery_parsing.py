@@ -30,7 +30,11 @@ def parsed(title, url=IN, description="", brand="Acme"):
 @pytest.mark.parametrize(
     ("title", "description", "expected"),
     [
-        ("Jane Doe – Head of PR – Acme | LinkedIn", "", ("Jane Doe", "Head of PR", "Acme")),
+        (
+            "Jane Doe \u2013 Head of PR \u2013 Acme | LinkedIn",
+            "",
+            ("Jane Doe", "Head of PR", "Acme"),
+        ),
         (
             "John Smith - Marketing Director - Acme Corp | LinkedIn",
             "",
@@ -47,7 +51,7 @@ def parsed(title, url=IN, description="", brand="Acme"):
             ("Jane Doe", "Director of Communications", "Acme"),
         ),
         (
-            "Mia Wong – PR Manager at Acme – Acme Group | LinkedIn",
+            "Mia Wong \u2013 PR Manager at Acme \u2013 Acme Group | LinkedIn",
             "",
             ("Mia Wong", "PR Manager", "Acme Group"),
         ),
@@ -64,7 +68,7 @@ def parsed(title, url=IN, description="", brand="Acme"):
         ),
         # "PR" also stands for "public relations"; a title cut off with an ellipsis.
         (
-            "Lea Roth – Head of Public Relations – Acme ...",
+            "Lea Roth \u2013 Head of Public Relations \u2013 Acme ...",
             "",
             ("Lea Roth", "Head of Public Relations", "Acme"),
         ),
@@ -87,16 +91,20 @@ def test_it_reads_name_title_and_company_from_profile_results(title, description
         # Not in one of the roles.
         ("Bob Ray - Software Engineer - Acme | LinkedIn", IN, ""),
         # Works elsewhere; only mentions the brand in passing.
-        ("Carl Cox – Head of PR – Globex | LinkedIn", IN, "Previously press officer at Acme."),
+        (
+            "Carl Cox \u2013 Head of PR \u2013 Globex | LinkedIn",
+            IN,
+            "Previously press officer at Acme.",
+        ),
         # Company pages, posts and directories are not profiles.
         ("Acme | LinkedIn", "https://www.linkedin.com/company/acme", ""),
         ("Jane Doe on LinkedIn: Excited to announce", "https://www.linkedin.com/posts/jd_x", ""),
         ('10+ "Acme" profiles | LinkedIn', "https://www.linkedin.com/pub/dir/Acme", ""),
         # A profile-looking title on another site.
-        ("Jane Doe – Head of PR – Acme", "https://linkedin.com.evil.example/in/jane", ""),
+        ("Jane Doe \u2013 Head of PR \u2013 Acme", "https://linkedin.com.evil.example/in/jane", ""),
         # Titles that are not a person's name.
-        ("Press Office – Acme | LinkedIn", IN, "PR at Acme"),
-        ("Top 10 PR Managers – Acme", IN, ""),
+        ("Press Office \u2013 Acme | LinkedIn", IN, "PR at Acme"),
+        ("Top 10 PR Managers \u2013 Acme", IN, ""),
         ("jane doe - head of pr - acme", IN, ""),
         ("", IN, "Head of PR at Acme"),
     ],

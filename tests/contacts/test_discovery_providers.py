@@ -30,7 +30,11 @@ def results(*items) -> Reply:
     return Reply(body=json.dumps(payload), headers=JSON)
 
 
-JANE = ("Jane Doe – Head of PR – Acme | LinkedIn", "https://www.linkedin.com/in/jane-doe", "")
+JANE = (
+    "Jane Doe \u2013 Head of PR \u2013 Acme | LinkedIn",
+    "https://www.linkedin.com/in/jane-doe",
+    "",
+)
 OMAR = (
     "Omar Haddad - Acme | LinkedIn",
     "https://uk.linkedin.com/in/omar-h",

@@ -30,9 +30,13 @@ pytestmark = pytest.mark.django_db
 SEARCH_PATH = "/res/v1/web/search"
 JSON = {"Content-Type": "application/json"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
-JANE = ("Jane Doe – Head of PR – Acme | LinkedIn", "https://www.linkedin.com/in/jane-doe", "")
+JANE = (
+    "Jane Doe \u2013 Head of PR \u2013 Acme | LinkedIn",
+    "https://www.linkedin.com/in/jane-doe",
+    "",
+)
 OMAR = (
-    "Omar Haddad – Marketing Director – Acme | LinkedIn",
+    "Omar Haddad \u2013 Marketing Director \u2013 Acme | LinkedIn",
     "https://www.linkedin.com/in/omar",
     "",
 )

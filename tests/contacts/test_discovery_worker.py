@@ -16,7 +16,7 @@ RESULTS = {
     "web": {
         "results": [
             {
-                "title": "Jane Doe – Head of PR – Acme | LinkedIn",
+                "title": "Jane Doe \u2013 Head of PR \u2013 Acme | LinkedIn",
                 "url": "https://www.linkedin.com/in/jane-doe",
                 "description": "Head of PR at Acme.",
             }
