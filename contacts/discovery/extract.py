@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import replace
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote
 
 import lxml.html
 from django.core.exceptions import ValidationError
@@ -286,23 +286,3 @@ def merge_candidates(candidates: list[Candidate]) -> list[Candidate]:
         else:
             merged.append(candidate)
     return merged
-
-
-def contact_links(root: lxml.html.HtmlElement, page_url: str, words: re.Pattern[str]) -> list[str]:
-    """Links on the page to press, media, contact or about pages of the same site."""
-    origin = urlsplit(page_url)
-    links: list[str] = []
-    for anchor in root.iter("a"):
-        href = (anchor.get("href") or "").strip()
-        if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
-            continue
-        text = anchor.text_content() or ""
-        if not (words.search(href) or words.search(text)):
-            continue
-        url = urljoin(page_url, href).split("#")[0]
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc):
-            continue
-        if url not in links:
-            links.append(url)
-    return links

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from django.conf import settings
 
 from contacts.discovery.base import Candidate, Findings
 from contacts.discovery.extract import (
-    contact_links,
     extract_contacts,
     merge_candidates,
     page_lines,
@@ -210,3 +209,23 @@ class _SiteVisit:
 
 def _same_origin(url: str, origin: str) -> bool:
     return origin_of(url) == origin
+
+
+def contact_links(root: lxml.html.HtmlElement, page_url: str, words: re.Pattern[str]) -> list[str]:
+    """Links on the page to press, media, contact or about pages of the same site."""
+    origin = urlsplit(page_url)
+    links: list[str] = []
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
+            continue
+        text = anchor.text_content() or ""
+        if not (words.search(href) or words.search(text)):
+            continue
+        url = urljoin(page_url, href).split("#")[0]
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc) != (origin.scheme, origin.netloc):
+            continue
+        if url not in links:
+            links.append(url)
+    return links

@@ -3,7 +3,6 @@
 import pytest
 
 from contacts.discovery.extract import (
-    contact_links,
     deobfuscate,
     extract_contacts,
     page_lines,
@@ -11,7 +10,7 @@ from contacts.discovery.extract import (
 )
 from contacts.discovery.names import clean_person_name, keyword_pattern
 from contacts.discovery.serp import parse_result, profile_url, search_query
-from contacts.discovery.website import LINK_WORDS
+from contacts.discovery.website import LINK_WORDS, contact_links
 from contacts.models import DEFAULT_ROLE_KEYWORDS
 
 ROLES = keyword_pattern(DEFAULT_ROLE_KEYWORDS)
