@@ -204,8 +204,8 @@ def suggestion_import(
 
 
 @transaction.atomic
-def contact_mark_contacted(*, contact: BrandContact) -> BrandContact:
-    contact.last_contacted_at = timezone.now()
+def contact_mark_contacted(*, contact: BrandContact, at: datetime | None = None) -> BrandContact:
+    contact.last_contacted_at = at or timezone.now()
     contact.save(update_fields=["last_contacted_at", "updated_at"])
     return contact
 

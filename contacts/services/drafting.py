@@ -252,7 +252,7 @@ def draft_mark_sent(*, draft: EmailDraft) -> EmailDraft:
         sent=True, sent_at=now, updated_at=now
     )
     if claimed == 1:
-        contact_mark_contacted(contact=contact)
+        contact_mark_contacted(contact=contact, at=now)  # One moment: sent = contacted.
     draft.refresh_from_db(fields=["sent", "sent_at", "updated_at"])
     return draft
 
