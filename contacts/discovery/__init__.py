@@ -5,7 +5,8 @@
 - :class:`~contacts.discovery.website.BrandWebsiteProvider`: press contacts on the brand's
   own pages, honouring robots.txt.
 
-Providers only read; :mod:`contacts.services.discovery` stores what they find.
+Providers only read and return :class:`Findings`; :mod:`contacts.discovery.store` saves them
+as suggestions and :mod:`contacts.services.discovery` runs the whole search.
 """
 
 from contacts.discovery.base import Candidate, Findings, Provider, RateLimited
