@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -41,3 +42,19 @@ def add_service_errors(
     for field, errors in error.message_dict.items():
         field = (rename or {}).get(field, field)
         form.add_error(field if field in form.fields else None, errors)
+
+
+def next_url(request: HttpRequest, default: str) -> str:
+    """Where to go back to after an action: a local ``next`` (posted, or in the query), else
+    the page behind the drawer (htmx sends it), else ``default``. Never another site."""
+    candidates = (
+        request.POST.get("next"),
+        request.GET.get("next"),
+        request.htmx.current_url_abs_path if request.htmx else None,
+    )
+    for candidate in candidates:
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return default

@@ -1,4 +1,4 @@
-from contacts.views import contacts, discovery, drafts, privacy, transfer
+from contacts.views import contacts, discovery, drafts, email_templates, privacy, transfer
 
 app_name = "contacts"
 
@@ -6,6 +6,7 @@ urlpatterns = [
     *contacts.urlpatterns,
     *discovery.urlpatterns,
     *drafts.urlpatterns,
+    *email_templates.urlpatterns,
     *transfer.urlpatterns,
     *privacy.urlpatterns,
 ]

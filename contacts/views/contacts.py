@@ -8,10 +8,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.drawer import add_service_errors, drawer_done, render_drawer
+from accounts.drawer import add_service_errors, drawer_done, next_url, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from contacts.forms import ContactFilterForm, ContactForm
 from contacts.models import BrandContact
@@ -25,16 +24,6 @@ CONTACTS_PER_PAGE = 50
 
 def _live_brands(request: HttpRequest) -> QuerySet[Brand]:
     return scoped_queryset(request, Brand).filter(merged_into__isnull=True).order_by("name")
-
-
-def _next_url(request: HttpRequest, default: str) -> str:
-    """Where to go back after an action: a local ``next`` when given, else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def _listing(request: HttpRequest, *, suggested: bool, template: str) -> HttpResponse:
@@ -89,7 +78,7 @@ def _contact_form(request: HttpRequest, contact: BrandContact | None) -> HttpRes
     context: dict[str, object] = {
         "form": form,
         "contact": contact,
-        "next": _next_url(request, default_next),
+        "next": next_url(request, default_next),
     }
     if request.method == "POST" and form.is_valid():
         try:
@@ -109,7 +98,7 @@ def _contact_form(request: HttpRequest, contact: BrandContact | None) -> HttpRes
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return drawer_done(request, _next_url(request, contact.get_absolute_url()))
+            return drawer_done(request, next_url(request, contact.get_absolute_url()))
     return render_drawer(request, "contacts/contact_form.html", context)
 
 
@@ -128,11 +117,11 @@ def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
         name = contact.full_name
         services.contact_delete(contact=contact)
         messages.success(request, f"{name} deleted.")
-        return drawer_done(request, _next_url(request, back))
+        return drawer_done(request, next_url(request, back))
     return render_drawer(
         request,
         "contacts/contact_delete.html",
-        {"contact": contact, "next": _next_url(request, back)},
+        {"contact": contact, "next": next_url(request, back)},
     )
 
 
@@ -157,7 +146,7 @@ def suggestion_import(request: HttpRequest, pk: int) -> HttpResponse:
     report_pk = request.POST.get("report", "")
     if request.htmx and report_pk.isdigit():
         return _report_drawer(request, int(report_pk), with_toasts=True)
-    return redirect(_next_url(request, contact.get_absolute_url()))
+    return redirect(next_url(request, contact.get_absolute_url()))
 
 
 @require_POST
@@ -166,7 +155,7 @@ def suggestion_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     name = suggestion.full_name
     services.contact_delete(contact=suggestion)
     messages.success(request, f"Suggestion {name} dismissed.")
-    return redirect(_next_url(request, reverse("contacts:suggestions")))
+    return redirect(next_url(request, reverse("contacts:suggestions")))
 
 
 def brand_contacts(request: HttpRequest, brand_pk: int) -> HttpResponse:
@@ -180,7 +169,7 @@ def brand_contacts(request: HttpRequest, brand_pk: int) -> HttpResponse:
         "suggestions": list(rows.suggestions().order_by("full_name")),
         "discovery_enabled": contact_settings_for(organization).discovery_enabled,
         "last_run": brand.discovery_runs.order_by("-created_at").first(),
-        "next": _next_url(request, brand.get_absolute_url()),
+        "next": next_url(request, brand.get_absolute_url()),
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "contacts/brand_contacts.html#section", context)
@@ -190,8 +179,6 @@ def brand_contacts(request: HttpRequest, brand_pk: int) -> HttpResponse:
 def _report_drawer(request: HttpRequest, report_pk: int, *, with_toasts: bool) -> HttpResponse:
     report = get_object_for_request(request, Report.objects.select_related("article"), pk=report_pk)
     organization = request_organization(request)
-    # Actions taken in the drawer come back to the page it was opened on.
-    opened_on = request.htmx.current_url_abs_path if request.htmx else None
     return render_drawer(
         request,
         "contacts/report_contacts.html",
@@ -199,7 +186,8 @@ def _report_drawer(request: HttpRequest, report_pk: int, *, with_toasts: bool) -
             "report": report,
             "people": report_brand_people(report),
             "discovery_enabled": contact_settings_for(organization).discovery_enabled,
-            "next": _next_url(request, opened_on or report.get_absolute_url()),
+            # Actions taken in the drawer come back to the page it was opened on.
+            "next": next_url(request, report.get_absolute_url()),
             "with_toasts": with_toasts,
         },
     )

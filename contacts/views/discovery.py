@@ -9,10 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.drawer import add_service_errors
+from accounts.drawer import add_service_errors, next_url
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from contacts.models import BrandContact, DiscoveryRun, DiscoveryStatus
 from contacts.services.contacts import contact_settings_for
@@ -94,15 +93,6 @@ def discovery_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _next_url(request: HttpRequest, fallback: str) -> str:
-    wanted = request.POST.get("next", "")
-    if wanted and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return wanted
-    return fallback
-
-
 @require_POST
 def discover(request: HttpRequest, brand_pk: int) -> HttpResponse:
     brand = get_object_for_request(request, Brand, pk=brand_pk)
@@ -133,7 +123,7 @@ def discover(request: HttpRequest, brand_pk: int) -> HttpResponse:
                     link,
                 ),
             )
-    return redirect(_next_url(request, reverse("brands:detail", args=[brand.pk])))
+    return redirect(next_url(request, reverse("brands:detail", args=[brand.pk])))
 
 
 def discovery_run(request: HttpRequest, pk: int) -> HttpResponse:

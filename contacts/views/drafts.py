@@ -1,4 +1,4 @@
-"""Email drafts: compose in the drawer, save, mark as sent, list; the templates page.
+"""Email drafts: compose in the drawer, save, mark as sent, list.
 
 The compose drawer posts back a signed ``provenance`` (contact, report, template, tone, and
 the model and tokens that wrote the text), so a draft is stored with what really wrote it
@@ -8,7 +8,7 @@ and a user cannot claim another contact or model by editing hidden fields.
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -16,25 +16,19 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.drawer import add_service_errors, drawer_done, render_drawer
+from accounts.drawer import add_service_errors, drawer_done, next_url, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
-from contacts.drafting.defaults import PLACEHOLDERS
 from contacts.drafting.mailto import MAILTO_MAX_LENGTH, TRUNCATION_NOTE, mailto_link
-from contacts.drafting.render import template_for
 from contacts.forms_drafts import (
     DraftFilterForm,
     DraftForm,
-    EmailTemplateForm,
-    SenderProfileForm,
     read_provenance,
     sign_provenance,
 )
 from contacts.models import BrandContact, DraftTemplate, DraftTone, EmailDraft
-from contacts.services import drafting, templates
-from contacts.services.contacts import contact_settings_for
+from contacts.services import drafting
 from reports.models import Report
 
 DRAFTS_PER_PAGE = 50
@@ -48,18 +42,12 @@ def _pk(value: str | None) -> int | None:
 def _form_for(request: HttpRequest, draft: EmailDraft) -> DraftForm:
     initial = {field: getattr(draft, field) for field in ("template", "tone", "subject", "body")}
     return DraftForm(
-        initial={**initial, "provenance": sign_provenance(draft), "next": _next_url(request)}
+        initial={
+            **initial,
+            "provenance": sign_provenance(draft),
+            "next": next_url(request, reverse("contacts:draft_list")),
+        }
     )
-
-
-def _next_url(request: HttpRequest) -> str:
-    """The page behind the drawer (htmx tells us), to return to after "Mark as sent"."""
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if not candidate and request.htmx:
-        candidate = request.htmx.current_url or ""
-    if url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
-    return reverse("contacts:draft_list")
 
 
 def _render(
@@ -231,7 +219,7 @@ def _submit(request: HttpRequest, *, saved: EmailDraft | None) -> HttpResponse:
         return _render(request, form=form, draft=draft, saved=saved)
     if action == "sent":
         messages.success(request, f"Email to {contact.full_name} marked as sent.")
-        return drawer_done(request, _next_url(request))
+        return drawer_done(request, next_url(request, reverse("contacts:draft_list")))
     if not request.htmx:
         messages.success(request, "Draft saved.")
         return redirect(draft.get_absolute_url())
@@ -249,7 +237,7 @@ def draft_sent(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Email to {draft.contact.full_name} marked as sent.")
-    return drawer_done(request, _next_url(request))
+    return drawer_done(request, next_url(request, reverse("contacts:draft_list")))
 
 
 def draft_delete(request: HttpRequest, pk: int) -> HttpResponse:
@@ -291,86 +279,10 @@ def draft_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def email_templates(request: HttpRequest) -> HttpResponse:
-    organization = request_organization(request)
-    can_edit = request.membership.can_manage_members
-    posted = request.POST.get("form", "") if request.method == "POST" else ""
-    if posted and not can_edit:
-        raise PermissionDenied("Only owners and admins can change the email templates.")
-    sender = contact_settings_for(organization)
-    sender_form = SenderProfileForm(
-        request.POST if posted == "sender" else None,
-        initial={field: getattr(sender, field) for field in SenderProfileForm.base_fields},
-    )
-    sections = []
-    for kind, label in DraftTemplate.choices:
-        resolved = template_for(organization, kind)
-        initial = {field: getattr(resolved, field) for field in ("subject", "body", "instructions")}
-        bound = request.POST if posted == kind else None
-        sections.append(
-            {
-                "kind": kind,
-                "label": label,
-                "customized": resolved.customized,
-                "form": EmailTemplateForm(bound, prefix=kind, initial=initial),
-            }
-        )
-    if posted:
-        done = _save_templates_page(request, posted, sender_form, sections)
-        if done:
-            return redirect(f"{reverse('contacts:email_templates')}#{done}")
-    if not can_edit:
-        for form in [sender_form, *(section["form"] for section in sections)]:
-            for field in form.fields.values():
-                field.disabled = True
-    context = {
-        "sections": sections,
-        "sender_form": sender_form,
-        "can_edit": can_edit,
-        "placeholders": PLACEHOLDERS,
-    }
-    return render(request, "contacts/email_templates.html", context)
-
-
-def _save_templates_page(
-    request: HttpRequest, posted: str, sender_form: SenderProfileForm, sections: list[dict]
-) -> str:
-    """Apply the posted section; the anchor to return to, or "" to show its errors."""
-    organization = request.organization
-    if posted == "sender":
-        if not sender_form.is_valid():
-            return ""
-        try:
-            templates.sender_profile_update(organization=organization, **sender_form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(sender_form, error)
-            return ""
-        messages.success(request, "Sender profile saved.")
-        return "sender"
-    section = next((s for s in sections if s["kind"] == posted), None)
-    if section is None:
-        return "templates"
-    if request.POST.get("_action") == "reset":
-        templates.email_template_reset(organization=organization, kind=posted)
-        messages.success(request, f"The {section['label']} template is back to its default.")
-        return f"template-{posted}"
-    form = section["form"]
-    if not form.is_valid():
-        return ""
-    try:
-        templates.email_template_update(organization=organization, kind=posted, **form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return ""
-    messages.success(request, f"The {section['label']} template is saved.")
-    return f"template-{posted}"
-
-
 urlpatterns: list[URLPattern] = [
     path("drafts/", draft_list, name="draft_list"),
     path("drafts/new/", draft_new, name="draft_new"),
     path("drafts/<int:pk>/", draft_edit, name="draft_edit"),
     path("drafts/<int:pk>/sent/", draft_sent, name="draft_sent"),
     path("drafts/<int:pk>/delete/", draft_delete, name="draft_delete"),
-    path("settings/templates/", email_templates, name="email_templates"),
 ]
