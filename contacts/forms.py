@@ -4,6 +4,7 @@ from django import forms
 
 from contacts.models import ContactSource
 from contacts.selectors import ContactFilters
+from contacts.services.contacts import EDITABLE_FIELDS
 from contacts.validators import validate_linkedin_url, validate_phone
 from reports.models import Brand
 
@@ -47,19 +48,7 @@ class ContactForm(forms.Form):
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    FIELDS = (
-        "brand",
-        "full_name",
-        "title",
-        "email",
-        "phone",
-        "linkedin_url",
-        "company",
-        "verified",
-        "do_not_contact",
-        "lawful_basis",
-        "notes",
-    )
+    FIELDS = EDITABLE_FIELDS
 
     def __init__(self, *args: object, brands: "forms.QuerySet[Brand]", **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

@@ -13,24 +13,13 @@ from import_export import fields, resources, widgets
 from accounts.models import Organization
 from contacts.identity import normalize_email
 from contacts.models import BrandContact, ContactSource
-from contacts.services.contacts import find_duplicate
+from contacts.services.contacts import EDITABLE_FIELDS, find_duplicate
 from contacts.validators import validate_linkedin_url, validate_phone
 from reports.models import Brand, BrandAlias
 from reports.normalize import normalize_brand
 
-IMPORT_COLUMNS = (
-    "brand",
-    "full_name",
-    "title",
-    "email",
-    "phone",
-    "linkedin_url",
-    "company",
-    "notes",
-    "verified",
-    "do_not_contact",
-    "lawful_basis",
-)
+# The columns of a file are the fields a user sets (the same as the contact form's).
+IMPORT_COLUMNS = EDITABLE_FIELDS
 EXPORT_ONLY_COLUMNS = ("source", "source_url", "created_at", "last_contacted_at")
 REQUIRED_COLUMNS = ("brand", "full_name")
 

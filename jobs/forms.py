@@ -11,23 +11,12 @@ from accounts.drawer import add_service_errors
 from accounts.models import Organization
 from feeds.models import Feed
 from jobs.models import IntervalUnit, Job, ScheduleKind
-from jobs.services.jobs import JOB_FIELDS, NO_FEEDS
+from jobs.services.jobs import JOB_FIELDS, NO_FEEDS, SCHEDULE_FIELDS
 from jobs.services.schedule import describe_schedule, validate_schedule
 
 TIMEZONES = sorted(available_timezones())
 # The job's own fields, as the services accept them.
 VALUE_FIELDS = JOB_FIELDS
-SCHEDULE_FIELDS = (
-    "schedule_kind",
-    "timezone",
-    "interval_every",
-    "interval_unit",
-    "cron_minute",
-    "cron_hour",
-    "cron_day_of_month",
-    "cron_month_of_year",
-    "cron_day_of_week",
-)
 
 
 class JobForm(forms.Form):

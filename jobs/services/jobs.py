@@ -12,9 +12,10 @@ from feeds.models import Feed
 from jobs.models import Job
 from jobs.services.schedule import periodic_task_sync, validate_schedule
 
-JOB_FIELDS = (
-    "name",
+# The fields that make up a schedule (validated and described together).
+SCHEDULE_FIELDS = (
     "schedule_kind",
+    "timezone",
     "interval_every",
     "interval_unit",
     "cron_minute",
@@ -22,7 +23,10 @@ JOB_FIELDS = (
     "cron_day_of_month",
     "cron_month_of_year",
     "cron_day_of_week",
-    "timezone",
+)
+JOB_FIELDS = (
+    "name",
+    *SCHEDULE_FIELDS,
     "feed_timeout",
     "use_llm",
     "max_articles",
