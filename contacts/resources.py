@@ -181,6 +181,15 @@ class BrandContactResource(resources.ModelResource):
             return rows.none()
         return rows.filter(organization=self.target_organization).order_by("full_name", "id")
 
+    def filter_export(self, queryset: QuerySet[BrandContact], **kwargs: Any) -> QuerySet:
+        # Whoever exports (the app's page or the admin's, with any admin filter), a file of
+        # contacts never carries unverified suggestions: nobody chose to work with them yet.
+        return queryset.filter(suggested=False)
+
+    def export_field(self, field: fields.Field, instance: BrandContact, **kwargs: Any) -> Any:
+        # Here rather than in one caller, so the admin's export is as safe as the app's.
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         if self.target_organization is None:
             raise ValidationError("Choose the organization to import the contacts into.")

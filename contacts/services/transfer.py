@@ -32,7 +32,6 @@ from contacts.resources import (
     IMPORT_COLUMNS,
     REQUIRED_COLUMNS,
     BrandContactResource,
-    escape_formula,
 )
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -333,10 +332,8 @@ def contacts_export(
     if queryset is not None:
         rows = rows.filter(pk__in=queryset.values("pk"))
     rows = rows.select_related("brand").order_by("full_name", "id")
-    dataset = BrandContactResource(organization=organization).export(rows)
-    safe = tablib.Dataset(headers=dataset.headers)
-    for row in dataset:
-        safe.append([escape_formula(value) for value in row])
+    # The resource leaves suggestions out and escapes cells that would run as formulas.
+    safe = BrandContactResource(organization=organization).export(rows)
     stamp = timezone.localdate().isoformat()
     filename = f"{slugify(organization.name) or 'organization'}-contacts-{stamp}.{format}"
     if format == "csv":

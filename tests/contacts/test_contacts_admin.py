@@ -179,3 +179,38 @@ def test_the_admin_export_names_each_rows_organization(ops, org_a, org_b):
     text = response.content.decode()
     assert text.splitlines()[0].startswith("organization,brand,full_name")
     assert "organization-a,Acme,Jane Doe" in text and "organization-b,Globex,Hank Scorpio" in text
+
+
+def admin_export_csv(ops) -> str:
+    contact_admin = admin.site._registry[BrandContact]
+    formats = contact_admin.get_export_formats()
+    index = next(i for i, f in enumerate(formats) if f is CSV)
+    resource = contact_admin.get_export_resource_classes(None)[0]
+    fields = {
+        f"{resource.__name__.lower()}_{name}": "on"
+        for name in resource(organization=None).get_export_order()
+    }
+    response = ops.post(
+        reverse("admin:contacts_brandcontact_export"), {"format": index, "resource": 0, **fields}
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_admin_export_leaves_suggestions_out_like_the_apps(ops, org_a):
+    acme = make_brand(org_a, "Acme")
+    make_contact(acme, "Jane Doe")
+    make_suggestion(acme, "Sam Suggested")
+
+    text = admin_export_csv(ops)
+
+    assert "Jane Doe" in text and "Sam Suggested" not in text
+
+
+def test_the_admin_export_escapes_cells_a_spreadsheet_would_run_as_formulas(ops, org_a):
+    make_contact(make_brand(org_a, "Acme"), '=HYPERLINK("https://evil.example","x")')
+
+    text = admin_export_csv(ops)
+
+    assert "'=HYPERLINK" in text
+    assert not any(line.split(",")[2].startswith("=") for line in text.splitlines()[1:])
