@@ -228,10 +228,18 @@ class BrandContactResource(resources.ModelResource):
 
     def import_instance(self, instance: BrandContact, row: dict, **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
+        asked_not_to_be_contacted = instance.pk is not None and instance.do_not_contact
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if asked_not_to_be_contacted and not instance.do_not_contact:
+            # An empty or "no" cell (an old spreadsheet, a column left blank) must not
+            # quietly put someone who asked not to be contacted back on the list.
+            instance.do_not_contact = True
+            self.notes_by_row[kwargs.get("row_number", 0)] = (
+                "Stays do-not-contact: a file cannot lift that; edit the contact to do so."
+            )
         instance.email = normalize_email(instance.email)
         for field, validator in (
             ("phone", validate_phone),

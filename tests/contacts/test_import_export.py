@@ -422,3 +422,27 @@ def test_the_import_page_works_without_javascript(client_for, alice):
 
     assert response.status_code == 200
     assert b"<html" in response.content and b'enctype="multipart/form-data"' in response.content
+
+
+def test_an_import_never_lifts_do_not_contact_from_an_existing_contact(org_a, alice, acme):
+    jane = make_contact(acme, "Jane Doe", email="jane@acme.example", do_not_contact=True)
+    text = HEADER + "Acme,Jane Doe,Director of PR,jane@acme.example,,,Acme,,no,no,\n"
+
+    result = preview(org_a, alice, text)
+
+    assert result.ok and result.rows[0].action == "update"
+    assert "Stays do-not-contact" in result.rows[0].messages[0]
+    assert contacts_import_confirm(organization=org_a, actor=alice, token=result.token).committed
+    jane.refresh_from_db()
+    assert (jane.title, jane.do_not_contact) == ("Director of PR", True)
+
+
+def test_an_import_can_mark_an_existing_contact_do_not_contact(org_a, alice, acme):
+    jane = make_contact(acme, "Jane Doe", email="jane@acme.example")
+    text = "brand,full_name,email,do_not_contact\nAcme,Jane Doe,jane@acme.example,yes\n"
+
+    result = preview(org_a, alice, text)
+    contacts_import_confirm(organization=org_a, actor=alice, token=result.token)
+
+    jane.refresh_from_db()
+    assert jane.do_not_contact is True
