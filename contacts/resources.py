@@ -13,7 +13,7 @@ from import_export import fields, resources, widgets
 from accounts.models import Organization
 from contacts.identity import normalize_email
 from contacts.models import BrandContact, ContactSource
-from contacts.services.contacts import EDITABLE_FIELDS, find_duplicate
+from contacts.services.contacts import EDITABLE_FIELDS, erasure_of, find_duplicate
 from contacts.validators import validate_linkedin_url, validate_phone
 from reports.models import Brand, BrandAlias
 from reports.normalize import normalize_brand
@@ -251,6 +251,19 @@ class BrandContactResource(resources.ModelResource):
                 validator(getattr(instance, field))
             except ValidationError as error:
                 errors[field] = error.messages
+        if instance.pk is None:
+            erased = erasure_of(
+                organization=self.target_organization,
+                email=instance.email,
+                full_name=instance.full_name,
+                brand=instance.brand if instance.brand_id else None,
+            )
+            if erased:  # As discovery and the contact form: an erased person stays erased.
+                instance.erased_on_request = True  # skip_row skips it
+                self.notes_by_row[kwargs.get("row_number", 0)] = (
+                    f"Skipped: this person was erased on request (erasure #{erased.pk})."
+                )
+                return
         if instance.suggested:
             # Importing a suggested person makes them a contact, as "Import contact" does.
             instance.suggested = False
@@ -268,6 +281,8 @@ class BrandContactResource(resources.ModelResource):
     ) -> bool:
         if all(str(value or "").strip() == "" for value in row.values()):
             return True  # Blank lines between rows (common in spreadsheets) are not errors.
+        if getattr(instance, "erased_on_request", False):
+            return True
         if original is not None and original.suggested and not instance.suggested:
             return False
         return super().skip_row(instance, original, row, import_validation_errors)

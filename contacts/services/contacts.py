@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
-from contacts.identity import normalize_email, normalize_name
-from contacts.models import BrandContact, ContactSettings, ContactSource
+from contacts.identity import hashed_key, identity_keys, normalize_email, normalize_name
+from contacts.models import BrandContact, ContactSettings, ContactSource, ErasureRecord
 from reports.models import Brand
 
 # The fields a user (or an import) sets; everything else is provenance or bookkeeping.
@@ -88,6 +88,34 @@ def find_duplicate(
     return None
 
 
+def erasure_of(
+    *, organization: Organization, email: str, full_name: str, brand: Brand | None
+) -> ErasureRecord | None:
+    """The erasure (a data-subject request) of this person, by email or name at the brand.
+
+    Someone erased on request is never added again, whatever the path (discovery, import,
+    a hand-typed add): the request outlives the record it removed."""
+    keys = identity_keys(
+        email=email, full_name=full_name, brand_id=brand.pk if brand is not None else None
+    )
+    wanted = {hashed_key(key) for key in keys}
+    if not wanted:
+        return None
+    for record in ErasureRecord.objects.filter(organization=organization).order_by("-erased_at"):
+        if wanted & set(record.subject_keys or []):
+            return record
+    return None
+
+
+class ErasedPerson(ValidationError):
+    def __init__(self, record: ErasureRecord) -> None:
+        super().__init__(
+            f"This person was erased on request on {record.erased_at:%d %b %Y} (erasure "
+            f"#{record.pk}) and cannot be added again."
+        )
+        self.record = record
+
+
 def _check_brand(organization: Organization, brand: Brand) -> None:
     if brand.organization_id != organization.pk:
         raise ValidationError({"brand": "Choose one of this organization's brands."})
@@ -129,6 +157,11 @@ def contact_create(
     )
     if duplicate:
         raise DuplicateContact(duplicate)
+    erased = erasure_of(
+        organization=organization, email=contact.email, full_name=contact.full_name, brand=brand
+    )
+    if erased:
+        raise ErasedPerson(erased)
     contact.save()
     return contact
 
@@ -174,6 +207,14 @@ def suggestion_import(
     one person, one record."""
     if not suggestion.suggested:
         raise ValidationError(f"{suggestion.full_name} is already a contact.")
+    erased = erasure_of(
+        organization=suggestion.organization,
+        email=suggestion.email,
+        full_name=suggestion.full_name,
+        brand=suggestion.brand,
+    )
+    if erased:
+        raise ErasedPerson(erased)
     duplicate = find_duplicate(
         organization=suggestion.organization,
         email=suggestion.email,

@@ -6,14 +6,21 @@ import json
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Role
 from contacts.identity import hashed_key
 from contacts.models import BrandContact, ContactSource, EmailDraft, ErasureRecord
-from contacts.services.contacts import contact_settings_for
+from contacts.services.contacts import (
+    ErasedPerson,
+    contact_create,
+    contact_settings_for,
+    suggestion_import,
+)
 from contacts.services.privacy import contact_erase, contact_export_data, scrub_reason
+from contacts.services.transfer import contacts_import_confirm, contacts_import_preview
 from tests.contacts.builders import make_article, make_brand, make_contact, make_report
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +231,58 @@ def test_the_notice_names_the_model_when_an_llm_is_configured(client_for, bob, s
 
     assert "local-model" in text and "name, job title, company and brand" in text
     assert "No contact address is set yet" in text
+
+
+def test_an_erased_person_cannot_be_added_again_by_hand(jane, client_for, alice):
+    brand = jane.brand
+    contact_erase(contact=jane, actor=alice, reason="Data-subject request")
+
+    response = client_for(alice).post(
+        reverse("contacts:create"),
+        {"brand": brand.pk, "full_name": "Someone", "email": "Jane.Doe@acme.example"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert response.status_code == 200  # the drawer again, saying why
+    assert "erased on request" in response.content.decode()
+    assert not BrandContact.objects.exists()
+
+
+def test_an_erased_person_is_not_added_again_by_name_at_the_brand(jane, alice):
+    brand = jane.brand
+    contact_erase(contact=jane, actor=alice, reason="Data-subject request")
+
+    with pytest.raises(ErasedPerson):
+        contact_create(
+            organization=brand.organization, actor=alice, brand=brand, full_name="jane doe"
+        )
+
+
+def test_a_suggestion_of_an_erased_person_cannot_be_imported(jane, alice):
+    # Found by discovery before the erasure, under no email: the name at the brand matches.
+    suggestion = make_contact(jane.brand, "Jane  Doe", suggested=True)
+    contact_erase(contact=jane, actor=alice, reason="Data-subject request")
+
+    with pytest.raises(ErasedPerson):
+        suggestion_import(suggestion=suggestion, actor=alice)
+    suggestion.refresh_from_db()
+    assert suggestion.suggested
+
+
+def test_an_import_skips_an_erased_person_and_says_why(jane, alice):
+    org, brand = jane.organization, jane.brand
+    contact_erase(contact=jane, actor=alice, reason="Data-subject request")
+    text = (
+        "brand,full_name,email\n"
+        f"{brand.name},Jane Doe,jane.doe@acme.example\n"
+        f"{brand.name},Joe Bloggs,joe@acme.example\n"
+    )
+
+    result = contacts_import_preview(
+        organization=org, actor=alice, file=SimpleUploadedFile("c.csv", text.encode())
+    )
+
+    assert [row.action for row in result.rows] == ["skip", "new"]
+    assert "erased on request" in result.rows[0].messages[0]
+    contacts_import_confirm(organization=org, actor=alice, token=result.token)
+    assert list(BrandContact.objects.values_list("full_name", flat=True)) == ["Joe Bloggs"]
