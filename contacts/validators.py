@@ -5,6 +5,7 @@ these say whether it is a phone number or a LinkedIn profile, so a pasted compan
 fax line with letters in it is refused the same way everywhere."""
 
 import re
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 
@@ -48,3 +49,18 @@ def validate_linkedin_url(value: str) -> None:
             "Enter a LinkedIn profile URL such as https://www.linkedin.com/in/jane-doe/.",
             code="linkedin_url",
         )
+
+
+def http_only(value: object) -> str:
+    """``value`` when it is an http(s) URL with a host, else "": what may become a link.
+
+    Providers' results and old rows are not all model-validated; a ``javascript:`` or
+    ``data:`` address must never be stored as a source or rendered as a link."""
+    text = str(value or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return ""
+    return text

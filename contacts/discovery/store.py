@@ -4,7 +4,7 @@ suggestion found again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -14,6 +14,7 @@ from contacts.discovery.base import Candidate
 from contacts.identity import hashed_key, identity_keys, normalize_email
 from contacts.models import BrandContact, DiscoveryRun, ErasureRecord
 from contacts.services.contacts import find_duplicate, suggestion_expiry
+from contacts.validators import http_only
 
 LAWFUL_BASIS = (
     "Legitimate interest: professional contact details published in a public source "
@@ -63,6 +64,12 @@ def suggestions_store(*, run: DiscoveryRun, candidates: list[Candidate]) -> Stor
     created_now: set[int] = set()
     for candidate in candidates:
         counts.found += 1
+        # What a provider parsed from a page is untrusted: only web addresses are kept.
+        candidate = replace(
+            candidate,
+            source_url=http_only(candidate.source_url),
+            linkedin_url=http_only(candidate.linkedin_url),
+        )
         email = normalize_email(candidate.email)
         keys = identity_keys(email=email, full_name=candidate.full_name, brand_id=brand.pk)
         if any(hashed_key(key) in erased for key in keys):

@@ -284,3 +284,33 @@ def test_next_never_leaves_the_site(client_for, alice, people):
     )
 
     assert response["Location"] == people["sam"].get_absolute_url()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,x"])
+def test_a_stored_script_address_is_shown_as_text_never_as_a_link(client_for, alice, org_a, url):
+    acme = make_brand(org_a, "Acme")
+    # Rows written before validation, by a provider or through the ORM: pages must not trust them.
+    suggestion = make_suggestion(acme, "Eve Evil", source_url=url, linkedin_url=url)
+    client = client_for(alice)
+
+    pages = [
+        client.get(reverse("contacts:detail", args=[suggestion.pk])),
+        client.get(reverse("contacts:suggestions")),
+        client.get(reverse("contacts:brand_contacts", args=[acme.pk])),
+    ]
+
+    for response in pages:
+        assert response.status_code == 200
+        page = doc(response)
+        assert "Eve Evil" in page.text_content()
+        hrefs = [href.strip().lower() for href in page.xpath("//a/@href")]
+        assert not [href for href in hrefs if href.startswith(("javascript:", "data:"))]
+
+
+def test_a_web_address_found_by_discovery_is_a_link(client_for, alice, org_a):
+    acme = make_brand(org_a, "Acme")
+    suggestion = make_suggestion(acme, "Sam Lee", source_url="https://acme.example/press")
+
+    response = client_for(alice).get(reverse("contacts:detail", args=[suggestion.pk]))
+
+    assert doc(response).xpath("//a[@href='https://acme.example/press']")

@@ -9,7 +9,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from contacts.models import BrandContact, ContactSettings, DiscoveryRun, DiscoveryStatus
+from contacts.discovery.base import Candidate
+from contacts.discovery.store import suggestions_store
+from contacts.models import (
+    BrandContact,
+    ContactSettings,
+    ContactSource,
+    DiscoveryRun,
+    DiscoveryStatus,
+)
 from contacts.services.discovery import (
     BROKER_DOWN,
     DISCOVERY_OFF,
@@ -284,3 +292,19 @@ def test_runs_that_never_finish_are_failed_by_the_sweep(discovery_on, acme):
     recent.refresh_from_db()
     assert run.status == DiscoveryStatus.FAILED and "never finished" in run.messages[-1]
     assert recent.status == DiscoveryStatus.QUEUED
+
+
+def test_addresses_in_a_find_are_kept_only_when_they_are_web_addresses(org_a, acme):
+    run = DiscoveryRun.objects.create(organization=org_a, brand=acme)
+    candidate = Candidate(
+        full_name="Eve Evil",
+        source=ContactSource.BRAND_WEBSITE,
+        source_url="javascript:alert(document.cookie)",
+        linkedin_url="JavaScript:alert(1)",
+        excerpt="Eve Evil, Head of PR",
+    )
+
+    suggestions_store(run=run, candidates=[candidate])
+
+    eve = BrandContact.objects.get(full_name="Eve Evil")
+    assert (eve.source_url, eve.linkedin_url) == ("", "")
