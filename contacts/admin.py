@@ -47,6 +47,13 @@ class BrandContactAdminForm(forms.ModelForm):
             "created_by",
         ]
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        organization, brand = data.get("organization"), data.get("brand")
+        if organization and brand and brand.organization_id != organization.pk:
+            self.add_error("brand", "Choose a brand of the contact's organization.")
+        return data
+
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()
         validate_phone(phone)
@@ -169,8 +176,49 @@ class BrandContactAdmin(ImportExportModelAdmin):
         )
 
 
+class EmailDraftAdminForm(forms.ModelForm):
+    """The app's rules hold here too: one organization, and never to a do-not-contact
+    person or an unimported suggestion (neither written nor marked as sent)."""
+
+    class Meta:
+        model = EmailDraft
+        fields = [
+            "organization",
+            "contact",
+            "report",
+            "subject",
+            "body",
+            "template",
+            "tone",
+            "generated_at",
+            "sent",
+            "sent_at",
+            "created_by",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        organization, contact, report = (
+            data.get("organization"),
+            data.get("contact"),
+            data.get("report"),
+        )
+        if organization and contact and contact.organization_id != organization.pk:
+            self.add_error("contact", "Choose a contact of the draft's organization.")
+        if organization and report and report.organization_id != organization.pk:
+            self.add_error("report", "Choose a report of the draft's organization.")
+        becomes_sent = data.get("sent") and not (self.instance.pk and self.instance.sent)
+        if contact and (self.instance.pk is None or becomes_sent):
+            if contact.do_not_contact:
+                self.add_error("contact", f"{contact.full_name} is marked do-not-contact.")
+            elif contact.suggested:
+                self.add_error("contact", f"{contact.full_name} is a suggestion, not a contact.")
+        return data
+
+
 @admin.register(EmailDraft)
 class EmailDraftAdmin(admin.ModelAdmin):
+    form = EmailDraftAdminForm
     list_display = ["subject", "contact", "organization", "template", "tone", "sent", "updated_at"]
     list_filter = ["sent", "template", "tone", "organization"]
     list_select_related = ["contact", "organization"]

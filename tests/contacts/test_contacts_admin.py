@@ -6,9 +6,10 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from import_export.formats.base_formats import CSV
 
-from contacts.models import BrandContact, ContactSource, ErasureRecord
+from contacts.models import BrandContact, ContactSource, EmailDraft, ErasureRecord
 from contacts.services.privacy import contact_erase
 from tests.contacts.builders import make_brand, make_contact, make_suggestion
 
@@ -214,3 +215,81 @@ def test_the_admin_export_escapes_cells_a_spreadsheet_would_run_as_formulas(ops,
 
     assert "'=HYPERLINK" in text
     assert not any(line.split(",")[2].startswith("=") for line in text.splitlines()[1:])
+
+
+def test_the_admin_form_refuses_a_brand_of_another_organization(ops, org_a, org_b):
+    globex = make_brand(org_b, "Globex")
+
+    response = ops.post(
+        reverse("admin:contacts_brandcontact_add"),
+        {
+            "organization": org_a.pk,
+            "brand": globex.pk,
+            "full_name": "Jane Doe",
+            "source": ContactSource.MANUAL,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "brand" in response.context["adminform"].form.errors
+    assert not BrandContact.objects.exists()
+
+
+def draft_post(org, contact, **values) -> dict:
+    return {
+        "organization": org.pk,
+        "contact": contact.pk,
+        "subject": "Hello",
+        "body": "About your launch",
+        "template": "pitch",
+        "tone": "friendly",
+        "generated_at_0": "2026-01-05",
+        "generated_at_1": "10:00:00",
+        **values,
+    }
+
+
+def test_the_admin_cannot_write_or_mark_sent_a_draft_to_a_do_not_contact_person(ops, org_a):
+    acme = make_brand(org_a, "Acme")
+    jane = make_contact(acme, "Jane Doe", do_not_contact=True)
+
+    response = ops.post(
+        reverse("admin:contacts_emaildraft_add"), draft_post(org_a, jane, sent="on")
+    )
+
+    assert response.status_code == 200
+    assert "contact" in response.context["adminform"].form.errors
+    assert not EmailDraft.objects.exists()
+
+
+def test_the_admin_cannot_mark_sent_an_old_draft_once_the_person_opted_out(ops, org_a):
+    jane = make_contact(make_brand(org_a, "Acme"), "Jane Doe")
+    draft = EmailDraft.objects.create(
+        organization=org_a,
+        contact=jane,
+        subject="Hello",
+        body="About your launch",
+        template="pitch",
+        tone="friendly",
+        generated_at=timezone.now(),
+    )
+    BrandContact.objects.filter(pk=jane.pk).update(do_not_contact=True)
+
+    response = ops.post(
+        reverse("admin:contacts_emaildraft_change", args=[draft.pk]),
+        draft_post(org_a, jane, sent="on"),
+    )
+
+    assert response.status_code == 200
+    draft.refresh_from_db()
+    assert draft.sent is False
+
+
+def test_the_admin_draft_form_keeps_contact_and_organization_together(ops, org_a, org_b):
+    hank = make_contact(make_brand(org_b, "Globex"), "Hank Scorpio")
+
+    response = ops.post(reverse("admin:contacts_emaildraft_add"), draft_post(org_a, hank))
+
+    assert response.status_code == 200
+    assert "contact" in response.context["adminform"].form.errors
+    assert not EmailDraft.objects.exists()
