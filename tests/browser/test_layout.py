@@ -56,3 +56,16 @@ def test_messages_appear_as_toasts_that_can_be_dismissed(
     toast.get_by_role("button", name="Dismiss").click()
 
     expect(toast).to_have_count(0)
+
+
+@pytest.mark.parametrize(
+    "path", ["/contacts/", "/contacts/suggestions/", "/contacts/drafts/", "/contacts/privacy/"]
+)
+def test_the_contacts_pages_fit_a_phone_screen(log_in, live_server, alice, path):
+    page = log_in("alice")
+    page.set_viewport_size({"width": 375, "height": 740})
+
+    page.goto(f"{live_server.url}{path}")
+
+    expect(page.get_by_role("navigation", name="Contacts sections")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
