@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -130,11 +131,17 @@ class BrandContactAdmin(ImportExportModelAdmin):
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
     def _update_each(self, request: HttpRequest, queryset: QuerySet, **values: Any) -> None:
-        changed = 0
+        changed, refused = 0, []
         for contact in queryset.select_related("brand", "organization"):
-            contact_update(contact=contact, **values)
-            changed += 1
+            try:
+                contact_update(contact=contact, **values)
+            except ValidationError as error:  # e.g. an older row the rules now refuse
+                refused.append(f"{contact.full_name} (#{contact.pk}): {' '.join(error.messages)}")
+            else:
+                changed += 1
         self.message_user(request, f"{changed} contacts updated.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, "Not updated — " + "; ".join(refused[:20]), messages.WARNING)
 
     @admin.action(description="Mark selected contacts verified")
     def mark_verified(self, request: HttpRequest, queryset: QuerySet[BrandContact]) -> None:

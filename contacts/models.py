@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.tenancy import TenantModel
+from contacts.validators import validate_linkedin_url, validate_phone
 
 
 class ContactSource(models.TextChoices):
@@ -38,8 +39,11 @@ class BrandContact(TenantModel):
     full_name = models.CharField(max_length=200)
     title = models.CharField(max_length=200, blank=True)
     email = models.EmailField(max_length=254, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    linkedin_url = models.URLField("LinkedIn URL", max_length=500, blank=True)
+    # The shapes every save path checks (form, import, admin, services through full_clean).
+    phone = models.CharField(max_length=40, blank=True, validators=[validate_phone])
+    linkedin_url = models.URLField(
+        "LinkedIn URL", max_length=500, blank=True, validators=[validate_linkedin_url]
+    )
     company = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
     source = models.CharField(

@@ -101,6 +101,20 @@ def test_an_invalid_email_is_a_field_error_and_nothing_is_saved(org_a, acme):
     assert not BrandContact.objects.exists()
 
 
+def test_the_services_check_phone_and_linkedin_shapes_whatever_the_caller(org_a, acme):
+    with pytest.raises(ValidationError) as caught:
+        contact_create(
+            organization=org_a,
+            actor=None,
+            brand=acme,
+            full_name="Jane",
+            phone="call me",
+            linkedin_url="https://example.com/jane",
+        )
+    assert set(caught.value.message_dict) == {"phone", "linkedin_url"}
+    assert not BrandContact.objects.exists()
+
+
 def test_editing_keeps_the_contact_and_refuses_another_contacts_email(acme):
     jane = make_contact(acme, "Jane Doe", email="jane@acme.example")
     make_contact(acme, "Sam Lee", email="sam@acme.example")

@@ -125,6 +125,28 @@ def test_mark_verified_goes_through_the_contact_service(ops, org_a):
     assert jane.verified is True
 
 
+def test_a_bulk_action_reports_the_contacts_it_could_not_update_and_does_the_rest(ops, org_a):
+    acme = make_brand(org_a, "Acme")
+    jane = make_contact(acme, "Jane Doe")
+    # Older rows the rules now refuse: the same person twice at one brand.
+    make_contact(acme, "Sam Lee")
+    broken = make_contact(acme, "Sam  Lee")
+
+    response = ops.post(
+        reverse("admin:contacts_brandcontact_changelist"),
+        {"action": "mark_verified", "_selected_action": [jane.pk, broken.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 contacts updated." in text
+    assert f"Sam  Lee (#{broken.pk}): Sam Lee is already a contact at Acme." in text
+    jane.refresh_from_db()
+    broken.refresh_from_db()
+    assert (jane.verified, broken.verified) == (True, False)
+
+
 def test_erasure_records_cannot_be_added_changed_or_deleted(ops, org_a):
     jane = make_contact(make_brand(org_a, "Acme"), "Jane Doe")
     record = contact_erase(contact=jane, actor=None, reason="DSR")
