@@ -171,15 +171,17 @@ def article_list(request: HttpRequest) -> HttpResponse:
     feeds = list(scoped_queryset(request, Feed).order_by("name").values_list("id", "name"))
     form = ArticleFilterForm(request.GET or None, feeds=feeds)
     articles = scoped_queryset(request, Article).order_by("-published_at", "-id")
-    if form.is_valid():
+    if form.is_bound:
+        form.is_valid()
+        # Each valid filter applies; an invalid one is shown as an error and left out.
         data = form.cleaned_data
-        if data["q"]:
+        if data.get("q"):
             articles = articles.filter(title__icontains=data["q"])
-        if data["feed"]:
+        if data.get("feed"):
             articles = articles.filter(feeds__id=data["feed"])
-        if data["status"]:
+        if data.get("status"):
             articles = articles.filter(status=data["status"])
-        if data["since"]:
+        if data.get("since"):
             articles = articles.filter(published_at__date__gte=data["since"])
     articles = articles.only(
         "id",

@@ -107,6 +107,15 @@ def test_another_organizations_feed_is_not_a_filter_choice(client_for, alice, ch
     assert [o.text for o in options] == ["All feeds", "Blog", "Wire"]
 
 
+def test_an_invalid_filter_is_shown_and_the_valid_ones_still_apply(client_for, alice, catalogue):
+    response = client_for(alice).get(LIST_URL, {"q": "acme", "since": "not-a-date"})
+
+    # Before, one bad value dropped every filter without a word.
+    assert sorted(titles(response)) == ["Acme opens a plant", "Globex buys ACME parts"]
+    page = html.fromstring(response.content.decode())
+    assert page.xpath("//div[contains(@class,'field-since')]//p[@class='field-error small']")
+
+
 def test_51_articles_make_two_pages_and_the_filters_follow(client_for, alice, org_a):
     for n in range(51):
         add_article(org_a, f"/s{n}", title=f"Story {n:02}", published_at=DAY + timedelta(hours=n))
