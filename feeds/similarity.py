@@ -57,13 +57,32 @@ def _shingles(normalized: str) -> set[str]:
     return set(map(" ".join, zip(*(tokens[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
+@functools.cache
+def _ascii_separators() -> bytes:
+    # bytes.translate table for ASCII text: every byte that _PUNCTUATION replaces, or that
+    # str.split() splits on (\x1c-\x1f too, which bytes.split() would not), becomes a space.
+    return bytes(
+        ord(" ") if _PUNCTUATION.match(chr(byte)) or chr(byte).isspace() else byte
+        for byte in range(256)
+    )
+
+
+def _encoded_tokens(normalized: str) -> list[bytes]:
+    """_tokens() encoded as UTF-8. ASCII text (most news in Latin script, once normalize_text
+    has folded its quotes and dashes) takes a bytes-level shortcut with the same result: NFKD
+    and NFC leave ASCII as it is, it has no combining marks and no CJK characters, so _tokens()
+    is the split of the text with punctuation replaced by spaces."""
+    if normalized.isascii():
+        return normalized.encode("ascii").translate(_ascii_separators()).split()
+    # Tokens hold no space, and no multi-byte UTF-8 sequence holds the byte of one.
+    return " ".join(_tokens(normalized)).encode("utf-8").split()
+
+
 def _encoded_shingles(normalized: str) -> set[bytes]:
-    """_shingles() encoded as UTF-8, built from the text encoded once (tokens hold no space,
-    and no multi-byte UTF-8 sequence holds the byte of one)."""
-    tokens = _tokens(normalized)
-    if len(tokens) < SHINGLE_WORDS:
-        return {" ".join(tokens).encode("utf-8")} if tokens else set()
-    encoded = " ".join(tokens).encode("utf-8").split(b" ")
+    """_shingles() encoded as UTF-8, built from the text encoded once."""
+    encoded = _encoded_tokens(normalized)
+    if len(encoded) < SHINGLE_WORDS:
+        return {b" ".join(encoded)} if encoded else set()
     return set(map(b" ".join, zip(*(encoded[i:] for i in range(SHINGLE_WORDS)), strict=False)))
 
 
@@ -107,7 +126,12 @@ def is_near_duplicate(a: int, b: int, *, max_distance: int = MAX_DISTANCE) -> bo
 
 def fingerprint_array(fingerprints: Iterable[int]) -> np.ndarray:
     """Fingerprints (signed or unsigned 64-bit) as an int64 array for near_duplicates()."""
-    return np.array([((f & _MASK) ^ _SIGN) - _SIGN for f in fingerprints], dtype=np.int64)
+    values = list(fingerprints)
+    try:
+        # Stored fingerprints are signed 64-bit already: numpy takes them as they are.
+        return np.array(values, dtype=np.int64)
+    except OverflowError:  # an unsigned one above 2**63 - 1: wrap them all to signed
+        return np.array([((f & _MASK) ^ _SIGN) - _SIGN for f in values], dtype=np.int64)
 
 
 def near_duplicates(

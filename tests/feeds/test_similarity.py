@@ -12,6 +12,8 @@ import pytest
 from feeds.extraction import extract_article, normalize_text
 from feeds.similarity import (
     MAX_DISTANCE,
+    _encoded_shingles,
+    _shingles,
     fingerprint_array,
     hamming,
     is_near_duplicate,
@@ -190,6 +192,11 @@ PINNED_TEXTS = {
     "two words": -5706460026490166836,
     "Straße\u00adnbahn \u200bfährt\u200d nach Köln\u2060 – heute\ufeff": 4759331741025511492,  # noqa: RUF001
     "東京で新しい店舗が開店しました。価格は１２００円です": -6182431467578555185,
+    # ASCII only, so it takes the bytes-level shortcut: punctuation, "_", digits, controls.
+    (
+        "Acme's Q3 revenue rose 12.5% to $1,200m (up from $1.1bn) -- CEO_name said: "
+        '"growth"; ok?\x1cnext\x1ftoken\ttab\x0bvt\x00nul [brackets] {braces} a/b@c#d'
+    ): -548446521511984477,
 }
 
 
@@ -232,3 +239,13 @@ def test_near_duplicates_agrees_with_is_near_duplicate_on_signed_fingerprints() 
 def test_fingerprint_array_takes_signed_and_unsigned_fingerprints() -> None:
     assert fingerprint_array([0, -1, 2**64 - 1, 2**63, 5]).tolist() == [0, -1, -1, -(2**63), 5]
     assert near_duplicates(2**64 - 1, fingerprint_array([-1, 0])).tolist() == [0]
+
+
+def test_ascii_shortcut_gives_the_shingles_of_the_general_path() -> None:
+    rng = random.Random(11)  # noqa: S311 -- reproducible test data
+    pieces = [chr(code) for code in range(128)] + ["word", "the ", " ", "  "]
+    texts = ["".join(rng.choices(pieces, k=rng.randint(0, 80))) for _ in range(2000)]
+    for text in [*texts, "", " ", "a", "a b c", "a b c d", "café x y z", "東 京"]:
+        for candidate in (text, normalize_text(text)):
+            expected = {shingle.encode("utf-8") for shingle in _shingles(candidate)}
+            assert _encoded_shingles(candidate) == expected, repr(candidate)
