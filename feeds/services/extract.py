@@ -91,7 +91,7 @@ def _extract_page(article: Article, response: FetchResponse | FetchError) -> Pag
     if isinstance(response, FetchError):
         return PageOutcome(article, reason=f"The page could not be fetched: {response.message}")
     if response.status >= 400:
-        return PageOutcome(article, reason=describe_status(response.status))
+        return PageOutcome(article, reason=describe_status(response.status, "page"))
     if response.content_type not in HTML_TYPES:
         return PageOutcome(
             article, reason=f"The page is not HTML ({response.content_type}); kept the summary."

@@ -36,16 +36,19 @@ class RefreshResult:
         return self.status == FetchStatus.ERROR
 
 
-def describe_status(status: int) -> str:
+def describe_status(status: int, subject: str = "feed") -> str:
+    """What an HTTP error status means for a ``subject`` ("feed" or "page"), in words."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
         phrase = "unexpected status"
     hint = {
-        401: " The feed needs a login, which is not supported.",
-        403: " The server refuses to serve the feed to us.",
-        404: " Check the address; the feed may have moved.",
-        410: " The feed was removed for good; consider deleting or disabling it.",
+        401: f" The {subject} needs a login, which is not supported.",
+        403: f" The server refuses to serve the {subject} to us.",
+        404: f" Check the address; the {subject} may have moved.",
+        410: " The feed was removed for good; consider deleting or disabling it."
+        if subject == "feed"
+        else " The page was removed for good.",
         429: " The server asks us to slow down; we will retry later.",
     }.get(status, " The server had a problem; we will retry later." if status >= 500 else "")
     return f"The server answered {status} {phrase}.{hint}"

@@ -52,7 +52,10 @@ def test_an_article_page_is_extracted_with_its_text_and_language(http_server, or
 @pytest.mark.parametrize(
     "reply, reason",
     [
-        (Reply(status=403, body="Forbidden"), "The server answered 403 Forbidden."),
+        (
+            Reply(status=403, body="Forbidden"),
+            "The server answered 403 Forbidden. The server refuses to serve the page to us.",
+        ),
         (
             Reply(body=b"%PDF-1.4", headers={"Content-Type": "application/pdf"}),
             "The page is not HTML (application/pdf)",
