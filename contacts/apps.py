@@ -38,5 +38,5 @@ def contact_figures(organization: "Organization") -> list["Figure"]:
             people.suggestions().count(),
             url=reverse("contacts:suggestions"),
         ),
-        Figure("Emails sent (30 days)", sent, url=reverse("contacts:draft_list") + "?sent=yes"),
+        Figure("Emails sent (30 days)", sent, url=reverse("contacts:draft_list") + "?status=sent"),
     ]

@@ -314,3 +314,40 @@ def test_a_web_address_found_by_discovery_is_a_link(client_for, alice, org_a):
     response = client_for(alice).get(reverse("contacts:detail", args=[suggestion.pk]))
 
     assert doc(response).xpath("//a[@href='https://acme.example/press']")
+
+
+def test_the_dashboard_counts_contacts_suggestions_and_sent_emails_and_links_them(
+    client_for, alice, people, org_a
+):
+    from django.utils import timezone
+
+    from contacts.models import EmailDraft
+
+    now = timezone.now()
+    for sent in (True, False):
+        EmailDraft.objects.create(
+            organization=org_a,
+            contact=people["jane"],
+            subject=f"sent={sent}",
+            body="Hello",
+            template="pitch",
+            tone="professional",
+            generated_at=now,
+            sent=sent,
+            sent_at=now if sent else None,
+        )
+    client = client_for(alice)
+
+    page = doc(client.get(reverse("dashboard")))
+
+    cards = {
+        card.xpath(".//p[@class='figure-label']//a")[0].text: card
+        for card in page.xpath("//div[@class='figure-card'][.//a]")
+    }
+    assert cards["Contacts"].xpath(".//p[@class='figure-value']")[0].text == "2"
+    assert cards["Suggested contacts"].xpath(".//p[@class='figure-value']")[0].text == "1"
+    sent_card = cards["Emails sent (30 days)"]
+    assert sent_card.xpath(".//p[@class='figure-value']")[0].text == "1"
+    # The link opens the drafts list filtered to what the figure counts.
+    listed = client.get(sent_card.xpath(".//a/@href")[0]).content.decode()
+    assert "sent=True" in listed and "sent=False" not in listed
