@@ -20,7 +20,6 @@ from outbound import (
 from tests.outbound.test_addresses import fake_resolver
 
 MB = 1024 * 1024
-WINDOWS_1252_TEXT = "\u201cquoted\u201d \u2013 5 \u20ac"  # curly quotes, en dash, euro sign
 
 
 # -- TLS: the certificate is checked against the host name, not the pinned IP ----------------
