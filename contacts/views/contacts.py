@@ -27,7 +27,13 @@ def _live_brands(request: HttpRequest) -> QuerySet[Brand]:
 
 
 def _listing(request: HttpRequest, *, suggested: bool, template: str) -> HttpResponse:
-    brands = list(_live_brands(request).values_list("id", "name"))
+    # Only brands with someone on this list: an organization may track thousands of brands.
+    brands = list(
+        _live_brands(request)
+        .filter(contacts__suggested=suggested)
+        .distinct()
+        .values_list("id", "name")
+    )
     form = ContactFilterForm(request.GET or None, brands=brands)
     rows = scoped_queryset(request, BrandContact).filter(suggested=suggested)
     rows = contacts_filtered(rows.select_related("brand"), form.filters())

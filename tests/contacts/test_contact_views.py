@@ -93,6 +93,21 @@ def test_the_brand_filter_and_an_invalid_filter_shown_as_an_error(client_for, al
     )
 
 
+def test_the_brand_filter_offers_only_brands_with_someone_on_the_list(
+    client_for, alice, org_a, people
+):
+    make_brand(org_a, "Initech")  # Tracked, but nobody to reach there yet.
+    client = client_for(alice)
+
+    contacts = doc(client.get(LIST_URL)).xpath("//select[@name='brand']/option/text()")
+    suggested = doc(client.get(reverse("contacts:suggestions"))).xpath(
+        "//select[@name='brand']/option/text()"
+    )
+
+    assert contacts == ["All brands", "Acme", "Globex"]
+    assert suggested == ["All brands", "Acme"]
+
+
 def test_adding_a_contact_in_the_drawer(client_for, alice, people):
     response = client_for(alice).post(
         CREATE_URL,
