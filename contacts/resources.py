@@ -13,8 +13,7 @@ from import_export import fields, resources, widgets
 from accounts.models import Organization
 from contacts.identity import normalize_email
 from contacts.models import BrandContact, ContactSource
-from contacts.services.contacts import EDITABLE_FIELDS, erasure_of, find_duplicate
-from contacts.validators import validate_linkedin_url, validate_phone
+from contacts.services.contacts import EDITABLE_FIELDS, Erasures, find_duplicate
 from reports.models import Brand, BrandAlias
 from reports.normalize import normalize_brand
 
@@ -174,6 +173,7 @@ class BrandContactResource(resources.ModelResource):
         lookup = BrandLookup(organization) if organization else None
         self.fields["brand"].widget = BrandNameWidget(lookup)
         self.notes_by_row: dict[int, str] = {}
+        self.erasures = Erasures(organization) if organization else None
 
     def get_queryset(self) -> QuerySet[BrandContact]:
         rows = BrandContact.objects.contacts().select_related("brand")
@@ -241,19 +241,10 @@ class BrandContactResource(resources.ModelResource):
                 "Stays do-not-contact: a file cannot lift that; edit the contact to do so."
             )
         instance.email = normalize_email(instance.email)
-        for field, validator in (
-            ("phone", validate_phone),
-            ("linkedin_url", validate_linkedin_url),
-        ):
-            if field in errors:
-                continue
-            try:
-                validator(getattr(instance, field))
-            except ValidationError as error:
-                errors[field] = error.messages
-        if instance.pk is None:
-            erased = erasure_of(
-                organization=self.target_organization,
+        # Field shapes (email, phone, LinkedIn URL) are checked by full_clean afterwards
+        # (clean_model_instances), with the model's validators.
+        if instance.pk is None and self.erasures is not None:
+            erased = self.erasures.of(
                 email=instance.email,
                 full_name=instance.full_name,
                 brand=instance.brand if instance.brand_id else None,

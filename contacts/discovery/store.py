@@ -9,11 +9,10 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from accounts.models import Organization
 from contacts.discovery.base import Candidate
-from contacts.identity import hashed_key, identity_keys, normalize_email
-from contacts.models import BrandContact, DiscoveryRun, ErasureRecord
-from contacts.services.contacts import find_duplicate, suggestion_expiry
+from contacts.identity import normalize_email
+from contacts.models import BrandContact, DiscoveryRun
+from contacts.services.contacts import Erasures, find_duplicate, suggestion_expiry
 from contacts.validators import http_only
 
 LAWFUL_BASIS = (
@@ -45,20 +44,11 @@ class StoreCounts:
         return f"{self.found} found: {', '.join(parts)}."
 
 
-def erased_keys(organization: Organization) -> set[str]:
-    keys: set[str] = set()
-    for subject_keys in ErasureRecord.objects.filter(organization=organization).values_list(
-        "subject_keys", flat=True
-    ):
-        keys.update(str(key) for key in subject_keys or [])
-    return keys
-
-
 def suggestions_store(*, run: DiscoveryRun, candidates: list[Candidate]) -> StoreCounts:
     """Store ``candidates`` for ``run.brand``; each one in its own savepoint, so a race with
     another run (the same email inserted meanwhile) costs that candidate only."""
     organization, brand = run.organization, run.brand
-    erased = erased_keys(organization)
+    erasures = Erasures(organization)
     expires = suggestion_expiry(organization)
     counts = StoreCounts()
     created_now: set[int] = set()
@@ -71,8 +61,7 @@ def suggestions_store(*, run: DiscoveryRun, candidates: list[Candidate]) -> Stor
             linkedin_url=http_only(candidate.linkedin_url),
         )
         email = normalize_email(candidate.email)
-        keys = identity_keys(email=email, full_name=candidate.full_name, brand_id=brand.pk)
-        if any(hashed_key(key) in erased for key in keys):
+        if erasures.of(email=email, full_name=candidate.full_name, brand=brand):
             counts.erased += 1
             continue
         try:

@@ -88,23 +88,32 @@ def find_duplicate(
     return None
 
 
+class Erasures:
+    """One organization's erasures (data-subject requests), loaded once and looked up by a
+    person's identity keys. Someone erased on request is never added again, whatever the
+    path (discovery, import, a hand-typed add): the request outlives the record it removed.
+    Build one per import or discovery run rather than one per row."""
+
+    def __init__(self, organization: Organization) -> None:
+        self.by_key: dict[str, ErasureRecord] = {}
+        for record in ErasureRecord.objects.filter(organization=organization):
+            for key in record.subject_keys or []:
+                self.by_key[str(key)] = record
+
+    def of(self, *, email: str, full_name: str, brand: Brand | None) -> ErasureRecord | None:
+        """The newest erasure of this person, by email or by name at the brand."""
+        keys = identity_keys(
+            email=email, full_name=full_name, brand_id=brand.pk if brand is not None else None
+        )
+        found = [self.by_key[hashed] for hashed in map(hashed_key, keys) if hashed in self.by_key]
+        return max(found, key=lambda record: (record.erased_at, record.pk), default=None)
+
+
 def erasure_of(
     *, organization: Organization, email: str, full_name: str, brand: Brand | None
 ) -> ErasureRecord | None:
-    """The erasure (a data-subject request) of this person, by email or name at the brand.
-
-    Someone erased on request is never added again, whatever the path (discovery, import,
-    a hand-typed add): the request outlives the record it removed."""
-    keys = identity_keys(
-        email=email, full_name=full_name, brand_id=brand.pk if brand is not None else None
-    )
-    wanted = {hashed_key(key) for key in keys}
-    if not wanted:
-        return None
-    for record in ErasureRecord.objects.filter(organization=organization).order_by("-erased_at"):
-        if wanted & set(record.subject_keys or []):
-            return record
-    return None
+    """The erasure of one person (see :class:`Erasures`)."""
+    return Erasures(organization).of(email=email, full_name=full_name, brand=brand)
 
 
 class ErasedPerson(ValidationError):
