@@ -22,7 +22,6 @@ from contacts.models import (
 from contacts.resources import AdminBrandContactResource
 from contacts.services.contacts import EDITABLE_FIELDS, contact_update
 from contacts.services.privacy import contact_erase
-from contacts.validators import validate_linkedin_url, validate_phone
 
 
 def _https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
@@ -54,16 +53,6 @@ class BrandContactAdminForm(forms.ModelForm):
         if organization and brand and brand.organization_id != organization.pk:
             self.add_error("brand", "Choose a brand of the contact's organization.")
         return data
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        validate_phone(phone)
-        return phone
-
-    def clean_linkedin_url(self) -> str:
-        url = self.cleaned_data["linkedin_url"].strip()
-        validate_linkedin_url(url)
-        return url
 
 
 # Brands in the file are names, resolved within one organization: the operator picks it.

@@ -1,8 +1,6 @@
 """Brand contacts, the suggestions discovery providers find, email drafts, and the per-
 organization settings that govern both (discovery consent, role keywords, sender profile)."""
 
-from datetime import datetime
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -95,9 +93,6 @@ class BrandContact(TenantModel):
 
     def get_absolute_url(self) -> str:
         return reverse("contacts:detail", args=[self.pk])
-
-    def is_expired(self, now: datetime) -> bool:
-        return self.expires_at is not None and self.expires_at <= now
 
 
 class DraftTemplate(models.TextChoices):
