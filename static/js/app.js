@@ -5,6 +5,13 @@
   const root = () => document.getElementById("drawer-root");
   const content = () => document.getElementById("drawer");
   let lastFocus = null;
+  let openFrame = null; // The pending slide-in frame, cancelled if the drawer closes first.
+  let closeTimer = null; // Hides the drawer even when no transitionend arrives.
+
+  function cancelPendingClose() {
+    if (closeTimer !== null) clearTimeout(closeTimer);
+    closeTimer = null;
+  }
 
   function openDrawer() {
     const drawerRoot = root();
@@ -13,13 +20,17 @@
       return;
     }
     lastFocus = document.activeElement;
+    cancelPendingClose();
     drawerRoot.hidden = false;
     document.body.classList.add("drawer-open");
     // Let the browser lay out the closed drawer first, so the slide-in transition runs.
-    requestAnimationFrame(() => requestAnimationFrame(() => {
-      drawerRoot.classList.add("open");
-      focusFirstField();
-    }));
+    openFrame = requestAnimationFrame(() => {
+      openFrame = requestAnimationFrame(() => {
+        openFrame = null;
+        drawerRoot.classList.add("open");
+        focusFirstField();
+      });
+    });
   }
 
   function focusFirstField() {
@@ -32,8 +43,12 @@
   function closeDrawer() {
     const drawerRoot = root();
     if (drawerRoot.hidden) return;
+    if (openFrame !== null) cancelAnimationFrame(openFrame);
+    openFrame = null;
     drawerRoot.classList.remove("open");
     const finish = () => {
+      cancelPendingClose();
+      if (drawerRoot.hidden || drawerRoot.classList.contains("open")) return; // Reopened meanwhile.
       drawerRoot.hidden = true;
       content().innerHTML = "";
       document.body.classList.remove("drawer-open");
@@ -41,11 +56,24 @@
     };
     const panel = drawerRoot.querySelector(".drawer");
     const duration = parseFloat(getComputedStyle(panel).transitionDuration) || 0;
-    if (duration > 0) {
-      panel.addEventListener("transitionend", finish, { once: true });
-    } else {
+    if (duration <= 0) {
       finish();
+      return;
     }
+    // Wait for the slide-out, but not on transitionend alone: a transition that never started
+    // (closed in the same frame it opened) or was interrupted sends none, and a field's own
+    // transition inside the panel bubbles one up early. The timer is the guarantee.
+    const onEnd = (event) => {
+      if (event.target !== panel) return;
+      panel.removeEventListener("transitionend", onEnd);
+      finish();
+    };
+    panel.addEventListener("transitionend", onEnd);
+    cancelPendingClose();
+    closeTimer = setTimeout(() => {
+      panel.removeEventListener("transitionend", onEnd);
+      finish();
+    }, duration * 1000 + 100);
   }
 
   document.addEventListener("htmx:afterSwap", (event) => {

@@ -1,6 +1,6 @@
 // Email drafts: "Copy to clipboard" and an "Open in email client" link that follows edits.
-// The drawer loads this file each time it opens a draft, so it binds once, on document
-// (event delegation: drafts swapped in later by htmx need no re-binding).
+// Every page loads this file once; it binds on document (event delegation), so drafts
+// swapped in later by htmx need no re-binding.
 (function () {
   "use strict";
   if (window.MarketingHuntingDrafts) return;
@@ -125,6 +125,9 @@
     const form = event.target.closest && event.target.closest("[data-draft-form]");
     if (form && event.target.matches("[name=subject], [name=body]")) updateMailto(form);
   });
+
+  // A draft page rendered with the form (no drawer) may hold text the browser restored.
+  document.querySelectorAll("[data-draft-form]").forEach(updateMailto);
 
   window.MarketingHuntingDrafts = { mailtoLink, encode };
 })();

@@ -58,6 +58,36 @@ def test_the_drawer_closes_without_saving(log_in, live_server, alice, org_a, how
     assert org_a.name == "Organization A"
 
 
+def test_closing_before_the_slide_in_starts_leaves_the_drawer_closed(log_in, live_server, alice):
+    # A close in the same frame as the open: the slide-in has not started, so no transition
+    # runs and no transitionend arrives. The drawer must still close, and stay closed when
+    # the pending slide-in frame comes round (it used to reopen and stay open).
+    page = log_in("alice")
+    page.goto(f"{live_server.url}/organization/settings/")
+    page.evaluate(
+        """() => {
+            document.getElementById("drawer").innerHTML = "<p>Opened and closed at once</p>";
+            window.MarketingHunting.openDrawer();
+            window.MarketingHunting.closeDrawer();
+        }"""
+    )
+
+    expect(page.locator("#drawer-root")).to_be_hidden()
+    expect(page.locator("#drawer")).to_be_empty()
+    expect(page.locator("#drawer-root")).not_to_have_class("drawer-root open")
+
+
+def test_escape_while_the_drawer_slides_in_still_closes_it(log_in, live_server, alice):
+    page = log_in("alice")
+    page.goto(f"{live_server.url}/organization/settings/")
+    page.get_by_role("link", name="Edit organization").click()
+    page.locator("#drawer-root.open").wait_for(state="attached")
+    page.keyboard.press("Escape")  # Mid-transition, or before it started: either must close.
+
+    expect(page.locator("#drawer-root")).to_be_hidden()
+    expect(page.locator("#drawer")).to_be_empty()
+
+
 def test_a_form_with_errors_stays_in_the_drawer_keeping_what_was_typed(
     log_in, live_server, alice, org_a
 ):
