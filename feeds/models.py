@@ -163,6 +163,16 @@ class Article(TenantModel):
             models.Index(fields=["organization", "status"], name="article_org_status_idx"),
             models.Index(fields=["organization", "content_hash"], name="article_org_hash_idx"),
             models.Index(fields=["organization", "-created_at"], name="article_org_created_idx"),
+            # The near-duplicate search (feeds.services.extract): the newest originals with a
+            # fingerprint, read from the index alone. Without simhash in it, every candidate
+            # meant reading its row, past the text in overflow pages (0.3 ms per new article
+            # at 10,000 articles). Partial on IS NULL terms only: SQLite cannot match a
+            # condition on a value the query passes as a parameter.
+            models.Index(
+                fields=["organization", "status", "-created_at", "simhash"],
+                name="article_near_copy_idx",
+                condition=models.Q(duplicate_of__isnull=True, simhash__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -173,8 +173,11 @@ def _parse_xml(
     if trimmed is not None:
         body, total = trimmed
         headers["content-type"] = "application/xml; charset=utf-8"  # what lxml wrote
+    # resolve_relative_uris only rewrites links inside summary/content markup, which we keep
+    # as plain text; entry links are resolved either way (xml:base, then _web_url). Off, it
+    # saves re-parsing every summary with feedparser's HTML processor.
     parsed = feedparser.parse(
-        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=True
+        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     raws = [_raw_entry(entry, now) for entry in parsed.entries]
     version = parsed.get("version") or ""

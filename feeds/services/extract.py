@@ -28,7 +28,7 @@ from feeds.extraction import (
     normalize_text,
     normalized_content_hash,
 )
-from feeds.models import Article, ArticleStatus
+from feeds.models import Article, ArticleFeed, ArticleStatus
 from feeds.services.refresh import describe_status
 from feeds.similarity import (
     fingerprint_array,
@@ -119,7 +119,6 @@ def _claim(article_ids: Iterable[int], now: datetime) -> list[Article]:
         Article.objects.filter(pk__in=ids, status=ArticleStatus.PENDING, fetched_at=now)
         # Oldest first, so within a batch the first copy of a story is the original.
         .order_by("id")
-        .prefetch_related("feeds")
     )
 
 
@@ -156,6 +155,12 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
     if not articles:
         return
     batch_ids = [a.pk for a in articles]
+    # Feed ids only: prefetching article.feeds built a Feed instance per article and link,
+    # which cost more CPU than the rest of the dedupe.
+    feeds_of: dict[int, set[int]] = defaultdict(set)
+    links = ArticleFeed.objects.filter(article_id__in=batch_ids)
+    for article_id, feed_id in links.values_list("article_id", "feed_id"):
+        feeds_of[article_id].add(feed_id)
     hashes = {a.content_hash for a in articles if a.content_hash}
     originals = dict(
         Article.objects.filter(organization_id=organization_id, content_hash__in=hashes)
@@ -165,54 +170,58 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
         .values_list("content_hash", "id")
     )
     since = timezone.now() - NEAR_DUPLICATE_WINDOW
-    candidate_feeds: dict[int, set[int]] = {}
-    fingerprints: dict[int, int] = {}
-    # One row per (article, feed) link, newest articles first, as from ArticleFeed joined to
-    # Article; queried from Article so that the ORDER BY is on the article's own id (Django
-    # would rewrite "-article__id" on ArticleFeed to the link's column). SQLite then walks
-    # the (organization, status) index backwards and stops at the limit, instead of reading
-    # every article of the window (its simhash lies past the text, in overflow pages) and
-    # sorting them: 45 -> 29 ms per batch at 10,000 articles, and bounded as the table grows.
-    rows = (
+    # The newest originals with a fingerprint, read from article_near_copy_idx alone: walked
+    # newest first, it stops at the limit. Only (id, simhash): a candidate's feeds matter only
+    # once its fingerprint matches, which is rare, so they are read for the matches alone.
+    candidates = (
         Article.objects.filter(
             organization_id=organization_id,
-            created_at__gte=since,
-            simhash__isnull=False,
-            duplicate_of__isnull=True,
             status=ArticleStatus.EXTRACTED,
-            articlefeed__isnull=False,
+            created_at__gte=since,
+            duplicate_of__isnull=True,
+            simhash__isnull=False,
         )
         .exclude(pk__in=batch_ids)
-        .order_by("-id")
-        .values_list("id", "simhash", "articlefeed__feed_id")[:NEAR_DUPLICATE_CANDIDATES]
+        .order_by("-created_at")
+        .values_list("id", "simhash")[:NEAR_DUPLICATE_CANDIDATES]
     )
-    for article_id, fingerprint, feed_id in rows:
-        fingerprints[article_id] = fingerprint
-        candidate_feeds.setdefault(article_id, set()).add(feed_id)
-    # Oldest first: the original is the first one we stored. Sorted once per batch, compared
-    # as one array per article.
-    stored_ids = sorted(fingerprints)
-    stored = fingerprint_array(fingerprints[i] for i in stored_ids)
+    rows = list(candidates)
+    stored_ids = [article_id for article_id, _ in rows]
+    stored = fingerprint_array(fingerprint for _, fingerprint in rows)
+    matches_of = {
+        article.pk: [stored_ids[position] for position in near_duplicates(article.simhash, stored)]
+        for article in articles
+        if article.simhash is not None and article.content_hash not in originals
+    }
+    # The feeds of every matching candidate, in one query (none when nothing matched). A
+    # candidate in no feed any more (its feed was deleted) is not taken as an original.
+    candidate_feeds: dict[int, set[int]] = defaultdict(set)
+    matched = {candidate for matches in matches_of.values() for candidate in matches}
+    if matched:
+        links = ArticleFeed.objects.filter(article_id__in=matched)
+        for article_id, feed_id in links.values_list("article_id", "feed_id"):
+            candidate_feeds[article_id].add(feed_id)
     # Originals found earlier in this batch (ascending ids, like the batch itself).
     in_batch: list[tuple[int, int, set[int]]] = []
 
     for article in articles:
         original_id = originals.get(article.content_hash)
-        own_feeds = {feed.pk for feed in article.feeds.all()}
+        own_feeds = feeds_of[article.pk]
         if original_id is None and article.simhash is not None:
-            matches = (
-                stored_ids[position]
-                for position in near_duplicates(article.simhash, stored)
-                if not candidate_feeds[stored_ids[position]] & own_feeds
-            )
+            stored_matches = [
+                candidate
+                for candidate in matches_of.get(article.pk, ())
+                if candidate_feeds[candidate] and not candidate_feeds[candidate] & own_feeds
+            ]
             batch_matches = (
                 candidate_id
                 for candidate_id, fingerprint, feeds in in_batch
                 if not feeds & own_feeds and is_near_duplicate(article.simhash, fingerprint)
             )
-            # The oldest of both: a concurrent worker may have stored newer ids than ours.
-            found = [i for i in (next(matches, None), next(batch_matches, None)) if i is not None]
-            original_id = min(found, default=None)
+            # The oldest (lowest id) of all: the original is the first copy stored, and a
+            # concurrent worker may have stored newer ids than ours.
+            found = [*stored_matches, next(batch_matches, None)]
+            original_id = min((i for i in found if i is not None), default=None)
         if original_id is not None:
             article.duplicate_of_id = original_id
             article.status = ArticleStatus.SKIPPED
