@@ -162,13 +162,18 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
     for article_id, feed_id in links.values_list("article_id", "feed_id"):
         feeds_of[article_id].add(feed_id)
     hashes = {a.content_hash for a in articles if a.content_hash}
-    originals = dict(
-        Article.objects.filter(organization_id=organization_id, content_hash__in=hashes)
-        .exclude(pk__in=batch_ids)
-        .filter(duplicate_of__isnull=True, status=ArticleStatus.EXTRACTED)
-        .order_by("-id")
-        .values_list("content_hash", "id")
-    )
+    # Exact copies: the oldest extracted original per hash. Status and duplicate_of are
+    # checked here, not in SQL: with them in the WHERE clause SQLite walked the whole
+    # (organization, status) index and read every extracted row (14 ms per batch at 10,000
+    # articles) instead of looking the hashes up in (organization, content_hash).
+    originals: dict[str, int] = {}
+    same_text = Article.objects.filter(organization_id=organization_id, content_hash__in=hashes)
+    same_text = same_text.exclude(pk__in=batch_ids).order_by()  # no sort: min() below
+    for content_hash, article_id, status, duplicate_of_id in same_text.values_list(
+        "content_hash", "id", "status", "duplicate_of_id"
+    ):
+        if status == ArticleStatus.EXTRACTED and duplicate_of_id is None:
+            originals[content_hash] = min(article_id, originals.get(content_hash, article_id))
     since = timezone.now() - NEAR_DUPLICATE_WINDOW
     # The newest originals with a fingerprint, read from article_near_copy_idx alone: walked
     # newest first, it stops at the limit. Only (id, simhash): a candidate's feeds matter only

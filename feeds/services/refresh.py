@@ -121,7 +121,10 @@ def store_entries(feed: Feed, entries: list[ParsedEntry]) -> list[int]:
         by_key.setdefault(url_hash(canonical), (canonical, entry))
     if not by_key:
         return []
-    articles = Article.objects.filter(organization_id=feed.organization_id)
+    # No ORDER BY: with the model's default (-published_at) SQLite walked the whole
+    # organization in that index and sorted, instead of looking each URL up in the unique
+    # (organization, url_hash) index, so every refresh read every article.
+    articles = Article.objects.filter(organization_id=feed.organization_id).order_by()
     existing = set(articles.filter(url_hash__in=by_key).values_list("url_hash", flat=True))
     fresh = [key for key in by_key if key not in existing]
     Article.objects.bulk_create(

@@ -3,8 +3,6 @@
 from pathlib import Path
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from feeds.models import Article, ArticleFeed, ArticleStatus
 from feeds.services.extract import SAVED_FIELDS, _mark_duplicates, articles_extract
@@ -265,26 +263,6 @@ def test_a_near_copy_search_reads_feeds_only_for_matching_candidates(
         _mark_duplicates(org_a.pk, [article])
 
     assert article.duplicate_of_id is None
-
-
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own query plan")
-def test_the_near_copy_search_reads_its_index_alone_newest_first(org_a):
-    # Reading simhash from the table meant reading each candidate's text (overflow pages)
-    # and sorting the whole window: 17.7 ms per batch at 10,000 articles, 2.7 ms from the
-    # index. Pinned here because a change to the filter or the order silently undoes it.
-    feed = make_feed(org_a, "https://site.example/a.xml")
-    article = _stored(org_a, feed, 1, 0b1, status=ArticleStatus.PENDING)
-    article.status = ArticleStatus.EXTRACTED
-
-    with CaptureQueriesContext(connection) as queries:
-        _mark_duplicates(org_a.pk, [article])
-
-    [search] = [q["sql"] for q in queries if "LIMIT 5000" in q["sql"]]
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {search}")
-        plan = " / ".join(row[-1] for row in cursor.fetchall())
-    assert "USING INDEX article_near_copy_idx" in plan
-    assert "TEMP B-TREE" not in plan
 
 
 def test_pages_are_fetched_ahead_in_the_pool_and_extracted_here_in_order(monkeypatch, settings):
