@@ -347,6 +347,7 @@ def _worker(index: int, control: Queue, feeds: Queue, results: Queue) -> None:
                     started = time.perf_counter()
                     extract_article(body, url=url, encoding=charset)
                     latencies.append(time.perf_counter() - started)
+                pages.clear()  # the next round prefetches its own
                 results.put(("ceiling", index, (latencies, time.process_time() - cpu)))
             elif kind == "stop":
                 return
