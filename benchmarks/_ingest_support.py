@@ -179,7 +179,9 @@ def serve(feeds: int, per_feed: int, share: float, pipe: Connection) -> None:
     """Serve feeds with ETags and pre-rendered pages until the pipe says stop."""
     from tests.harness.http_server import LocalHTTPServer, RecordedRequest, Reply
 
-    server = LocalHTTPServer()
+    # HTTP/1.1 keep-alive, as news sites serve: the fetcher's per-host pools reuse connections
+    # instead of paying a TCP connect per page (HTTP/1.0 closed every connection).
+    server = LocalHTTPServer(keep_alive=True)
     base = server.url
     html = {"Content-Type": "text/html; charset=utf-8"}
     for feed in range(feeds):

@@ -99,11 +99,13 @@ class LocalHTTPServer:
     """Threaded HTTP/1.0 server on an ephemeral port of 127.0.0.1.
 
     HTTP/1.0 closes every connection after one response, so no keep-alive connection can
-    outlive a test or hold :meth:`close` up.
+    outlive a test or hold :meth:`close` up. ``keep_alive=True`` speaks HTTP/1.1 and keeps
+    connections open between requests, as real sites do (the ingest benchmark uses it).
     """
 
-    def __init__(self, directory: Path | str | None = None) -> None:
+    def __init__(self, directory: Path | str | None = None, *, keep_alive: bool = False) -> None:
         self.directory = Path(directory).resolve() if directory is not None else None
+        self.keep_alive = keep_alive
         self._lock = threading.Lock()
         self._routes: dict[str, _Route] = {}
         self._requests: list[RecordedRequest] = []
@@ -208,7 +210,10 @@ def _quiet_handle_error(request: object, client_address: object) -> None:
 
 def _make_handler(server: LocalHTTPServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
+        protocol_version = "HTTP/1.1" if server.keep_alive else "HTTP/1.0"
+        # Headers and body go out in separate writes; on a kept-alive connection Nagle's
+        # algorithm holds the body until the client's delayed ACK (40 ms per response).
+        disable_nagle_algorithm = server.keep_alive
         server_version = "LocalHTTPServer/1"
 
         def do_GET(self) -> None:
@@ -269,6 +274,8 @@ def _make_handler(server: LocalHTTPServer) -> type[BaseHTTPRequestHandler]:
                 if self.command != "HEAD":
                     self.wfile.write(body)
                 return
+            # Streamed without a length or chunked framing: only closing ends the body.
+            self.close_connection = True
             self.end_headers()
             if self.command == "HEAD":
                 return

@@ -212,3 +212,35 @@ def test_a_real_browser_renders_a_served_page(http_server: LocalHTTPServer, page
     assert page.title() == "Harness"
     assert page.locator("h1").inner_text() == "Hello brands"
     assert page.viewport_size == {"width": 1440, "height": 900}
+
+
+def test_keep_alive_answers_several_requests_on_one_connection() -> None:
+    server = LocalHTTPServer(keep_alive=True)
+    try:
+        server.add_route("/a", Reply(body=b"first"))
+        server.add_route("/b", Reply(body=b"second"))
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        bodies = []
+        for path in ("/a", "/b"):
+            connection.request("GET", path)
+            response = connection.getresponse()
+            bodies.append((response.version, response.read()))
+            # The server left the connection open: the next request goes over the same socket.
+            assert not response.will_close
+        connection.close()
+    finally:
+        server.close()
+
+    assert bodies == [(11, b"first"), (11, b"second")]
+
+
+def test_without_keep_alive_each_response_closes_its_connection(
+    http_server: LocalHTTPServer,
+) -> None:
+    http_server.add_route("/a", Reply(body=b"only"))
+    connection = http.client.HTTPConnection("127.0.0.1", http_server.port, timeout=5)
+    connection.request("GET", "/a")
+    response = connection.getresponse()
+
+    assert (response.version, response.read(), response.will_close) == (10, b"only", True)
+    connection.close()
