@@ -144,45 +144,51 @@ def _apply(outcome: PageOutcome) -> None:
     article.simhash = simhash_of_normalized(normalized) if body else None
 
 
-def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
-    """Point syndicated copies at their original, so they are never analysed twice.
-
-    Same normalised text anywhere in the organization, or near-identical text (SimHash) in
-    an article that was seen in none of this article's feeds. Only extracted texts count: a
-    feed's fallback summary is often generic ("Read more…") and would merge distinct stories.
-    """
-    articles = [a for a in articles if a.status == ArticleStatus.EXTRACTED]
-    if not articles:
-        return
-    batch_ids = [a.pk for a in articles]
-    # Feed ids only: prefetching article.feeds built a Feed instance per article and link,
-    # which cost more CPU than the rest of the dedupe.
-    feeds_of: dict[int, set[int]] = defaultdict(set)
-    links = ArticleFeed.objects.filter(article_id__in=batch_ids)
+def _feed_ids_of(article_ids: Iterable[int]) -> defaultdict[int, set[int]]:
+    """The feeds each article was seen in, as ids (no Feed instance per link)."""
+    feeds: defaultdict[int, set[int]] = defaultdict(set)
+    links = ArticleFeed.objects.filter(article_id__in=list(article_ids))
     for article_id, feed_id in links.values_list("article_id", "feed_id"):
-        feeds_of[article_id].add(feed_id)
+        feeds[article_id].add(feed_id)
+    return feeds
+
+
+def _exact_originals(
+    organization_id: int, articles: list[Article], batch_ids: list[int]
+) -> dict[str, int]:
+    """content_hash -> the oldest stored original with that exact text.
+
+    Status and duplicate_of are checked here, not in SQL: with them in the WHERE clause
+    SQLite walked the whole (organization, status) index and read every extracted row (14 ms
+    per batch at 10,000 articles) instead of looking the hashes up in (organization,
+    content_hash).
+    """
     hashes = {a.content_hash for a in articles if a.content_hash}
-    # Exact copies: the oldest extracted original per hash. Status and duplicate_of are
-    # checked here, not in SQL: with them in the WHERE clause SQLite walked the whole
-    # (organization, status) index and read every extracted row (14 ms per batch at 10,000
-    # articles) instead of looking the hashes up in (organization, content_hash).
-    originals: dict[str, int] = {}
     same_text = Article.objects.filter(organization_id=organization_id, content_hash__in=hashes)
     same_text = same_text.exclude(pk__in=batch_ids).order_by()  # no sort: min() below
+    originals: dict[str, int] = {}
     for content_hash, article_id, status, duplicate_of_id in same_text.values_list(
         "content_hash", "id", "status", "duplicate_of_id"
     ):
         if status == ArticleStatus.EXTRACTED and duplicate_of_id is None:
             originals[content_hash] = min(article_id, originals.get(content_hash, article_id))
-    since = timezone.now() - NEAR_DUPLICATE_WINDOW
-    # The newest originals with a fingerprint, read from article_near_copy_idx alone: walked
-    # newest first, it stops at the limit. Only (id, simhash): a candidate's feeds matter only
-    # once its fingerprint matches, which is rare, so they are read for the matches alone.
+    return originals
+
+
+def _stored_near_copies(
+    organization_id: int, articles: list[Article], batch_ids: list[int]
+) -> dict[int, list[int]]:
+    """article id -> ids of recent stored originals whose fingerprint is near its own.
+
+    The newest originals with a fingerprint are read from article_near_copy_idx alone:
+    walked newest first, it stops at the limit. Only (id, simhash) is read; the feeds of a
+    candidate are looked up by the caller, for the few that match.
+    """
     candidates = (
         Article.objects.filter(
             organization_id=organization_id,
             status=ArticleStatus.EXTRACTED,
-            created_at__gte=since,
+            created_at__gte=timezone.now() - NEAR_DUPLICATE_WINDOW,
             duplicate_of__isnull=True,
             simhash__isnull=False,
         )
@@ -193,19 +199,34 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
     rows = list(candidates)
     stored_ids = [article_id for article_id, _ in rows]
     stored = fingerprint_array(fingerprint for _, fingerprint in rows)
-    matches_of = {
+    return {
         article.pk: [stored_ids[position] for position in near_duplicates(article.simhash, stored)]
         for article in articles
-        if article.simhash is not None and article.content_hash not in originals
+        if article.simhash is not None
     }
-    # The feeds of every matching candidate, in one query (none when nothing matched). A
-    # candidate in no feed any more (its feed was deleted) is not taken as an original.
-    candidate_feeds: dict[int, set[int]] = defaultdict(set)
-    matched = {candidate for matches in matches_of.values() for candidate in matches}
-    if matched:
-        links = ArticleFeed.objects.filter(article_id__in=matched)
-        for article_id, feed_id in links.values_list("article_id", "feed_id"):
-            candidate_feeds[article_id].add(feed_id)
+
+
+def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
+    """Point syndicated copies at their original, so they are never analysed twice.
+
+    Same normalised text anywhere in the organization, or near-identical text (SimHash) in
+    an article that was seen in none of this article's feeds. Only extracted texts count: a
+    feed's fallback summary is often generic ("Read more…") and would merge distinct stories.
+    The original is the oldest (lowest id) match: the first copy stored.
+    """
+    articles = [a for a in articles if a.status == ArticleStatus.EXTRACTED]
+    if not articles:
+        return
+    batch_ids = [a.pk for a in articles]
+    feeds_of = _feed_ids_of(batch_ids)
+    originals = _exact_originals(organization_id, articles, batch_ids)
+    near = _stored_near_copies(
+        organization_id, [a for a in articles if a.content_hash not in originals], batch_ids
+    )
+    # A candidate in no feed any more (its feed was deleted) is not taken as an original;
+    # one query for the feeds of every match, none when nothing matched (the usual case).
+    matched = {candidate for matches in near.values() for candidate in matches}
+    candidate_feeds = _feed_ids_of(matched) if matched else defaultdict(set)
     # Originals found earlier in this batch (ascending ids, like the batch itself).
     in_batch: list[tuple[int, int, set[int]]] = []
 
@@ -215,18 +236,20 @@ def _mark_duplicates(organization_id: int, articles: list[Article]) -> None:
         if original_id is None and article.simhash is not None:
             stored_matches = [
                 candidate
-                for candidate in matches_of.get(article.pk, ())
+                for candidate in near.get(article.pk, ())
                 if candidate_feeds[candidate] and not candidate_feeds[candidate] & own_feeds
             ]
-            batch_matches = (
-                candidate_id
-                for candidate_id, fingerprint, feeds in in_batch
-                if not feeds & own_feeds and is_near_duplicate(article.simhash, fingerprint)
+            batch_match = next(
+                (
+                    candidate_id
+                    for candidate_id, fingerprint, feeds in in_batch
+                    if not feeds & own_feeds and is_near_duplicate(article.simhash, fingerprint)
+                ),
+                None,
             )
-            # The oldest (lowest id) of all: the original is the first copy stored, and a
-            # concurrent worker may have stored newer ids than ours.
-            found = [*stored_matches, next(batch_matches, None)]
-            original_id = min((i for i in found if i is not None), default=None)
+            # A concurrent worker may have stored newer ids than this batch's.
+            found = stored_matches + ([batch_match] if batch_match is not None else [])
+            original_id = min(found, default=None)
         if original_id is not None:
             article.duplicate_of_id = original_id
             article.status = ArticleStatus.SKIPPED
