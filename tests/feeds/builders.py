@@ -5,7 +5,7 @@ from html import escape
 
 from django.utils import timezone
 
-from feeds.models import Feed
+from feeds.models import Article, ArticleFeed, ArticleStatus, Feed
 
 LOREM = (
     "The company said on Tuesday that its new product line would reach stores in spring, "
@@ -55,3 +55,21 @@ def make_feed(organization, url: str, **values) -> Feed:
     return Feed.objects.create(
         organization=organization, name=values.pop("name", "Test feed"), url=url, **values
     )
+
+
+def stored_article(
+    organization, feed: Feed, n: int, fingerprint: int, status: str = ArticleStatus.EXTRACTED
+) -> Article:
+    """Article number ``n``, seen in ``feed``, with a given SimHash and its own content hash."""
+    article = Article.objects.create(
+        organization=organization,
+        canonical_url=f"https://site.example/{n}",
+        url_hash=f"{n:064d}",
+        original_url=f"https://site.example/{n}",
+        text=f"text {n}",
+        content_hash=f"{n:064x}",
+        simhash=fingerprint,
+        status=status,
+    )
+    ArticleFeed.objects.create(article=article, feed=feed)
+    return article

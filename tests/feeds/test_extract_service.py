@@ -7,7 +7,7 @@ import pytest
 from feeds.models import Article, ArticleFeed, ArticleStatus
 from feeds.services.extract import SAVED_FIELDS, _mark_duplicates, articles_extract
 from feeds.services.refresh import feed_refresh
-from tests.feeds.builders import LOREM, article_page, make_feed, rss
+from tests.feeds.builders import LOREM, article_page, make_feed, rss, stored_article
 from tests.harness.http_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -184,31 +184,16 @@ def test_saving_writes_every_field_of_every_article_in_the_batch(http_server, or
     assert Article.objects.filter(status=ArticleStatus.EXTRACTED).count() == 3
 
 
-def _stored(organization, feed, n: int, fingerprint: int, status=ArticleStatus.EXTRACTED):
-    article = Article.objects.create(
-        organization=organization,
-        canonical_url=f"https://site.example/{n}",
-        url_hash=f"{n:064d}",
-        original_url=f"https://site.example/{n}",
-        text=f"text {n}",
-        content_hash=f"{n:064x}",
-        simhash=fingerprint,
-        status=status,
-    )
-    ArticleFeed.objects.create(article=article, feed=feed)
-    return article
-
-
 def test_a_copy_points_to_the_oldest_original_whether_stored_or_in_the_batch(org_a):
     feed_a, feed_b, feed_c = (make_feed(org_a, f"https://site.example/{n}.xml", name=n)
                               for n in "abc")  # fmt: skip
     # first (in this batch) and stored (saved by another worker, with a higher id) are copies
     # of one story; first is not a copy of stored because they share feed A.
-    first = _stored(org_a, feed_a, 1, 0b0, status=ArticleStatus.PENDING)
-    stored = _stored(org_a, feed_a, 2, 0b11)
+    first = stored_article(org_a, feed_a, 1, 0b0, status=ArticleStatus.PENDING)
+    stored = stored_article(org_a, feed_a, 2, 0b11)
     ArticleFeed.objects.create(article=stored, feed=feed_b)
-    copy = _stored(org_a, feed_c, 3, 0b111, status=ArticleStatus.PENDING)
-    unrelated = _stored(org_a, feed_c, 4, 2**40 - 1, status=ArticleStatus.PENDING)
+    copy = stored_article(org_a, feed_c, 3, 0b111, status=ArticleStatus.PENDING)
+    unrelated = stored_article(org_a, feed_c, 4, 2**40 - 1, status=ArticleStatus.PENDING)
     batch = list(Article.objects.filter(pk__in=[first.pk, copy.pk, unrelated.pk]).order_by("id"))
     for article in batch:
         article.status = ArticleStatus.EXTRACTED
@@ -223,9 +208,9 @@ def test_a_copy_points_to_the_oldest_original_whether_stored_or_in_the_batch(org
 
 def test_a_near_copy_in_the_same_feed_is_not_a_duplicate_but_one_elsewhere_is(org_a):
     feed_a, feed_b = (make_feed(org_a, f"https://site.example/{n}.xml", name=n) for n in "ab")
-    older = _stored(org_a, feed_a, 1, 0b1)
-    original = _stored(org_a, feed_b, 2, 0b11)  # newer, but the only one in another feed
-    follow_up = _stored(org_a, feed_a, 3, 0b111, status=ArticleStatus.PENDING)
+    older = stored_article(org_a, feed_a, 1, 0b1)
+    original = stored_article(org_a, feed_b, 2, 0b11)  # newer, but the only one in another feed
+    follow_up = stored_article(org_a, feed_a, 3, 0b111, status=ArticleStatus.PENDING)
     follow_up.status = ArticleStatus.EXTRACTED
 
     _mark_duplicates(org_a.pk, [follow_up])
@@ -236,10 +221,10 @@ def test_a_near_copy_in_the_same_feed_is_not_a_duplicate_but_one_elsewhere_is(or
 
 def test_a_near_copy_of_an_article_in_no_feed_any_more_is_not_its_duplicate(org_a):
     feed_a, feed_b = (make_feed(org_a, f"https://site.example/{n}.xml", name=n) for n in "ab")
-    orphan = _stored(org_a, feed_b, 1, 0b1)
+    orphan = stored_article(org_a, feed_b, 1, 0b1)
     ArticleFeed.objects.filter(article=orphan).delete()  # as when feed B is deleted
-    linked = _stored(org_a, feed_b, 2, 0b11)
-    follow_up = _stored(org_a, feed_a, 3, 0b111, status=ArticleStatus.PENDING)
+    linked = stored_article(org_a, feed_b, 2, 0b11)
+    follow_up = stored_article(org_a, feed_a, 3, 0b111, status=ArticleStatus.PENDING)
     follow_up.status = ArticleStatus.EXTRACTED
 
     _mark_duplicates(org_a.pk, [follow_up])
@@ -253,8 +238,8 @@ def test_a_near_copy_search_reads_feeds_only_for_matching_candidates(
 ):
     feed_a, feed_b = (make_feed(org_a, f"https://site.example/{n}.xml", name=n) for n in "ab")
     for n in range(1, 30):  # far from the new article's fingerprint: 40 bits apart
-        _stored(org_a, feed_b, n, ((2**40 - 1) << 16) + n)
-    article = _stored(org_a, feed_a, 99, 0b1, status=ArticleStatus.PENDING)
+        stored_article(org_a, feed_b, n, ((2**40 - 1) << 16) + n)
+    article = stored_article(org_a, feed_a, 99, 0b1, status=ArticleStatus.PENDING)
     article.status = ArticleStatus.EXTRACTED
 
     # The batch's own feed links, exact copies, near-copy candidates; no query for the feeds

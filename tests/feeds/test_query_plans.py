@@ -10,12 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from feeds.models import Article, ArticleFeed, ArticleStatus
+from feeds.models import ArticleStatus
 from feeds.parsing import parse_feed
 from feeds.services.extract import _mark_duplicates
 from feeds.services.refresh import store_entries
 from feeds.tasks import stalled_article_ids
-from tests.feeds.builders import make_feed, rss
+from tests.feeds.builders import make_feed, rss, stored_article
 
 pytestmark = [
     pytest.mark.django_db,
@@ -35,20 +35,6 @@ def plans_on_articles(queries: CaptureQueriesContext) -> list[str]:
     return plans
 
 
-def stored(organization, feed, n: int, fingerprint: int, status=ArticleStatus.EXTRACTED):
-    article = Article.objects.create(
-        organization=organization,
-        canonical_url=f"https://site.example/{n}",
-        url_hash=f"{n:064d}",
-        text=f"text {n}",
-        content_hash=f"{n:064x}",
-        simhash=fingerprint,
-        status=status,
-    )
-    ArticleFeed.objects.create(article=article, feed=feed)
-    return article
-
-
 def test_storing_entries_looks_each_url_up_in_the_unique_index(org_a):
     feed = make_feed(org_a, "https://site.example/feed.xml")
     links = [{"title": f"Story {n}", "link": f"https://site.example/{n}"} for n in range(5)]
@@ -66,9 +52,11 @@ def test_storing_entries_looks_each_url_up_in_the_unique_index(org_a):
 
 def test_the_duplicate_search_reads_hashes_and_fingerprints_from_their_indexes(org_a):
     feed, other = (make_feed(org_a, f"https://site.example/{n}.xml", name=n) for n in "ab")
-    stored(org_a, other, 1, 0b11)
+    stored_article(org_a, other, 1, 0b11)
     # A whole batch: SQLite weighs an IN list of 50 hashes differently from a single one.
-    batch = [stored(org_a, feed, n, 2**n, status=ArticleStatus.PENDING) for n in range(2, 52)]
+    batch = [
+        stored_article(org_a, feed, n, 2**n, status=ArticleStatus.PENDING) for n in range(2, 52)
+    ]
     for article in batch:
         article.status = ArticleStatus.EXTRACTED
 
@@ -87,7 +75,7 @@ def test_the_stalled_extraction_sweep_reads_only_pending_articles(org_a):
     # It runs every minute; without the index it read every row of the table (18 ms at
     # 10,000 articles, growing with them).
     feed = make_feed(org_a, "https://site.example/feed.xml")
-    stored(org_a, feed, 1, 0b1)
+    stored_article(org_a, feed, 1, 0b1)
 
     with CaptureQueriesContext(connection) as queries:
         stalled_article_ids()
