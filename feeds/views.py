@@ -194,12 +194,10 @@ def article_list(request: HttpRequest) -> HttpResponse:
         "duplicate_of_id",
     )
     page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "feeds/article_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page},
     )
 
 

@@ -60,8 +60,6 @@ def log_list(request: HttpRequest) -> HttpResponse:
             offset : offset + LOGS_PER_PAGE + 1
         ]
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "monitoring/log_list.html",
@@ -71,7 +69,6 @@ def log_list(request: HttpRequest) -> HttpResponse:
             "page_number": number,
             "has_previous": number > 1,
             "has_next": len(rows) > LOGS_PER_PAGE and number < MAX_PAGE,
-            "query": query.urlencode(),
             "sees_all": sees_all_logs(request.user),
             "health": health_summary(visible, collector_status()),
         },

@@ -38,8 +38,6 @@ def _listing(request: HttpRequest, *, suggested: bool, template: str) -> HttpRes
     rows = scoped_queryset(request, BrandContact).filter(suggested=suggested)
     rows = contacts_filtered(rows.select_related("brand"), form.filters())
     page = Paginator(rows, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     organization = request_organization(request)
     return render(
         request,
@@ -47,7 +45,6 @@ def _listing(request: HttpRequest, *, suggested: bool, template: str) -> HttpRes
         {
             "form": form,
             "page": page,
-            "query": query.urlencode(),
             "filtered": any(value for key, value in request.GET.items() if key != "page"),
             "discovery_enabled": contact_settings_for(organization).discovery_enabled,
         },

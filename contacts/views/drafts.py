@@ -270,12 +270,10 @@ def draft_list(request: HttpRequest) -> HttpResponse:
                 | Q(contact__brand__name__icontains=q)
             )
     page = Paginator(drafts, DRAFTS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "contacts/draft_list.html",
-        {"form": form, "page": page, "drafts": page.object_list, "query": query.urlencode()},
+        {"form": form, "page": page, "drafts": page.object_list},
     )
 
 

@@ -100,7 +100,7 @@ def erasures(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Only owners and admins can read the erasure log.")
     rows = scoped_queryset(request, ErasureRecord).select_related("erased_by")
     page = Paginator(rows, ERASURES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "contacts/privacy_erasures.html", {"page": page, "query": ""})
+    return render(request, "contacts/privacy_erasures.html", {"page": page})
 
 
 urlpatterns: list[URLPattern] = [

@@ -48,8 +48,6 @@ def brand_list(request: HttpRequest) -> HttpResponse:
         organization, [brand.pk for brand in page.object_list], days=SPARKLINE_DAYS
     )
     rows = [(brand, sparkline(series[brand.pk])) for brand in page.object_list]
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "reports/brand_list.html",
@@ -57,7 +55,6 @@ def brand_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "rows": rows,
-            "query": query.urlencode(),
             "filtered": any(data.values()) or bool(form.errors),
         },
     )

@@ -103,8 +103,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
     ids = selectors.report_list(organization, filters).values_list("pk", flat=True)
     paginator = CappedPaginator(ids, size, cap=COUNT_CAP if filtered else None)
     page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "reports/report_list.html",
@@ -112,7 +110,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "reports": _rows(list(page.object_list)),
-            "query": query.urlencode(),
             "filtered": filtered or bool(form.errors),
             "paused_until": llm_paused_until(organization),
         },

@@ -80,6 +80,19 @@ def test_search_and_filters_narrow_the_list(client_for, alice, people, query, ex
     assert names(client_for(alice).get(f"{LIST_URL}?{query}")) == expected
 
 
+def test_export_links_carry_the_lists_filters_but_not_its_page(client_for, alice, people):
+    response = client_for(alice).get(f"{LIST_URL}?q=jane&verified=yes&page=1")
+
+    tree = html.fromstring(response.content)
+    links = {
+        a.text_content().strip(): a.get("href")
+        for a in tree.xpath("//a[contains(@class, 'button')]")
+    }
+    export = reverse("contacts:export")
+    assert links["Export CSV"] == f"{export}?q=jane&verified=yes&format=csv"
+    assert links["Export XLSX"] == f"{export}?q=jane&verified=yes&format=xlsx"
+
+
 def test_the_brand_filter_and_an_invalid_filter_shown_as_an_error(client_for, alice, people):
     client = client_for(alice)
     assert names(client.get(f"{LIST_URL}?brand={people['globex'].pk}")) == ["Omar Haddad"]
