@@ -8,12 +8,7 @@ from playwright.sync_api import Page, expect
 
 from contacts.drafting.mailto import mailto_link
 from contacts.models import EmailDraft
-from tests.contacts.test_drafting_services import (
-    ARTICLE_URL,
-    make_acme,
-    make_jane,
-    make_plant_report,
-)
+from tests.contacts.drafting_world import ARTICLE_URL, make_acme, make_jane, make_plant_report
 
 pytestmark = pytest.mark.browser
 

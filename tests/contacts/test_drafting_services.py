@@ -13,55 +13,11 @@ from contacts.models import ContactSettings, EmailDraft, EmailTemplate
 from contacts.services.drafting import draft_compose, draft_mark_sent, draft_save
 from reports.services.usage import usage_record
 from resilience import OPENAI, RetryPolicy, get_breaker
-from tests.contacts.builders import add_mention, make_article, make_brand, make_contact, make_report
+from tests.contacts.builders import make_article, make_contact, make_report
+from tests.contacts.drafting_world import ARTICLE_TITLE, ARTICLE_URL
 
-ARTICLE_URL = "https://news.example/acme-plant"
-ARTICLE_TITLE = "Acme opens a plant in Lyon"
 NO_WAIT = RetryPolicy(max_attempts=2, max_elapsed=10, initial_wait=0.01, max_wait=0.01)
 AI_BODY = f"Hi Jane,\n\nYour Lyon plant made the news:\n{ARTICLE_URL}\n\nBest,\nAlice"
-
-
-@pytest.fixture
-def no_llm(settings):
-    settings.OPENAI_API_KEY = ""
-    settings.OPENAI_BASE_URL = ""
-
-
-def make_acme(organization):
-    return make_brand(organization, "Acme Corp")
-
-
-def make_jane(brand):
-    return make_contact(brand, "Jane Doe", email="jane@acme.example", title="Head of PR")
-
-
-def make_plant_report(organization, brand):
-    """A report on an article about ``brand`` that also mentions Globex."""
-    article = make_article(organization, "/acme-plant", title=ARTICLE_TITLE)
-    row = make_report(
-        article,
-        summary="Acme opened a plant in Lyon.",
-        topic="New plant",
-        sentiment_label="positive",
-    )
-    add_mention(row, brand, "Acme Corp")
-    add_mention(row, make_brand(organization, "Globex"), "Globex")
-    return row
-
-
-@pytest.fixture
-def acme(org_a):
-    return make_acme(org_a)
-
-
-@pytest.fixture
-def jane(acme):
-    return make_jane(acme)
-
-
-@pytest.fixture
-def report(org_a, acme):
-    return make_plant_report(org_a, acme)
 
 
 @pytest.fixture

@@ -9,35 +9,9 @@ from django.urls import reverse
 from contacts.drafting.mailto import mailto_link
 from contacts.models import EmailDraft, EmailTemplate
 from tests.contacts.builders import make_article, make_brand, make_contact, make_report
-from tests.contacts.test_drafting_services import (
-    ARTICLE_URL,
-    make_acme,
-    make_jane,
-    make_plant_report,
-)
+from tests.contacts.drafting_world import ARTICLE_URL
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def no_llm(settings):
-    settings.OPENAI_API_KEY = ""
-    settings.OPENAI_BASE_URL = ""
-
-
-@pytest.fixture
-def acme(org_a):
-    return make_acme(org_a)
-
-
-@pytest.fixture
-def jane(acme):
-    return make_jane(acme)
-
-
-@pytest.fixture
-def report(org_a, acme):
-    return make_plant_report(org_a, acme)
 
 
 NEW = reverse("contacts:draft_new")
