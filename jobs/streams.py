@@ -86,7 +86,27 @@ def sse_message(event: str, data: str, event_id: int | None = None) -> bytes:
 KEEPALIVE = b": keep-alive\n\n"
 
 
-class ExecutionFeed:
+class PolledFeed:
+    """A stream's source: poll() returns the SSE messages of what changed since the last one."""
+
+    finished = False
+
+    def poll(self) -> list[bytes]:
+        try:
+            return self._poll()
+        finally:
+            # A stream lives for minutes: do not pin a database connection between polls.
+            close_old_connections()
+
+    def _poll(self) -> list[bytes]:
+        raise NotImplementedError
+
+    @property
+    def interval(self) -> float:
+        return poll_seconds()
+
+
+class ExecutionFeed(PolledFeed):
     """What changed in one execution since the last poll, as SSE messages."""
 
     def __init__(self, request: HttpRequest, execution_id: int, after_event_id: int) -> None:
@@ -95,14 +115,6 @@ class ExecutionFeed:
         self.last_event_id = after_event_id
         self.last_state = ""
         self.last_signature: tuple = ()
-        self.finished = False
-
-    def poll(self) -> list[bytes]:
-        try:
-            return self._poll()
-        finally:
-            # A stream lives for minutes: do not pin a database connection between polls.
-            close_old_connections()
 
     def _poll(self) -> list[bytes]:
         execution = JobExecution.objects.select_related("job").get(pk=self.execution_id)
@@ -140,21 +152,14 @@ class ExecutionFeed:
         return messages
 
 
-class JobListFeed:
+class JobListFeed(PolledFeed):
     """The "last run" cell of every job of an organization whose last execution changed."""
 
     def __init__(self, request: HttpRequest, organization_id: int) -> None:
         self.request = request
         self.organization_id = organization_id
         self.sent: dict[int, tuple] = {}
-        self.active = False
-        self.finished = False  # Never: the list stream runs until its maximum lifetime.
-
-    def poll(self) -> list[bytes]:
-        try:
-            return self._poll()
-        finally:
-            close_old_connections()
+        self.active = False  # finished stays False: it runs until its maximum lifetime.
 
     def _poll(self) -> list[bytes]:
         latest = JobExecution.objects.filter(job=OuterRef("pk")).order_by("-queued_at", "-id")
@@ -188,11 +193,7 @@ class JobListFeed:
         return list_poll_seconds() if self.active else list_poll_seconds() * 5
 
 
-def _interval(feed: ExecutionFeed | JobListFeed) -> float:
-    return feed.interval if isinstance(feed, JobListFeed) else poll_seconds()
-
-
-async def drive_async(feed: ExecutionFeed | JobListFeed) -> AsyncIterator[bytes]:
+async def drive_async(feed: PolledFeed) -> AsyncIterator[bytes]:
     """ASGI: sleep on the event loop between polls; the ORM runs in a thread per poll."""
     started = last_sent = time.monotonic()
     yield f"retry: {RECONNECT_MS}\n\n".encode()
@@ -213,10 +214,10 @@ async def drive_async(feed: ExecutionFeed | JobListFeed) -> AsyncIterator[bytes]
         if now - last_sent >= keepalive_seconds():
             last_sent = now
             yield KEEPALIVE
-        await asyncio.sleep(_interval(feed))
+        await asyncio.sleep(feed.interval)
 
 
-def drive_sync(feed: ExecutionFeed | JobListFeed) -> Iterator[bytes]:
+def drive_sync(feed: PolledFeed) -> Iterator[bytes]:
     """WSGI: the same loop, blocking its thread (only the test servers run the app so)."""
     started = last_sent = time.monotonic()
     yield f"retry: {RECONNECT_MS}\n\n".encode()
@@ -233,10 +234,10 @@ def drive_sync(feed: ExecutionFeed | JobListFeed) -> Iterator[bytes]:
         if now - last_sent >= keepalive_seconds():
             last_sent = now
             yield KEEPALIVE
-        time.sleep(_interval(feed))
+        time.sleep(feed.interval)
 
 
-def _stream(request: HttpRequest, feed: ExecutionFeed | JobListFeed) -> StreamingHttpResponse:
+def _stream(request: HttpRequest, feed: PolledFeed) -> StreamingHttpResponse:
     content = drive_async(feed) if isinstance(request, ASGIRequest) else drive_sync(feed)
     response = StreamingHttpResponse(content, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
