@@ -12,8 +12,9 @@ import pytest
 from feeds.extraction import extract_article, normalize_text
 from feeds.similarity import (
     MAX_DISTANCE,
-    _encoded_shingles,
-    _shingles,
+    _encoded_tokens,
+    _shingle_hashes,
+    _tokens,
     fingerprint_array,
     hamming,
     is_near_duplicate,
@@ -175,28 +176,29 @@ def test_empty_texts_have_no_shingles_and_no_similarity() -> None:
     assert shingles("two words") == {"two words"}
 
 
-# Computed with the implementation before the numpy vote (64-character bit strings voted
-# column by column): fingerprints already stored must stay comparable with new ones.
+# Fingerprints as stored since feeds migration 0005 (vectorized shingle hashes). If one of
+# these changes, stored fingerprints no longer compare with new ones: ship a migration that
+# recomputes them, as 0005 did.
 PINNED_FIXTURES = {
-    "news_article.html": 1293227560349287296,
-    "news_article_syndicated.html": -7930443406212503680,
-    "german_article.html": -3300383731439889039,
-    "latin1_article.html": 2352013527545065126,
-    "scripts_in_body.html": -3841248041841362028,
+    "news_article.html": 3501379055801885281,
+    "news_article_syndicated.html": 3647332492027915881,
+    "german_article.html": 2216920621458854201,
+    "latin1_article.html": 3923127743828473503,
+    "scripts_in_body.html": -9178688625413750857,
 }
 PINNED_TEXTS = {
     "Northwind’s CEO said “twelve cafés” would open in Lisbon — soon, at $1.2 billion": (  # noqa: RUF001
-        6281949265641252038
+        8922617573788191810
     ),
-    "one two three four five": 579331183310014544,
-    "two words": -5706460026490166836,
-    "Straße\u00adnbahn \u200bfährt\u200d nach Köln\u2060 – heute\ufeff": 4759331741025511492,  # noqa: RUF001
-    "東京で新しい店舗が開店しました。価格は１２００円です": -6182431467578555185,
+    "one two three four five": 216249765242339328,
+    "two words": -8327756042722224282,
+    "Straße\u00adnbahn \u200bfährt\u200d nach Köln\u2060 – heute\ufeff": 36249249670959492,  # noqa: RUF001
+    "東京で新しい店舗が開店しました。価格は１２００円です": -3171994065281321805,
     # ASCII only, so it takes the bytes-level shortcut: punctuation, "_", digits, controls.
     (
         "Acme's Q3 revenue rose 12.5% to $1,200m (up from $1.1bn) -- CEO_name said: "
         '"growth"; ok?\x1cnext\x1ftoken\ttab\x0bvt\x00nul [brackets] {braces} a/b@c#d'
-    ): -548446521511984477,
+    ): -1344068929003975469,
 }
 
 
@@ -241,11 +243,52 @@ def test_fingerprint_array_takes_signed_and_unsigned_fingerprints() -> None:
     assert near_duplicates(2**64 - 1, fingerprint_array([-1, 0])).tolist() == [0]
 
 
-def test_ascii_shortcut_gives_the_shingles_of_the_general_path() -> None:
+def test_ascii_shortcut_gives_the_tokens_of_the_general_path() -> None:
     rng = random.Random(11)  # noqa: S311 -- reproducible test data
     pieces = [chr(code) for code in range(128)] + ["word", "the ", " ", "  "]
     texts = ["".join(rng.choices(pieces, k=rng.randint(0, 80))) for _ in range(2000)]
     for text in [*texts, "", " ", "a", "a b c", "a b c d", "café x y z", "東 京"]:
         for candidate in (text, normalize_text(text)):
-            expected = {shingle.encode("utf-8") for shingle in _shingles(candidate)}
-            assert _encoded_shingles(candidate) == expected, repr(candidate)
+            expected = [token.encode("utf-8") for token in _tokens(candidate)]
+            assert _encoded_tokens(candidate) == expected, repr(candidate)
+
+
+def reference_shingle_hash(shingle: bytes) -> int:
+    """_shingle_hashes() for one shingle, written out with Python ints, byte by byte."""
+    mask = 2**64 - 1
+    value = 0
+    for position, byte in enumerate(shingle):
+        value = (value + (byte + 1) * pow(0x100000001B3, position, 2**64)) & mask
+    for multiplier in (0xFF51AFD7ED558CCD, 0xC4CEB53FE1A85EC5):
+        value = ((value ^ (value >> 33)) * multiplier) & mask
+    return value ^ (value >> 33)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a",
+        "two words",
+        "one two three four",
+        "one two three four five six",
+        "café straße köln 東 京 x",
+        "the same the same the same the same",
+    ],
+)
+def test_shingle_hashes_are_the_hash_of_each_shingle_in_order(text: str) -> None:
+    encoded = " ".join(text.split()).encode("utf-8")
+    tokens = encoded.split(b" ")
+    windows = max(1, len(tokens) - 3)
+    expected = [reference_shingle_hash(b" ".join(tokens[i : i + 4])) for i in range(windows)]
+
+    assert _shingle_hashes(encoded).tolist() == expected
+
+
+def test_shingle_hashes_of_a_text_longer_than_the_kept_powers() -> None:
+    # Past 64 kB the powers of the base are computed for the text alone: same hashes.
+    long_text = " ".join(f"w{i % 997}" for i in range(20_000)).encode()
+    assert len(long_text) > 1 << 16
+    tail = long_text[-60:].split(b" ", 1)[1]  # whole tokens only
+
+    assert _shingle_hashes(long_text)[-1] == _shingle_hashes(tail)[-1]
+    assert _shingle_hashes(long_text)[-1] == reference_shingle_hash(b" ".join(tail.split()[-4:]))

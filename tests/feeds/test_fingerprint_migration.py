@@ -1,0 +1,79 @@
+"""feeds 0005 recomputes stored SimHash fingerprints, so copies of older stories are found."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from feeds.similarity import is_near_duplicate, simhash
+from tests.feeds.builders import LOREM
+
+BEFORE = [("feeds", "0004_article_status_fetched_index")]
+AFTER = [("feeds", "0005_recompute_simhash_v2")]
+OLD_FINGERPRINT = 1293227560349287296  # any value the new hash does not give these texts
+
+
+def migrate(targets: list[tuple[str, str]]):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()  # the previous migrate() changed what is applied
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_recomputes_stored_fingerprints_from_text_or_summary() -> None:
+    old_apps = migrate(BEFORE)
+    try:
+        organization_model = old_apps.get_model("accounts", "Organization")
+        article_model = old_apps.get_model("feeds", "Article")
+        organization = organization_model.objects.create(name="Old data", slug="old-data")
+
+        def stored(n: int, **fields: object) -> int:
+            return article_model.objects.create(
+                organization=organization,
+                canonical_url=f"https://site.example/{n}",
+                url_hash=f"{n:064d}",
+                original_url=f"https://site.example/{n}",
+                **fields,
+            ).pk
+
+        extracted = stored(1, text=LOREM * 3, summary="Teaser.", simhash=OLD_FINGERPRINT)
+        summary_only = stored(2, text="", summary=LOREM, simhash=OLD_FINGERPRINT)
+        pending = stored(3, text="", summary="Not extracted yet.", simhash=None)
+
+        new_apps = migrate(AFTER)
+        fingerprints = dict(
+            new_apps.get_model("feeds", "Article").objects.values_list("pk", "simhash")
+        )
+    finally:
+        migrate([("feeds", "0005_recompute_simhash_v2")])
+
+    assert fingerprints[extracted] == simhash(LOREM * 3)
+    assert fingerprints[summary_only] == simhash(LOREM)
+    assert fingerprints[pending] is None
+    # What the migration is for: a new copy of the old story now matches it.
+    assert is_near_duplicate(
+        simhash(LOREM * 3 + " Syndicated by the wire."), fingerprints[extracted]
+    )
+    assert not is_near_duplicate(OLD_FINGERPRINT, simhash(LOREM * 3))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_backwards_clears_fingerprints_older_code_cannot_compare() -> None:
+    try:
+        new_apps = migrate(AFTER)
+        organization = new_apps.get_model("accounts", "Organization").objects.create(
+            name="New data", slug="new-data"
+        )
+        new_apps.get_model("feeds", "Article").objects.create(
+            organization=organization,
+            canonical_url="https://site.example/1",
+            url_hash="1" * 64,
+            text=LOREM,
+            simhash=simhash(LOREM),
+        )
+        old_apps = migrate(BEFORE)
+        fingerprints = list(old_apps.get_model("feeds", "Article").objects.values_list("simhash"))
+    finally:
+        migrate(AFTER)
+
+    assert fingerprints == [(None,)]
