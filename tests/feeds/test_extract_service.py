@@ -1,10 +1,13 @@
 """articles_extract against pages served by a real local HTTP server."""
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from feeds.models import Article, ArticleFeed, ArticleStatus
+from feeds.services import extract as service
 from feeds.services.extract import SAVED_FIELDS, _mark_duplicates, articles_extract
 from feeds.services.refresh import feed_refresh
 from tests.feeds.builders import LOREM, article_page, make_feed, rss, stored_article
@@ -250,38 +253,95 @@ def test_a_near_copy_search_reads_feeds_only_for_matching_candidates(
     assert article.duplicate_of_id is None
 
 
-def test_pages_are_fetched_ahead_in_the_pool_and_extracted_here_in_order(monkeypatch, settings):
-    """The pool only fetches; extraction (CPU work under the GIL) runs in the calling thread,
-    in batch order, with at most two fetches per pool thread submitted ahead of it."""
-    import threading
+class FakePages:
+    """Stands in for _fetch_page and _extract_page: records what was fetched when."""
 
-    from feeds.services import extract as service
+    def __init__(
+        self, *, fetch_seconds: float, extract_seconds: float = 0.0, slow: range = range(0)
+    ) -> None:
+        self.lock = threading.Lock()
+        self.slow = slow  # pages that take 0.1 s to arrive, whatever fetch_seconds says
+        self.fetch_seconds, self.extract_seconds = fetch_seconds, extract_seconds
+        self.started: list[int] = []  # fetches begun, in order
+        self.extracted: list[tuple[int, str]] = []
+        # Per extraction: fetches begun before it, and while it ran.
+        self.started_before: list[int] = []
+        self.started_during: list[int] = []
 
-    settings.FEEDS_EXTRACT_CONCURRENCY = 2
-    lock = threading.Lock()
-    fetched: list[int] = []
-    extracted: list[tuple[int, str]] = []
-    ahead: list[int] = []
-
-    def fake_fetch(article, timeout):
-        with lock:
-            fetched.append(article.pk)
+    def fetch(self, article, timeout):
+        with self.lock:
+            self.started.append(article.pk)
+        time.sleep(0.1 if article.pk in self.slow else self.fetch_seconds)
         return service.FetchError("refused", article.original_url)
 
-    def fake_extract(article, response):
-        with lock:
-            ahead.append(len(fetched) - len(extracted))
-        extracted.append((article.pk, threading.current_thread().name))
+    def extract(self, article, response):
+        before = len(self.started)
+        time.sleep(self.extract_seconds)
+        self.started_before.append(before)
+        self.started_during.append(len(self.started) - before)
+        self.extracted.append((article.pk, threading.current_thread().name))
         return service.PageOutcome(article, reason=response.message)
 
-    monkeypatch.setattr(service, "_fetch_page", fake_fetch)
-    monkeypatch.setattr(service, "_extract_page", fake_extract)
-    articles = [Article(pk=pk, original_url=f"https://site.example/{pk}") for pk in range(1, 12)]
 
-    outcomes = service._fetch_and_extract_all(articles, timeout=1)
+def run_batch(monkeypatch, settings, pages: FakePages, count: int) -> list:
+    settings.FEEDS_EXTRACT_CONCURRENCY = 2  # windows of 4 pages
+    monkeypatch.setattr(service, "_fetch_page", pages.fetch)
+    monkeypatch.setattr(service, "_extract_page", pages.extract)
+    articles = [
+        Article(pk=pk, original_url=f"https://site.example/{pk}") for pk in range(1, count + 1)
+    ]
+    return service._fetch_and_extract_all(articles, timeout=1)
+
+
+def test_pages_are_fetched_in_the_pool_and_extracted_here_in_order(monkeypatch, settings):
+    pages = FakePages(fetch_seconds=0.0)
+    outcomes = run_batch(monkeypatch, settings, pages, 11)
 
     assert [o.article.pk for o in outcomes] == list(range(1, 12))
-    assert [pk for pk, _ in extracted] == list(range(1, 12))
-    assert {thread for _, thread in extracted} == {threading.current_thread().name}
-    assert max(ahead) <= 4  # 2 x FEEDS_EXTRACT_CONCURRENCY
-    assert sorted(fetched) == list(range(1, 12))
+    assert [pk for pk, _ in pages.extracted] == list(range(1, 12))
+    assert {thread for _, thread in pages.extracted} == {threading.current_thread().name}
+    assert sorted(pages.started) == list(range(1, 12))
+
+
+def test_pages_that_arrive_at_once_are_fetched_a_window_at_a_time_then_extracted(
+    monkeypatch, settings
+):
+    # A nearby site: fetching ahead would only interrupt extraction, so nothing is fetched
+    # while a page is extracted, and each window (2 x FEEDS_EXTRACT_CONCURRENCY) is fetched
+    # in full before its first page is extracted. (A generous threshold: a loaded CI machine
+    # must not make instant fetches look slow.)
+    monkeypatch.setattr(service, "NETWORK_BOUND_SECONDS_PER_PAGE", 0.5)
+    pages = FakePages(fetch_seconds=0.0, extract_seconds=0.005)
+    run_batch(monkeypatch, settings, pages, 11)
+
+    assert pages.started_during == [0] * 11
+    assert pages.started_before == [4, 4, 4, 4, 8, 8, 8, 8, 11, 11, 11]
+
+
+def test_pages_slow_to_arrive_are_fetched_while_earlier_ones_are_extracted(monkeypatch, settings):
+    # Over a real network: the first window took 10 ms per page, far more than
+    # NETWORK_BOUND_SECONDS_PER_PAGE, so a full window stays in flight during extraction.
+    pages = FakePages(fetch_seconds=0.02, extract_seconds=0.05)
+    run_batch(monkeypatch, settings, pages, 11)
+
+    # Page 5 was on its way while page 1 was extracted.
+    assert pages.started_before[0] + pages.started_during[0] >= 5
+    # Never more than a window of pages in memory or in flight besides the one extracted.
+    started = [b + d for b, d in zip(pages.started_before, pages.started_during, strict=True)]
+    assert all(count - (index + 1) <= 4 for index, count in enumerate(started))
+    assert [pk for pk, _ in pages.extracted] == list(range(1, 12))
+
+
+def test_once_a_window_is_slow_to_arrive_the_rest_of_the_batch_is_fetched_ahead(
+    monkeypatch, settings
+):
+    monkeypatch.setattr(service, "NETWORK_BOUND_SECONDS_PER_PAGE", 0.01)
+    pages = FakePages(fetch_seconds=0.0, extract_seconds=0.03, slow=range(5, 9))
+    run_batch(monkeypatch, settings, pages, 16)
+
+    # Window 1 (pages 1-4) arrived at once: nothing was fetched while it was extracted.
+    assert pages.started_during[:4] == [0, 0, 0, 0]
+    # Window 2 (pages 5-8) took 0.1 s a page; from then on fetches run during extraction:
+    # page 13 was fetched while page 9 was extracted.
+    assert pages.started_before[8] + pages.started_during[8] >= 13
+    assert [pk for pk, _ in pages.extracted] == list(range(1, 17))
