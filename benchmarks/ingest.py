@@ -118,9 +118,16 @@ def collect(results: Any, kind: str, workers: int) -> list[Any]:
     return received
 
 
+def reset_caches(controls: list[Any], results: Any) -> None:
+    for control in controls:
+        control.put(("reset", None))
+    collect(results, "reset", len(controls))
+
+
 def run_pass(
     controls: list[Any], feeds: Any, results: Any, feed_ids: list[int], server_pid: int
 ) -> dict[str, Any]:
+    reset_caches(controls, results)
     for control in controls:
         control.put(("pass", None))
     server_cpu = support.cpu_seconds(server_pid)
@@ -132,10 +139,10 @@ def run_pass(
     stats = collect(results, "end", len(controls))
     wall = time.perf_counter() - started
     server_cpu = support.cpu_seconds(server_pid) - server_cpu
-    phases: dict[str, float] = defaultdict(float)
+    phase_cpu: dict[str, float] = defaultdict(float)
     for worker_stats in stats:
-        for phase, seconds in worker_stats["phases"].items():
-            phases[phase] += seconds
+        for phase, seconds in worker_stats["phase_cpu"].items():
+            phase_cpu[phase] += seconds
     per_feed = [row for worker_stats in stats for row in worker_stats["per_feed"]]
     return {
         "wall": wall,
@@ -144,9 +151,9 @@ def run_pass(
         "new": sum(row[1] for row in per_feed),
         "extracted": sum(row[2] for row in per_feed),
         "statuses": Counter(row[3] for row in per_feed),
-        "phases": dict(phases),
+        "phase_cpu": dict(phase_cpu),
+        "main_thread_cpu": sum(s["main_thread_cpu"] for s in stats),
         "page_latencies": [x for s in stats for x in s["page_latencies"]],
-        "busy": sum(row[0] for row in per_feed),
         "vm_hwm_kb": [s["vm_hwm_kb"] for s in stats],
         "cpu": sum(s["cpu"] for s in stats),
         "server_cpu": server_cpu,
@@ -160,13 +167,14 @@ def merge_passes(rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "statuses": sum((r["statuses"] for r in rounds), Counter()),
         "page_latencies": [x for r in rounds for x in r["page_latencies"]],
         "vm_hwm_kb": [max(kbs) for kbs in zip(*(r["vm_hwm_kb"] for r in rounds), strict=True)],
-        "phases": defaultdict(float),
+        "phase_cpu": defaultdict(float),
     }
-    for key in ("wall", "queries", "new", "extracted", "busy", "cpu", "server_cpu"):
+    keys = ("wall", "queries", "new", "extracted", "cpu", "server_cpu", "main_thread_cpu")
+    for key in keys:
         merged[key] = sum(r[key] for r in rounds)
     for r in rounds:
-        for phase, seconds in r["phases"].items():
-            merged["phases"][phase] += seconds
+        for phase, seconds in r["phase_cpu"].items():
+            merged["phase_cpu"][phase] += seconds
     return merged
 
 
@@ -176,6 +184,7 @@ def run_ceiling(controls: list[Any], results: Any, urls: list[str]) -> dict[str,
     for index, control in enumerate(controls):
         control.put(("prefetch", urls[index::workers]))
     collect(results, "prefetched", workers)
+    reset_caches(controls, results)
     started = time.perf_counter()
     for control in controls:
         control.put(("ceiling", None))
@@ -252,14 +261,18 @@ def report(args: argparse.Namespace, first: dict, second: dict, ceiling: dict | 
         ("CPU used during pass 1", f"workers {first['cpu']:.1f} s, page server "
          f"{first['server_cpu']:.1f} s, of {(os.cpu_count() or 1) * first['wall']:.1f} s"),
     ]  # fmt: skip
-    phases = first["phases"]
-    inside = sum(phases.get(p, 0.0) for p in ("claim", "hash + simhash", "dedupe"))
-    # The rest of articles_extract: fetching (pool) and extracting pages, and the one save.
-    phases["fetch + extract pages, save"] = phases.get("articles_extract", 0.0) - inside
-    for phase in ("feed: fetch, parse, store", "claim", "fetch + extract pages, save",
-                  "hash + simhash", "dedupe"):  # fmt: skip
-        share = 100 * phases.get(phase, 0.0) / max(first["busy"], 1e-9)
-        rows.append((f"  worker wall time in {phase}", f"{share:.0f} %"))
+    # CPU per new article by step. The wrapped steps run in each worker's main thread; the
+    # pool threads only fetch pages, so their CPU is the process's minus the main thread's.
+    steps = first["phase_cpu"]
+    measured = ("feed: fetch, parse, store", "claim", "extract pages", "hash + simhash", "dedupe")
+    breakdown = {step: steps.get(step, 0.0) for step in measured}
+    breakdown["fetch pages (pool threads)"] = first["cpu"] - first["main_thread_cpu"]
+    breakdown["save, waits and the rest"] = first["main_thread_cpu"] - sum(
+        steps.get(step, 0.0) for step in measured
+    )
+    rows.append(("worker CPU per article, by step", ""))
+    for step, seconds in breakdown.items():
+        rows.append((f"  {step}", f"{1000 * seconds / new:.2f} ms"))
     rows += [
         ("pass 2, every feed 304", f"{second['wall']:.2f} s wall, "
          + ", ".join(f"{k} {v}" for k, v in second["statuses"].items())),
