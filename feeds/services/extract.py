@@ -314,16 +314,17 @@ Fetched = tuple[Article, FetchResponse | FetchError]
 def _fetched(
     pool: ThreadPoolExecutor, articles: list[Article], timeout: float, *, window: int
 ) -> Iterator[Fetched]:
-    """Each article with its page, in order; at most ``window`` pages in memory or in flight.
+    """Each article with its page, in order; at most ``window`` + 1 pages in memory or in flight.
 
     Fetching while the caller extracts is not free: a fetch takes the GIL several times
     (connect, send, each read), and each time it interrupts extraction with a forced switch,
     which cost ~0.3 ms of CPU per page in the ingest benchmark, 5 % of all the work. That
     buys time only while pages are on their way over the network. So a window is fetched
-    while nothing else runs, and timed: as long as its pages arrive faster than
-    NETWORK_BOUND_SECONDS_PER_PAGE each, the next window is fetched after this one has been
-    extracted, undisturbed. From the first window that was slower than that, the pool keeps
-    ``window`` fetches in flight while pages are extracted, for the rest of the batch.
+    while nothing else runs, and timed. As long as its pages arrive faster than
+    NETWORK_BOUND_SECONDS_PER_PAGE each, the next window goes out only while the last page
+    of this one is extracted, and the others are extracted undisturbed. From the first
+    window slower than that, the pool keeps ``window`` fetches in flight while pages are
+    extracted, for the rest of the batch.
     """
     pending: deque[tuple[Article, Future[FetchResponse | FetchError]]] = deque()
     upcoming = iter(articles)
@@ -349,10 +350,14 @@ def _fetched(
                 if waited > NETWORK_BOUND_SECONDS_PER_PAGE * len(pending):
                     overlap = True  # these pages, too, are extracted while the next arrive
                     continue
-                ready = [(article, future.result()) for article, future in pending]
+                *ready, last = [(article, future.result()) for article, future in pending]
                 pending.clear()
                 yield from ready
-                fill()  # after the caller has extracted the whole window
+                # Sent while the last page is extracted, the next window's requests are
+                # answered meanwhile instead of while this thread waits; their reads mostly
+                # queue for the GIL until that page is done, not interrupting page after page.
+                fill()
+                yield last
     finally:
         for _, future in pending:  # an error here: do not fetch what nobody will read
             future.cancel()
