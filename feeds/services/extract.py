@@ -11,7 +11,7 @@ claiming the batch, finding duplicates and saving results are a handful of queri
 import logging
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -72,9 +72,21 @@ class HostLimiter:
         )
 
     def for_url(self, url: str) -> threading.BoundedSemaphore:
-        host = (urlsplit(url).hostname or "").lower()
         with self._lock:
-            return self._semaphores[host]
+            return self._semaphores[host_of(url)]
+
+    def lanes(self, urls: Iterable[str]) -> int:
+        """How many of these URLs can be fetched at once: up to the limit for each host."""
+        per_host = Counter(map(host_of, urls))
+        return sum(min(self._limit, count) for count in per_host.values())
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _page_url(article: Article) -> str:
+    return article.original_url or article.canonical_url
 
 
 _host_limiter = HostLimiter(settings.FEEDS_PER_HOST_CONCURRENCY)
@@ -82,7 +94,7 @@ _host_limiter = HostLimiter(settings.FEEDS_PER_HOST_CONCURRENCY)
 
 def _fetch_page(article: Article, timeout: float) -> FetchResponse | FetchError:
     """Runs in the pool: only the network part, so the threads mostly wait on sockets."""
-    url = article.original_url or article.canonical_url
+    url = _page_url(article)
     try:
         with _host_limiter.for_url(url):
             return fetch(url, headers={"Accept": PAGE_ACCEPT}, timeout=timeout)
@@ -91,7 +103,7 @@ def _fetch_page(article: Article, timeout: float) -> FetchResponse | FetchError:
 
 
 def _extract_page(article: Article, response: FetchResponse | FetchError) -> PageOutcome:
-    url = article.original_url or article.canonical_url
+    url = _page_url(article)
     if isinstance(response, FetchError):
         return PageOutcome(article, reason=f"The page could not be fetched: {response.message}")
     if response.status >= 400:
@@ -303,7 +315,10 @@ def articles_extract(*, article_ids: Iterable[int], timeout: float = 20.0) -> li
 def _fetch_and_extract_all(articles: list[Article], timeout: float) -> list[PageOutcome]:
     """Fetch in the pool, extract here, in order."""
     workers = max(1, min(settings.FEEDS_EXTRACT_CONCURRENCY, len(articles)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
+    # No more threads than can fetch at once: a batch from one site gets two, not eight of
+    # which six would only wait for the host limit (and wake, and take the GIL, for nothing).
+    threads = max(1, min(workers, _host_limiter.lanes(map(_page_url, articles))))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="extract") as pool:
         pages = _fetched(pool, articles, timeout, window=2 * workers)
         return [_extract_page(article, response) for article, response in pages]
 

@@ -263,6 +263,7 @@ class FakePages:
         self.slow = slow  # pages that take 0.1 s to arrive, whatever fetch_seconds says
         self.fetch_seconds, self.extract_seconds = fetch_seconds, extract_seconds
         self.started: list[int] = []  # fetches begun, in order
+        self.threads: set[str] = set()  # pool threads that fetched
         self.extracted: list[tuple[int, str]] = []
         # Per extraction: fetches begun before it, and while it ran.
         self.started_before: list[int] = []
@@ -271,6 +272,7 @@ class FakePages:
     def fetch(self, article, timeout):
         with self.lock:
             self.started.append(article.pk)
+            self.threads.add(threading.current_thread().name)
         time.sleep(0.1 if article.pk in self.slow else self.fetch_seconds)
         return service.FetchError("refused", article.original_url)
 
@@ -353,3 +355,28 @@ def test_once_a_window_is_slow_to_arrive_the_rest_of_the_batch_is_fetched_ahead(
     # page 13 was fetched while page 9 was extracted.
     assert pages.started_before[8] + pages.started_during[8] >= 13
     assert [pk for pk, _ in pages.extracted] == list(range(1, 17))
+
+
+def test_a_batch_gets_no_more_fetch_threads_than_its_hosts_allow(monkeypatch, settings):
+    # One site and a limit of 2 requests per host: 2 threads, not FEEDS_EXTRACT_CONCURRENCY.
+    pages = FakePages(fetch_seconds=0.01)
+    monkeypatch.setattr(service, "_fetch_page", pages.fetch)
+    monkeypatch.setattr(service, "_extract_page", pages.extract)
+    settings.FEEDS_EXTRACT_CONCURRENCY = 8
+    articles = [Article(pk=pk, original_url=f"https://site.example/{pk}") for pk in range(1, 21)]
+
+    service._fetch_and_extract_all(articles, timeout=1)
+
+    assert len(pages.threads) == 2
+    assert sorted(pages.started) == list(range(1, 21))
+
+
+def test_host_limiter_counts_the_requests_a_set_of_urls_can_have_in_flight() -> None:
+    limiter = service.HostLimiter(2)
+    urls = [f"https://a.example/{n}" for n in range(5)] + [
+        "https://B.example/1",
+        "http://c.example/",
+    ]
+
+    assert limiter.lanes(urls) == 2 + 1 + 1  # hosts compare case-insensitively
+    assert limiter.lanes([]) == 0
