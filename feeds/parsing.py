@@ -166,7 +166,10 @@ def _parse_xml(
     # US-ASCII and a missing Content-Type as ISO-8859-1; RFC 7303 (and we) use the XML prolog.
     charset = (ctype or "").partition("charset=")[2].strip(" \"'").lower()
     xml_type = f"application/xml; charset={charset}" if charset else "application/xml"
-    headers = {"content-location": url, "content-type": xml_type}
+    # No content-location: feedparser would urljoin it into every element (a sixth of the
+    # parse). xml:base still applies, and finish_feed resolves what is left relative against
+    # the feed URL, which is the same result.
+    headers = {"content-type": xml_type}
     _refuse_unsafe_entities(body, headers)
     total: int | None = None
     trimmed = _preselect(body, charset, keep, now) if keep is not None else None

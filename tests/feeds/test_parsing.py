@@ -145,6 +145,24 @@ def test_atom_links_are_resolved_against_xml_base(atom: ParsedFeed) -> None:
     ]
 
 
+def test_a_relative_xml_base_is_resolved_against_the_feed_url() -> None:
+    body = (
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="/blog/"><title>Blog</title>'
+        b'<link href="./"/><entry><title>One</title><link href="posts/one"/><id>urn:1</id>'
+        b'</entry><entry xml:base="https://cdn.example.org/x/"><title>Two</title>'
+        b'<link href="two"/><id>urn:2</id></entry></feed>'
+    )
+
+    feed = parse_feed(body, url="https://site.example/feeds/atom.xml")
+
+    assert feed.link == "https://site.example/blog/"
+    assert [e.link for e in feed.entries] == [
+        "https://site.example/blog/posts/one",
+        "https://cdn.example.org/x/two",  # an absolute xml:base wins over the feed URL
+    ]
+
+
 def test_atom_prefers_published_and_falls_back_to_updated(atom: ParsedFeed) -> None:
     assert [e.published for e in atom.entries] == [
         datetime(2024, 4, 1, 8, 0, tzinfo=UTC),
