@@ -1,5 +1,6 @@
 """Builders for jobs tests: jobs with sane defaults and feeds served with their pages."""
 
+import random
 from typing import Any
 
 from accounts.models import Organization
@@ -26,13 +27,22 @@ def make_job(organization: Organization, **values: Any) -> Job:
     return job_create(organization=organization, **values)
 
 
+_WORDS = (  # noqa: SIM905 -- a sentence of words reads better than 49 quoted ones
+    "market brand growth retail online store price launch product customer service partner "
+    "deal quarter revenue profit analyst investor share strategy digital campaign consumer "
+    "demand supply factory energy travel hotel airline bank insurance cloud mobile music film "
+    "city region europe asia government policy rules rival team people report study survey"
+).split()
+
+
 def story(name: str, n: int) -> str:
-    # Distinct texts per story, or extraction would mark copies as duplicates.
-    return (
-        f"{name} story {n}: Acme Corporation announced on Monday a new partnership number {n} "
-        f"with the {name} group. The companies expect the deal to add {n * 7 + 3} jobs. "
-        f"Analysts at the {name} desk said the move was widely expected after story {n}. "
-    ) * 4
+    # Texts that share hardly a run of four words with another story's: a shared template
+    # (as this builder once had) puts stories within SimHash's near-copy distance, and
+    # extraction skips one as a syndicated copy of the other.
+    rng = random.Random(f"{name}-{n}")  # noqa: S311 -- reproducible test data, not secrets
+    sentences = [" ".join(rng.choices(_WORDS, k=12)).capitalize() for _ in range(12)]
+    headline = f"{name} story {n}: Acme Corporation announced a partnership with the {name} group"
+    return ". ".join([headline, *sentences]) + "."
 
 
 def serve_feed(server: LocalHTTPServer, name: str, stories: int = 2, *, delay: float = 0.0) -> str:
