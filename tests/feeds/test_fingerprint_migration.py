@@ -36,9 +36,11 @@ def test_migration_recomputes_stored_fingerprints_from_text_or_summary() -> None
                 **fields,
             ).pk
 
-        extracted = stored(1, text=LOREM * 3, summary="Teaser.", simhash=OLD_FINGERPRINT)
-        summary_only = stored(2, text="", summary=LOREM, simhash=OLD_FINGERPRINT)
-        pending = stored(3, text="", summary="Not extracted yet.", simhash=None)
+        extracted = stored(
+            1, text=LOREM * 3, summary="Teaser.", simhash=OLD_FINGERPRINT, status="extracted"
+        )
+        summary_only = stored(2, text="", summary=LOREM, simhash=OLD_FINGERPRINT, status="failed")
+        pending = stored(3, text="", summary="Not extracted yet.", simhash=None, status="pending")
 
         new_apps = migrate(AFTER)
         fingerprints = dict(
@@ -58,7 +60,7 @@ def test_migration_recomputes_stored_fingerprints_from_text_or_summary() -> None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_migration_backwards_clears_fingerprints_older_code_cannot_compare() -> None:
+def test_migration_backwards_clears_fingerprints_and_forwards_computes_them_again() -> None:
     try:
         new_apps = migrate(AFTER)
         organization = new_apps.get_model("accounts", "Organization").objects.create(
@@ -69,11 +71,15 @@ def test_migration_backwards_clears_fingerprints_older_code_cannot_compare() -> 
             canonical_url="https://site.example/1",
             url_hash="1" * 64,
             text=LOREM,
+            status="extracted",
             simhash=simhash(LOREM),
         )
         old_apps = migrate(BEFORE)
-        fingerprints = list(old_apps.get_model("feeds", "Article").objects.values_list("simhash"))
+        after_reverse = list(old_apps.get_model("feeds", "Article").objects.values_list("simhash"))
+        new_apps = migrate(AFTER)
+        after_reapply = list(new_apps.get_model("feeds", "Article").objects.values_list("simhash"))
     finally:
         migrate(AFTER)
 
-    assert fingerprints == [(None,)]
+    assert after_reverse == [(None,)]
+    assert after_reapply == [(simhash(LOREM),)]
