@@ -1,5 +1,7 @@
 """The email draft drawer in Chromium: copy to clipboard, the mailto link, save, mark sent."""
 
+# ruff: noqa: F811 - the drafting world's fixtures are imported, and tests take them by name.
+
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -8,25 +10,15 @@ from playwright.sync_api import Page, expect
 
 from contacts.drafting.mailto import mailto_link
 from contacts.models import EmailDraft
-from tests.contacts.drafting_world import ARTICLE_URL, make_acme, make_jane, make_plant_report
+from tests.contacts.drafting_world import (  # noqa: F401 - acme: what jane and report need
+    ARTICLE_URL,
+    acme,
+    jane,
+    no_llm,
+    report,
+)
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def no_llm(settings):
-    settings.OPENAI_API_KEY = ""
-    settings.OPENAI_BASE_URL = ""
-
-
-@pytest.fixture
-def jane(org_a):
-    return make_jane(make_acme(org_a))
-
-
-@pytest.fixture
-def report(org_a, jane):
-    return make_plant_report(org_a, jane.brand)
 
 
 def open_draft(page: Page, live_server, contact, report=None, **params: str) -> None:

@@ -1,5 +1,8 @@
 """The drafting tests' world: Jane, Head of PR at Acme Corp, and a report on Acme's new
-plant that also mentions Globex. The fixtures built from it are in tests/contacts/conftest.py."""
+plant that also mentions Globex; builders and the fixtures made of them. tests/contacts/
+conftest.py and the browser tests of drafts import the fixtures (pytest finds them there)."""
+
+import pytest
 
 from tests.contacts.builders import add_mention, make_article, make_brand, make_contact, make_report
 
@@ -27,3 +30,24 @@ def make_plant_report(organization, brand):
     add_mention(row, brand, "Acme Corp")
     add_mention(row, make_brand(organization, "Globex"), "Globex")
     return row
+
+
+@pytest.fixture
+def no_llm(settings):
+    settings.OPENAI_API_KEY = ""
+    settings.OPENAI_BASE_URL = ""
+
+
+@pytest.fixture
+def acme(org_a):
+    return make_acme(org_a)
+
+
+@pytest.fixture
+def jane(acme):
+    return make_jane(acme)
+
+
+@pytest.fixture
+def report(org_a, acme):
+    return make_plant_report(org_a, acme)
