@@ -21,6 +21,7 @@ logic is synchronous (:class:`ExecutionFeed`, :class:`JobListFeed`) and driven t
 
 import asyncio
 import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 
@@ -86,7 +87,7 @@ def sse_message(event: str, data: str, event_id: int | None = None) -> bytes:
 KEEPALIVE = b": keep-alive\n\n"
 
 
-class PolledFeed:
+class PolledFeed(ABC):
     """A stream's source: poll() returns the SSE messages of what changed since the last one."""
 
     finished = False
@@ -98,8 +99,9 @@ class PolledFeed:
             # A stream lives for minutes: do not pin a database connection between polls.
             close_old_connections()
 
+    @abstractmethod
     def _poll(self) -> list[bytes]:
-        raise NotImplementedError
+        """The messages of one poll; poll() releases the database connection after it."""
 
     @property
     def interval(self) -> float:

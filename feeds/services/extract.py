@@ -314,12 +314,12 @@ def articles_extract(*, article_ids: Iterable[int], timeout: float = 20.0) -> li
 
 def _fetch_and_extract_all(articles: list[Article], timeout: float) -> list[PageOutcome]:
     """Fetch in the pool, extract here, in order."""
-    workers = max(1, min(settings.FEEDS_EXTRACT_CONCURRENCY, len(articles)))
+    concurrency = max(1, min(settings.FEEDS_EXTRACT_CONCURRENCY, len(articles)))
     # No more threads than can fetch at once: a batch from one site gets two, not eight of
     # which six would only wait for the host limit (and wake, and take the GIL, for nothing).
-    threads = max(1, min(workers, _host_limiter.lanes(map(_page_url, articles))))
+    threads = max(1, min(concurrency, _host_limiter.lanes(map(_page_url, articles))))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="extract") as pool:
-        pages = _fetched(pool, articles, timeout, window=2 * workers)
+        pages = _fetched(pool, articles, timeout, window=2 * concurrency)
         return [_extract_page(article, response) for article, response in pages]
 
 
