@@ -97,9 +97,13 @@ TEMPLATES = [
 
 DATABASE_URL = env.url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No persistent connections (CONN_MAX_AGE=0). Under uvicorn every request's synchronous
+    # code runs in a thread of its own, and a persistent connection stays in that thread's
+    # storage, never closed: a busy web process used up PostgreSQL's slots ("too many
+    # clients"). Django's docs say the same: persistent connections are for WSGI only. A
+    # connection is opened per request or task and closed at its end; docs/deployment.md
+    # gives the budget per process.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 else:
     DATABASES = {
         "default": {
