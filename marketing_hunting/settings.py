@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from marketing_hunting import process
 from marketing_hunting.env import Env
 from marketing_hunting.logging import build_logging_config
 
@@ -96,6 +97,7 @@ TEMPLATES = [
 # --- Database ------------------------------------------------------------------------------------
 
 DATABASE_URL = env.url("DATABASE_URL", schemes=("postgres", "postgresql", "sqlite"))
+WEB_DATABASE_POOL_SIZE = env.integer("WEB_DATABASE_POOL_SIZE", 10, minimum=0, maximum=200)
 if DATABASE_URL:
     # No persistent connections (CONN_MAX_AGE=0). Under uvicorn every request's synchronous
     # code runs in a thread of its own, and a persistent connection stays in that thread's
@@ -104,6 +106,14 @@ if DATABASE_URL:
     # connection is opened per request or task and closed at its end; docs/deployment.md
     # gives the budget per process.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # The web process (asgi.py) borrows connections from a bounded pool instead: at most
+    # WEB_DATABASE_POOL_SIZE per process whatever the load, and no connect per request.
+    # Workers, beat and the collector open one per task: Celery forks its pool processes, and
+    # a connection pool must not cross a fork.
+    if process.WEB and WEB_DATABASE_POOL_SIZE and DATABASE_URL.startswith("postgres"):
+        DATABASES["default"]["OPTIONS"] = {
+            "pool": {"min_size": 1, "max_size": WEB_DATABASE_POOL_SIZE, "timeout": 10}
+        }
 else:
     DATABASES = {
         "default": {

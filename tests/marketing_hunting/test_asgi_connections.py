@@ -1,22 +1,28 @@
-"""The ASGI web process gives back every PostgreSQL connection it opens.
+"""The ASGI web process gives back every PostgreSQL connection it opens, and never holds more
+than its pool allows.
 
 Under uvicorn each request's synchronous code runs in a thread of its own (asgiref gives every
-request a fresh thread-sensitive context). A persistent connection (``CONN_MAX_AGE`` > 0) is
+request a fresh thread-sensitive context). A persistent connection (``CONN_MAX_AGE`` > 0) was
 kept in that thread's storage and never closed, so every burst of requests left connections
-open until the server ran out of slots ("too many clients"). This drives the real ASGI
-application, served by uvicorn on 127.0.0.1, with concurrent signed-in clients and checks that
-the database's connection count returns to what it was before.
+open until the server ran out of slots ("too many clients"). These tests drive the real ASGI
+application, served by uvicorn on 127.0.0.1, with concurrent signed-in clients: in this process
+without a pool (the default of every settings module that is not the web entry point), and as
+the web process runs it, started by the ``asgi`` module with its bounded pool.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -30,10 +36,12 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="server connection slots are PostgreSQL's"
 )
 
+ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 30
 REQUESTS_PER_CLIENT = 10
 PAGES = ("/", "/reports/", "/feeds/", "/brands/", "/jobs/")
-SETTLE_CEILING_SECONDS = 60.0  # Generous: a loaded CI machine is slow, a leak never settles.
+POOL_SIZE = 4
+CEILING_SECONDS = 60.0  # Generous: a loaded CI machine is slow, a leak never settles.
 
 
 def _backend_count() -> int:
@@ -46,49 +54,131 @@ def _backend_count() -> int:
         return cursor.fetchone()[0]
 
 
-@pytest.fixture
-def asgi_server() -> Iterator[str]:
+def _wait_for(condition, what: str) -> None:
+    deadline = time.monotonic() + CEILING_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {CEILING_SECONDS:.0f} s"
+        time.sleep(0.2)
+
+
+def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+def _session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+def _browse_concurrently(base_url: str, cookie: str) -> list[tuple[int, str]]:
+    """CLIENTS signed-in clients request the pages in turn; (status, final path) of each."""
+
+    def browse(index: int) -> list[tuple[int, str]]:
+        served = []
+        for step in range(REQUESTS_PER_CLIENT):
+            path = PAGES[(index + step) % len(PAGES)]
+            request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})
+            with urllib.request.urlopen(request, timeout=CEILING_SECONDS) as response:
+                served.append((response.status, urllib.parse.urlsplit(response.url).path))
+        return served
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        return [page for result in pool.map(browse, range(CLIENTS)) for page in result]
+
+
+def _assert_all_served(served: list[tuple[int, str]]) -> None:
+    # Every page itself was served, signed in: no error, no redirect to the login page.
+    assert len(served) == CLIENTS * REQUESTS_PER_CLIENT
+    assert {status for status, _ in served} == {200}
+    assert {path for _, path in served} == set(PAGES)
+
+
+@pytest.fixture
+def in_process_server() -> Iterator[str]:
+    port = _free_port()
     config = uvicorn.Config(
         application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + SETTLE_CEILING_SECONDS
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+    _wait_for(lambda: server.started, "uvicorn started")
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
-    thread.join(timeout=SETTLE_CEILING_SECONDS)
+    thread.join(timeout=CEILING_SECONDS)
 
 
-def test_concurrent_requests_leave_no_connection_open(transactional_db, alice, asgi_server):
-    client = Client()
-    client.force_login(alice)
-    name = settings.SESSION_COOKIE_NAME
-    cookie = f"{name}={client.cookies[name].value}"
+def test_requests_without_a_pool_leave_no_connection_open(
+    transactional_db, alice, in_process_server
+):
+    cookie = _session_cookie(alice)
     baseline = _backend_count()
 
-    def browse(index: int) -> list[tuple[int, str]]:
-        served = []
-        for step in range(REQUESTS_PER_CLIENT):
-            path = PAGES[(index + step) % len(PAGES)]
-            request = urllib.request.Request(asgi_server + path, headers={"Cookie": cookie})
-            with urllib.request.urlopen(request, timeout=SETTLE_CEILING_SECONDS) as response:
-                served.append((response.status, urllib.parse.urlsplit(response.url).path))
-        return served
+    _assert_all_served(_browse_concurrently(in_process_server, cookie))
 
-    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        served = [page for result in pool.map(browse, range(CLIENTS)) for page in result]
+    _wait_for(lambda: _backend_count() <= baseline, "connections back to the baseline")
 
-    # Every page itself was served, signed in: no error, no redirect to the login page.
-    assert {status for status, _ in served} == {200}
-    assert {path for _, path in served} == set(PAGES)
-    deadline = time.monotonic() + SETTLE_CEILING_SECONDS
-    while (open_now := _backend_count()) > baseline and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert open_now <= baseline, f"{open_now - baseline} connections left open by the web process"
+
+@pytest.fixture
+def web_process(transactional_db) -> Iterator[str]:
+    """uvicorn started as the Procfile starts it, on the test database, with a small pool."""
+    db = connection.settings_dict
+    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "WEB_DATABASE_POOL_SIZE": str(POOL_SIZE),
+        "LOG_SHIPPING": "false",
+    }
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "marketing_hunting.asgi:application"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+
+    def answers() -> bool:
+        assert server.poll() is None, "uvicorn exited"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
+    try:
+        _wait_for(answers, "uvicorn answered")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=CEILING_SECONDS)
+
+
+def test_the_web_process_holds_at_most_its_pool(alice, web_process):
+    cookie = _session_cookie(alice)
+    baseline = _backend_count()
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample() -> None:
+        from django.db import connection as own
+
+        while not done.is_set():
+            peak.append(_backend_count() - 1)  # Not this thread's own connection.
+            time.sleep(0.05)
+        own.close()
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        served = _browse_concurrently(web_process, cookie)
+    finally:
+        done.set()
+        sampler.join()
+
+    _assert_all_served(served)
+    assert max(peak) <= baseline + POOL_SIZE, f"{max(peak) - baseline} connections at once"
