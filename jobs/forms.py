@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from accounts.drawer import add_service_errors
 from accounts.models import Organization
 from feeds.models import Feed
-from jobs.models import IntervalUnit, Job, ScheduleKind
+from jobs.models import IntervalUnit, Job, ScheduleKind, stuck_after_error
 from jobs.services.jobs import JOB_FIELDS, NO_FEEDS, SCHEDULE_FIELDS
 from jobs.services.schedule import describe_schedule, validate_schedule
 
@@ -57,7 +57,10 @@ class JobForm(forms.Form):
         max_value=86400,
         required=False,
         label="Stuck after (s)",
-        help_text="Empty: the site default. A run silent this long is failed.",
+        help_text=(
+            "Empty: the site default. A run silent this long is failed; at least twice the "
+            "heartbeat period (60 s by default)."
+        ),
     )
     recipients = forms.CharField(
         required=False,
@@ -84,6 +87,12 @@ class JobForm(forms.Form):
         if job is not None:
             # Pausing is done with the Pause/Resume buttons, which also update the schedule.
             del self.fields["enabled"]
+
+    def clean_stuck_after_seconds(self) -> int | None:
+        value = self.cleaned_data["stuck_after_seconds"]
+        if error := stuck_after_error(value):
+            raise ValidationError(error)
+        return value
 
     def clean_recipients(self) -> str:
         value = self.cleaned_data["recipients"]

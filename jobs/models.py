@@ -3,6 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +21,21 @@ class IntervalUnit(models.TextChoices):
     MINUTES = "minutes", "minutes"
     HOURS = "hours", "hours"
     DAYS = "days", "days"
+
+
+def stuck_after_error(seconds: int | None) -> str | None:
+    """Why a job's "stuck after" would fail healthy runs, or None.
+
+    A running job proves it is alive every JOB_HEARTBEAT_SECONDS; a limit below two periods
+    fails a live run whose heartbeat is merely a little late.
+    """
+    floor = 2 * settings.JOB_HEARTBEAT_SECONDS
+    if seconds is None or seconds >= floor:
+        return None
+    return (
+        f"At least {floor} s: a running job sends a heartbeat every "
+        f"{settings.JOB_HEARTBEAT_SECONDS} s, so a shorter limit would fail healthy runs."
+    )
 
 
 class Job(TenantModel):
@@ -65,6 +82,10 @@ class Job(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if error := stuck_after_error(self.stuck_after_seconds):
+            raise ValidationError({"stuck_after_seconds": error})
 
     def get_absolute_url(self) -> str:
         return reverse("jobs:detail", args=[self.pk])

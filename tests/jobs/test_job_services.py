@@ -95,6 +95,21 @@ def test_an_invalid_schedule_is_refused_and_nothing_is_saved(org_a, feed, values
     assert not PeriodicTask.objects.filter(name__startswith="job:").exists()
 
 
+def test_a_stuck_after_below_two_heartbeats_is_refused_and_two_are_accepted(org_a, feed, settings):
+    settings.JOB_HEARTBEAT_SECONDS = 30
+
+    with pytest.raises(ValidationError) as error:
+        make_job(org_a, stuck_after_seconds=59)
+    job = make_job(org_a, stuck_after_seconds=60)
+
+    assert "heartbeat every 30 s" in error.value.message_dict["stuck_after_seconds"][0]
+    assert list(Job.objects.values_list("stuck_after_seconds", flat=True)) == [60]
+    with pytest.raises(ValidationError):
+        job_update(job=job, stuck_after_seconds=20)
+    job.refresh_from_db()
+    assert job.stuck_after_seconds == 60
+
+
 def test_a_job_without_feeds_needs_an_enabled_feed_in_the_organization(org_a):
     Feed.objects.create(organization=org_a, name="Off", url="https://x.example/", enabled=False)
 

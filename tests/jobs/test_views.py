@@ -73,6 +73,8 @@ def test_the_live_preview_answers_as_the_fields_change_even_before_a_name(client
         ({"cron_hour": "7-99"}, "is not a valid crontab value"),
         ({"timezone": "Europe/Atlantis"}, "Select a valid choice"),
         ({"recipients": "not-an-email"}, "is not an email address"),
+        # Heartbeats come every 30 s: 10 s failed a live run 17 s after its heartbeat.
+        ({"stuck_after_seconds": "10"}, "At least 60 s: a running job sends a heartbeat every"),
     ],
 )
 def test_bad_input_is_a_field_error_and_nothing_is_saved(client_for, alice, feed, values, message):

@@ -138,8 +138,9 @@ def start_worker_process(
 
 
 def test_a_killed_worker_is_swept_as_failed_and_a_rerun_completes_without_duplicates(
-    empty_queue, http_server, org_a, request
+    empty_queue, http_server, org_a, request, settings
 ):
+    settings.JOB_HEARTBEAT_SECONDS = 1  # So a 2 s "stuck after" is valid (two heartbeats).
     make_served_feed(org_a, http_server, "fast", stories=2)
     # The first fetch of the slow feed hangs long enough to kill the worker in it.
     make_feed(org_a, serve_feed(http_server, "slow", stories=2, delay=30), name="slow")
