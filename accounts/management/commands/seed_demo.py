@@ -18,6 +18,7 @@ from django.db import transaction
 from accounts.models import Membership, Organization, Role
 from accounts.services import organization_create
 from feeds.models import Feed
+from marketing_hunting.command_args import non_blank
 
 DEMO_ORGANIZATION = "Demo Organization"
 DEMO_JOB = "Hourly news sweep"
@@ -33,7 +34,11 @@ class Command(BaseCommand):
     help = "Create the demo organization, an admin user (password printed) and demo feeds."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--username", default=os.environ.get("DEMO_ADMIN_USERNAME", "admin"))
+        parser.add_argument(
+            "--username",
+            type=non_blank,
+            default=os.environ.get("DEMO_ADMIN_USERNAME", "admin"),
+        )
         parser.add_argument("--email", default="admin@example.com")
 
     @transaction.atomic

@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from marketing_hunting.command_args import whole_number
 from monitoring.collector import Collector, RedisSource, Source, SpoolSource
 from monitoring.logfile import RotatingLogFile
 
@@ -44,7 +45,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--once", action="store_true", help="collect what is waiting, then exit"
         )
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument(
+            "--batch-size",
+            type=whole_number(1, 100_000),
+            default=1000,
+            help="records per batch, 1 to 100000",
+        )
 
     def connect(self, should_stop: Callable[[], bool]) -> Source | None:
         """The source, waiting for Redis if it is not up yet (it may start after us)."""

@@ -3,30 +3,23 @@
 manage.py reanalyse --since 2026-11-01 [--until 2026-11-30] [--org SLUG] [--model M] [--rules]
 """
 
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Organization
+from marketing_hunting.command_args import iso_date
 from reports.services.analyse import AnalysisOptions
 from reports.services.reanalyse import reports_reanalyse
-
-
-def _date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"{value!r} is not a date (use YYYY-MM-DD).") from None
 
 
 class Command(BaseCommand):
     help = "Re-analyse the reports of a date range (e.g. with another model) and show changes."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--since", required=True, type=_date)
-        parser.add_argument("--until", type=_date, help="Default: today.")
+        parser.add_argument("--since", required=True, type=iso_date)
+        parser.add_argument("--until", type=iso_date, help="Default: today.")
         parser.add_argument("--org", help="Only this organization (slug).")
         parser.add_argument("--model", help="LLM model to use instead of OPENAI_MODEL.")
         parser.add_argument("--rules", action="store_true", help="Use the rules extractor only.")
