@@ -22,7 +22,9 @@ REVIEW_PER_PAGE = 100
 
 def brand_add(request: HttpRequest) -> HttpResponse:
     organization = request_organization(request)
-    form = BrandAddForm(request.POST or None, organization=organization)
+    form = BrandAddForm(
+        request.POST if request.method == "POST" else None, organization=organization
+    )
     if request.method == "POST" and form.is_valid():
         try:
             brand, created = watchlists.brand_create_tracked(
@@ -45,7 +47,8 @@ def brand_add(request: HttpRequest) -> HttpResponse:
 
 def brand_import(request: HttpRequest) -> HttpResponse:
     organization = request_organization(request)
-    form = BrandImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"  # An empty post is still a post: "the list is empty".
+    form = BrandImportForm(request.POST if posted else None, request.FILES if posted else None)
     summary = None
     if request.method == "POST" and form.is_valid():
         try:
