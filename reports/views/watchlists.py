@@ -23,7 +23,10 @@ REVIEW_PER_PAGE = 100
 def brand_add(request: HttpRequest) -> HttpResponse:
     organization = request_organization(request)
     form = BrandAddForm(
-        request.POST if request.method == "POST" else None, organization=organization
+        request.POST if request.method == "POST" else None,
+        organization=organization,
+        # Ids of their own: the brands list behind the drawer has an "industry" filter too.
+        auto_id="add_%s",
     )
     if request.method == "POST" and form.is_valid():
         try:
