@@ -300,7 +300,10 @@ class BrandReviewForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("track", "Track"), ("ignore", "Ignore"), ("merge", "Merge into…")]
     )
-    target = forms.ModelChoiceField(queryset=Brand.objects.none(), required=False)
+    # Rendered in Python: an organization can have thousands of brands to merge into.
+    target = forms.ModelChoiceField(
+        queryset=Brand.objects.none(), required=False, widget=FastSelect
+    )
 
     def __init__(self, *args: object, organization: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

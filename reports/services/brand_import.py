@@ -27,6 +27,7 @@ from accounts.models import Organization
 from reports.models import BrandGroup, Industry
 from reports.services.resolution import industries_for
 from reports.services.watchlists import (
+    BrandIndex,
     brand_create_tracked,
     brand_group_create,
     clean_brand_name,
@@ -152,6 +153,7 @@ def brand_list_import(
     industries = {industry.name.casefold(): industry for industry in industries_for(organization)}
     existing = BrandGroup.objects.filter(organization=organization)
     groups = {group.name.casefold(): group for group in existing}
+    index = BrandIndex.load(organization)
     seen: dict[str, int] = {}
     for row in rows:
         new_groups: list[str] = []
@@ -186,6 +188,7 @@ def brand_list_import(
                     website=row.website,
                     industry=industry,
                     groups=row_groups,
+                    index=index,
                 )
         except ValidationError as error:
             # The row's savepoint rolled its new groups back: forget them too.
