@@ -150,3 +150,26 @@ def test_a_utf8_file_with_a_byte_order_mark_and_accents_is_read(org_a, alice):
     summary = run(org_a, alice, "\ufeffname\nNestlé\nL'Oréal\n".encode())
 
     assert summary.added == ["Nestlé", "L'Oréal"]
+
+
+def test_later_rows_see_the_names_and_aliases_of_earlier_rows(org_a, alice):
+    content = "name,aliases\nAcme Rockets,ACR\nacr,\nGlobex,Acme Rockets\n"
+
+    summary = run(org_a, alice, content)
+
+    assert (summary.added, summary.updated) == (["Acme Rockets"], ["Acme Rockets"])
+    assert summary.skipped == [
+        (4, "Globex", "“Acme Rockets” is already a name of another brand (Acme Rockets).")
+    ]
+    assert set(Brand.objects.values_list("name", flat=True)) == {"Acme Rockets"}
+
+
+def test_importing_a_rejected_name_lifts_the_rejection(org_a, alice):
+    from reports.models import BlockedTerm
+
+    BlockedTerm.objects.create(organization=org_a, term="Apple", normalized="apple")
+    BlockedTerm.objects.create(organization=org_a, term="Pear", normalized="pear")
+
+    run(org_a, alice, "Apple Inc.\n")
+
+    assert list(BlockedTerm.objects.values_list("term", flat=True)) == ["Pear"]
