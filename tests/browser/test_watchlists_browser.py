@@ -113,3 +113,25 @@ def test_alice_tracks_a_discovered_brand_from_the_list(log_in, live_server, alic
     assert no_sideways_scroll(page)
     globex.refresh_from_db()
     assert globex.status == BrandStatus.TRACKED
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_alice_pastes_a_list_in_the_import_drawer_and_reads_the_summary(
+    log_in, live_server, alice, org_a, width
+):
+    make_brand(org_a, "Globex", status=BrandStatus.UNREVIEWED)
+    page = log_in("alice")
+    open_brands(page, live_server, width)
+    page.get_by_role("link", name="Import list").click()
+    drawer = page.get_by_role("dialog")
+
+    drawer.get_by_label("Or paste names").fill("Acme Rockets\nglobex\nQ\n")
+    drawer.get_by_role("button", name="Import").click()
+
+    summary = drawer.locator(".import-report")
+    expect(summary).to_contain_text("1 added, 1 updated, 1 skipped.")
+    expect(summary).to_contain_text("Line 3 (“Q”): “Q” is too short")
+    drawer.get_by_role("link", name="Done").click()
+    expect(page.locator("tbody tr", has_text="Acme Rockets")).to_contain_text("tracked")
+    expect(page.locator("tbody tr", has_text="Globex")).to_contain_text("tracked")
+    assert no_sideways_scroll(page)
