@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.urls import reverse
 from import_export import fields, resources, widgets
 
 from accounts.models import Organization
@@ -82,8 +83,8 @@ class BrandNameWidget(widgets.ForeignKeyWidget):
         brand = self.lookup.find(name) if self.lookup else None
         if brand is None:
             raise ValueError(
-                f"Unknown brand “{name}”: add it on the Brands page first, or use the name "
-                "or an alias of a brand you track."
+                f"Unknown brand “{name}”: add it first (Brands → Add brand, "
+                f"{reverse('brands:add')}), or use the name or an alias of a brand you track."
             )
         return brand
 

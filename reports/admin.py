@@ -8,6 +8,7 @@ from reports.models import (
     BlockedTerm,
     Brand,
     BrandAlias,
+    BrandGroup,
     BrandSeparation,
     BrandStatus,
     ExtractionCache,
@@ -94,6 +95,7 @@ class BrandAdmin(admin.ModelAdmin):
     list_select_related = ["organization", "industry", "merged_into"]
     search_fields = ["name", "key", "aliases__alias"]
     raw_id_fields = ["organization", "merged_into", "industry"]
+    filter_horizontal = ["groups"]
     readonly_fields = ["key", "created_at"]
     inlines = [BrandAliasInline]
     actions = ["mark_tracked", "mark_ignored"]
@@ -123,6 +125,15 @@ class BrandAdmin(admin.ModelAdmin):
     def mark_ignored(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
         changed = self._set_status(request, queryset, BrandStatus.IGNORED)
         self.message_user(request, f"{changed} brands marked ignored.", messages.SUCCESS)
+
+
+@admin.register(BrandGroup)
+class BrandGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "created_at"]
+    list_filter = ["organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name"]
+    raw_id_fields = ["organization"]
 
 
 @admin.register(BrandAlias)

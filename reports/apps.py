@@ -79,7 +79,12 @@ def report_figures(organization: "Organization") -> list["Figure"]:
     reports_url = reverse("reports:list")
     return [
         Figure("Reports (7 days)", reports_7d, url=reports_url),
-        Figure("Brands tracked", tracked, url=reverse("brands:list") + "?status=tracked"),
+        Figure(
+            "Brands tracked",
+            tracked,
+            url=reverse("brands:list") + "?status=tracked",
+            hint="" if tracked else "Add the brands you watch: Brands → Add brand",
+        ),
         Figure("Mentions to review", to_review, url=f"{reports_url}?review=unreviewed"),
         Figure("LLM tokens this month", f"{tokens:,}", hint=hint),
     ]

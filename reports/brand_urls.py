@@ -2,12 +2,20 @@
 
 from django.urls import path
 
-from reports.views import brands
+from reports.views import brands, watchlists
 
 app_name = "brands"
 
 urlpatterns = [
     path("", brands.brand_list, name="list"),
+    path("add/", watchlists.brand_add, name="add"),
+    path("import/", watchlists.brand_import, name="import"),
+    path("review/", watchlists.brand_review, name="review"),
+    path("groups/", watchlists.group_list, name="groups"),
+    path("groups/<int:pk>/edit/", watchlists.group_edit, name="group_edit"),
+    path("groups/<int:pk>/delete/", watchlists.group_delete, name="group_delete"),
+    path("<int:pk>/track/", watchlists.brand_track, name="track"),
+    path("<int:pk>/ignore/", watchlists.brand_ignore, name="ignore"),
     path("<int:pk>/", brands.brand_detail, name="detail"),
     path("<int:pk>/edit/", brands.brand_edit, name="edit"),
     path("<int:pk>/merge/", brands.brand_merge, name="merge"),

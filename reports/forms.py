@@ -5,13 +5,15 @@ beside its field and the filter is left out, while the other filters still apply
 """
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from reports.models import Brand, BrandStatus, Industry, ReviewStatus
+from reports.models import Brand, BrandGroup, BrandStatus, Industry, ReviewStatus
 from reports.selectors import SORTS, ReportFilters
+from reports.services.brand_import import MAX_BYTES, too_big
 
 PAGE_SIZES = (25, 50, 100)
 SENTIMENTS = [("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative")]
@@ -59,6 +61,9 @@ class ReportFilterForm(forms.Form):
     industry = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, widget=FastSelect
     )
+    group = forms.TypedChoiceField(
+        required=False, label="Brand group", coerce=int, empty_value=None, widget=FastSelect
+    )
     sentiment = forms.ChoiceField(
         required=False, choices=[("", "Any sentiment"), *SENTIMENTS], widget=FastSelect
     )
@@ -95,12 +100,14 @@ class ReportFilterForm(forms.Form):
         feeds: list[tuple[int, str]],
         brands: list[tuple[int, str]],
         industries: list[tuple[int, str]],
+        groups: list[tuple[int, str]] = (),
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["feed"].choices = [("", "All feeds"), *feeds]
         self.fields["brand"].choices = [("", "All brands"), *brands]
         self.fields["industry"].choices = [("", "All industries"), *industries]
+        self.fields["group"].choices = [("", "All groups"), *groups]
 
     def valid_data(self) -> dict[str, object]:
         """The values that passed validation; a field in error is simply left out."""
@@ -116,6 +123,7 @@ class ReportFilterForm(forms.Form):
             feed_id=data.get("feed"),
             brand_id=data.get("brand"),
             industry_id=data.get("industry"),
+            group_id=data.get("group"),
             sentiment=data.get("sentiment") or "",
             min_confidence=data.get("min_confidence"),
             review_status=data.get("review") or "",
@@ -139,14 +147,31 @@ class BrandFilterForm(forms.Form):
     industry = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, widget=FastSelect
     )
+    group = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, widget=FastSelect)
 
-    def __init__(self, *args: object, industries: list[tuple[int, str]], **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        industries: list[tuple[int, str]],
+        groups: list[tuple[int, str]] = (),
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["industry"].choices = [("", "All industries"), *industries]
+        self.fields["group"].choices = [("", "All groups"), *groups]
 
     def valid_data(self) -> dict[str, object]:
         self.is_valid()
         return getattr(self, "cleaned_data", {})
+
+
+def _group_field() -> forms.ModelMultipleChoiceField:
+    return forms.ModelMultipleChoiceField(
+        queryset=BrandGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Groups such as clients or competitors: reports can be filtered by them.",
+    )
 
 
 class BrandForm(forms.Form):
@@ -158,6 +183,7 @@ class BrandForm(forms.Form):
     website = forms.URLField(
         required=False, max_length=500, assume_scheme="https", help_text="The brand's own site."
     )
+    groups = _group_field()
 
     def __init__(self, *args: object, brand: Brand, **kwargs: object) -> None:
         kwargs.setdefault(
@@ -173,6 +199,11 @@ class BrandForm(forms.Form):
         self.fields["industry"].queryset = Industry.objects.filter(
             organization_id=brand.organization_id
         )
+        self.fields["groups"].queryset = BrandGroup.objects.filter(
+            organization_id=brand.organization_id
+        )
+        if not self.is_bound:
+            self.initial["groups"] = list(brand.groups.values_list("pk", flat=True))
 
 
 class AliasForm(forms.Form):
@@ -204,3 +235,84 @@ class ReassignForm(forms.Form):
         help_text="Pick one of your brands from the list, or type a new brand's name.",
         widget=forms.TextInput(attrs={"list": "brand-names", "autocomplete": "off"}),
     )
+
+
+class BrandAddForm(forms.Form):
+    """A brand to track. Lengths are checked by the service, which says what is wrong."""
+
+    name = forms.CharField(
+        max_length=1000, help_text="As the news writes it, e.g. “Coca-Cola”.", strip=True
+    )
+    aliases = forms.CharField(
+        required=False,
+        max_length=2000,
+        help_text="Other names it goes by, separated by “;” (e.g. Coke; The Coca-Cola Company).",
+    )
+    website = forms.CharField(required=False, max_length=1000, help_text="The brand's own site.")
+    industry = forms.ModelChoiceField(
+        queryset=Industry.objects.none(), required=False, empty_label="No industry"
+    )
+    groups = _group_field()
+
+    def __init__(self, *args: object, organization: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["industry"].queryset = Industry.objects.filter(organization=organization)
+        self.fields["groups"].queryset = BrandGroup.objects.filter(organization=organization)
+
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.cleaned_data.get("aliases", "").split(";") if a.strip()]
+
+
+class BrandImportForm(forms.Form):
+    file = forms.FileField(
+        required=False,
+        label="CSV file",
+        help_text="Columns: name, aliases (separated by ;), website, industry, group. "
+        "A header row is required. At most 1 MB / 2,000 brands.",
+    )
+    text = forms.CharField(
+        required=False,
+        label="Or paste names",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One brand name per line, or CSV text with its header row.",
+    )
+
+    def content(self) -> bytes:
+        """The file's bytes (or the pasted text's); a file over the cap is refused unread."""
+        upload = self.cleaned_data.get("file")
+        if upload is not None:
+            if upload.size > MAX_BYTES:
+                raise ValidationError(too_big(upload.size))
+            return upload.read()
+        return (self.cleaned_data.get("text") or "").encode("utf-8")
+
+
+class BrandGroupForm(forms.Form):
+    name = forms.CharField(max_length=1000, label="Group name")
+
+
+class BrandReviewForm(forms.Form):
+    """Several discovered brands at once: track, ignore, or merge into one brand."""
+
+    brands = forms.ModelMultipleChoiceField(
+        queryset=Brand.objects.none(), error_messages={"required": "Tick at least one brand."}
+    )
+    action = forms.ChoiceField(
+        choices=[("track", "Track"), ("ignore", "Ignore"), ("merge", "Merge into…")]
+    )
+    # Rendered in Python: an organization can have thousands of brands to merge into.
+    target = forms.ModelChoiceField(
+        queryset=Brand.objects.none(), required=False, widget=FastSelect
+    )
+
+    def __init__(self, *args: object, organization: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        live = Brand.objects.filter(organization=organization, merged_into__isnull=True)
+        self.fields["brands"].queryset = live
+        self.fields["target"].queryset = live.order_by("name")
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "merge" and not data.get("target"):
+            self.add_error("target", "Choose the brand to merge into.")
+        return data

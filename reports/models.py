@@ -44,6 +44,22 @@ class Industry(TenantModel):
         return self.name
 
 
+class BrandGroup(TenantModel):
+    """A named list of brands ("clients", "competitors"): reports, filters and exports use it."""
+
+    name = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unique_brand_group"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class BrandStatus(models.TextChoices):
     UNREVIEWED = "unreviewed", "Unreviewed"
     TRACKED = "tracked", "Tracked"
@@ -64,6 +80,8 @@ class Brand(TenantModel):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_brands"
     )
+    # Deleting a group leaves its brands alone (the link rows go, the brands stay).
+    groups = models.ManyToManyField(BrandGroup, blank=True, related_name="brands")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -248,6 +266,8 @@ class FeedbackAction(models.TextChoices):
     ALIAS_ADD = "alias_add", "Added an alias"
     ALIAS_REMOVE = "alias_remove", "Removed an alias"
     UNBLOCK = "unblock", "Unblocked a term"
+    TRACK = "track", "Tracked a brand"
+    IGNORE = "ignore", "Ignored a brand"
 
 
 class FeedbackEvent(TenantModel):

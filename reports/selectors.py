@@ -22,7 +22,15 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from feeds.models import ArticleFeed, Feed
-from reports.models import Brand, BrandAlias, BrandStatus, Industry, Mention, Report
+from reports.models import (
+    Brand,
+    BrandAlias,
+    BrandGroup,
+    BrandStatus,
+    Industry,
+    Mention,
+    Report,
+)
 
 # Must match the index expression in feeds/migrations/0002_article_fulltext_index.py.
 FULLTEXT_SQL = (
@@ -75,6 +83,7 @@ class ReportFilters:
     feed_id: int | None = None
     brand_id: int | None = None
     industry_id: int | None = None
+    group_id: int | None = None  # Reports naming a brand of this group.
     sentiment: str = ""
     min_confidence: float | None = None
     review_status: str = ""
@@ -119,6 +128,8 @@ def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[
         mention_filter &= Q(brand_id=filters.brand_id)
     if filters.industry_id:
         mention_filter &= Q(brand__industry_id=filters.industry_id)
+    if filters.group_id:
+        mention_filter &= Q(brand__groups=filters.group_id)
     if filters.min_confidence is not None:
         mention_filter &= Q(confidence__gte=filters.min_confidence)
     if filters.review_status:
@@ -144,6 +155,8 @@ def report_rows(report_ids: list[int]) -> list[Report]:
     # Only what the list shows: a page of 100 reports loads 300 mentions and their brands.
     mentions = (
         Mention.objects.select_related("brand")
+        # An ignored brand is not reported any more, in older reports' chips either.
+        .exclude(brand__status=BrandStatus.IGNORED)
         .only("report", "brand", "confidence", "review_status", "brand__name")
         .order_by("-confidence", "id")
     )
@@ -162,7 +175,8 @@ def report_rows(report_ids: list[int]) -> list[Report]:
 def report_filter_choices(
     organization: Organization, brand_id: int | None = None
 ) -> dict[str, list[tuple[int, str]]]:
-    """Feeds, industries and tracked brands (plus the chosen one) to filter reports by.
+    """Feeds, industries, brand groups and tracked brands (plus the chosen one) to filter
+    reports by.
 
     One query (UNION ALL), so the reports list stays within its query budget.
     """
@@ -170,22 +184,52 @@ def report_filter_choices(
     industries = Industry.objects.filter(organization=organization).annotate(
         choice_kind=Value("industry")
     )
+    groups = BrandGroup.objects.filter(organization=organization).annotate(
+        choice_kind=Value("group")
+    )
     brand_filter = Q(status=BrandStatus.TRACKED)
     if brand_id:
         brand_filter |= Q(pk=brand_id)
     brands = Brand.objects.filter(
         brand_filter, organization=organization, merged_into__isnull=True
     ).annotate(choice_kind=Value("brand"))
-    choices: dict[str, list[tuple[int, str]]] = {"feed": [], "industry": [], "brand": []}
+    choices: dict[str, list[tuple[int, str]]] = {
+        "feed": [],
+        "industry": [],
+        "group": [],
+        "brand": [],
+    }
     # order_by() clears the models' default ordering, which a compound statement refuses.
     rows = (
         feeds.order_by()
         .values_list("choice_kind", "id", "name")
         .union(
             industries.order_by().values_list("choice_kind", "id", "name"),
+            groups.order_by().values_list("choice_kind", "id", "name"),
             brands.order_by().values_list("choice_kind", "id", "name"),
             all=True,
         )
+    )
+    for kind, pk, name in rows:
+        choices[kind].append((pk, name))
+    for entries in choices.values():
+        entries.sort(key=lambda entry: entry[1].casefold())
+    return choices
+
+
+def brand_filter_choices(organization: Organization) -> dict[str, list[tuple[int, str]]]:
+    """Industries and brand groups to filter the brands list by, in one query (UNION ALL)."""
+    industries = Industry.objects.filter(organization=organization).annotate(
+        choice_kind=Value("industry")
+    )
+    groups = BrandGroup.objects.filter(organization=organization).annotate(
+        choice_kind=Value("group")
+    )
+    choices: dict[str, list[tuple[int, str]]] = {"industry": [], "group": []}
+    rows = (
+        industries.order_by()
+        .values_list("choice_kind", "id", "name")
+        .union(groups.order_by().values_list("choice_kind", "id", "name"), all=True)
     )
     for kind, pk, name in rows:
         choices[kind].append((pk, name))
@@ -210,7 +254,9 @@ def _recent_mentions(organization: Organization, since: datetime) -> Coalesce:
     return Coalesce(Subquery(counts), 0)
 
 
-def brand_list(organization: Organization, q: str = "", status: str = "") -> QuerySet[Brand]:
+def brand_list(
+    organization: Organization, q: str = "", status: str = "", group_id: int | None = None
+) -> QuerySet[Brand]:
     now = timezone.now()
     brands = (
         Brand.objects.filter(organization=organization, merged_into__isnull=True)
@@ -225,6 +271,8 @@ def brand_list(organization: Organization, q: str = "", status: str = "") -> Que
         brands = brands.filter(Q(name__icontains=q) | Exists(aliases))
     if status:
         brands = brands.filter(status=status)
+    if group_id:
+        brands = brands.filter(groups=group_id)
     return brands.order_by("-mentions_30d", "name")
 
 

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,12 +11,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
-from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
 from reports.charts import daily_bar_chart, sparkline
 from reports.forms import AliasForm, BrandFilterForm, BrandForm, BrandPickForm
-from reports.models import Brand, BrandAlias, BrandSeparation, FeedbackEvent, Industry, Mention
+from reports.models import (
+    Brand,
+    BrandAlias,
+    BrandSeparation,
+    BrandStatus,
+    FeedbackEvent,
+    Mention,
+)
 from reports.services import feedback
+from reports.services.watchlists import brand_groups_set
 
 BRANDS_PER_PAGE = 50
 SPARKLINE_DAYS = 30
@@ -36,10 +45,17 @@ def _brand(request: HttpRequest, pk: int) -> Brand:
 
 def brand_list(request: HttpRequest) -> HttpResponse:
     organization = request_organization(request)
-    industries = list(scoped_queryset(request, Industry).values_list("id", "name"))
-    form = BrandFilterForm(request.GET or None, industries=industries)
+    choices = selectors.brand_filter_choices(organization)
+    form = BrandFilterForm(
+        request.GET or None, industries=choices["industry"], groups=choices["group"]
+    )
     data = form.valid_data() if form.is_bound else {}
-    brands = selectors.brand_list(organization, q=data.get("q") or "", status=data.get("status"))
+    brands = selectors.brand_list(
+        organization,
+        q=data.get("q") or "",
+        status=data.get("status"),
+        group_id=data.get("group"),
+    )
     if data.get("industry"):
         brands = brands.filter(industry_id=data["industry"])
     page = Paginator(brands, BRANDS_PER_PAGE).get_page(request.GET.get("page"))
@@ -56,6 +72,11 @@ def brand_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "filtered": any(data.values()) or bool(form.errors),
+            "to_review": Brand.objects.filter(
+                organization=organization,
+                status=BrandStatus.UNREVIEWED,
+                merged_into__isnull=True,
+            ).count(),
         },
     )
 
@@ -111,6 +132,7 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": [(event, _describe(event)) for event in events],
             "kept_apart": BrandSeparation.objects.filter(brand=brand).select_related("other"),
             "merged_brands": brand.merged_brands.order_by("name"),
+            "groups": brand.groups.order_by("name"),
         },
     )
 
@@ -119,8 +141,12 @@ def brand_edit(request: HttpRequest, pk: int) -> HttpResponse:
     brand = _brand(request, pk)
     form = BrandForm(request.POST or None, brand=brand)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        groups = data.pop("groups")
         try:
-            feedback.brand_update(brand=brand, actor=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                feedback.brand_update(brand=brand, actor=request.user, **data)
+                brand_groups_set(brand=brand, groups=groups)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -95,6 +95,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         feeds=choices["feed"],
         brands=choices["brand"],
         industries=choices["industry"],
+        groups=choices["group"],
     )
     filters = form.filters() if form.is_bound else selectors.ReportFilters()
     size = form.page_size() if form.is_bound else 25

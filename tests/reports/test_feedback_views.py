@@ -242,6 +242,7 @@ def test_every_reports_model_opens_in_the_admin(operator, mention):
     models = [
         "reports/report",
         "reports/brand",
+        "reports/brandgroup",
         "reports/brandalias",
         "reports/mention",
         "reports/blockedterm",
