@@ -54,6 +54,7 @@ JOB_WORDS = _words(
     "associate correspondent reporter columnist producer consultant specialist supervisor"
 )
 _CONNECTORS = _words("of the and for in at")
+_APOSTROPHES = {ord(c): "'" for c in "\u2018\u2019\u02bc\u2032`"}
 JUNK_CATEGORIES = (
     "weekday",
     "month",
@@ -213,10 +214,13 @@ def score_page(
 
 def word_match(text: str, names: list[str]) -> list[str]:
     """The plain baseline: every name found as a whole word, case-insensitively."""
+    folded = text.translate(_APOSTROPHES)  # Typographic apostrophes are a byte, not a word.
     return [
         name
         for name in names
-        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, flags=re.IGNORECASE)
+        if re.search(
+            rf"(?<!\w){re.escape(name.translate(_APOSTROPHES))}(?!\w)", folded, re.IGNORECASE
+        )
     ]
 
 
@@ -341,9 +345,6 @@ INVENTED = (
     "Corvantis",
     "Lumeria Health",
 )
-
-
-_APOSTROPHES = {ord(c): "'" for c in "\u2018\u2019\u02bc\u2032`"}
 
 
 def quote_for(text: str, forms: list[str]) -> str | None:

@@ -28,10 +28,11 @@ def report_split(name: str, pages: list[Page], folder: Path, *, verbose: bool) -
     optional = sum(len(p.brands) for p in pages) - required
     print(f"== {name}: {len(pages)} pages, {required} required brands ({optional} optional)")
     tracked, baseline, tracked_ms = evaluate_tracked(pages)
-    print(f"  tracked ({len(known_list(pages))} names known, rules):  {tracked.line()}")
-    print(f"  plain word match of the same list:       {baseline.line()}")
+    tracked_label = f"tracked ({len(known_list(pages))} names known, rules):"
+    print(f"  {tracked_label:<40} {tracked.line()}")
+    print(f"  {'plain word match of the same list:':<40} {baseline.line()}")
     discovery = evaluate_discovery(pages)
-    print(f"  discovery (nothing known, rules):        {discovery.score.line()}")
+    print(f"  {'discovery (nothing known, rules):':<40} {discovery.score.line()}")
     print(
         f"    findings at confidence >= 0.7: {discovery.confident}, right "
         f"{_percent(discovery.confident_right, discovery.confident)}"
