@@ -259,9 +259,9 @@ def junk_category(name: str, page: Page) -> str | None:
 
 
 def known_list(pages: list[Page]) -> list[str]:
-    """The organization's tracked list for a run: every labelled brand of the pages run, by its
-    canonical name only (no variants, no aliases), one list for all of them."""
-    return sorted({b.name for page in pages for b in page.brands})
+    """The organization's tracked list for a run: every gold (required) brand of the pages run,
+    by its canonical name only (no variants, no aliases), one list for all of them."""
+    return sorted({b.name for page in pages for b in page.required})
 
 
 def run_rules(pages: list[Page], known: list[str]) -> dict[str, Any]:
