@@ -279,6 +279,13 @@ def test_the_scripted_answer_quotes_the_text_as_written_and_invents_two_absent_b
     assert quote_for(text, ["Netflix"]) is None
 
 
+def test_a_quote_is_found_when_the_page_writes_kana_decomposed() -> None:
+    decomposed = unicodedata.normalize("NFD", "バンダイは「スマートガシャポン」を発表しました。")
+    assert quote_for(decomposed, ["スマートガシャポン"]) == (
+        "バンダイは「スマートガシャポン」を発表しました。"
+    )
+
+
 def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
     run = subprocess.run(
         [sys.executable, "benchmarks/extraction_eval.py", "--ids", "pl-phoronix-com,rd-msn"],
