@@ -29,6 +29,9 @@ install-dev: $(VENV)/.installed-dev
 
 ## make run: set up everything, then start web + worker + beat (Ctrl-C stops all).
 run: install
+	@# A development .env (DEBUG=true, a generated SECRET_KEY) unless there is one: honcho
+	@# gives it to every process below, and manage.py run by hand reads it too.
+	@$(BIN)/python -m marketing_hunting.devenv .env
 	@# honcho run reads .env, exactly like the processes `honcho start` launches below.
 	$(BIN)/honcho run $(BIN)/python manage.py migrate --noinput
 	$(BIN)/honcho run $(BIN)/python manage.py seed_demo

@@ -3,9 +3,14 @@
 
 import os
 import sys
+from pathlib import Path
 
 
 def main() -> None:
+    from marketing_hunting.devenv import read_env_file
+
+    # The same .env the processes of `make run` get from honcho (environment variables win).
+    read_env_file(Path(__file__).resolve().parent / ".env")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketing_hunting.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
