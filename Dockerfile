@@ -39,4 +39,4 @@ USER app
 
 EXPOSE 8000
 
-CMD ["uvicorn", "marketing_hunting.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers"]
+CMD ["uvicorn", "marketing_hunting.asgi:application", "--lifespan", "off", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers"]

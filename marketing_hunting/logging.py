@@ -128,6 +128,26 @@ class ContextFilter(logging.Filter):
         return True
 
 
+# Requests that succeed thousands of times a day and tell nobody anything: uptime probes and
+# static files. Their access lines filled the Logs page (and its table) within minutes.
+QUIET_PATHS = ("/healthz", "/readyz", "/favicon.ico")
+QUIET_PREFIXES = ("/static/",)
+
+
+class QuietAccessFilter(logging.Filter):
+    """Drops uvicorn's access line for a successful probe or static file; errors stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        # uvicorn.access: (client, method, path with query, HTTP version, status code).
+        if not isinstance(args, tuple) or len(args) != 5:
+            return True
+        path, status = str(args[2]).split("?", 1)[0], args[4]
+        if not isinstance(status, int) or status >= 400:
+            return True
+        return not (path in QUIET_PATHS or path.startswith(QUIET_PREFIXES))
+
+
 def record_to_dict(record: logging.LogRecord, message: str, exc_text: str) -> dict[str, Any]:
     """The one structured shape of a record: JSON console lines, shipped entries, the log file."""
     attrs = record.__dict__
@@ -219,7 +239,10 @@ def build_logging_config(
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": "marketing_hunting.logging.ContextFilter"}},
+        "filters": {
+            "context": {"()": "marketing_hunting.logging.ContextFilter"},
+            "quiet_access": {"()": "marketing_hunting.logging.QuietAccessFilter"},
+        },
         "formatters": {
             "console": {"()": "marketing_hunting.logging.ConsoleFormatter"},
             "json": {"()": "marketing_hunting.logging.JsonFormatter"},
@@ -234,7 +257,7 @@ def build_logging_config(
             "django.db.backends": {**propagate_only, "level": "INFO"},
             "uvicorn": propagate_only,
             "uvicorn.error": propagate_only,
-            "uvicorn.access": propagate_only,
+            "uvicorn.access": {**propagate_only, "filters": ["quiet_access"]},
             "celery": propagate_only,
             # The shipping handler's own transport must not log into itself.
             "redis": {**propagate_only, "level": "WARNING"},

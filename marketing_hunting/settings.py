@@ -162,7 +162,9 @@ if REDIS_URL:
     # Redis redelivers unacknowledged messages after this many seconds; countdowns stay below.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # A host name the filesystem transport ignores: without one, kombu warns "No hostname was
+    # supplied" at every start of every process.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
