@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "marketing_hunting.middleware.NotFoundPageMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
     "monitoring.middleware.LogContextMiddleware",
     # Axes last, so it sees the outcome of authentication.
@@ -254,6 +255,13 @@ else:
     # Without an SMTP server, emails (invitations, password resets) are printed to the console.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "Marketing Hunting <noreply@localhost>")
+# The address people open the app at: links in emails sent outside a request (a failed run's
+# notice) are built from it. Default: where `make run` serves.
+SITE_URL = env.url(
+    "SITE_URL",
+    f"http://{env.string('WEB_HOST', '127.0.0.1')}:{env.string('WEB_PORT', '8000')}",
+    schemes=("http", "https"),
+).rstrip("/")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Outside services ----------------------------------------------------------------------------

@@ -42,7 +42,8 @@ def _notify(execution: JobExecution, reason: str) -> None:
     )
     recipients = job.recipient_list()
     if recipients:
-        body = f"{message}\n\nDetails: {execution.get_absolute_url()}\n"
+        # An absolute link: the mail is read outside the app.
+        body = f"{message}\n\nDetails: {settings.SITE_URL}{execution.get_absolute_url()}\n"
         # On commit: no email about a change that was rolled back.
         transaction.on_commit(
             lambda: send_mail(

@@ -53,6 +53,9 @@ def test_it_marks_silent_executions_failed_and_tells_the_recipients(
     assert len(mailoutbox) == 1
     assert sorted(mailoutbox[0].to) == ["boss@example.com", "ops@example.com"]
     assert reason in mailoutbox[0].body
+    details = f"Details: {settings.SITE_URL}/jobs/executions/{silent.pk}/"
+    assert details in mailoutbox[0].body.splitlines()
+    assert settings.SITE_URL.startswith("http")
     assert JobNotification.objects.get(organization=job.organization).execution == silent
 
 
