@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # /healthz answers here, before anything below touches the database.
+    "monitoring.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +117,9 @@ if DATABASE_URL:
         DATABASES["default"]["OPTIONS"] = {
             "pool": {"min_size": 1, "max_size": WEB_DATABASE_POOL_SIZE, "timeout": 10}
         }
+        # The pool checks a connection before lending it, so after a database restart no
+        # request gets one that died meanwhile.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -140,12 +145,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 
+# Every Redis client gives up after this many seconds: with Redis frozen (not refusing, just
+# silent) a client without a timeout waits for ever, and so did /healthz, the Logs page,
+# "Refresh now" and "Run now". Pages then say Redis is not answering.
+REDIS_TIMEOUT = env.integer("REDIS_TIMEOUT", 3, minimum=1, maximum=60)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mh",
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
         }
     }
 else:
@@ -160,8 +170,15 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # Redis redelivers unacknowledged messages after this many seconds; countdowns stay below.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Redis redelivers unacknowledged messages after this many seconds; countdowns stay
+        # below.
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        # Above the 1 s a worker's blocking pop waits for a message, or an idle worker would
+        # time out its own reads.
+        "socket_timeout": max(REDIS_TIMEOUT, 5),
+    }
 else:
     # A host name the filesystem transport ignores: without one, kombu warns "No hostname was
     # supplied" at every start of every process.
@@ -184,6 +201,15 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TRACK_STARTED = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+# Sending a task from a page ("Run now") tries twice, then the page says the queue is down,
+# instead of retrying for as long as kombu's default policy allows.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 
 # --- Auth ----------------------------------------------------------------------------------------
 

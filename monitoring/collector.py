@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import redis
 from django.core.cache import cache
 from django.db import close_old_connections
 
@@ -272,5 +273,13 @@ def _timestamp(record: dict[str, Any]) -> float:
         return time.time()
 
 
+REDIS_UNREACHABLE = "Redis is not answering, so the collector's state is unknown."
+
+
 def collector_status() -> dict[str, Any] | None:
-    return cache.get(STATUS_CACHE_KEY)
+    """What the collector last reported (None: nothing yet); says so when Redis is down."""
+    try:
+        return cache.get(STATUS_CACHE_KEY)
+    except (redis.RedisError, OSError):
+        # The Logs page answered 500 with Redis stopped, and hung with it frozen.
+        return {"unreachable": REDIS_UNREACHABLE}

@@ -133,7 +133,9 @@ def health_summary(entries: QuerySet[LogEntry], status: dict[str, Any] | None) -
     per_minute = counts_per_level_per_minute(entries, now=now)
     per_hour = errors_per_hour(entries, now=now)
     collector: dict[str, Any] = {"running": False}
-    if status:
+    if status and "unreachable" in status:
+        collector = {"running": False, "unknown": status["unreachable"]}
+    elif status:
         age = now.timestamp() - float(status.get("updated_at", 0))
         collector = {
             **status,

@@ -18,6 +18,7 @@ import pytest
 
 from tests.harness.http_server import LocalHTTPServer
 from tests.harness.openai_server import FakeOpenAIServer
+from tests.harness.redis_process import RedisProcess
 
 if TYPE_CHECKING:
     from celery.worker import WorkController
@@ -63,6 +64,19 @@ def http_server() -> Iterator[LocalHTTPServer]:
     directory = HTTP_FIXTURES_DIR if HTTP_FIXTURES_DIR.is_dir() else None
     with LocalHTTPServer(directory) as server:
         yield server
+
+
+@pytest.fixture
+def redis_process(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server of this test's own (freeze, thaw, stop it), killed at the end."""
+    try:
+        server = RedisProcess(tmp_path).start()
+    except FileNotFoundError:
+        service_unavailable("redis-server is not installed")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

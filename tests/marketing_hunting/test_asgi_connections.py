@@ -12,10 +12,7 @@ the web process runs it, started by the ``asgi`` module with its bounded pool.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -31,6 +28,7 @@ from django.db import connection
 from django.test import Client
 
 from marketing_hunting.asgi import application
+from tests.harness.web_process import web_process
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="server connection slots are PostgreSQL's"
@@ -124,41 +122,13 @@ def test_requests_without_a_pool_leave_no_connection_open(
 
 
 @pytest.fixture
-def web_process(transactional_db) -> Iterator[str]:
-    """uvicorn started as the Procfile starts it, on the test database, with a small pool."""
-    db = connection.settings_dict
-    password = f":{urllib.parse.quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": (
-            f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-        ),
-        "WEB_DATABASE_POOL_SIZE": str(POOL_SIZE),
-        "LOG_SHIPPING": "false",
-    }
-    port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "marketing_hunting.asgi:application"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-
-    def answers() -> bool:
-        assert server.poll() is None, "uvicorn exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except OSError:
-            return False
-        return True
-
-    try:
-        _wait_for(answers, "uvicorn answered")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=CEILING_SECONDS)
+def pooled_web(transactional_db) -> Iterator[str]:
+    """uvicorn as the Procfile starts it, on the test database, with a small pool."""
+    with web_process(WEB_DATABASE_POOL_SIZE=str(POOL_SIZE)) as base_url:
+        yield base_url
 
 
-def test_the_web_process_holds_at_most_its_pool(alice, web_process):
+def test_the_web_process_holds_at_most_its_pool(alice, pooled_web):
     cookie = _session_cookie(alice)
     baseline = _backend_count()
     peak = [baseline]
@@ -175,7 +145,7 @@ def test_the_web_process_holds_at_most_its_pool(alice, web_process):
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        served = _browse_concurrently(web_process, cookie)
+        served = _browse_concurrently(pooled_web, cookie)
     finally:
         done.set()
         sampler.join()
