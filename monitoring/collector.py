@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 STATUS_CACHE_KEY = "monitoring:collector-status"
 STATUS_EVERY_SECONDS = 2.0
+# A record sent twice arrives within seconds of its first copy; this many uids cover that.
+RECENT_UIDS = 100_000
 
 
 @dataclass
@@ -72,15 +75,29 @@ class RedisSource:
             url, decode_responses=True, socket_connect_timeout=5.0, socket_timeout=30.0
         )
         self.stream, self.group, self.consumer = stream, group, consumer
+        self.rewind()
+
+    def _ensure_group(self) -> None:
         try:
-            self.client.xgroup_create(stream, group, id="0", mkstream=True)
-        except redis.ResponseError as exc:
+            self.client.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except self.redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-        self.rewind()
+
+    def _group_lost(self, exc: Exception) -> bool:
+        """Redis restarted empty (or the stream was deleted): the group must be made again."""
+        if not isinstance(exc, self.redis.ResponseError) or "NOGROUP" not in str(exc):
+            return False
+        logger.warning("The log stream's consumer group is gone (Redis restarted?); recreating it")
+        self._ensure_group()
+        self._pending_first = True
+        return True
 
     def rewind(self) -> None:
         """Re-read pending entries first: delivered before a crash, never acknowledged."""
+        # Also after Redis restarted empty: without the group every read failed with NOGROUP
+        # and the collector retried for ever, collecting nothing.
+        self._ensure_group()
         # Entries another consumer name took (an older collector) become ours.
         start = "0-0"
         while True:
@@ -93,6 +110,14 @@ class RedisSource:
         self._pending_first = True
 
     def read(self, count: int, block_ms: int) -> Batch | None:
+        try:
+            return self._read(count, block_ms)
+        except self.redis.ResponseError as exc:
+            if self._group_lost(exc):
+                return None
+            raise
+
+    def _read(self, count: int, block_ms: int) -> Batch | None:
         if self._pending_first:
             response = self.client.xreadgroup(
                 self.group, self.consumer, {self.stream: "0"}, count=count
@@ -120,7 +145,12 @@ class RedisSource:
         return Batch(entries) if entries else None
 
     def ack(self, batch: Batch) -> None:
-        self.client.xack(self.stream, self.group, *[entry_id for entry_id, _ in batch.entries])
+        try:
+            self.client.xack(self.stream, self.group, *[eid for eid, _ in batch.entries])
+        except self.redis.ResponseError as exc:
+            # Entries of a group that is gone are gone with it: nothing is left to acknowledge.
+            if not self._group_lost(exc):
+                raise
 
     def already_written(self, entry_id: str, last_written: str | None) -> bool:
         current, last = _redis_id(entry_id), _redis_id(last_written or "")
@@ -188,6 +218,18 @@ class Collector:
 
     def __post_init__(self) -> None:
         self.last_written = self.logfile.last_written_id()
+        self._recent_uids: OrderedDict[str, None] = OrderedDict()
+
+    def _seen_before(self, uid: Any) -> bool:
+        """Whether a record with this uid was written lately (a duplicated send)."""
+        if not isinstance(uid, str):
+            return False
+        if uid in self._recent_uids:
+            return True
+        self._recent_uids[uid] = None
+        if len(self._recent_uids) > RECENT_UIDS:
+            self._recent_uids.popitem(last=False)
+        return False
 
     def step(self, block_ms: int = 1000) -> int:
         """Collect one batch; returns how many entries it held (0: nothing was waiting)."""
@@ -200,11 +242,14 @@ class Collector:
             (eid, rec)
             for eid, rec in readable
             if not self.source.already_written(eid, self.last_written)
+            and not self._seen_before(rec.get("uid"))
         ]
         if fresh:
             self.logfile.write_lines([file_line(eid, rec) for eid, rec in fresh])
             self.last_written = fresh[-1][0]
-        log_entries_store(records=readable)
+        # Keyed by the record's own uid where it has one, so a record the shipper sent twice
+        # is stored once; the transport's id otherwise (records of an older release).
+        log_entries_store(records=[(rec.get("uid") or eid, rec) for eid, rec in readable])
         self.source.ack(batch)
         self.processed += len(batch.entries)
         if readable:
@@ -212,7 +257,7 @@ class Collector:
         self.report_status()
         return len(batch.entries)
 
-    def report_status(self, *, force: bool = False) -> None:
+    def report_status(self, *, force: bool = False, problem: str = "") -> None:
         now = time.time()
         if not force and now - self._status_at < STATUS_EVERY_SECONDS:
             return
@@ -229,6 +274,9 @@ class Collector:
             "backlog": backlog,
             "backlog_unit": getattr(self.source, "backlog_unit", "entries"),
             "file": str(self.logfile.path),
+            # Why the last batch failed (being retried), so the Logs page says "retrying"
+            # rather than "not running" while the collector waits for Redis or the database.
+            "problem": problem,
         }
         try:
             cache.set(STATUS_CACHE_KEY, status, timeout=3600)
@@ -241,10 +289,11 @@ class Collector:
         while not should_stop():
             try:
                 count = self.step(block_ms=200 if once else 1000)
-            except Exception:
+            except Exception as exc:
                 # The database or Redis is down: keep everything unacknowledged and retry.
                 logger.exception("Log collection failed; retrying in %.0f s", backoff)
                 close_old_connections()
+                self.report_status(force=True, problem=f"{type(exc).__name__}: {exc}"[:300])
                 self._retry_after_failure(backoff, should_stop)
                 backoff = min(backoff * 2, 30.0)
                 continue

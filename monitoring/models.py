@@ -22,9 +22,10 @@ class Role(models.TextChoices):
 class LogEntry(models.Model):
     """One log record from any process, stored by the collector (``manage.py collect_logs``).
 
-    ``stream_id`` is the id the transport gave the record (a Redis stream id, or the spool
-    segment and offset); it is unique so that storing a batch twice after a collector restart
-    inserts nothing twice.
+    ``stream_id`` is the record's own uid, given by the shipping handler (the transport's id —
+    a Redis stream id, or the spool segment and offset — for records without one); it is
+    unique so that storing a batch twice after a collector restart, or a record the shipper
+    sent twice, inserts nothing twice.
     """
 
     time = models.DateTimeField()

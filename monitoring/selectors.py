@@ -128,6 +128,10 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if timezone.is_aware(moment) else moment
 
 
+# Records older than this when collected: the collector is catching up.
+LAGGING_SECONDS = 60
+
+
 def health_summary(entries: QuerySet[LogEntry], status: dict[str, Any] | None) -> dict[str, Any]:
     now = timezone.now()
     per_minute = counts_per_level_per_minute(entries, now=now)
@@ -142,6 +146,7 @@ def health_summary(entries: QuerySet[LogEntry], status: dict[str, Any] | None) -
             # The collector reports every few seconds while it runs, even when idle.
             "running": age < 30,
             "seen_seconds_ago": int(age),
+            "lagging": float(status.get("lag_seconds") or 0) > LAGGING_SECONDS,
         }
     return {
         "levels": [label for _, label in Level.choices],

@@ -24,6 +24,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 import weakref
 from collections import deque
 from typing import Any
@@ -212,6 +213,9 @@ class ShippingHandler(logging.Handler):
         except Exception:
             self.handleError(record)
             return
+        # The collector stores each uid once: a send retried after a timeout whose write had
+        # reached Redis (a frozen server answers late) adds the record to the stream twice.
+        entry["uid"] = uuid.uuid4().hex
         self._queue.append(entry)
         if self._thread is None:
             self._start()

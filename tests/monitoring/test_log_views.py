@@ -147,6 +147,35 @@ def test_the_panel_says_when_the_collector_is_not_running(client_for, alice):
     assert b"not running" in response.content
 
 
+@pytest.mark.parametrize(
+    ("status", "badge", "text"),
+    [
+        (
+            {"lag_seconds": 900.0},
+            b'<span class="badge warn">lagging</span>',
+            b"Lag: <strong>900.0 s",
+        ),
+        (
+            {"lag_seconds": 0.1, "problem": "ResponseError: NOGROUP No such key"},
+            b'<span class="badge warn">retrying</span>',
+            b"The last batch failed (ResponseError: NOGROUP No such key)",
+        ),
+    ],
+)
+def test_a_collector_catching_up_or_retrying_is_not_called_not_running(
+    client_for, alice, status, badge, text
+):
+    from django.core.cache import cache
+
+    cache.set(STATUS_CACHE_KEY, {"updated_at": timezone.now().timestamp(), **status})
+
+    response = client_for(alice).get("/logs/")
+
+    assert badge in response.content
+    assert text in response.content
+    assert b"not running" not in response.content
+
+
 def test_logs_is_in_the_navigation(client_for, alice):
     assert b'href="/logs/"' in client_for(alice).get("/").content
 
