@@ -100,18 +100,20 @@ def run_feed(
     pending, unreported = _leftovers(feed)
     to_extract = list(dict.fromkeys([*result.new_article_ids, *pending]))
     analysed = reports = 0
+    # The job's own keyword rules apply on top of the organization's.
+    options = AnalysisOptions(use_llm=job.use_llm, job_id=job.pk)
     for start in range(0, len(to_extract), EXTRACT_BATCH):
         beat()
         done = articles_extract(
             article_ids=to_extract[start : start + EXTRACT_BATCH], timeout=float(feed.fetch_timeout)
         )
         originals = [a.pk for a in done if a.duplicate_of_id is None]
-        made = reports_analyse(article_ids=originals, options=AnalysisOptions(use_llm=job.use_llm))
+        made = reports_analyse(article_ids=originals, options=options)
         analysed, reports = analysed + len(originals), reports + len(made)
         counters["analysed"] += len(originals)
         counters["reports"] += len(made)
     if unreported:
-        made = reports_analyse(article_ids=unreported, options=AnalysisOptions(use_llm=job.use_llm))
+        made = reports_analyse(article_ids=unreported, options=options)
         analysed, reports = analysed + len(unreported), reports + len(made)
         counters["analysed"] += len(unreported)
         counters["reports"] += len(made)
