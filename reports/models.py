@@ -174,7 +174,11 @@ class KeywordRule(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="unique_keyword_rule"),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="unique_keyword_rule",
+                violation_error_message="A rule with this name already exists; choose another.",
+            ),
         ]
 
     def __str__(self) -> str:

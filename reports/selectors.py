@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from feeds.models import ArticleFeed, Feed
-from reports.models import Brand, BrandAlias, BrandStatus, Industry, Mention, Report
+from reports.models import Brand, BrandAlias, BrandStatus, Industry, Mention, Report, ReportStatus
 
 # Must match the index expression in feeds/migrations/0002_article_fulltext_index.py.
 FULLTEXT_SQL = (
@@ -78,6 +78,7 @@ class ReportFilters:
     sentiment: str = ""
     min_confidence: float | None = None
     review_status: str = ""
+    status: str = ""  # Blank: every status but EXCLUDED.
     sort: str = "newest"
 
 
@@ -100,6 +101,10 @@ def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[
     instead of joining every skipped report to its article.
     """
     reports = Report.objects.filter(organization=organization)
+    if filters.status:
+        reports = reports.filter(status=filters.status)
+    else:
+        reports = reports.exclude(status=ReportStatus.EXCLUDED)
     if filters.q.strip():
         reports = _fulltext(reports, filters.q.strip())
     if filters.date_from:

@@ -17,6 +17,18 @@ from accounts.models import Organization
 from feeds.models import Article
 from jobs.models import Job
 from reports.keyword_rules import CompiledRule, Document, QueryError
+
+__all__ = [
+    "CompiledRule",
+    "compiled_rules",
+    "exclusion_savings",
+    "first_failing_rule",
+    "keyword_rule_create",
+    "keyword_rule_delete",
+    "keyword_rule_preview",
+    "keyword_rule_set_enabled",
+    "keyword_rule_update",
+]
 from reports.models import KeywordRule, Report, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -131,6 +143,10 @@ class RulePreview:
     matched: int
     total: int
     titles: list[str]
+
+    @property
+    def excluded(self) -> int:
+        return self.total - self.matched
 
 
 def keyword_rule_preview(

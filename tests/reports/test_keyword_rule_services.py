@@ -68,7 +68,7 @@ def test_two_rules_cannot_share_a_name(org_a, org_b):
     with pytest.raises(ValidationError) as caught:
         keyword_rule_create(organization=org_a, name="Cars", include="bmw")
 
-    assert "name" in str(caught.value.message_dict) or "__all__" in caught.value.message_dict
+    assert "A rule with this name already exists; choose another." in caught.value.messages
     assert KeywordRule.objects.filter(organization=org_a).count() == 1
 
 
