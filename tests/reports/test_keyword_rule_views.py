@@ -196,3 +196,16 @@ def test_excluded_articles_leave_the_reports_list_but_a_filter_and_the_pages_sho
     rules_page = client.get(reverse("reports:rules")).content.decode()
     assert "1 article excluded this month" in rules_page
     assert "~$0.18 of LLM cost saved" in rules_page
+
+
+def test_without_javascript_the_preview_button_answers_in_the_form_without_saving(
+    client_for, alice, org_a
+):
+    make_article(org_a, n=1, title="Tesla sales", text="Tesla sold cars.")
+
+    response = client_for(alice).post(reverse("reports:rule_create"), form_data(_preview="1"))
+
+    page = response.content.decode()
+    assert "This rule matched 1 of the last 1 article" in page
+    assert 'value="Cars"' in page
+    assert not KeywordRule.objects.exists()
