@@ -8,9 +8,13 @@ the (few) positions of its words, whatever the article's length.
 import re
 import unicodedata
 from bisect import bisect_left
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 WORD = re.compile(r"\w+")
+# Accents only (the Combining Diacritical Marks block), not every combining mark: the vowel
+# signs of Indic scripts are combining too, and removing them would change the words.
+ACCENTS = re.compile("[\u0300-\u036f]+")
 # Title words and text words are numbered apart by more than any NEAR distance, so neither a
 # phrase nor a NEAR ever joins the end of the title to the start of the text.
 TITLE_GAP = 10_000
@@ -20,8 +24,9 @@ Span = tuple[int, int]  # [start, end) in word positions
 
 def fold(text: str) -> str:
     """Accent-free, case-folded: "Citroën" and "CITROEN" match each other."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    if text.isascii():  # Most English text: nothing to decompose (10x faster).
+        return text.casefold()
+    return ACCENTS.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def words(text: str) -> list[str]:
@@ -37,11 +42,11 @@ class Document:
 
     @classmethod
     def from_article(cls, title: str, text: str) -> "Document":
-        document = cls()
+        positions: defaultdict[str, list[int]] = defaultdict(list)
         for offset, part in ((0, title), (TITLE_GAP, text)):
-            for index, word in enumerate(words(part)):
-                document.positions.setdefault(word, []).append(offset + index)
-        return document
+            for index, word in enumerate(words(part), offset):
+                positions[word].append(index)
+        return cls(positions=dict(positions))
 
     def word_positions(self, word: str, prefix: bool) -> list[int]:
         if not prefix:
