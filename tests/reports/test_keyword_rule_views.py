@@ -1,6 +1,7 @@
 """The keyword rules pages: drawer form, live preview, errors in place, enable/disable,
 delete with confirmation, the excluded reports' places, and isolation between organizations."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -193,6 +194,8 @@ def test_excluded_articles_leave_the_reports_list_but_a_filter_and_the_pages_sho
     assert "Excluded by rule “Cars only”" in detail
     article_page = client.get(excluded.article.get_absolute_url()).content.decode()
     assert "excluded by rule “Cars only”" in article_page
+    dashboard = " ".join(re.sub(r"<[^>]+>", " ", client.get("/").content.decode()).split())
+    assert "Reports (7 days) 0" in dashboard  # The count the Reports link shows.
     rules_page = client.get(reverse("reports:rules")).content.decode()
     assert "1 article excluded this month" in rules_page
     assert "~$0.18 of LLM cost saved" in rules_page
