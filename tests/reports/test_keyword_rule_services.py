@@ -149,3 +149,28 @@ def test_the_preview_counts_the_latest_articles_a_rule_lets_through(org_a, org_b
 
     assert (preview.matched, preview.total) == (2, 3)
     assert preview.titles == ["Tesla sales", "Ford results"]
+
+
+def test_a_job_rules_preview_reads_only_the_articles_of_the_jobs_feeds(org_a):
+    from feeds.models import ArticleFeed
+
+    wire = make_feed(org_a, "https://news.example/wire.xml", name="Wire")
+    blog = make_feed(org_a, "https://news.example/blog.xml", name="Blog")
+    job = make_job(org_a, feeds=[wire])
+    on_wire = make_article(org_a, n=1, title="Tesla on the wire", text="Tesla news.")
+    on_blog = make_article(org_a, n=2, title="Tesla on the blog", text="Tesla news.")
+    ArticleFeed.objects.create(article=on_wire, feed=wire)
+    ArticleFeed.objects.create(article=on_blog, feed=blog)
+
+    preview = keyword_rule_preview(organization=org_a, include="tesla", exclude="", job=job)
+
+    assert (preview.matched, preview.total, preview.titles) == (1, 1, ["Tesla on the wire"])
+
+
+def test_a_stored_rule_that_no_longer_parses_is_skipped_not_fatal(org_a, caplog):
+    keyword_rule_create(organization=org_a, name="Good", include="tesla")
+    broken = keyword_rule_create(organization=org_a, name="Broken", include="ford")
+    KeywordRule.objects.filter(pk=broken.pk).update(include="(ford")  # Written around clean().
+
+    assert [rule.name for rule in compiled_rules(org_a.pk)] == ["Good"]
+    assert "Keyword rule" in caplog.text and "never closed" in caplog.text

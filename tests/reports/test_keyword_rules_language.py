@@ -163,3 +163,12 @@ def test_too_deep_nesting_is_refused_before_python_runs_out_of_stack() -> None:
 def test_lower_case_and_or_not_are_ordinary_words() -> None:
     assert not matches("tesla or ford")  # Three words, all required; "or" and "ford" are absent.
     assert matches("shares and fell", doc("shares and fell"))
+
+
+def test_only_accents_are_folded_not_the_signs_of_other_scripts() -> None:
+    from reports.keyword_rules.matcher import fold
+
+    assert fold("Citroën ÉLAN") == "citroen elan"
+    # The virama in Hindi "सत्य" (truth) is a combining mark but part of the spelling.
+    assert fold("सत्य") == "सत्य"
+    assert matches("सत्य", doc("यह सत्य है"))
