@@ -117,6 +117,7 @@ def test_a_job_run_applies_its_rules_to_the_articles_it_fetches(org_a, http_serv
 
     reports = Report.objects.filter(organization=org_a)
     assert ok and reports.count() == 2, line
+    assert line.endswith("2 reports (2 excluded by keyword rules).")
     assert set(reports.values_list("status", "excluded_rule_name")) == {
         (ReportStatus.EXCLUDED, "No Acme")
     }
