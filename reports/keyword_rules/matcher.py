@@ -65,11 +65,12 @@ def near_spans(left: list[Span], right: list[Span], distance: int) -> list[Span]
     in either order."""
     if not left or not right:
         return []
-    starts = [start for start, _ in right]
+    starts = [start for start, _ in right]  # Spans come sorted by start.
+    # A right span ending within reach of the left one starts at most this far before it.
+    reach = distance + max(end - start for start, end in right)
     found: set[Span] = set()
     for l_start, l_end in left:
-        # Right spans starting from `distance` + longest span before the left one: a cheap bound.
-        first = bisect_left(starts, l_start - distance - 64)
+        first = bisect_left(starts, l_start - reach)
         for r_start, r_end in right[first:]:
             if r_start > l_end + distance:
                 break

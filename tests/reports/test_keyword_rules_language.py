@@ -172,3 +172,11 @@ def test_only_accents_are_folded_not_the_signs_of_other_scripts() -> None:
     # The virama in Hindi "सत्य" (truth) is a combining mark but part of the spelling.
     assert fold("सत्य") == "सत्य"
     assert matches("सत्य", doc("यह सत्य है"))
+
+
+def test_near_measures_from_the_end_of_a_long_phrase_before_the_other_word() -> None:
+    long_phrase = " ".join(f"w{n}" for n in range(80))
+    document = doc(f"{long_phrase} then tesla")
+
+    assert matches(f'tesla NEAR/1 "{long_phrase}"', document)
+    assert not matches(f'tesla NEAR/1 "{long_phrase}"', doc(f"{long_phrase} and then tesla"))
