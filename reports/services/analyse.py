@@ -216,8 +216,10 @@ def _save_failure(article: Article, exc: Exception) -> Report | None:
 
 def _llm_saving(article: Article, options: AnalysisOptions) -> tuple[int, Decimal]:
     """The input tokens and cost the LLM call would have taken: nothing when no LLM would have
-    been asked, or when its answer for this text is already cached."""
-    if not (options.use_llm and llm_configured()):
+    been asked (none configured, rules-only job, quota used up) or when its answer for this
+    text is already cached. (With the optional pre-filter the call might not have been made
+    either; finding out would mean running the extractor the rule spared.)"""
+    if not (options.use_llm and llm_configured()) or quota_reached(article.organization):
         return 0, Decimal(0)
     model = options.model or settings.OPENAI_MODEL
     if (

@@ -179,3 +179,33 @@ def test_the_months_savings_add_up_the_excluded_reports(org_a, org_b, openai_ser
     assert savings.cost == sum(report.cost_saved for report in reports)
     assert exclusion_savings(org_b).articles == 0
     assert openai_server.requests == []
+
+
+def test_an_exclusion_saves_nothing_when_the_llm_answer_was_cached_or_the_quota_is_used(
+    org_a, openai_server, settings
+):
+    from accounts.models import UsageDaily
+    from reports.extractors.llm import PROMPT_VERSION
+    from reports.models import ExtractionCache
+    from reports.services.analyse import cache_key
+
+    settings.OPENAI_MODEL = "gpt-4o-mini"
+    keyword_rule_create(organization=org_a, name="Cars only", include="tesla")
+    cached_text = make_article(org_a, n=1)
+    ExtractionCache.objects.create(
+        key=cache_key(cached_text.content_hash, "gpt-4o-mini", PROMPT_VERSION), result={}
+    )
+    assert report_analyse(article=cached_text).tokens_saved == 0
+
+    other = make_article(org_a, n=2, text="Nike shoes sold well in Europe this spring.")
+    org_a.llm_monthly_token_quota = 100
+    org_a.save(update_fields=["llm_monthly_token_quota"])
+    UsageDaily.objects.create(organization=org_a, date=timezone.now().date(), tokens_in=100)
+    other.organization.refresh_from_db()
+    report = report_analyse(article=other)
+    assert (report.status, report.tokens_saved, report.cost_saved) == (
+        ReportStatus.EXCLUDED,
+        0,
+        0,
+    )
+    assert openai_server.requests == []
