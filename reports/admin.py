@@ -14,6 +14,7 @@ from reports.models import (
     ExtractionCache,
     FeedbackEvent,
     Industry,
+    KeywordRule,
     Mention,
     Report,
 )
@@ -175,6 +176,15 @@ class BlockedTermAdmin(admin.ModelAdmin):
     search_fields = ["term", "normalized"]
     raw_id_fields = ["organization", "created_by"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(KeywordRule)
+class KeywordRuleAdmin(admin.ModelAdmin):
+    # KeywordRule.clean parses both expressions, so the admin refuses what the pages refuse.
+    list_display = ("name", "organization", "job", "enabled", "include", "exclude", "updated_at")
+    list_filter = ("enabled", "organization")
+    list_select_related = ("organization", "job")
+    search_fields = ("name", "include", "exclude")
 
 
 @admin.register(Industry)

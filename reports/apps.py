@@ -44,13 +44,16 @@ def report_figures(organization: "Organization") -> list["Figure"]:
 
     from accounts.models import UsageDaily
     from accounts.registry import Figure
-    from reports.models import Brand, BrandStatus, Mention, Report, ReviewStatus
+    from reports.models import Brand, BrandStatus, Mention, Report, ReportStatus, ReviewStatus
     from reports.views.quota import first_of_next_month
 
     now = timezone.now()
-    reports_7d = Report.objects.filter(
-        organization=organization, analysed_at__gte=now - timedelta(days=7)
-    ).count()
+    # The same reports the Reports list shows by default: not the rule-excluded articles.
+    reports_7d = (
+        Report.objects.filter(organization=organization, analysed_at__gte=now - timedelta(days=7))
+        .exclude(status=ReportStatus.EXCLUDED)
+        .count()
+    )
     tracked = Brand.objects.filter(
         organization=organization, status=BrandStatus.TRACKED, merged_into__isnull=True
     ).count()

@@ -11,7 +11,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from reports.models import Brand, BrandGroup, BrandStatus, Industry, ReviewStatus
+from reports.models import Brand, BrandGroup, BrandStatus, Industry, ReportStatus, ReviewStatus
 from reports.selectors import SORTS, ReportFilters
 from reports.services.brand_import import MAX_BYTES, too_big
 
@@ -80,6 +80,13 @@ class ReportFilterForm(forms.Form):
         choices=[("", "Any review"), *ReviewStatus.choices],
         widget=FastSelect,
     )
+    # Blank hides the articles keyword rules excluded: they are not reports anyone reads.
+    status = forms.ChoiceField(
+        required=False,
+        label="Status",
+        choices=[("", "Analysed (not excluded)"), *ReportStatus.choices],
+        widget=FastSelect,
+    )
     sort = forms.ChoiceField(
         required=False,
         choices=[(key, SORT_LABELS.get(key, key)) for key in SORTS],
@@ -127,6 +134,7 @@ class ReportFilterForm(forms.Form):
             sentiment=data.get("sentiment") or "",
             min_confidence=data.get("min_confidence"),
             review_status=data.get("review") or "",
+            status=data.get("status") or "",
             sort=data.get("sort") or "newest",
         )
 

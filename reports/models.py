@@ -168,10 +168,69 @@ class BlockedTerm(TenantModel):
         return self.term
 
 
+class KeywordRule(TenantModel):
+    """Which articles are worth analysing: an article is analysed only when it passes every
+    enabled organization-wide rule and every enabled rule of the job analysing it."""
+
+    name = models.CharField(max_length=100)
+    include = models.TextField(
+        blank=True, max_length=2000, help_text="Blank: every article is included."
+    )
+    exclude = models.TextField(blank=True, max_length=2000)
+    enabled = models.BooleanField(default=True)
+    job = models.ForeignKey(
+        "jobs.Job",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="keyword_rules",
+        help_text="Empty: the rule applies to every article of the organization.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                name="unique_keyword_rule",
+                violation_error_message="A rule with this name already exists; choose another.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # Here, not only in the form: the admin and the services must refuse the same input.
+        from django.core.exceptions import ValidationError
+
+        from reports.keyword_rules import QueryError, parse
+
+        errors = {}
+        for field in ("include", "exclude"):
+            expression = getattr(self, field)
+            if expression.strip():
+                try:
+                    parse(expression)
+                except QueryError as error:
+                    errors[field] = str(error)
+        if (
+            self.job_id
+            and self.organization_id
+            and self.job.organization_id != self.organization_id
+        ):
+            errors["job"] = "Choose one of your organization's jobs."
+        if errors:
+            raise ValidationError(errors)
+
+
 class ReportStatus(models.TextChoices):
     DONE = "done", "Analysed"
     FALLBACK = "fallback", "Analysed by rules (LLM unavailable)"
     FAILED = "failed", "Failed"
+    EXCLUDED = "excluded", "Excluded by a keyword rule"
 
 
 class Report(TenantModel):
@@ -197,6 +256,19 @@ class Report(TenantModel):
     error = models.TextField(blank=True)
     # Analysed by rules while the LLM was unavailable or over quota: analyse again later.
     llm_pending = models.BooleanField(default=False)
+    # An excluded article keeps a report (no mentions) saying which rule kept it out; the
+    # name is copied so it still reads after the rule is renamed or deleted.
+    excluded_by = models.ForeignKey(
+        KeywordRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="excluded_reports",
+    )
+    excluded_rule_name = models.CharField(max_length=100, blank=True)
+    # What the LLM call would have cost (estimated input tokens x the model's input price).
+    tokens_saved = models.PositiveIntegerField(default=0)
+    cost_saved = models.DecimalField(max_digits=12, decimal_places=6, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     analysed_at = models.DateTimeField()
 
@@ -205,6 +277,7 @@ class Report(TenantModel):
         indexes = [
             models.Index(fields=["organization", "-analysed_at"], name="report_org_analysed_idx"),
             models.Index(fields=["organization", "llm_pending"], name="report_org_pending_idx"),
+            models.Index(fields=["organization", "status"], name="report_org_status_idx"),
         ]
 
     def __str__(self) -> str:

@@ -30,6 +30,7 @@ from reports.models import (
     Industry,
     Mention,
     Report,
+    ReportStatus,
 )
 
 # Must match the index expression in feeds/migrations/0002_article_fulltext_index.py.
@@ -87,6 +88,7 @@ class ReportFilters:
     sentiment: str = ""
     min_confidence: float | None = None
     review_status: str = ""
+    status: str = ""  # Blank: every status but EXCLUDED.
     sort: str = "newest"
 
 
@@ -109,6 +111,10 @@ def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[
     instead of joining every skipped report to its article.
     """
     reports = Report.objects.filter(organization=organization)
+    if filters.status:
+        reports = reports.filter(status=filters.status)
+    else:
+        reports = reports.exclude(status=ReportStatus.EXCLUDED)
     if filters.q.strip():
         reports = _fulltext(reports, filters.q.strip())
     if filters.date_from:

@@ -25,6 +25,7 @@ from jobs.services.executions import (
     execution_heartbeat,
     job_feed_ids,
 )
+from reports.models import ReportStatus
 from reports.services.analyse import AnalysisOptions, reports_analyse
 
 logger = logging.getLogger(__name__)
@@ -99,25 +100,30 @@ def run_feed(
     counters["new_articles"] += len(result.new_article_ids)
     pending, unreported = _leftovers(feed)
     to_extract = list(dict.fromkeys([*result.new_article_ids, *pending]))
-    analysed = reports = 0
+    analysed = reports = excluded = 0
+    # The job's own keyword rules apply on top of the organization's.
+    options = AnalysisOptions(use_llm=job.use_llm, job_id=job.pk)
     for start in range(0, len(to_extract), EXTRACT_BATCH):
         beat()
         done = articles_extract(
             article_ids=to_extract[start : start + EXTRACT_BATCH], timeout=float(feed.fetch_timeout)
         )
         originals = [a.pk for a in done if a.duplicate_of_id is None]
-        made = reports_analyse(article_ids=originals, options=AnalysisOptions(use_llm=job.use_llm))
+        made = reports_analyse(article_ids=originals, options=options)
+        excluded += sum(report.status == ReportStatus.EXCLUDED for report in made)
         analysed, reports = analysed + len(originals), reports + len(made)
         counters["analysed"] += len(originals)
         counters["reports"] += len(made)
     if unreported:
-        made = reports_analyse(article_ids=unreported, options=AnalysisOptions(use_llm=job.use_llm))
+        made = reports_analyse(article_ids=unreported, options=options)
+        excluded += sum(report.status == ReportStatus.EXCLUDED for report in made)
         analysed, reports = analysed + len(unreported), reports + len(made)
         counters["analysed"] += len(unreported)
         counters["reports"] += len(made)
+    by_rules = f" ({excluded} excluded by keyword rules)" if excluded else ""
     return True, (
         f"Feed “{feed.name}”: {len(result.new_article_ids)} new articles, "
-        f"{analysed} analysed, {reports} reports."
+        f"{analysed} analysed, {reports} reports{by_rules}."
     )
 
 

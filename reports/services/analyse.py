@@ -5,6 +5,9 @@
   the optional pre-filter) only when the rules find a candidate. Its answers are cached by
   content hash + model + prompt version. The rules' known-brand matches are merged in, so a
   tracked brand is never missed because the model skipped it.
+- Keyword rules come first: an article that fails an enabled rule (the organization's, or the
+  analysing job's) gets an EXCLUDED report naming the rule and what the LLM call would have
+  cost, and is never sent to the LLM nor searched for brands.
 - Any LLM failure falls back to the rules, and the report says why; transient failures and
   the quota mark the report ``llm_pending`` so it is analysed by the LLM later. Nothing is lost.
 """
@@ -13,7 +16,9 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,13 +27,18 @@ from feeds.models import Article, ArticleStatus
 from reports.extractors.base import ExtractionContext, ExtractionResult
 from reports.extractors.llm import (
     PROMPT_VERSION,
+    SYSTEM_PROMPT,
     InvalidModelOutput,
     LLMExtractor,
     answer_to_json,
+    cut_to_budget,
+    estimate_tokens,
     llm_configured,
 )
 from reports.extractors.rules import RulesExtractor, merge_findings
+from reports.keyword_rules import CompiledRule
 from reports.models import BrandStatus, ExtractionCache, Mention, Report, ReportStatus
+from reports.services.keyword_rules import compiled_rules, first_failing_rule
 from reports.services.llm_calls import LLMFailure, call_llm
 from reports.services.resolution import Resolver, build_context
 from reports.services.usage import cost_estimate, quota_reached, usage_record
@@ -43,6 +53,7 @@ class AnalysisOptions:
     use_llm: bool = True  # False: rules only (e.g. a job configured for rules).
     model: str | None = None
     reanalyse: bool = False  # Replace an existing report.
+    job_id: int | None = None  # The job analysing: its keyword rules apply too.
 
 
 def cache_key(content_hash: str, model: str, prompt_version: str) -> str:
@@ -203,12 +214,68 @@ def _save_failure(article: Article, exc: Exception) -> Report | None:
     )
 
 
+def _llm_saving(article: Article, options: AnalysisOptions) -> tuple[int, Decimal]:
+    """The input tokens and cost the LLM call would have taken: nothing when no LLM would have
+    been asked (none configured, rules-only job, quota used up) or when its answer for this
+    text is already cached. (With the optional pre-filter the call might not have been made
+    either; finding out would mean running the extractor the rule spared.)"""
+    if not (options.use_llm and llm_configured()) or quota_reached(article.organization):
+        return 0, Decimal(0)
+    model = options.model or settings.OPENAI_MODEL
+    if (
+        article.content_hash
+        and ExtractionCache.objects.filter(
+            key=cache_key(article.content_hash, model, PROMPT_VERSION)
+        ).exists()
+    ):
+        return 0, Decimal(0)
+    sent = cut_to_budget(article.display_text, settings.LLM_INPUT_TOKEN_BUDGET)
+    tokens = estimate_tokens(SYSTEM_PROMPT) + estimate_tokens(article.title) + estimate_tokens(sent)
+    return tokens, cost_estimate(model, tokens, 0)
+
+
+@transaction.atomic
+def _save_excluded(article: Article, rule: CompiledRule, options: AnalysisOptions) -> Report:
+    tokens, cost = _llm_saving(article, options)
+    Report.objects.filter(article=article).delete()  # Re-analysis replaces the report.
+    return Report.objects.create(
+        organization_id=article.organization_id,
+        article=article,
+        extractor="none",
+        status=ReportStatus.EXCLUDED,
+        language=article.language,
+        excluded_by_id=rule.rule_id,
+        excluded_rule_name=rule.name,
+        tokens_saved=tokens,
+        cost_saved=cost,
+        analysed_at=timezone.now(),
+    )
+
+
+def _rules_for(
+    article: Article, options: AnalysisOptions, rules: list[CompiledRule] | None
+) -> list[CompiledRule]:
+    """The rules to apply. Re-analysing an article a job's rule excluded keeps that job's
+    rules in force (the current version of them), so a re-run does not let it slip through."""
+    job_id = options.job_id
+    if job_id is None and options.reanalyse:
+        job_id = (
+            Report.objects.filter(article=article, excluded_by__job__isnull=False)
+            .values_list("excluded_by__job_id", flat=True)
+            .first()
+        )
+    if rules is not None and job_id == options.job_id:
+        return rules
+    return compiled_rules(article.organization_id, job_id)
+
+
 def report_analyse(
     *,
     article: Article,
     options: AnalysisOptions | None = None,
     context: ExtractionContext | None = None,
     resolver: Resolver | None = None,
+    rules: list[CompiledRule] | None = None,
 ) -> Report | None:
     """Analyse one article; None when there is nothing to analyse (copy, no text, done)."""
     options = options or AnalysisOptions()
@@ -221,6 +288,11 @@ def report_analyse(
         return None
     if not article.display_text.strip():
         return None
+    failing = first_failing_rule(
+        _rules_for(article, options, rules), article.title, article.display_text
+    )
+    if failing is not None:
+        return _save_excluded(article, failing, options)
     organization = article.organization
     context = context or build_context(organization)
     resolver = resolver or Resolver(organization)
@@ -240,8 +312,11 @@ def reports_analyse(
     *, article_ids: Iterable[int], options: AnalysisOptions | None = None
 ) -> list[Report]:
     """Analyse several articles; one bad article never stops the batch."""
+    options = options or AnalysisOptions()
     reports: list[Report] = []
     contexts: dict[int, tuple[ExtractionContext, Resolver]] = {}
+    # Compiled once per organization for the whole batch, not once per article.
+    rules: dict[int, list[CompiledRule]] = {}
     articles = Article.objects.filter(pk__in=list(article_ids)).select_related("organization")
     for article in articles.order_by("id"):
         if article.organization_id not in contexts:
@@ -250,9 +325,15 @@ def reports_analyse(
                 Resolver(article.organization),
             )
         context, resolver = contexts[article.organization_id]
+        if article.organization_id not in rules:
+            rules[article.organization_id] = compiled_rules(article.organization_id, options.job_id)
         try:
             report = report_analyse(
-                article=article, options=options, context=context, resolver=resolver
+                article=article,
+                options=options,
+                context=context,
+                resolver=resolver,
+                rules=rules[article.organization_id],
             )
         except Exception as exc:
             logger.exception("Analysis of article %s failed", article.pk)
