@@ -68,7 +68,7 @@ class Brand(TenantModel):
         Industry, null=True, blank=True, on_delete=models.SET_NULL, related_name="brands"
     )
     website = models.URLField(max_length=500, blank=True)
-    # Entity linking: the brand's Wikidata item, from the knowledge base or typed by staff.
+    # Entity linking: the brand's Wikidata item, from the knowledge base (brand_link_knowledge).
     wikidata_id = models.CharField(max_length=20, blank=True)
     status = models.CharField(
         max_length=12, choices=BrandStatus.choices, default=BrandStatus.UNREVIEWED

@@ -204,6 +204,11 @@ def _nsi_records(trees: dict[str, Any], labels: dict[str, Any]) -> Iterator[Sour
 
 _PAREN = re.compile(r"\s*\([^)]*\)")
 _CLASS = re.compile(r"\s+(?:class|series)\s+[a-z]\b.*$", re.IGNORECASE)
+# "Netflix, Inc." is called Netflix: the display name drops a trailing legal form.
+_LEGAL_TAIL = re.compile(
+    r"[,\s]+(?:inc|corp|corporation|plc|ltd|limited|ag|se|sa|nv|co|company)\.?$",
+    re.IGNORECASE,
+)
 
 
 def _installed_stocks() -> tuple[str, list[Any]]:
@@ -244,7 +249,7 @@ def read_tickers(installed: tuple[str, list[Any]] | None = None) -> SourceData:
             url = f"https://{url}"
         wikipedia = str(metadata.get("wikipedia_url") or "")
         title = unquote(wikipedia.rsplit("/", 1)[-1]).replace("_", " ") if wikipedia else ""
-        short = _CLASS.sub("", _PAREN.sub("", name)).strip()
+        short = _LEGAL_TAIL.sub("", _CLASS.sub("", _PAREN.sub("", name)).strip())
         records.append(
             SourceRecord(
                 source=TICKERS,

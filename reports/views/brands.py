@@ -16,6 +16,7 @@ from reports.charts import daily_bar_chart, sparkline
 from reports.forms import AliasForm, BrandFilterForm, BrandForm, BrandPickForm
 from reports.models import Brand, BrandAlias, BrandSeparation, FeedbackEvent, Industry, Mention
 from reports.services import feedback
+from reports.services.brand_knowledge import knowledge_base_label
 
 BRANDS_PER_PAGE = 50
 SPARKLINE_DAYS = 30
@@ -56,6 +57,7 @@ def brand_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "filtered": any(data.values()) or bool(form.errors),
+            "knowledge_base": knowledge_base_label(),
         },
     )
 

@@ -113,8 +113,9 @@ def test_the_list_draws_all_trends_in_one_query(
     client = client_for(alice)
     client.get(LIST_URL)
 
-    # Session, user, memberships, industries, count, brands, daily mentions.
-    with django_assert_max_num_queries(7):
+    # Session, user, memberships, industries, count, brands, daily mentions, the footer's
+    # knowledge-base version.
+    with django_assert_max_num_queries(8):
         response = client.get(LIST_URL)
 
     assert len(doc(response).xpath("//tbody//svg")) == 30
