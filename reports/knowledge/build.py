@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from reports.knowledge import wordlists
 from reports.knowledge.sources import NSI, TICKERS, SourceData, SourceRecord
-from reports.normalize import normalize_brand
+from reports.normalize import LEGAL_FORMS, normalize_brand
 
 TOO_SHORT = "one or two characters"
 NO_LETTERS = "no letters"
@@ -133,6 +133,18 @@ def merge(sources: list[SourceData]) -> list[tuple[EntryPlan, list[str]]]:
     return merged
 
 
+def _without_legal_form(form: str) -> str:
+    """ "The Estée Lauder Companies" -> "Estée Lauder", "Netflix, Inc." -> "Netflix": how news
+    writes a company the sources list under its legal name. "" when nothing is dropped."""
+    tokens = form.split()
+    if len(tokens) > 1 and tokens[0].lower() == "the":
+        tokens = tokens[1:]
+    while len(tokens) > 1 and normalize_brand(tokens[-1]) in LEGAL_FORMS | {"and", ""}:
+        tokens.pop()
+    short = " ".join(tokens).rstrip(",")
+    return short if short != form else ""
+
+
 def _acronym(form: str) -> bool:
     letters = [ch for ch in form if ch.isalpha()]
     return len(letters) <= 5 and form.isupper()
@@ -162,7 +174,8 @@ def plan(sources: list[SourceData]) -> list[EntryPlan]:
     merged = sorted(merge(sources), key=lambda pair: -pair[0].weight)
     for index, (entry, raw_forms) in enumerate(merged):
         seen: set[str] = set()
-        for raw in [entry.name, *raw_forms]:
+        raws = [entry.name, *raw_forms]
+        for raw in [*raws, *(_without_legal_form(raw) for raw in raws)]:
             form = " ".join(raw.split())[:300]
             if not form or form in seen:
                 continue

@@ -8,7 +8,8 @@
 and every character that is not a letter, a digit or one of ``& + @`` turned into a space, so
 the copy has the text's offsets. Keys are folded the same way and padded with a space on each
 side, so a key only matches whole words ("Uber" is not found in "Huber"), hyphens and spaces
-are the same ("Coca-Cola" = "Coca Cola") and a possessive ends a word ("Amazon's").
+are the same ("Coca-Cola" = "Coca Cola"), accents do not matter ("Nestle" = "Nestlé") and
+a possessive ends a word ("Amazon's").
 
 A match is kept when its case fits the form:
 
@@ -29,10 +30,12 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 import ahocorasick
+import numpy as np
 
 from reports.knowledge.build import UNLOOKABLE
 from reports.normalize import normalize_brand
@@ -42,7 +45,6 @@ logger = logging.getLogger(__name__)
 # How often a process asks the database whether a newer version was loaded.
 VERSION_CHECK_SECONDS = 60.0
 
-_NOT_WORD = re.compile(r"[^\w&+@]|_")
 _SPACES = re.compile(r" +")
 
 
@@ -74,20 +76,50 @@ class _Candidate:
     entry: KnowledgeEntry
     # Folded-but-cased spellings the surface must equal; empty: any case will do.
     exact: tuple[str, ...]
+    # The same forms exactly as written: a surface that is one of them needs no folding.
+    written: frozenset[str]
     needs_upper: bool
     ambiguous: bool
 
 
+_FOLD_LIMIT = 0x3000
+
+
+def _fold_table() -> np.ndarray:
+    """Code point -> code point, one for one: lowercase without accents, or a space for what is
+    not a word character. Covers every script below U+3000; CJK and beyond pass unchanged."""
+    table = np.arange(_FOLD_LIMIT, dtype=np.uint32)
+    for code in range(_FOLD_LIMIT):
+        ch = chr(code)
+        if not (ch.isalnum() or ch in "&+@"):
+            table[code] = ord(" ")
+        else:  # "İ" -> "i", "É" -> "e"
+            table[code] = ord(unicodedata.normalize("NFD", ch.lower()[0])[0])
+    return table
+
+
+_FOLD = _fold_table()
+
+
 def fold(text: str) -> str:
-    """Lowercase, non-word characters as spaces, same length as ``text``."""
-    lowered = text.lower()
-    if len(lowered) != len(text):  # "İ".lower() is two characters: keep offsets aligned
-        lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-    return _NOT_WORD.sub(" ", lowered)
+    """Lowercase, accents off, non-word characters as spaces: same length as ``text``.
+
+    One vectorised table look-up over the UTF-32 code points: a fifth of the cost of
+    ``str.translate`` or a regular expression on an 800-word article, which matters for the
+    1 ms budget of ``find``."""
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    small = np.minimum(codes, _FOLD_LIMIT - 1)
+    folded = np.where(codes < _FOLD_LIMIT, _FOLD[small], codes)
+    return folded.tobytes().decode("utf-32-le")
 
 
 def _cased(text: str) -> str:
-    return _SPACES.sub(" ", _NOT_WORD.sub(" ", text)).strip()
+    """Case kept, accents and punctuation not: how a case-sensitive form must be written."""
+    folded = fold(text)
+    kept = "".join(
+        c if f != " " and c.lower() == f else f for c, f in zip(text, folded, strict=True)
+    )
+    return _SPACES.sub(" ", kept).strip()
 
 
 class KnowledgeIndex:
@@ -148,6 +180,7 @@ class KnowledgeIndex:
         return _Candidate(
             entry=entry,
             exact=tuple(dict.fromkeys(_cased(name) for name in cased)) if case_sensitive else (),
+            written=frozenset(cased) if case_sensitive else frozenset(),
             needs_upper=bool(cased),
             ambiguous=any(form["ambiguous"] for form in forms),
         )
@@ -162,11 +195,15 @@ class KnowledgeIndex:
             start = end_index - length + 1  # in ``text``: the padded key's first letter, -1
             end = end_index - 1
             surface = text[start:end]
+            lowercase = surface.islower()
             for candidate in candidates:
                 if candidate.exact:
-                    if _cased(surface) not in candidate.exact:
+                    # Cheap tests first: most rejections are "next", "shell" in lowercase.
+                    if lowercase or (
+                        surface not in candidate.written and _cased(surface) not in candidate.exact
+                    ):
                         continue
-                elif candidate.needs_upper and surface.islower():
+                elif candidate.needs_upper and lowercase:
                     continue
                 found.append((start, end, candidate))
                 break
