@@ -19,15 +19,16 @@ from reports.knowledge import wordlists
 from reports.knowledge.sources import NSI, TICKERS, SourceData, SourceRecord
 from reports.normalize import LEGAL_FORMS, normalize_brand
 
-TOO_SHORT = "one or two characters"
+ONE_CHARACTER = "a single character"
+TOO_SHORT = "two characters"
 NO_LETTERS = "no letters"
 LOWERCASE_WORD = "a common English word in lowercase"
 GENERIC = "a generic name (NSI genericWords)"
 FIRST_NAME = "a common first name"
 TAKEN = "the form of a better-known entry"
-EXCLUSION_REASONS = (TOO_SHORT, NO_LETTERS, LOWERCASE_WORD, GENERIC, FIRST_NAME, TAKEN)
-# Reasons that make a form useless even for looking a name up.
-UNLOOKABLE = frozenset({TOO_SHORT, NO_LETTERS})
+EXCLUSION_REASONS = (ONE_CHARACTER, TOO_SHORT, NO_LETTERS, LOWERCASE_WORD, GENERIC, FIRST_NAME, TAKEN)
+# Reasons that make a form useless even for looking a name up ("BP" is still linked).
+UNLOOKABLE = frozenset({ONE_CHARACTER, NO_LETTERS})
 
 _KIND_ORDER = ("government", "ngo", "brand", "operator", "other")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -153,7 +154,10 @@ def _acronym(form: str) -> bool:
 def _exclusion(form: str, key: str, generic: list[re.Pattern[str]]) -> str:
     if not _LETTER.search(key):
         return NO_LETTERS
-    if len(key.replace(" ", "")) <= 2:
+    length = len(key.replace(" ", ""))
+    if length == 1:
+        return ONE_CHARACTER
+    if length == 2:
         return TOO_SHORT
     if form == form.lower() and wordlists.all_common_words(key):
         return LOWERCASE_WORD

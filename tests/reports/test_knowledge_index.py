@@ -84,7 +84,7 @@ def test_the_longest_of_overlapping_matches_wins(kb_loaded: Path) -> None:
 
 def test_excluded_forms_are_never_found(kb_loaded: Path) -> None:
     # Too short (BP, YT), a first name (Julia), generic (Bank), a namesake's (one-town Shell).
-    assert found("BP, YT, Julia and Bank") == []
+    assert found("BP, YT, X, Julia and Bank") == []
     assert get_index().find("Shell")[0].entry.wikidata_id == "Q110716465"
 
 
@@ -96,7 +96,8 @@ def test_lookup_finds_an_entry_by_any_spelling_of_its_name(kb_loaded: Path) -> N
     assert index.lookup("TESCO PLC").name == "Tesco"
     assert index.lookup("Julia").wikidata_id == "Q900002"  # not matched in text, still linked
     assert index.lookup("Shell").wikidata_id == "Q110716465"
-    assert index.lookup("BP") is None
+    assert index.lookup("BP").wikidata_id == "Q152057"  # too short to match, not to link
+    assert index.lookup("X") is None
     assert index.lookup("Nonexistent Brand Ltd") is None
 
 

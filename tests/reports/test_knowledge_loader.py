@@ -73,6 +73,7 @@ def test_sources_without_ids_stand_alone_or_join_by_name(kb_loaded: Path) -> Non
 def test_ambiguous_forms_are_excluded_with_their_reason(kb_loaded: Path) -> None:
     assert form("BP").excluded == build.TOO_SHORT
     assert form("YT").excluded == build.TOO_SHORT
+    assert form("X").excluded == build.ONE_CHARACTER
     assert form("Julia").excluded == build.FIRST_NAME
     assert form("Bank").excluded == build.GENERIC
     assert form("next").excluded == build.LOWERCASE_WORD
