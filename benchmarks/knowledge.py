@@ -1,11 +1,12 @@
 """The brand knowledge base: load time, index size and memory, find() per article, coverage.
 
-    .venv/bin/python benchmarks/knowledge.py [--articles 300] [--words 800]
+    .venv/bin/python benchmarks/knowledge.py [--articles 300] [--words 800] [--corpus DIR]
 
 Runs in a throwaway environment (temporary VAR_DIR and SQLite database, DEBUG off, a dummy
 SECRET_KEY), loads the installed packages with the real loader, builds the index and times
 ``KnowledgeIndex.find`` on article-sized texts cut from the labelled corpus
-(tests/fixtures/extraction_corpus), each ``--words`` words long. Then prints each source's
+(tests/fixtures/extraction_corpus, or ``--corpus DIR`` of the same JSON format), each
+``--words`` words long. Then prints each source's
 coverage of brands that news names: the corpus's gold and tracked brands plus the brands the
 issue lists as missed, by normalised name (known to the source) and as found in a sentence by
 ``find`` (known and matchable). No timed assertions: it prints figures and exits 0.
@@ -55,6 +56,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=300, help="texts to time find() on")
     parser.add_argument("--words", type=int, default=800, help="words per text")
     parser.add_argument("--misses", action="store_true", help="list the brands not covered")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="folder of labelled articles (JSON with text, gold) for texts and coverage",
+    )
     return parser.parse_args()
 
 
@@ -76,9 +83,9 @@ def configure_environment(var_dir: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def corpus_articles() -> list[dict]:
+def corpus_articles(folder: Path = CORPUS) -> list[dict]:
     articles = []
-    for path in sorted(CORPUS.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and "text" in data:
             articles.append(data)
@@ -203,7 +210,7 @@ def main() -> None:
             f" (pyahocorasick); process RSS grew {rss_index:.0f} MB (reusing the load's memory)"
         )
 
-        articles = corpus_articles()
+        articles = corpus_articles(args.corpus)
         sample = texts(articles, args.articles, args.words)
         timings = []
         cpu = []

@@ -26,7 +26,15 @@ LOWERCASE_WORD = "a common English word in lowercase"
 GENERIC = "a generic name (NSI genericWords)"
 FIRST_NAME = "a common first name"
 TAKEN = "the form of a better-known entry"
-EXCLUSION_REASONS = (ONE_CHARACTER, TOO_SHORT, NO_LETTERS, LOWERCASE_WORD, GENERIC, FIRST_NAME, TAKEN)
+EXCLUSION_REASONS = (
+    ONE_CHARACTER,
+    TOO_SHORT,
+    NO_LETTERS,
+    LOWERCASE_WORD,
+    GENERIC,
+    FIRST_NAME,
+    TAKEN,
+)
 # Reasons that make a form useless even for looking a name up ("BP" is still linked).
 UNLOOKABLE = frozenset({ONE_CHARACTER, NO_LETTERS})
 

@@ -13,8 +13,9 @@ a possessive ends a word ("Amazon's").
 
 A match is kept when its case fits the form:
 
-- forms every word of which is a common English word ("Apple", "Shell", "The North Face") match
-  only as written (punctuation aside): "apple" or "APPLE" are not the brand;
+- forms every word of which is a common English word ("Apple", "Shell", "The North Face"),
+  and acronyms of up to five letters ("IBM", "INC"), match only as written (punctuation and
+  accents aside): "apple", "APPLE" or "Inc" are not the brand;
 - other capitalised forms ("Netflix", "eBay") match in any case except all lowercase ("uber"
   in "uber-cool" is German, not the company); forms the source writes in lowercase (NSI's
   matchNames) match in any case.
