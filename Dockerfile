@@ -3,6 +3,13 @@
 #   web    uvicorn marketing_hunting.asgi:application ... (default CMD below)
 #   worker celery -A marketing_hunting worker -l info
 #   beat   celery -A marketing_hunting beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+# The brand knowledge base's npm data packages (kb/package-lock.json), installed in a Node
+# stage: the application image needs their JSON files, not Node.
+FROM node:20-bookworm-slim AS brand-data
+WORKDIR /kb
+COPY kb/package.json kb/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,6 +30,7 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
+COPY --from=brand-data /kb/node_modules /app/kb/node_modules
 
 # Collect static files at build time (served by WhiteNoise). Settings refuse to load with
 # DEBUG=false and no SECRET_KEY, so give this one command a throwaway key. It is set

@@ -9,7 +9,7 @@ export WEB_HOST WEB_PORT
 run: export DEBUG ?= true
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint format install install-dev
+.PHONY: run test lint format install install-dev kb-data
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -24,8 +24,20 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+# The brand knowledge base's npm packages (kb/package.json). Without npm everything still runs:
+# the knowledge base then loads from the PyPI sources alone.
+KB_NPM := kb/node_modules/.installed
+$(KB_NPM): kb/package.json kb/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix kb --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm is not installed (apt install nodejs npm): the brand knowledge base will load"; \
+		echo "without name-suggestion-index and simple-icons, from pytickersymbols alone."; \
+	fi
+
+kb-data: $(KB_NPM)
+install: $(VENV)/.installed kb-data
+install-dev: $(VENV)/.installed-dev kb-data
 
 ## make run: set up everything, then start web + worker + beat (Ctrl-C stops all).
 run: install
@@ -34,6 +46,9 @@ run: install
 	@$(BIN)/python -m marketing_hunting.devenv .env
 	@# honcho run reads .env, exactly like the processes `honcho start` launches below.
 	$(BIN)/honcho run $(BIN)/python manage.py migrate --noinput
+	@# A no-op when the loaded version is current; a failure leaves the app on tracked brands.
+	$(BIN)/honcho run $(BIN)/python manage.py load_brand_knowledge --skip-missing \
+		|| echo "  The brand knowledge base was not loaded (see above): brands are found from tracked lists only."
 	$(BIN)/honcho run $(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "  Marketing Hunting is starting on http://$(WEB_HOST):$(WEB_PORT)/"

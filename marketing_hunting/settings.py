@@ -330,6 +330,13 @@ LLM_PRICES = env.json_object(
     },
 )
 
+# --- Brand knowledge base ----------------------------------------------------------------------
+
+# Where npm installs the name-suggestion-index package (`npm ci --prefix kb`, run by `make run`).
+BRAND_KNOWLEDGE_NSI_DIR = env.string(
+    "BRAND_KNOWLEDGE_NSI_DIR", str(BASE_DIR / "kb" / "node_modules" / "name-suggestion-index")
+)
+
 # --- Contact discovery ---------------------------------------------------------------------------
 
 # A Brave-Search-compatible web search API (GET ?q=&count=, key in X-Subscription-Token). Without

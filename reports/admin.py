@@ -15,6 +15,9 @@ from reports.models import (
     FeedbackEvent,
     Industry,
     KeywordRule,
+    KnowledgeBaseVersion,
+    KnowledgeBrand,
+    KnowledgeName,
     Mention,
     Report,
 )
@@ -240,3 +243,58 @@ if not admin.site.is_registered(UsageDaily):
         list_select_related = ["organization"]
         search_fields = ["organization__name"]
         date_hierarchy = "date"
+
+
+# --- Brand knowledge base: global reference data, written only by load_brand_knowledge ---------
+
+
+@admin.register(KnowledgeBaseVersion)
+class KnowledgeBaseVersionAdmin(ReadOnlyAdmin):
+    list_display = ["label", "brands", "names", "excluded", "loaded_at", "checksum"]
+    readonly_fields = [
+        "label",
+        "sources",
+        "brands",
+        "names",
+        "excluded",
+        "checksum",
+        "loaded_at",
+    ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class KnowledgeNameInline(admin.TabularInline):
+    model = KnowledgeName
+    fields = ["name", "key", "case_sensitive", "ambiguous", "excluded"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(KnowledgeBrand)
+class KnowledgeBrandAdmin(ReadOnlyAdmin):
+    list_display = ["name", "wikidata_id", "kind", "industry", "category", "source", "weight"]
+    list_filter = ["kind", "industry", "source"]
+    search_fields = ["name", "=wikidata_id", "names__name"]
+    readonly_fields = [
+        "name",
+        "key",
+        "wikidata_id",
+        "kind",
+        "category",
+        "industry",
+        "website",
+        "description",
+        "source",
+        "weight",
+    ]
+    inlines = [KnowledgeNameInline]
+    show_full_result_count = False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

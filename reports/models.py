@@ -5,6 +5,16 @@ from django.urls import reverse
 
 from accounts.tenancy import TenantModel
 
+# The knowledge base's global tables live in their own module; imported here so that Django
+# finds them as models of this app.
+from reports.knowledge.models import (  # noqa: F401
+    KnowledgeBaseVersion,
+    KnowledgeBrand,
+    KnowledgeKind,
+    KnowledgeName,
+    wikidata_url,
+)
+
 DEFAULT_INDUSTRIES = (
     "Automotive",
     "Banking & Finance",
@@ -74,6 +84,8 @@ class Brand(TenantModel):
         Industry, null=True, blank=True, on_delete=models.SET_NULL, related_name="brands"
     )
     website = models.URLField(max_length=500, blank=True)
+    # Entity linking: the brand's Wikidata item, from the knowledge base (brand_link_knowledge).
+    wikidata_id = models.CharField(max_length=20, blank=True)
     status = models.CharField(
         max_length=12, choices=BrandStatus.choices, default=BrandStatus.UNREVIEWED
     )
@@ -101,6 +113,10 @@ class Brand(TenantModel):
 
     def get_absolute_url(self) -> str:
         return reverse("brands:detail", args=[self.pk])
+
+    @property
+    def wikidata_url(self) -> str:
+        return wikidata_url(self.wikidata_id)
 
 
 class AliasSource(models.TextChoices):

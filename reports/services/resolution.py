@@ -22,6 +22,7 @@ from reports.models import (
     Industry,
 )
 from reports.normalize import normalize_brand
+from reports.services.brand_knowledge import brand_link_knowledge
 
 FUZZY_THRESHOLD = 92
 
@@ -125,6 +126,8 @@ class Resolver:
             industry=self._industries.get(industry),
             status=BrandStatus.UNREVIEWED,
         )
+        # A new brand the knowledge base knows gets its Wikidata id, industry and website.
+        brand_link_knowledge(brand=brand)
         self._by_key[key] = brand
         self._by_pk[brand.pk] = brand
         return brand

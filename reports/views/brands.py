@@ -24,6 +24,7 @@ from reports.models import (
     Mention,
 )
 from reports.services import feedback
+from reports.services.brand_knowledge import knowledge_base_label
 from reports.services.watchlists import brand_groups_set
 
 BRANDS_PER_PAGE = 50
@@ -77,6 +78,7 @@ def brand_list(request: HttpRequest) -> HttpResponse:
                 status=BrandStatus.UNREVIEWED,
                 merged_into__isnull=True,
             ).count(),
+            "knowledge_base": knowledge_base_label(),
         },
     )
 

@@ -114,8 +114,8 @@ def test_the_list_draws_all_trends_in_one_query(
     client.get(LIST_URL)
 
     # Session, user, memberships, industries and groups, brands to review, count, brands,
-    # daily mentions.
-    with django_assert_max_num_queries(8):
+    # daily mentions, the footer's knowledge-base version.
+    with django_assert_max_num_queries(9):
         response = client.get(LIST_URL)
 
     assert len(doc(response).xpath("//tbody//svg")) == 30
