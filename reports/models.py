@@ -303,6 +303,35 @@ class Report(TenantModel):
         return reverse("reports:detail", args=[self.pk])
 
 
+class ReportVersion(TenantModel):
+    """An earlier analysis of a report's article, kept when a re-analysis replaced it.
+
+    Re-analysis updates the report in place, so its URL, reviews, feedback history and the
+    drafts that cite it survive; what the report said before is kept here, with the brands
+    the next analysis added and removed.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="versions")
+    analysed_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(auto_now_add=True)
+    extractor = models.CharField(max_length=10)
+    model = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=ReportStatus.choices)
+    summary = models.TextField(blank=True)
+    sentiment_label = models.CharField(max_length=10, default="neutral")
+    # [{"brand_id", "name", "confidence", "review_status"}] as they were.
+    brands = models.JSONField(default=list)
+    # Names of the brands the replacing analysis found that this one had not, and vice versa.
+    added = models.JSONField(default=list)
+    removed = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-replaced_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Analysis of {self.analysed_at:%Y-%m-%d %H:%M} of report {self.report_id}"
+
+
 class ReviewStatus(models.TextChoices):
     UNREVIEWED = "unreviewed", "Unreviewed"
     CONFIRMED = "confirmed", "Confirmed"

@@ -37,9 +37,17 @@ from reports.extractors.llm import (
 )
 from reports.extractors.rules import RulesExtractor, merge_findings
 from reports.keyword_rules import CompiledRule
-from reports.models import BrandStatus, ExtractionCache, Mention, Report, ReportStatus
+from reports.models import (
+    BrandStatus,
+    ExtractionCache,
+    Mention,
+    Report,
+    ReportStatus,
+    ReportVersion,
+)
 from reports.services.keyword_rules import compiled_rules, first_failing_rule
 from reports.services.llm_calls import LLMFailure, call_llm
+from reports.services.report_versions import report_mentions_replace, report_version_record
 from reports.services.resolution import Resolver, build_context
 from reports.services.usage import cost_estimate, quota_reached, usage_record
 
@@ -139,10 +147,8 @@ def _save(
 ) -> Report:
     now = timezone.now()
     cost = cost_estimate(result.model, result.tokens_in, result.tokens_out) if not cached else 0
-    Report.objects.filter(article=article).delete()  # Re-analysis replaces the report.
-    report = Report.objects.create(
-        organization_id=article.organization_id,
-        article=article,
+    report, version = _report_upsert(
+        article,
         summary=result.summary,
         topic=result.topic,
         sentiment_score=max(-1.0, min(1.0, result.sentiment_score)),
@@ -181,7 +187,7 @@ def _save(
             source=finding.source,
             mentioned_at=article.published_at or now,
         )
-    Mention.objects.bulk_create(mentions.values())
+    report_mentions_replace(report=report, mentions=mentions.values(), version=version)
     if result.extractor == "llm" and (result.tokens_in or cached):
         usage_record(
             organization=article.organization,
@@ -237,10 +243,8 @@ def _llm_saving(article: Article, options: AnalysisOptions) -> tuple[int, Decima
 @transaction.atomic
 def _save_excluded(article: Article, rule: CompiledRule, options: AnalysisOptions) -> Report:
     tokens, cost = _llm_saving(article, options)
-    Report.objects.filter(article=article).delete()  # Re-analysis replaces the report.
-    return Report.objects.create(
-        organization_id=article.organization_id,
-        article=article,
+    report, version = _report_upsert(
+        article,
         extractor="none",
         status=ReportStatus.EXCLUDED,
         language=article.language,
@@ -250,6 +254,48 @@ def _save_excluded(article: Article, rule: CompiledRule, options: AnalysisOption
         cost_saved=cost,
         analysed_at=timezone.now(),
     )
+    report_mentions_replace(report=report, mentions=(), version=version)
+    return report
+
+
+# What a report holds when a new analysis does not set it (an excluded article has no summary;
+# an analysed one was excluded by no rule).
+_REPORT_RESET = {
+    "summary": "",
+    "topic": "",
+    "sentiment_score": 0.0,
+    "sentiment_label": "neutral",
+    "model": "",
+    "prompt_version": "",
+    "tokens_in": 0,
+    "tokens_out": 0,
+    "cost_estimate": Decimal(0),
+    "cached": False,
+    "invented_dropped": 0,
+    "error": "",
+    "llm_pending": False,
+    "excluded_by_id": None,
+    "excluded_rule_name": "",
+    "tokens_saved": 0,
+    "cost_saved": Decimal(0),
+}
+
+
+def _report_upsert(article: Article, **values: object) -> tuple[Report, ReportVersion | None]:
+    """The article's report with ``values``: created, or updated in place (re-analysis), its
+    previous content kept as a version. Identity is kept: URL, reviews, drafts, history."""
+    values = {**_REPORT_RESET, **values}
+    report = Report.objects.select_for_update().filter(article=article).first()
+    if report is None:
+        report = Report.objects.create(
+            organization_id=article.organization_id, article=article, **values
+        )
+        return report, None
+    version = report_version_record(report=report)
+    for name, value in values.items():
+        setattr(report, name, value)
+    report.save(update_fields=list(values))
+    return report, version
 
 
 def _rules_for(

@@ -117,6 +117,9 @@ def report_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+MAX_VERSIONS_SHOWN = 20
+
+
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = get_object_for_request(
         request, Report.objects.select_related("article", "article__duplicate_of"), pk=pk
@@ -135,5 +138,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "text": highlight(article.display_text, mentions),
             "source_feeds": article.feeds.order_by("name"),
             "copies": article.duplicates.order_by("id").only("id", "canonical_url", "title")[:20],
+            "versions": report.versions.all()[:MAX_VERSIONS_SHOWN],
         },
     )

@@ -198,11 +198,14 @@ def test_one_bad_article_does_not_stop_the_batch(org_a, no_llm, monkeypatch):
     assert Report.objects.get(article=good).status == ReportStatus.DONE
 
 
-def test_reanalysis_replaces_the_report(org_a, no_llm):
+def test_reanalysis_updates_the_report_in_place(org_a, no_llm):
     article = make_article(org_a)
     first = report_analyse(article=article)
 
     second = report_analyse(article=article, options=AnalysisOptions(reanalyse=True))
 
-    assert second.pk != first.pk
+    # Identity is kept: the URL, reviews and drafts that point at the report survive.
+    assert second.pk == first.pk
     assert Report.objects.filter(article=article).count() == 1
+    assert second.analysed_at > first.analysed_at
+    assert second.versions.count() == 1
