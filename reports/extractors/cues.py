@@ -23,6 +23,7 @@ WEIGHTS = {
     "verb": 0.5,  # "X launched", "X unveiled", "X raised 40 million dollars"
     "said": 0.45,  # "Shell said": a corporate cue only for names known to be brands
     "co_brand": 0.45,  # in one sentence with another brand: "Visa and Mastercard"
+    "product": 0.5,  # a known brand near its products or its industry: "Apple's iPhone"
     "repeated": 0.15,  # mentioned again elsewhere
 }
 # Cues that make a name a brand on their own, whatever its capital letter is worth.

@@ -23,7 +23,6 @@ about that person, and the name's other bare mentions need a corporate cue too. 
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -36,6 +35,7 @@ from reports.sentiment import article_sentiment, sentence_sentiment
 from . import cues
 from .base import BrandFinding, ExtractionContext, ExtractionResult, KnownBrand, sentiment_label
 from .discovery import discover
+from .variants import product_cue, written_forms
 from .wordlists import COMMON_WORDS, FIRST_NAMES
 
 MAX_MATCHES_PER_BRAND = 50  # Enough to find a cue; bounds the work on huge texts.
@@ -56,13 +56,6 @@ _SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]*\s|\n")
 _FOLD = {ord(c): "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc`\u00b4"}
 _FOLD |= {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"}
 _FOLD |= {ord(c): " " for c in "\t\n\r\f\v\u00a0\u2007\u202f"}
-
-
-def _without_accents(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
 
 
 def fold(text: str) -> str:
@@ -99,20 +92,12 @@ def _pattern(brand: int, text: str) -> _Pattern:
     return _Pattern(brand, text, ambiguous, ambiguous and title_case, " " not in text.strip())
 
 
-def _variants(name: str) -> set[str]:
-    name = " ".join(name.split())
-    found = {name, name.rstrip("."), _without_accents(name)}
-    if " & " in name:
-        found.add(name.replace(" & ", " and "))
-    return {v for v in found if v}
-
-
 @lru_cache(maxsize=16)
 def _automaton(known: tuple[KnownBrand, ...]) -> ahocorasick.Automaton | None:
     table: dict[str, list[_Pattern]] = {}
     for index, brand in enumerate(known):
         for registered in (brand.name, *brand.aliases):
-            for variant in _variants(registered):
+            for variant in written_forms(registered):
                 table.setdefault(fold(variant), []).append(_pattern(index, variant))
     if not table:
         return None
@@ -157,7 +142,9 @@ def _forced_capitals(text: str, start: int) -> bool:
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def _match(text: str, start: int, end: int, pattern: _Pattern, english: bool) -> _Mention | None:
+def _match(
+    text: str, start: int, end: int, pattern: _Pattern, english: bool, brand: KnownBrand
+) -> _Mention | None:
     """The mention if ``text[start:end]`` can be ``pattern`` here; None when a rule says no."""
     surface = text[start:end]
     if not _case_ok(pattern, surface):
@@ -180,6 +167,11 @@ def _match(text: str, start: int, end: int, pattern: _Pattern, english: bool) ->
         ):
             return None  # "Big Apple", "Collared Dove".
     mention.cues = cues.context_cues(text, start, end, include_said=True)
+    within = sentence_around(text, start, end) if mention.forced else (0, len(text))
+    if pattern.ambiguous and product_cue(
+        text, start, end, name=brand.name, industry=brand.industry, within=within
+    ):
+        mention.cues.add("product")  # "Apple's new iPhone", "Shell's oil output".
     if not pattern.single_word:
         first_name = pattern.text.split()[0].lower() in FIRST_NAMES
         mention.person = cues.person_context(text, start, end, first_name=first_name)
@@ -207,7 +199,8 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
     accepted: list[_Mention] = []
     for start, end, patterns in raw:
         for pattern in patterns:
-            mention = _match(text, start, end, pattern, english)
+            brand = context.known_brands[pattern.brand]
+            mention = _match(text, start, end, pattern, english, brand)
             if mention:
                 accepted.append(mention)
                 break
@@ -235,6 +228,34 @@ def _same_sentence(text: str, a: _Mention, b: _Mention) -> bool:
     return not _SENTENCE_BREAK.search(text, left.end, right.start)
 
 
+_LIST_LINE = re.compile(r"[ \t]*(?:\||[-*\u2022]\s|\d+[.)]\s)")
+
+
+def _list_block(text: str, position: int) -> tuple[int, int] | None:
+    """The run of table rows or list items around ``position``, or None outside one."""
+    line_start = text.rfind("\n", 0, position) + 1
+    if not _LIST_LINE.match(text, line_start):
+        return None
+    left = line_start
+    while left > 0:
+        previous = text.rfind("\n", 0, left - 1) + 1
+        if not _LIST_LINE.match(text, previous):
+            break
+        left = previous
+    right = text.find("\n", position)
+    while right != -1 and _LIST_LINE.match(text, right + 1):
+        right = text.find("\n", right + 1)
+    return left, len(text) if right == -1 else right
+
+
+def _listed_with(text: str, mention: _Mention, anchors: list[_Mention]) -> bool:
+    """A row of a table or an item of a list that also names another brand."""
+    block = _list_block(text, mention.start)
+    return bool(block) and any(
+        block[0] <= a.start < block[1] and a.pattern.brand != mention.pattern.brand for a in anchors
+    )
+
+
 def _valid_by_brand(text: str, mentions: list[_Mention]) -> dict[int, list[_Mention]]:
     """Apply the brand-level rules: person shadowing and corroboration of ambiguous names."""
     by_brand: dict[int, list[_Mention]] = {}
@@ -255,6 +276,8 @@ def _valid_by_brand(text: str, mentions: list[_Mention]) -> dict[int, list[_Ment
                     m.cues.add("co_brand")  # "Puma and New Balance are investing".
                 elif not m.forced and any(_same_sentence(text, m, a) for a in anchors):
                     m.cues.add("co_brand")
+                elif _listed_with(text, m, anchors):
+                    m.cues.add("co_brand")  # "| Apple | iPhone 16 |" among other brands' rows.
             if m.pattern.needs_cue and m.forced and not m.cues:
                 continue  # "Apple growers": the sentence capitalised it.
             kept.append(m)
