@@ -364,9 +364,14 @@ class RulesExtractor:
         }
         findings = []
         for found in discover(
-            text[:DISCOVERY_TEXT_LIMIT], skip=claimed, known_keys=known_keys | blocked
+            text[:DISCOVERY_TEXT_LIMIT],
+            skip=claimed,
+            known_keys=known_keys | blocked,
+            knowledge=context.knowledge,
+            language=language or "en",
         ):
             best = found.candidate
+            entry = found.entry
             findings.append(
                 _finding(
                     text,
@@ -375,9 +380,19 @@ class RulesExtractor:
                     best.end,
                     name=found.name,
                     confidence=found.confidence,
+                    industry=_industry(getattr(entry, "industry", ""), context),
+                    wikidata_id=getattr(entry, "wikidata_id", "") or "",
+                    website=getattr(entry, "website", "") or "",
                 )
             )
         return findings
+
+
+def _industry(industry: str, context: ExtractionContext) -> str:
+    """The knowledge base's industry when the organization's taxonomy has it."""
+    if not industry or (context.industries and industry not in context.industries):
+        return ""
+    return industry
 
 
 def merge_findings(llm: list[BrandFinding], rules: list[BrandFinding]) -> list[BrandFinding]:
