@@ -219,9 +219,7 @@ def _candidate(
         found &= cues.STRONG  # "Real Beauty", "Customer Journey": only strong cues count.
     elif len(words) == 1 and gazetteer.is_first_name(words[0], min_frequency=2):
         found &= cues.STRONG  # "Kristen", "Malachi": a first name alone is a person.
-    elif not (
-        len(words) == 1 and (_ACRONYM.match(words[0]) or not words[0][:1].isupper())
-    ):
+    elif not (len(words) == 1 and (_ACRONYM.match(words[0]) or not words[0][:1].isupper())):
         # Acronyms ("SQL", "NCAA") and lowercase-led words need a cue of their own.
         name = _without_legal_form(words) if legal else " ".join(words)
         candidate = Candidate(start, end, text[start:end], name, found)
@@ -237,9 +235,9 @@ _SHAPE = re.compile(r"^(?:[a-z]{1,3}[A-Z][A-Za-z]+|[A-Z][a-z]+[A-Z][a-z]+|\d+[A-
 _ACRONYM = re.compile(r"^[A-Z0-9&.]+s?$")
 _CONTRACTION = re.compile(r"['\u2019](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 # A last word that makes the name a work, an event or a law, not a brand.
-_WORK_WORDS = frozenset(
-    "survey report study index awards award conference summit festival week day act law bill "
-    "prize cup championship series".split()
+_WORK_WORDS = gazetteer.words(
+    """survey report study index awards award conference summit festival week day act law
+    bill prize cup championship series"""
 )
 
 
