@@ -148,6 +148,19 @@ def is_place(name: str) -> bool:
     return _plain(name) in places()
 
 
+def is_people(word: str) -> bool:
+    """A people, a faith or a nationality: "Muslims", "Tunisians", "Libyan", "Israeli"."""
+    plain = _plain(word)
+    if plain in PEOPLES or (plain.endswith("s") and plain[:-1] in PEOPLES):
+        return True
+    for ending in _DEMONYM_ENDINGS:
+        if plain.endswith(ending) and len(plain) - len(ending) >= 3:
+            stem = plain[: -len(ending)]
+            if any(form in places() for form in (stem, stem + "a", stem + "ia", stem + "y")):
+                return True
+    return False
+
+
 def is_common_word(word: str) -> bool:
     """A dictionary word, or the plural of one ("Treasuries", "Teams", "Gunmen")."""
     word = word.lower()
