@@ -26,6 +26,7 @@ WEIGHTS = {
     "product": 0.5,  # a known brand near its products or its industry: "Apple's iPhone"
     "repeated": 0.15,  # mentioned again elsewhere
     "kb": 0.7,  # a brand of the knowledge base: "Netflix", "Carrefour"
+    "kb_weak": 0.0,  # a knowledge-base name that is also a word: needs another cue
     "proper": 0.45,  # not a dictionary word or a first name, capitalised inside a sentence
     "shape": 0.35,  # written as brands are: "YouTube", "eBay", "1Password"
 }

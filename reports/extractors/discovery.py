@@ -41,7 +41,9 @@ from .wordlists import (
     STOCK_EXCHANGES,
 )
 
-_CAP = r"(?:[A-ZÀ-ÖØ-Þ]\w*|[a-z]{1,2}[A-Z]\w*)(?:[\u2019'&.-]\w+|/[A-Z](?!\w))*"
+_CAP = (
+    r"(?:[A-ZÀ-ÖØ-Þ]\w*|[a-z]{1,2}[A-Z]\w*|\d+[A-Z][a-z]{2,}\w*)(?:[\u2019'&.-]\w+|/[A-Z](?!\w))*"
+)
 _RUN = re.compile(
     rf"(?<![\w\u2019'&.-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:of|de|du|del|van|von)\s(?=[A-Z]))"
     rf"{_CAP}){{0,5}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
@@ -219,7 +221,7 @@ def _candidate(
         found &= cues.STRONG  # "Real Beauty", "Customer Journey": only strong cues count.
     elif len(words) == 1 and gazetteer.is_first_name(words[0], min_frequency=2):
         found &= cues.STRONG  # "Kristen", "Malachi": a first name alone is a person.
-    elif not (len(words) == 1 and (_ACRONYM.match(words[0]) or not words[0][:1].isupper())):
+    elif not (len(words) == 1 and (_ACRONYM.match(words[0]) or words[0][:1].islower())):
         # Acronyms ("SQL", "NCAA") and lowercase-led words need a cue of their own.
         name = _without_legal_form(words) if legal else " ".join(words)
         candidate = Candidate(start, end, text[start:end], name, found)
@@ -273,15 +275,23 @@ def _knowledge_candidates(
         )
         if weak:
             # "Target", "Chase", "Mercedes": the base knows a brand of that name, but the word
-            # is also a word or a person: it needs its own cue, or its capital mid-sentence.
+            # is also a word or a person. Capitalised inside a sentence and not part of a
+            # longer name ("on Twitter", not "Target practice" or "the Amazon River"), the base
+            # is right; elsewhere the name needs a cue of its own.
             candidate.cues.discard("kb")
-            candidate.cues.add("kb_weak")
+            inside = not initial and not _LONGER_NAME.match(text, hit.end)
+            inside = inside and not _CAPITALISED_BEFORE.search(
+                text, max(0, hit.start - 30), hit.start
+            )
+            candidate.cues.add("kb" if inside else "kb_weak")
             candidate.initial_single = initial
         found.append(candidate)
     return found
 
 
 ORGANISATION_KINDS = frozenset({"government", "ngo"})
+_LONGER_NAME = re.compile(r"[ \u00a0](?:[A-Z]\w+|river|rainforest|forest|basin)\b")
+_CAPITALISED_BEFORE = re.compile(r"(?<![.!?]\s)\b[A-Z]\w+[ \u00a0]$")
 
 
 def discover(

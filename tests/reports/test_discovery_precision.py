@@ -1,0 +1,185 @@
+"""Discovery with no tracked list: never junk, and the brands an article keeps naming."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from reports.extractors import gazetteer
+from reports.extractors.base import ExtractionContext, KnownBrand
+from reports.extractors.rules import RulesExtractor
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    wikidata_id: str = ""
+    kind: str = "brand"
+    industry: str = ""
+    website: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    surface: str
+    entry: Entry
+    ambiguous: bool = False
+
+
+@dataclass
+class FakeKnowledge:
+    """The knowledge index's interface (find / lookup) over a few entries, matched as written."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    ambiguous: frozenset[str] = frozenset()
+
+    def find(self, text: str) -> list[Hit]:
+        hits = []
+        for surface, entry in self.entries.items():
+            at = text.find(surface)
+            while at >= 0:
+                end = at + len(surface)
+                if (at == 0 or not text[at - 1].isalnum()) and (
+                    end == len(text) or not text[end].isalnum()
+                ):
+                    hits.append(Hit(at, end, surface, entry, surface in self.ambiguous))
+                at = text.find(surface, end)
+        return sorted(hits, key=lambda h: h.start)
+
+    def lookup(self, name: str) -> Entry | None:
+        return self.entries.get(name)
+
+
+def discovered(text: str, **context: object) -> dict[str, float]:
+    result = RulesExtractor().extract(
+        text=text, title="", language="en", context=ExtractionContext(**context)
+    )
+    return {f.name: f.confidence for f in result.brands if f.brand_id is None}
+
+
+@pytest.mark.parametrize(
+    ("words", "category"),
+    [
+        (["Monday"], "weekday"),
+        (["September"], "month"),
+        (["B"], "single letter"),
+        (["PhD"], "degree"),
+        (["MBA"], "degree"),
+        (["Chief", "Marketing", "Officer"], None),  # "Marketing" is no title word...
+        (["Chief", "Executive", "Officer"], "job title"),
+        (["Vice", "President"], "job title"),
+        (["Netflix"], None),
+    ],
+)
+def test_the_junk_categories_of_a_capitalised_name(words: list[str], category: str) -> None:
+    assert gazetteer.junk_category(words) == category
+
+
+def test_people_places_and_peoples_come_from_the_installed_gazetteers() -> None:
+    assert gazetteer.is_first_name("Kristen", min_frequency=2)
+    assert gazetteer.is_place("México") and gazetteer.is_place("San Diego")
+    assert gazetteer.is_people("Tunisians") and gazetteer.is_people("Muslims")
+    assert gazetteer.is_common_word("Treasuries") and gazetteer.is_common_word("Gunmen")
+    assert not gazetteer.is_common_word("Netflix")
+
+
+def test_a_weekday_a_month_or_a_degree_with_a_cue_beside_it_is_still_no_brand() -> None:
+    text = (
+        "Shares of the lender rose after Monday launched a week of deals. "
+        "The start-up, led by a PhD graduate, partnered with September to sell in Europe."
+    )
+    assert discovered(text) == {}
+
+
+def test_a_journalist_and_the_people_quoted_are_not_brands() -> None:
+    text = (
+        "Giuseppe Pedrazzini has sold knives for 30 years. Blake Snyder launched a fund for "
+        "police families. Snyder unveiled the plan on Friday, and Kristen agreed."
+    )
+    assert discovered(text) == {}
+
+
+def test_places_peoples_and_public_bodies_are_not_brands() -> None:
+    text = (
+        "Exports from México rose. Tunisians voted as Islamists campaigned. The Federal "
+        "Communications Commission (FCC) unveiled rules; the FCC launched a review. Amnesty "
+        "International said more."
+    )
+    assert discovered(text) == {}
+
+
+def test_a_phrase_of_dictionary_words_and_a_headline_are_not_brands() -> None:
+    text = (
+        "Student Dies After Diet Pills She Bought Online\n"
+        "Our Customer Journey launched in May, and the Customer Journey team grew."
+    )
+    assert discovered(text) == {}
+
+
+def test_a_brand_the_article_keeps_calling_by_name_is_found_without_any_cue_word() -> None:
+    text = (
+        "People share the videos on Facebook and on Snapchat. A week later the clip had "
+        "spread on Facebook again, and Snapchat removed it."
+    )
+    assert set(discovered(text)) == {"Facebook", "Snapchat"}
+
+
+def test_brand_shaped_names_are_found() -> None:
+    text = "Users of 1Password can now sync with Dropbox. Those on 1Password keep their vaults."
+    assert "1Password" in discovered(text)
+
+
+def test_a_knowledge_base_brand_is_found_named_as_the_base_names_it_with_its_ids() -> None:
+    knowledge = FakeKnowledge(
+        {
+            "Twitter": Entry(
+                "Twitter", "Q918", industry="Software & Internet", website="https://twitter.com"
+            ),
+        }
+    )
+    result = RulesExtractor().extract(
+        text="The clip was shared on Twitter.",
+        title="",
+        language="en",
+        context=ExtractionContext(knowledge=knowledge, industries=("Software & Internet",)),
+    )
+
+    [finding] = result.brands
+    assert (finding.name, finding.wikidata_id, finding.website, finding.industry) == (
+        "Twitter",
+        "Q918",
+        "https://twitter.com",
+        "Software & Internet",
+    )
+    assert finding.confidence >= 0.7
+
+
+def test_an_ambiguous_knowledge_base_name_needs_a_cue_and_a_public_body_is_never_a_brand() -> None:
+    knowledge = FakeKnowledge(
+        {
+            "Target": Entry("Target", "Q1046951"),
+            "FCC": Entry("Federal Communications Commission", "Q128831", kind="government"),
+        },
+        ambiguous=frozenset({"Target"}),
+    )
+
+    assert discovered("Target practice starts at noon. The FCC met.", knowledge=knowledge) == {}
+    assert "Target" in discovered(
+        "Shoppers flocked to stores as Target said sales rose.", knowledge=knowledge
+    )
+
+
+def test_a_tracked_brand_is_not_discovered_again_from_the_knowledge_base() -> None:
+    knowledge = FakeKnowledge({"Netflix": Entry("Netflix", "Q907311")})
+    result = RulesExtractor().extract(
+        text="Netflix raised prices.",
+        title="",
+        language="en",
+        context=ExtractionContext(
+            known_brands=(KnownBrand(brand_id=7, name="Netflix"),), knowledge=knowledge
+        ),
+    )
+
+    assert [(f.name, f.brand_id) for f in result.brands] == [("Netflix", 7)]
