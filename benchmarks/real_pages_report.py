@@ -1,0 +1,95 @@
+"""Prints the real-page figures of ``benchmarks/extraction_eval.py`` (see its docstring)."""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.real_pages import (
+    JUNK_CATEGORIES,
+    PAGES,
+    SPLITS,
+    Page,
+    evaluate_discovery,
+    evaluate_llm,
+    evaluate_tracked,
+    known_list,
+    load_pages,
+)
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f} %" if whole else "n/a"
+
+
+def report_split(name: str, pages: list[Page], folder: Path, *, verbose: bool) -> None:
+    required = sum(len(p.required) for p in pages)
+    optional = sum(len(p.brands) for p in pages) - required
+    print(f"== {name}: {len(pages)} pages, {required} required brands ({optional} optional)")
+    tracked, baseline, tracked_ms = evaluate_tracked(pages)
+    tracked_label = f"tracked ({len(known_list(pages))} names known, rules):"
+    print(f"  {tracked_label:<40} {tracked.line()}")
+    print(f"  {'plain word match of the same list:':<40} {baseline.line()}")
+    discovery = evaluate_discovery(pages)
+    print(f"  {'discovery (nothing known, rules):':<40} {discovery.score.line()}")
+    print(
+        f"    findings at confidence >= 0.7: {discovery.confident}, right "
+        f"{_percent(discovery.confident_right, discovery.confident)}"
+    )
+    junk_total = sum(discovery.junk[c] for c in JUNK_CATEGORIES)
+    print(f"    junk (false positives of issue #11 item 5 categories): {junk_total}")
+    for category in (*JUNK_CATEGORIES, "labelled other (title, event, term)"):
+        if discovery.junk[category]:
+            shown = ", ".join(repr(e) for e in discovery.junk_examples[category][:6])
+            print(f"      {category}: {discovery.junk[category]} (e.g. {shown})")
+    llm = evaluate_llm(pages, folder)
+    print(
+        f"  LLM with a scripted server: gold kept {_percent(llm.kept, llm.gold)} "
+        f"({llm.kept}/{llm.gold}; {llm.title_only} named only in the title), invented dropped "
+        f"{_percent(llm.dropped, llm.invented)} ({llm.dropped}/{llm.invented})"
+    )
+    print(
+        f"  article sentiment agreement: {_percent(discovery.sentiment_agree, len(pages))} "
+        f"({discovery.sentiment_agree}/{len(pages)})"
+    )
+    print(
+        f"  analysis time per article: median {tracked_ms:.1f} ms tracked, "
+        f"{discovery.median_ms:.1f} ms discovery"
+    )
+    if verbose:
+        for label, score in (
+            ("tracked", tracked),
+            ("plain word match", baseline),
+            ("discovery", discovery.score),
+        ):
+            print(f"  errors ({label}):")
+            for line in score.errors:
+                print(f"    {line}")
+        if llm.lost:
+            print("  LLM gold brands dropped:")
+            for line in llm.lost:
+                print(f"    {line}")
+
+
+def report_real_pages(args: argparse.Namespace) -> None:
+    import logging  # Here: run as a script, benchmarks/logging.py would shadow it at the top.
+
+    for name in ("httpx", "httpx2", "httpcore", "httpcore2"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    folder = args.pages or PAGES
+    ids = {i.strip() for i in args.ids.split(",") if i.strip()} or None
+    pages = load_pages(folder, ids=ids)
+    languages = Counter(p.language for p in pages)
+    empty = [p.id for p in pages if not p.text]
+    print(
+        f"Real pages ({folder}): {len(pages)} pages "
+        f"({', '.join(f'{s} {sum(p.split == s for p in pages)}' for s in SPLITS)}), "
+        f"languages {dict(languages.most_common())}; text extraction failed on {len(empty)}"
+        f"{' ' + str(empty) if empty else ''}"
+    )
+    wanted = [args.split] if args.split else [*SPLITS, "all"]
+    for split in wanted:
+        subset = pages if split == "all" else [p for p in pages if p.split == split]
+        if subset:
+            report_split(split, subset, folder, verbose=args.verbose)

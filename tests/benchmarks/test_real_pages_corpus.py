@@ -1,0 +1,297 @@
+"""The real-page evaluation set is well formed, its split is frozen, and its scoring is right.
+
+The set (tests/fixtures/real_pages) is the headline measure of brand finding: a page without
+its source or licence, a label outside the guide's vocabulary or a split that moved would make
+every figure printed by benchmarks/extraction_eval.py meaningless.
+"""
+
+import gzip
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.real_pages import (
+    PAGES,
+    GoldBrand,
+    Page,
+    Score,
+    junk_category,
+    page_from_labels,
+    quote_for,
+    score_page,
+    scripted_answer,
+    split_checksum,
+    word_match,
+)
+from reports.models import DEFAULT_INDUSTRIES
+from reports.normalize import normalize_brand
+
+ROOT = Path(__file__).resolve().parents[2]
+# Fixed on 2026-12-06 before any page was labelled or any extractor changed. Never update this
+# to make a test pass: a new split invalidates every holdout figure recorded so far.
+SPLIT_CHECKSUM = "a99d1517bd9b3473a728624bdc82f0a229610678"
+SOURCES = {
+    "mozilla/readability": ("ab4027a8b37669745016869a37a504727992b2ba", "Apache-2.0"),
+    "postlight/parser": ("e8ba7ece291efa4d915d50dd4deeec17d54359f2", "MIT OR Apache-2.0"),
+}
+GENRES = {"news", "review", "press-release", "blog", "feature", "how-to", "reference"}
+CATEGORIES = {"person", "place", "institution", "other"}
+APOSTROPHES = {ord(c): "'" for c in "\u2018\u2019\u02bc\u2032`"}
+
+
+def _split() -> dict[str, str]:
+    return json.loads((PAGES / "split.json").read_text(encoding="utf-8"))
+
+
+def _labels() -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(PAGES.glob("*/labels.json"))]
+
+
+def _raw(folder: Path) -> bytes:
+    plain = folder / "source.html"
+    return (
+        plain.read_bytes()
+        if plain.exists()
+        else gzip.decompress((folder / "source.html.gz").read_bytes())
+    )
+
+
+def test_the_split_is_the_one_fixed_before_tuning() -> None:
+    assert split_checksum(_split()) == SPLIT_CHECKSUM
+
+
+def test_every_page_of_the_split_has_a_source_and_labels_and_nothing_else_is_there() -> None:
+    folders = {p.name for p in PAGES.iterdir() if p.is_dir()}
+    assert folders == set(_split())
+    assert len(folders) >= 60
+    for name in folders:
+        folder = PAGES / name
+        assert (folder / "labels.json").exists(), name
+        assert (folder / "source.html").exists() != (folder / "source.html.gz").exists(), name
+
+
+def test_large_pages_are_gzipped_and_the_whole_set_stays_small() -> None:
+    total = 0
+    for folder in (p for p in PAGES.iterdir() if p.is_dir()):
+        gzipped = (folder / "source.html.gz").exists()
+        assert gzipped == (len(_raw(folder)) > 200_000), folder.name
+        total += sum(f.stat().st_size for f in folder.iterdir())
+    assert total < 25_000_000
+
+
+def test_sources_and_licences_are_recorded_for_every_page() -> None:
+    sources = (PAGES / "SOURCES.md").read_text(encoding="utf-8")
+    for repo, (commit, _) in SOURCES.items():
+        assert repo in sources and commit in sources
+    for licence in (
+        "LICENSE-readability.txt",
+        "LICENSE-postlight-parser-MIT.txt",
+        "LICENSE-postlight-parser-APACHE.txt",
+    ):
+        assert licence in sources
+        assert "License" in (PAGES / licence).read_text(encoding="utf-8")
+    for labels in _labels():
+        source = labels["source"]
+        assert (source["commit"], source["licence"]) == SOURCES[source["repo"]], labels["id"]
+        assert source["path"].endswith(".html"), labels["id"]
+        assert labels["url"] == "" or labels["url"].startswith("http"), labels["id"]
+
+
+def test_labels_follow_the_guide_vocabulary() -> None:
+    split = _split()
+    for labels in _labels():
+        page = labels["id"]
+        assert (PAGES / page / "labels.json").exists()
+        assert labels["split"] == split[page]
+        assert re.fullmatch(r"[a-z]{2}", labels["language"]), page
+        assert labels["genre"] in GENRES, page
+        assert labels["sentiment"] in {"positive", "neutral", "negative"}, page
+        keys: set[str] = set()
+        for brand in labels["brands"]:
+            assert set(brand) == {"name", "variants", "aliases", "required", "industry"}, page
+            assert 1 <= len(brand["name"]) <= 200 and isinstance(brand["required"], bool), page
+            assert brand["industry"] in DEFAULT_INDUSTRIES, (page, brand["name"])
+            forms = {normalize_brand(f) for f in (brand["name"], *brand["variants"])}
+            forms |= {normalize_brand(a) for a in brand["aliases"]}
+            assert not forms & keys, f"{page}: two entries share a name: {brand['name']}"
+            keys |= forms
+        for other in labels["not_brands"]:
+            assert set(other) == {"name", "category"}, page
+            assert other["category"] in CATEGORIES, (page, other["name"])
+            assert normalize_brand(other["name"]) not in keys, (page, other["name"])
+
+
+def test_every_written_variant_is_written_in_its_page() -> None:
+    for labels in _labels():
+        source = html.unescape(_raw(PAGES / labels["id"]).decode("utf-8", "replace"))
+        folded = " ".join(source.translate(APOSTROPHES).casefold().split())
+
+        def written(form: str, folded: str = folded) -> bool:
+            return " ".join(form.translate(APOSTROPHES).casefold().split()) in folded
+
+        for brand in labels["brands"]:
+            assert all(written(v) for v in brand["variants"]), (labels["id"], brand["name"])
+            assert any(written(f) for f in (brand["name"], *brand["variants"])), brand["name"]
+
+
+def test_both_splits_hold_pages_not_in_english_and_pages_naming_no_brand() -> None:
+    labels = _labels()
+    for split in ("dev", "holdout"):
+        pages = [lab for lab in labels if lab["split"] == split]
+        assert 30 <= len(pages) <= 40
+        assert any(lab["language"] != "en" for lab in pages)
+        assert any(not any(b["required"] for b in lab["brands"]) for lab in pages)
+
+
+def _brand(name: str, *forms: str, required: bool = True) -> GoldBrand:
+    keys = frozenset(normalize_brand(f) for f in (name, *forms))
+    return GoldBrand(name, keys, required, "Other")
+
+
+def test_a_finding_counts_once_by_any_written_form_and_optional_ones_count_for_nothing() -> None:
+    brands = [
+        _brand("Gilead Sciences", "Gilead Science Inc."),
+        _brand("Moody's"),
+        _brand("Bloomberg", required=False),
+    ]
+    score = Score()
+    false_positives = score_page(
+        "p", brands, ["Gilead Science", "Gilead Sciences", "Bloomberg", "Wednesday"], score
+    )
+    assert (score.tp, score.fp, score.fn) == (1, 1, 1)
+    assert false_positives == ["Wednesday"]
+    assert score.errors == ["p: missed [\"Moody's\"]; false positives ['Wednesday']"]
+    assert (score.precision, score.recall, score.f1) == (0.5, 0.5, 0.5)
+
+
+def test_an_empty_score_is_not_a_perfect_one_by_accident() -> None:
+    score = Score(tp=0, fp=3, fn=2)
+    assert (score.precision, score.recall, score.f1) == (0.0, 0.0, 0.0)
+
+
+def test_the_baseline_matches_whole_words_in_any_case_with_any_apostrophe() -> None:
+    text = "Shoppers left Gap in Singapore for KOHL\u2019S and apple pie."
+    assert word_match(text, ["Gap", "Kohl's", "Apple", "Singa", "Target"]) == [
+        "Gap",
+        "Kohl's",
+        "Apple",
+    ]
+
+
+def _page(text: str, brands: list[dict], not_brands: list[dict]) -> Page:
+    labels = {
+        "id": "p",
+        "split": "dev",
+        "language": "en",
+        "sentiment": "neutral",
+        "brands": brands,
+        "not_brands": not_brands,
+    }
+    return page_from_labels(labels, "A title", text)
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [
+        ("Wednesday", "weekday"),
+        ("September", "month"),
+        ("K", "single letter"),
+        ("MBA", "degree"),
+        ("Chief Executive Officer", "job title"),
+        ("Jon Sopel", "person"),
+        ("Federal Reserve", "institution"),
+        ("Stack", "fragment of a longer name"),
+        ("Gunmen", "common noun phrase"),
+        ("Customer Journey", "common noun phrase"),
+        ("Treasuries", "labelled other (title, event, term)"),
+        ("Zentrix", None),
+    ],
+)
+def test_a_false_positive_is_sorted_into_its_junk_category(name: str, category: str | None) -> None:
+    page = _page(
+        "Gunmen opened fire. Two gunmen fled. The customer journey ends on Stack Overflow.",
+        [
+            {
+                "name": "Stack Overflow",
+                "variants": [],
+                "aliases": [],
+                "required": True,
+                "industry": "Other",
+            }
+        ],
+        [
+            {"name": "Jon Sopel", "category": "person"},
+            {"name": "Federal Reserve", "category": "institution"},
+            {"name": "Treasuries", "category": "other"},
+        ],
+    )
+    assert junk_category(name, page) == category
+
+
+def test_the_scripted_answer_quotes_the_text_as_written_and_invents_two_absent_brands() -> None:
+    text = (
+        "Investors cheered. Shares of Gilead Science Inc. rose 3 %. "
+        "Analysts at Moody\u2019s agreed."
+    )
+    brands = [
+        {
+            "name": "Gilead Sciences",
+            "variants": ["Gilead Science Inc."],
+            "aliases": [],
+            "required": True,
+            "industry": "Healthcare & Pharma",
+        },
+        {
+            "name": "Moody's",
+            "variants": [],
+            "aliases": [],
+            "required": True,
+            "industry": "Banking & Finance",
+        },
+        {
+            "name": "Reuters",
+            "variants": [],
+            "aliases": [],
+            "required": False,
+            "industry": "Entertainment & Media",
+        },
+    ]
+    page = _page(text, brands, [])
+    answer, invented, title_only = scripted_answer(page, {"brands": brands})
+    quotes = {b["name"]: b["evidence"] for b in answer["brands"]}
+    assert quotes["Gilead Sciences"] == "Shares of Gilead Science Inc. rose 3 %."
+    assert quotes["Moody's"] == "Analysts at Moody\u2019s agreed."
+    assert "Reuters" not in quotes and title_only == 0
+    assert len(invented) == 2 and len(set(invented)) == 2
+    assert all(name.casefold() not in text.casefold() for name in invented)
+    assert quote_for(text, ["Netflix"]) is None
+
+
+def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
+    run = subprocess.run(
+        [sys.executable, "benchmarks/extraction_eval.py", "--ids", "pl-phoronix-com,rd-msn"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "2 pages (dev 2, holdout 0)" in out
+    for figure in (
+        "tracked (",
+        "plain word match of the same list:",
+        "discovery (nothing known, rules):",
+        "junk (false positives",
+        "LLM with a scripted server: gold kept",
+        "article sentiment agreement:",
+        "analysis time per article: median",
+    ):
+        assert figure in out, figure
+    assert "invented dropped 100.0 % (4/4)" in out
