@@ -32,7 +32,7 @@ from reports.evidence import first_sentences, is_sentence_start, sentence_around
 from reports.normalize import normalize_brand
 from reports.sentiment import article_sentiment, sentence_sentiment
 
-from . import cues
+from . import cues, gazetteer
 from .base import BrandFinding, ExtractionContext, ExtractionResult, KnownBrand, sentiment_label
 from .discovery import discover
 from .variants import product_cue, written_forms
@@ -76,6 +76,8 @@ class _Pattern:
     ambiguous: bool
     needs_cue: bool  # Title-case ambiguous name: its capital is its only evidence.
     single_word: bool
+    # A dictionary word: ambiguous in an article that also writes it in lowercase.
+    dictionary: bool = False
 
 
 def _is_ambiguous(name: str) -> bool:
@@ -85,11 +87,23 @@ def _is_ambiguous(name: str) -> bool:
     return letters <= 3 or all(w in COMMON_WORDS or w in FIRST_NAMES for w in meaningful)
 
 
+def _dictionary_word(name: str) -> bool:
+    """A one-word name a dictionary lists in lowercase ("Carrier", "Windows", "Slack")."""
+    return " " not in name and gazetteer.is_common_word(name)
+
+
 def _pattern(brand: int, text: str) -> _Pattern:
     ambiguous = _is_ambiguous(text)
     capitals = sum(1 for c in text if c.isupper())
     title_case = capitals <= 1 and not (capitals == 1 and not text[:1].isupper())
-    return _Pattern(brand, text, ambiguous, ambiguous and title_case, " " not in text.strip())
+    return _Pattern(
+        brand,
+        text,
+        ambiguous,
+        ambiguous and title_case,
+        " " not in text.strip(),
+        dictionary=not ambiguous and _dictionary_word(text),
+    )
 
 
 @lru_cache(maxsize=16)
@@ -129,6 +143,8 @@ class _Mention:
 def _case_ok(pattern: _Pattern, surface: str) -> bool:
     if not pattern.ambiguous:
         return True
+    if surface == pattern.text and not gazetteer.is_common_word(surface):
+        return True  # Registered in lowercase and written so: "npm", "tmux".
     if len(surface) != len(pattern.text) or not any(c.isupper() for c in pattern.text):
         return surface[:1].isupper()
     return all(s.isupper() for p, s in zip(pattern.text, surface, strict=True) if p.isupper())
@@ -178,6 +194,21 @@ def _match(
     return mention
 
 
+def _as_word(pattern: _Pattern) -> _Pattern:
+    capitals = sum(1 for c in pattern.text if c.isupper())
+    return replace(pattern, ambiguous=True, needs_cue=capitals <= 1, dictionary=False)
+
+
+def _joined(neighbour: str, edge: str) -> bool:
+    """Whether ``neighbour`` continues the word ``edge`` ends or starts ("Gap" in "Singapore").
+    Japanese and Chinese put no spaces between words: a Latin name next to them, or a name in
+    those scripts, has its boundary there ("App Storeおよび")."""
+    return neighbour.isalnum() and ord(neighbour) < _CJK and ord(edge) < _CJK
+
+
+_CJK = 0x2E80
+
+
 def _known_mentions(text: str, context: ExtractionContext, english: bool) -> list[_Mention]:
     automaton = _automaton(context.known_brands)
     if automaton is None or not text:
@@ -187,8 +218,8 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
     seen: dict[int, int] = {}
     for last, (length, patterns) in automaton.iter(folded):
         start, end = last - length + 1, last + 1
-        if (start > 0 and folded[start - 1].isalnum()) or (
-            end < len(folded) and folded[end].isalnum()
+        if (start > 0 and _joined(folded[start - 1], folded[start])) or (
+            end < len(folded) and _joined(folded[end], folded[end - 1])
         ):
             continue
         brand = patterns[0].brand
@@ -196,6 +227,13 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
             continue
         seen[brand] = seen.get(brand, 0) + 1
         raw.append((start, end, patterns))
+    # "shattering windows", "look forward": the article uses the brand's name as a word, so
+    # there it is as ambiguous as "Apple" ("Windows" then needs its capital and a cue).
+    as_word = {p.brand for s, e, ps in raw if text[s:e].islower() for p in ps if p.dictionary}
+    raw = [
+        (s, e, tuple(_as_word(p) if p.dictionary and p.brand in as_word else p for p in ps))
+        for s, e, ps in raw
+    ]
     accepted: list[_Mention] = []
     for start, end, patterns in raw:
         for pattern in patterns:

@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from reports.normalize import LEGAL_FORMS
 
+from . import gazetteer
 from .wordlists import COMMON_WORDS
 
 # Words a company's registered name carries that the news leaves out: "Lenovo Group" is
@@ -90,12 +91,16 @@ def written_forms(name: str) -> frozenset[str]:
             forms.update((" ".join(parts), "-".join(parts)))
             if sum(len(p) for p in parts) >= 5:
                 forms.add("".join(parts))
+        plural_tail = len(parts) > 1 and parts[-1].endswith("s") and not parts[-1].endswith("ss")
+        if plural_tail and not all(p.lower() in COMMON_WORDS for p in parts[:-1]):
+            forms.add(base[:-1])  # "Gilead Science" for "Gilead Sciences".
         if (
             " " not in base
-            and base.isalpha()
+            and base.replace("-", "").isalpha()
             and len(base) >= 4
             and base[-1].lower() != "s"
             and base.lower() not in COMMON_WORDS
+            and not gazetteer.is_common_word(base)
         ):
             forms.add(base + "s")  # "Teslas", "iPhones"
     return frozenset(f for f in forms if f.strip())

@@ -94,3 +94,51 @@ def test_a_common_word_alone_in_a_list_with_no_brand_beside_it_is_not_found() ->
     text = "What to pack for the orchard visit:\n- Apple\n- Pear\n- Plum\nSee you there."
 
     assert found(text) == {}
+
+
+def extract_with(text: str, *names: str) -> dict[str, str]:
+    context = ExtractionContext(
+        known_brands=tuple(
+            KnownBrand(brand_id=number, name=name) for number, name in enumerate(names, start=1)
+        )
+    )
+    result = RulesExtractor().extract(text=text, title="", language="en", context=context)
+    return {f.name: f.surface for f in result.brands if f.brand_id is not None}
+
+
+def test_a_dictionary_word_brand_is_found_where_the_article_never_uses_the_word() -> None:
+    text = "Calls moved to Slack last year. The team now runs Windows on every laptop."
+
+    assert set(extract_with(text, "Slack", "Windows")) == {"Slack", "Windows"}
+
+
+def test_a_dictionary_word_brand_is_not_found_where_the_article_uses_the_word() -> None:
+    # Real pages: "shattering windows", "look forward to the next", "a crappy carrier exclusive".
+    text = (
+        "Protesters were shattering windows. Carriers of the virus, said the nurse, "
+        "must look forward. Carrier exclusive deals are crappy, and so is every carrier."
+    )
+
+    assert extract_with(text, "Windows", "Carrier", "Forward") == {}
+
+
+def test_a_lowercase_registered_name_matches_as_written_and_a_plural_name_singular() -> None:
+    text = "GitHub has completed its acquisition of npm. Gilead Science Inc. declined to comment."
+
+    assert extract_with(text, "npm", "Gilead Sciences") == {
+        "npm": "npm",
+        "Gilead Sciences": "Gilead Science",
+    }
+
+
+def test_a_latin_brand_inside_japanese_text_is_found_and_a_longer_name_wins() -> None:
+    text = "フリーWi-Fiプロテクションは、App Storeおよび、Google Playにて販売され"
+
+    assert extract_with(text, "App Store", "Google Play", "Google") == {
+        "App Store": "App Store",
+        "Google Play": "Google Play",
+    }
+
+
+def test_a_brand_glued_to_latin_letters_is_still_not_found() -> None:
+    assert extract_with("Singapore and Gapless are not the retailer.", "Gap", "Gapless x") == {}
