@@ -24,6 +24,7 @@ Analytics") counts as that name.
 """
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -64,6 +65,8 @@ class Candidate:
     initial_single: bool = False  # One word whose capital the sentence start explains.
     # Not a dictionary word nor a first name: its capital inside a sentence makes it a name.
     distinctive: bool = False
+    # For a one-word dictionary name: its cues, should the article use it only as a name.
+    word_cues: set[str] | None = None
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -121,7 +124,11 @@ def _candidates(
         if _overlaps(skip, run_start, match.end()):
             continue
         tokens = [(run_start + m.start(), m.group(0)) for m in re.finditer(r"\S+", match.group())]
-        initial = is_sentence_start(text, run_start) or _headline(text, run_start)
+        initial = (
+            is_sentence_start(text, run_start)
+            or _headline(text, run_start)
+            or bool(_ITEM_START.search(text, max(0, run_start - 4), run_start))
+        )
         lead = ""
         while len(tokens) > 1 or (tokens and initial):
             word = tokens[0][1].lower().strip(".")
@@ -218,7 +225,12 @@ def _candidate(
     if any(_SHAPE.search(w) for w in words):
         found.add("shape")  # "YouTube", "eBay", "1Password".
     if all(w in COMMON_WORDS or gazetteer.is_common_word(w) for w in lowered if w != "&"):
-        found &= cues.STRONG  # "Real Beauty", "Customer Journey": only strong cues count.
+        candidate = Candidate(start, end, text[start:end], " ".join(words), found & cues.STRONG)
+        # "Real Beauty", "Customer Journey": only strong cues count, unless the article
+        # treats the word as a name throughout ("Twitch", never "twitch"): see discover().
+        if len(words) == 1 and not gazetteer.is_first_name(words[0], min_frequency=2):
+            candidate.word_cues = found
+        return candidate
     elif len(words) == 1 and gazetteer.is_first_name(words[0], min_frequency=2):
         found &= cues.STRONG  # "Kristen", "Malachi": a first name alone is a person.
     elif not (len(words) == 1 and (_ACRONYM.match(words[0]) or words[0][:1].islower())):
@@ -290,6 +302,39 @@ def _knowledge_candidates(
 
 
 ORGANISATION_KINDS = frozenset({"government", "ngo"})
+_ITEM_START = re.compile(r"(?:^|\n)[ \t]*[-*\u2022|][ \t]*$")  # "- Share on Twitter"
+_LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")
+_LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
+
+
+def _word_used_as_name(key: str, group: list[Candidate], lowercase: set[str]) -> bool:
+    """A dictionary word the article writes only as a name, twice inside sentences: "Twitch
+    generated $2 billion ... over half of Twitch users"; not "Windows" beside "windows"."""
+    if key.endswith("s") or len(key) < 3 or any(_plain_word(c) for c in group):
+        return False  # "Teams", "Covid", "ST. LOUIS": plurals, modern words, capitals.
+    if not all(c.word_cues is not None for c in group):
+        return False
+    inside = [c for c in group if not c.initial_single]
+    with_cue = any(c.word_cues for c in inside)
+    forms = {key, key + "s", key + "es"}
+    return len(inside) >= (2 if with_cue else 3) and not forms & lowercase
+
+
+def _plain_word(candidate: Candidate) -> bool:
+    surface = candidate.surface
+    return surface.isupper() or surface.lower() in gazetteer.MODERN_WORDS
+
+
+def _mark_listed(text: str, candidates: list[Candidate]) -> None:
+    """Names listed together are alike: "Facebook, Google and KickStarter". A name next to a
+    distinctive or known one in a list gets the co-brand cue."""
+    ordered = sorted(candidates, key=lambda c: c.start)
+    for left, right in itertools.pairwise(ordered):
+        if right.start - left.end > 8 or not _LIST_GAP.match(text[left.end : right.start]):
+            continue
+        for one, other in ((left, right), (right, left)):
+            if other.distinctive or "kb" in other.cues:
+                one.cues.add("co_brand")
 _LONGER_NAME = re.compile(r"[ \u00a0](?:[A-Z]\w+|river|rainforest|forest|basin)\b")
 _CAPITALISED_BEFORE = re.compile(r"(?<![.!?]\s)\b[A-Z]\w+[ \u00a0]$")
 
@@ -324,6 +369,9 @@ def discover(
             candidate.key = normalize_brand(candidate.name)
             candidate.cues.add("kb")
         kept.append(candidate)
+    if not language.lower().startswith("de"):
+        _mark_listed(text, kept)  # In German every noun is capitalised, so "distinctive".
+    lowercase = set(_LOWER_WORD.findall(text))
     groups: dict[str, list[Candidate]] = {}
     for candidate in kept:
         if not candidate.key or candidate.key in known_keys:
@@ -335,11 +383,15 @@ def discover(
         longer = next((k for k in groups if k != key and k.startswith(key + " ")), None)
         if longer and all(c.entry is None for c in groups[key]):
             groups[longer].extend(groups.pop(key))
+    # German capitalises every noun: there a capital inside a sentence proves nothing.
+    nouns_capitalised = language.lower().startswith("de")
     results = []
     for key, group in groups.items():
+        if not nouns_capitalised and _word_used_as_name(key, group, lowercase):
+            for candidate in group:
+                candidate.cues |= candidate.word_cues or set()
+                candidate.cues.add("proper")
         kinds = set().union(*(c.cues for c in group))
-        # German capitalises every noun: there a capital inside a sentence proves nothing.
-        nouns_capitalised = language.lower().startswith("de")
         if not nouns_capitalised and key in proper and any(c.distinctive for c in group):
             kinds.add("proper")  # "Facebook" used by name inside a sentence.
         if "kb_weak" in kinds:
