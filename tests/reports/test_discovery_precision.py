@@ -139,3 +139,33 @@ def test_a_tracked_brand_is_not_discovered_again_from_the_knowledge_base() -> No
     )
 
     assert [(f.name, f.brand_id) for f in result.brands] == [("Netflix", 7)]
+
+
+def test_a_name_listed_with_a_distinctive_name_is_a_brand_too() -> None:
+    text = "Campaigners, and companies like Facebook, Zorblax and Kickstarter, backed the rules."
+
+    assert {"Facebook", "Zorblax", "Kickstarter"} <= set(discovered(text))
+
+
+def test_a_dictionary_word_the_article_writes_only_as_a_name_is_a_brand() -> None:
+    text = (
+        "The company bought Twitch in 2014. Research firms estimate that Twitch generated "
+        "$2 billion, and over half of Twitch users watch 20 hours a week."
+    )
+
+    assert "Twitch" in discovered(text)
+
+
+def test_a_dictionary_word_the_article_also_writes_as_a_word_stays_a_word() -> None:
+    text = (
+        "She felt a twitch in her arm. Doctors call the Twitch a tic, and the Twitch "
+        "passed, though a Twitch came back."
+    )
+
+    assert "Twitch" not in discovered(text)
+
+
+def test_navigation_bullets_and_a_vocative_are_not_brands() -> None:
+    text = "- Share on Twitter\n- Share by email\nI see you, Queen! Yes, you, Queen."
+
+    assert discovered(text) == {}
