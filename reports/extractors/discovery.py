@@ -149,6 +149,10 @@ def _candidates(
             if _POSSESSIVE.search(tokens[index - 1][1]):
                 tokens, initial = tokens[index:], False
                 break
+        for index in range(1, len(tokens)):  # "Activision Blizzard CEO Bobby Kotick"
+            if tokens[index][1].lower().strip(".,") in _TITLE_WORDS:
+                tokens = tokens[:index]
+                break
         while tokens and tokens[-1][1].lower() in _CONNECTORS:
             tokens = tokens[:-1]
         while tokens and tokens[0][1].lower() in _CONNECTORS:
@@ -302,6 +306,11 @@ def _knowledge_candidates(
 
 
 ORGANISATION_KINDS = frozenset({"government", "ngo"})
+# A title inside a capitalised run ends the company's name and starts a person's.
+_TITLE_WORDS = frozenset(
+    {"ceo", "cfo", "cto", "coo", "cmo", "chief", "founder", "co-founder", "cofounder"}
+    | {"president", "chairman", "chairwoman", "spokesperson", "spokesman", "spokeswoman"}
+)
 _ITEM_START = re.compile(r"(?:^|\n)[ \t]*[-*\u2022|][ \t]*$")  # "- Share on Twitter"
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
@@ -381,7 +390,13 @@ def discover(
         groups.setdefault(candidate.key, []).append(candidate)
     for key in sorted(groups, key=len):  # "Brightwave" joins "Brightwave Analytics".
         longer = next((k for k in groups if k != key and k.startswith(key + " ")), None)
-        if longer and all(c.entry is None for c in groups[key]):
+        # Not when the short name is the article's usual one: "Twitter" (39 times) does not
+        # join "Twitter Rules" (twice).
+        if (
+            longer
+            and all(c.entry is None for c in groups[key])
+            and len(groups[key]) <= len(groups[longer])
+        ):
             groups[longer].extend(groups.pop(key))
     # German capitalises every noun: there a capital inside a sentence proves nothing.
     nouns_capitalised = language.lower().startswith("de")
