@@ -172,15 +172,15 @@ def test_navigation_bullets_and_a_vocative_are_not_brands() -> None:
 
 
 def test_a_title_inside_a_capitalised_run_ends_the_company_name() -> None:
-    text = "Gamers cheered as Zorblax Labs CEO Bobby Kotick spoke. Zorblax Labs unveiled more."
+    text = "Gamers cheered as Zorblax Labs CEO Bobby Kotick spoke about the year."
 
     assert set(discovered(text)) == {"Zorblax Labs"}
 
 
 def test_the_name_an_article_uses_most_does_not_join_a_rarer_longer_one() -> None:
     text = (
-        "Users left Quibbr in May. Quibbr lost users again, and on Quibbr the mood is grim; "
-        "the Quibbr Rules were rewritten."
+        "Users left Twitch in May. Twitch lost users again, and on Twitch the mood is grim; "
+        "the Twitch Rules were rewritten."
     )
 
-    assert "Quibbr" in discovered(text)
+    assert set(discovered(text)) == {"Twitch"}
