@@ -344,6 +344,8 @@ def _mark_listed(text: str, candidates: list[Candidate]) -> None:
         for one, other in ((left, right), (right, left)):
             if other.distinctive or "kb" in other.cues:
                 one.cues.add("co_brand")
+
+
 _LONGER_NAME = re.compile(r"[ \u00a0](?:[A-Z]\w+|river|rainforest|forest|basin)\b")
 _CAPITALISED_BEFORE = re.compile(r"(?<![.!?]\s)\b[A-Z]\w+[ \u00a0]$")
 

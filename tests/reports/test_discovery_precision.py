@@ -180,7 +180,7 @@ def test_a_title_inside_a_capitalised_run_ends_the_company_name() -> None:
 def test_the_name_an_article_uses_most_does_not_join_a_rarer_longer_one() -> None:
     text = (
         "Users left Twitch in May. Twitch lost users again, and on Twitch the mood is grim; "
-        "the Twitch Rules were rewritten."
+        "fans of Twitch said the Twitch Rules were rewritten."
     )
 
     assert set(discovered(text)) == {"Twitch"}
