@@ -28,7 +28,7 @@ WEIGHTS = {
     "kb": 0.7,  # a brand of the knowledge base: "Netflix", "Carrefour"
     "kb_weak": 0.0,  # a knowledge-base name that is also a word: needs another cue
     "proper": 0.45,  # not a dictionary word or a first name, capitalised inside a sentence
-    "shape": 0.35,  # written as brands are: "YouTube", "eBay", "1Password"
+    "shape": 0.45,  # written as brands are: "YouTube", "eBay", "1Password"
 }
 # Cues that make a name a brand on their own, whatever its capital letter is worth.
 STRONG = frozenset({"legal", "ticker", "trademark", "appositive", "descriptor"})

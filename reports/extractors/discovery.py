@@ -112,7 +112,7 @@ def _headline_line(line: str) -> bool:
 
 
 def _candidates(
-    text: str, skip: list[tuple[int, int]]
+    text: str, skip: list[tuple[int, int]], german: bool = False
 ) -> tuple[list[Candidate], set[str], set[str]]:
     """Every candidate mention, the words seen capitalised inside a sentence, and the words of
     people's names."""
@@ -149,6 +149,9 @@ def _candidates(
             if _POSSESSIVE.search(tokens[index - 1][1]):
                 tokens, initial = tokens[index:], False
                 break
+        if german:  # "Passwortmanagers 1Password": a capitalised noun before a brand's name.
+            shaped = next((i for i, (_, w) in enumerate(tokens) if _SHAPE.search(w)), 0)
+            tokens, initial = tokens[shaped:], initial and not shaped
         for index in range(1, len(tokens)):  # "Activision Blizzard CEO Bobby Kotick"
             if tokens[index][1].lower().strip(".,") in _TITLE_WORDS:
                 tokens = tokens[:index]
@@ -249,7 +252,10 @@ def _candidate(
 
 # An inner capital after a lowercase letter ("YouTube", "eBay"), or letters and digits mixed
 # ("1Password", "3M"): how brands are written, not how words or names are.
-_SHAPE = re.compile(r"^(?:[a-z]{1,3}[A-Z][A-Za-z]+|[A-Z][a-z]+[A-Z][a-z]+|\d+[A-Za-z]{2,})$")
+_SHAPE = re.compile(
+    r"^(?:[a-z]{1,3}[A-Z][A-Za-z]+|[A-Z][a-z]+[A-Z][a-z]+|\d+[A-Za-z]{2,}"
+    r"|[A-Z]{1,3}&[A-Z]{1,3}|[A-Z]{2,}[A-Z][a-z]{2,}|[A-Z][a-z]+[A-Z]{2,})$"
+)  # also "AT&T", "NBCUniversal", "DirecTV"
 _ACRONYM = re.compile(r"^[A-Z0-9&.]+s?$")
 _CONTRACTION = re.compile(r"['\u2019](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 # A last word that makes the name a work, an event or a law, not a brand.
@@ -367,7 +373,7 @@ def discover(
     skip = sorted(skip)
     from_base = _knowledge_candidates(text, knowledge, skip) if knowledge is not None else []
     base_spans = sorted((c.start, c.end) for c in from_base)
-    candidates, proper, people = _candidates(text, skip)
+    candidates, proper, people = _candidates(text, skip, language.lower().startswith("de"))
     kept = list(from_base)
     for candidate in candidates:
         if _overlaps(base_spans, candidate.start, candidate.end):

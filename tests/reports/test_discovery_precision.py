@@ -184,3 +184,22 @@ def test_the_name_an_article_uses_most_does_not_join_a_rarer_longer_one() -> Non
     )
 
     assert set(discovered(text)) == {"Twitch"}
+
+
+@pytest.mark.parametrize("name", ["AT&T", "NBCUniversal", "DirecTV", "iPhone", "WordPress"])
+def test_brand_shaped_names_named_twice_are_found(name: str) -> None:
+    text = f"The deal put {name} in the spotlight. Critics of {name} were not convinced."
+
+    assert name in discovered(text)
+
+
+def test_in_german_a_capitalised_noun_is_no_name_but_a_brand_shaped_one_is() -> None:
+    text = (
+        "Der Passwortmanager 1Password speichert nun Einmal-Passwörter. Nutzer von 1Password "
+        "bekommen die Version kostenlos, sagt der Hersteller."
+    )
+    result = RulesExtractor().extract(
+        text=text, title="", language="de", context=ExtractionContext()
+    )
+
+    assert [f.name for f in result.brands] == ["1Password"]
