@@ -8,7 +8,7 @@ Real pages (tests/fixtures/real_pages, labelled by docs/brand-labelling-guide.md
 HTML goes through feeds.extraction.extract_article, then the text through the extractors, per
 split (dev, holdout, all). Printed for each split:
 
-  tracked    every labelled brand of the pages run is known, by canonical name only; only
+  tracked    every gold brand of the pages run is known, by canonical name only; only
              findings linked to a known brand are scored;
   baseline   a plain case-insensitive whole-word match of the same list on the same text;
   discovery  nothing known; every finding is scored, and its false positives are sorted into

@@ -18,6 +18,7 @@ import json
 import re
 import statistics
 import time
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,9 +260,9 @@ def junk_category(name: str, page: Page) -> str | None:
 
 
 def known_list(pages: list[Page]) -> list[str]:
-    """The organization's tracked list for a run: every labelled brand of the pages run, by its
-    canonical name only (no variants, no aliases), one list for all of them."""
-    return sorted({b.name for page in pages for b in page.brands})
+    """The organization's tracked list for a run: every gold (required) brand of the pages run,
+    by its canonical name only (no variants, no aliases), one list for all of them."""
+    return sorted({b.name for page in pages for b in page.required})
 
 
 def run_rules(pages: list[Page], known: list[str]) -> dict[str, Any]:
@@ -348,7 +349,18 @@ INVENTED = (
 
 
 def quote_for(text: str, forms: list[str]) -> str | None:
-    """A sentence of ``text`` naming one of ``forms`` (the canonical name first), or None."""
+    """A sentence of ``text`` naming one of ``forms`` (the canonical name first), or None.
+
+    A page may write "ガ" as "カ" + U+3099; a model quotes it composed, so the sentence is then
+    taken from the composed (NFC) text."""
+    quote = _quote(text, forms)
+    composed = unicodedata.normalize("NFC", text)
+    if quote is None and composed != text:
+        quote = _quote(composed, [unicodedata.normalize("NFC", f) for f in forms])
+    return quote
+
+
+def _quote(text: str, forms: list[str]) -> str | None:
     from reports.evidence import sentence_around
 
     folded = text.translate(_APOSTROPHES)  # Same length: offsets are the text's.

@@ -79,7 +79,8 @@ def report_real_pages(args: argparse.Namespace) -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     folder = args.pages or PAGES
     ids = {i.strip() for i in args.ids.split(",") if i.strip()} or None
-    pages = load_pages(folder, ids=ids)
+    # --split dev never even extracts the holdout pages: nothing of them reaches the screen.
+    pages = load_pages(folder, split=args.split or "all", ids=ids)
     languages = Counter(p.language for p in pages)
     empty = [p.id for p in pages if not p.text]
     print(

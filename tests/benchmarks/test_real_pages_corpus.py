@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -32,9 +33,10 @@ from reports.models import DEFAULT_INDUSTRIES
 from reports.normalize import normalize_brand
 
 ROOT = Path(__file__).resolve().parents[2]
-# Fixed on 2026-12-06 before any page was labelled or any extractor changed. Never update this
-# to make a test pass: a new split invalidates every holdout figure recorded so far.
-SPLIT_CHECKSUM = "a99d1517bd9b3473a728624bdc82f0a229610678"
+# Fixed on 2026-12-06 before any page was labelled or any extractor changed (then extended by
+# 10 pages, added and split before they were labelled; see the set's README). Never update this
+# to make a test pass: a moved page invalidates every holdout figure recorded so far.
+SPLIT_CHECKSUM = "609278f8e02069d2ee1ecf19038b3bf3b4fa0138"
 SOURCES = {
     "mozilla/readability": ("ab4027a8b37669745016869a37a504727992b2ba", "Apache-2.0"),
     "postlight/parser": ("e8ba7ece291efa4d915d50dd4deeec17d54359f2", "MIT OR Apache-2.0"),
@@ -126,13 +128,18 @@ def test_labels_follow_the_guide_vocabulary() -> None:
             assert normalize_brand(other["name"]) not in keys, (page, other["name"])
 
 
+def _fold(text: str) -> str:
+    """Case, apostrophes, runs of spaces and Unicode composition ("ガ" or "カ" + U+3099) aside."""
+    return " ".join(unicodedata.normalize("NFC", text).translate(APOSTROPHES).casefold().split())
+
+
 def test_every_written_variant_is_written_in_its_page() -> None:
     for labels in _labels():
         source = html.unescape(_raw(PAGES / labels["id"]).decode("utf-8", "replace"))
-        folded = " ".join(source.translate(APOSTROPHES).casefold().split())
+        folded = _fold(source)
 
         def written(form: str, folded: str = folded) -> bool:
-            return " ".join(form.translate(APOSTROPHES).casefold().split()) in folded
+            return _fold(form) in folded
 
         for brand in labels["brands"]:
             assert all(written(v) for v in brand["variants"]), (labels["id"], brand["name"])
@@ -143,7 +150,7 @@ def test_both_splits_hold_pages_not_in_english_and_pages_naming_no_brand() -> No
     labels = _labels()
     for split in ("dev", "holdout"):
         pages = [lab for lab in labels if lab["split"] == split]
-        assert 30 <= len(pages) <= 40
+        assert 35 <= len(pages) <= 45
         assert any(lab["language"] != "en" for lab in pages)
         assert any(not any(b["required"] for b in lab["brands"]) for lab in pages)
 
@@ -270,6 +277,13 @@ def test_the_scripted_answer_quotes_the_text_as_written_and_invents_two_absent_b
     assert len(invented) == 2 and len(set(invented)) == 2
     assert all(name.casefold() not in text.casefold() for name in invented)
     assert quote_for(text, ["Netflix"]) is None
+
+
+def test_a_quote_is_found_when_the_page_writes_kana_decomposed() -> None:
+    decomposed = unicodedata.normalize("NFD", "バンダイは「スマートガシャポン」を発表しました。")
+    assert quote_for(decomposed, ["スマートガシャポン"]) == (
+        "バンダイは「スマートガシャポン」を発表しました。"
+    )
 
 
 def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
