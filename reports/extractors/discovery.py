@@ -153,8 +153,24 @@ def _candidates(
             shaped = next((i for i, (_, w) in enumerate(tokens) if _SHAPE.search(w)), 0)
             tokens, initial = tokens[shaped:], initial and not shaped
         for index in range(1, len(tokens)):  # "Activision Blizzard CEO Bobby Kotick"
-            if tokens[index][1].lower().strip(".,") in _TITLE_WORDS:
-                tokens = tokens[:index]
+            if tokens[index][1].lower().strip(".,") in _TITLE_WORDS | {"the"}:
+                tokens = tokens[:index]  # and "Leaves Net-a-Porter The Italian"
+                break
+        if (
+            len(tokens) > 1
+            and _ADJECTIVE.search(tokens[0][1])
+            and tokens[0][1].split("-")[0].lower() not in PERSON_TITLES
+        ):
+            tokens, initial = tokens[1:], False  # "Kroger-owned QFC" -> "QFC"
+        for size in (3, 2, 1):  # "New York GoDaddy" -> "GoDaddy"
+            prefix = " ".join(w for _, w in tokens[:size])
+            if (
+                len(tokens) > size
+                and gazetteer.is_place(prefix)
+                and not gazetteer.is_first_name(tokens[0][1])  # "Tyler Besecker"
+                and not (size == 1 and gazetteer.is_common_word(prefix))  # "Best Buy"
+            ):
+                tokens, initial = tokens[size:], False
                 break
         while tokens and tokens[-1][1].lower() in _CONNECTORS:
             tokens = tokens[:-1]
@@ -317,6 +333,7 @@ _TITLE_WORDS = frozenset(
     {"ceo", "cfo", "cto", "coo", "cmo", "chief", "founder", "co-founder", "cofounder"}
     | {"president", "chairman", "chairwoman", "spokesperson", "spokesman", "spokeswoman"}
 )
+_POSSESSIVE_AFTER = re.compile(r"['\u2019]s\b")
 _ITEM_START = re.compile(r"(?:^|\n)[ \t]*[-*\u2022|][ \t]*$")  # "- Share on Twitter"
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
@@ -431,6 +448,9 @@ def discover(
         if score < cues.DISCOVERY_THRESHOLD:
             continue
         best = max(group, key=lambda c: (c.entry is not None, cues.confidence(c.cues), -c.start))
+        name = best.name
+        if best.entry is None and all(_POSSESSIVE_AFTER.match(text, c.end) for c in group):
+            name += text[best.end : best.end + 2]  # Always "Sotheby's": the name has the "'s".
         entry = next((c.entry for c in group if c.entry is not None), None)
-        results.append(Discovered(best.name, best, score, entry))
+        results.append(Discovered(name, best, score, entry))
     return results

@@ -24,6 +24,10 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+HOLIDAYS = words(
+    """easter christmas xmas thanksgiving halloween ramadan eid hanukkah diwali passover
+    pentecost lent advent"""
+)
 WEEKDAYS = words(
     """monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thur thurs
     fri sat sun montag dienstag mittwoch donnerstag freitag samstag sonntag lundi mardi
@@ -55,7 +59,7 @@ ORGANISATION_WORDS = words(
     ministry parliament senate congress government police army navy federal republican
     democrat democrats republicans party union amnesty foundation charity trust unicef
     nations fund reserve institute university college school academy museum hospital church
-    association federation league society ngo coalition"""
+    association federation league society ngo coalition greenpeace oxfam wwf"""
 )
 # Government and inter-governmental acronyms the news names most.
 ORGANISATION_ACRONYMS = words(
@@ -189,6 +193,8 @@ def junk_category(words: list[str]) -> str | None:
         return "single letter"
     if all(w in WEEKDAYS or w.isdigit() for w in lowered):
         return "weekday"
+    if all(w in HOLIDAYS or w.isdigit() for w in lowered):
+        return "holiday"
     if all(w in MONTHS or w.isdigit() for w in lowered):
         return "month"
     if any(w.replace(".", "") in DEGREES for w in lowered) and len(lowered) <= 3:

@@ -194,6 +194,17 @@ def _match(
     return mention
 
 
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Part of a web address or a handle: "pic.twitter.com", "@windows"."""
+    before, after = text[max(0, start - 2) : start], text[end : end + 2]
+    return (
+        before[-1:] in ("/", "@")
+        or (before[-1:] == "." and before[:1].isalnum())
+        or after[:1] == "/"
+        or (after[:1] == "." and after[1:].isalnum())
+    )
+
+
 def _as_word(pattern: _Pattern) -> _Pattern:
     capitals = sum(1 for c in pattern.text if c.isupper())
     return replace(pattern, ambiguous=True, needs_cue=capitals <= 1, dictionary=False)
@@ -229,7 +240,13 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
         raw.append((start, end, patterns))
     # "shattering windows", "look forward": the article uses the brand's name as a word, so
     # there it is as ambiguous as "Apple" ("Windows" then needs its capital and a cue).
-    as_word = {p.brand for s, e, ps in raw if text[s:e].islower() for p in ps if p.dictionary}
+    as_word = {
+        p.brand
+        for s, e, ps in raw
+        if text[s:e].islower() and not _in_address(text, s, e)
+        for p in ps
+        if p.dictionary
+    }
     raw = [
         (s, e, tuple(_as_word(p) if p.dictionary and p.brand in as_word else p for p in ps))
         for s, e, ps in raw

@@ -49,10 +49,28 @@ def _without_accents(value: str) -> str:
     )
 
 
+def _common(word: str) -> bool:
+    return word.lower() in COMMON_WORDS or gazetteer.is_common_word(word)
+
+
+# Short and long spellings of one legal form: "News Corp" is also "News Corporation".
+_LEGAL_SPELLINGS = {
+    "corp": "Corporation",
+    "corporation": "Corp",
+    "inc": "Incorporated",
+    "co": "Company",
+    "ltd": "Limited",
+    "limited": "Ltd",
+}
+
+
 def _shorter_names(name: str) -> set[str]:
     """The name without a leading "The", trailing legal forms or a corporate tail."""
     found = {name}
     words = name.split()
+    other = _LEGAL_SPELLINGS.get(words[-1].lower().rstrip("."), "") if len(words) > 1 else ""
+    if other:
+        found.add(" ".join([*words[:-1], other]))
     if len(words) > 1 and words[0].lower() == "the":
         words = words[1:]
         found.add(" ".join(words))
@@ -62,10 +80,14 @@ def _shorter_names(name: str) -> set[str]:
     ):
         trimmed.pop()
         trimmed[-1] = trimmed[-1].rstrip(",")
-    found.add(" ".join(trimmed))
+    # "Shell" for "Shell plc" (a curated common-word brand, matched with the care "Apple"
+    # gets), but not "News" for "News Corp": a dictionary word the matcher knows nothing of.
+    curated = len(trimmed) == 1 and trimmed[0].lower() in COMMON_WORDS
+    if trimmed == words or curated or not all(_common(w) for w in trimmed):
+        found.add(" ".join(trimmed))
     if len(trimmed) > 1 and trimmed[-1].lower() in _CORPORATE_TAILS:
         rest = " ".join(trimmed[:-1])
-        if len(rest) >= 4 and not all(w.lower() in COMMON_WORDS for w in trimmed[:-1]):
+        if len(rest) >= 4 and not all(_common(w) for w in trimmed[:-1]):
             found.add(rest)
     return {f for f in found if f}
 

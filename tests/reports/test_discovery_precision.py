@@ -203,3 +203,22 @@ def test_in_german_a_capitalised_noun_is_no_name_but_a_brand_shaped_one_is() -> 
     )
 
     assert [f.name for f in result.brands] == ["1Password"]
+
+
+def test_a_place_before_a_brand_and_an_owner_adjective_are_cut_but_not_a_first_name() -> None:
+    text = (
+        "Domains bought in New York GoDaddy style rose. Shoppers at Kroger-owned QFC stores "
+        "paid less, said Tyler Besecker, and QFC agreed. GoDaddy declined to comment."
+    )
+
+    assert set(discovered(text)) == {"GoDaddy", "QFC"}
+
+
+def test_a_name_always_written_with_an_apostrophe_s_keeps_it() -> None:
+    text = "Paintings sold at Sotheby's in May. Sotheby's rival Christie's unveiled a sale."
+
+    assert "Sotheby's" in discovered(text)
+
+
+def test_holidays_are_not_brands() -> None:
+    assert gazetteer.junk_category(["Easter"]) == "holiday"

@@ -142,3 +142,16 @@ def test_a_latin_brand_inside_japanese_text_is_found_and_a_longer_name_wins() ->
 
 def test_a_brand_glued_to_latin_letters_is_still_not_found() -> None:
     assert extract_with("Singapore and Gapless are not the retailer.", "Gap", "Gapless x") == {}
+
+
+def test_a_legal_form_is_matched_in_its_other_spelling_but_never_dropped_to_a_plain_word() -> None:
+    text = "Ministers met executives from News Corporation. BBC News and Technology News said so."
+
+    assert extract_with(text, "News Corp") == {"News Corp": "News Corporation"}
+    assert "News" not in written_forms("News Corp")
+
+
+def test_a_web_address_does_not_make_a_brand_a_word() -> None:
+    text = "Highlights are on Twitter, where fans shared them: pic.twitter.com/BUPgYtgHaY"
+
+    assert extract_with(text, "Twitter") == {"Twitter": "Twitter"}
