@@ -425,6 +425,9 @@ def discover(
             groups[longer].extend(groups.pop(key))
     # German capitalises every noun: there a capital inside a sentence proves nothing.
     nouns_capitalised = language.lower().startswith("de")
+    # The dictionary and the name lists are English: elsewhere a capital inside a sentence is
+    # a name, but not necessarily a brand ("Součka", an inflected Czech surname).
+    english = language.lower().startswith("en") or not language
     results = []
     for key, group in groups.items():
         if not nouns_capitalised and _word_used_as_name(key, group, lowercase):
@@ -432,7 +435,7 @@ def discover(
                 candidate.cues |= candidate.word_cues or set()
                 candidate.cues.add("proper")
         kinds = set().union(*(c.cues for c in group))
-        if not nouns_capitalised and key in proper and any(c.distinctive for c in group):
+        if english and key in proper and any(c.distinctive for c in group):
             kinds.add("proper")  # "Facebook" used by name inside a sentence.
         if "kb_weak" in kinds:
             kinds.discard("kb_weak")

@@ -222,3 +222,12 @@ def test_a_name_always_written_with_an_apostrophe_s_keeps_it() -> None:
 
 def test_holidays_are_not_brands() -> None:
     assert gazetteer.junk_category(["Easter"]) == "holiday"
+
+
+def test_outside_english_a_capitalised_name_alone_is_not_enough() -> None:
+    text = "Trenér Součka chválil tým. Podle trenéra Součka hráči bojovali až do konce zápasu."
+    result = RulesExtractor().extract(
+        text=text, title="", language="cs", context=ExtractionContext()
+    )
+
+    assert result.brands == []
