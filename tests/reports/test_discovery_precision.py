@@ -225,7 +225,7 @@ def test_holidays_are_not_brands() -> None:
 
 
 def test_outside_english_a_capitalised_name_alone_is_not_enough() -> None:
-    text = "Trenér Součka chválil tým. Podle trenéra Součka hráči bojovali až do konce zápasu."
+    text = "Tým chválil trenér Součka. Podle trenéra Součka hráči bojovali, a proto Součka slaví."
     result = RulesExtractor().extract(
         text=text, title="", language="cs", context=ExtractionContext()
     )
