@@ -203,6 +203,8 @@ def _person(text: str, start: int, end: int, words: list[str], lead: str) -> boo
         return True
     if "-" in words[0] and words[0].split("-")[0].lower() in PERSON_TITLES:
         return True  # "President-elect Trump".
+    if len(words) == 2 and _SURNAME_SHAPE.match(words[1]) and words[0][1:].islower():
+        return True  # "Rolfe McCartney", "Sean O'Brien".
     # "Blake Snyder", "Giuseppe Pedrazzini": a given name and a capitalised surname.
     return (
         2 <= len(words) <= 3
@@ -333,6 +335,7 @@ _TITLE_WORDS = frozenset(
     {"ceo", "cfo", "cto", "coo", "cmo", "chief", "founder", "co-founder", "cofounder"}
     | {"president", "chairman", "chairwoman", "spokesperson", "spokesman", "spokeswoman"}
 )
+_SURNAME_SHAPE = re.compile(r"^(?:Mc|Mac|O['\u2019])[A-Z][a-z]+$")
 _POSSESSIVE_AFTER = re.compile(r"['\u2019]s\b")
 _ITEM_START = re.compile(r"(?:^|\n)[ \t]*[-*\u2022|][ \t]*$")  # "- Share on Twitter"
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")

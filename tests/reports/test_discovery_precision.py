@@ -231,3 +231,9 @@ def test_outside_english_a_capitalised_name_alone_is_not_enough() -> None:
     )
 
     assert result.brands == []
+
+
+def test_a_name_with_a_gaelic_surname_is_a_person() -> None:
+    text = "Fishmongers such as Rolfe McCartney launched a stall; Rolfe McCartney expects more."
+
+    assert discovered(text) == {}
