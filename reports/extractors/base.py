@@ -22,6 +22,9 @@ class ExtractionContext:
     # Normalised surface forms the organization rejected: never reported again.
     blocked_terms: frozenset[str] = frozenset()
     industries: tuple[str, ...] = ()
+    # The brand knowledge base (reports.knowledge.index.KnowledgeIndex: ``find(text)`` and
+    # ``lookup(name)``), or None when it is not loaded: discovery then works from cues alone.
+    knowledge: object | None = None
 
 
 @dataclass
@@ -42,6 +45,9 @@ class BrandFinding:
     industry: str = ""
     source: str = "rules"  # "rules" or "llm"
     brand_id: int | None = None  # Set when the finding is a known brand.
+    # From the knowledge base, when it knows a discovered brand.
+    wikidata_id: str = ""
+    website: str = ""
 
 
 @dataclass

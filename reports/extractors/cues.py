@@ -23,7 +23,12 @@ WEIGHTS = {
     "verb": 0.5,  # "X launched", "X unveiled", "X raised 40 million dollars"
     "said": 0.45,  # "Shell said": a corporate cue only for names known to be brands
     "co_brand": 0.45,  # in one sentence with another brand: "Visa and Mastercard"
+    "product": 0.5,  # a known brand near its products or its industry: "Apple's iPhone"
     "repeated": 0.15,  # mentioned again elsewhere
+    "kb": 0.7,  # a brand of the knowledge base: "Netflix", "Carrefour"
+    "kb_weak": 0.0,  # a knowledge-base name that is also a word: needs another cue
+    "proper": 0.45,  # not a dictionary word or a first name, capitalised inside a sentence
+    "shape": 0.45,  # written as brands are: "YouTube", "eBay", "1Password"
 }
 # Cues that make a name a brand on their own, whatever its capital letter is worth.
 STRONG = frozenset({"legal", "ticker", "trademark", "appositive", "descriptor"})

@@ -7,6 +7,16 @@ forces are no evidence: a single word opening a sentence ("Comparable sales rose
 strong cue or a capitalised use elsewhere in the article; a determiner or common word opening a
 sentence is dropped ("The", "Analysts", "Rival").
 
+Never a brand (``gazetteer``): a weekday, a month, a single letter, a degree, a job title, a
+public body or non-profit, a place, a person (a common first name alone, a first name and a
+surname, a surname the article gave in full elsewhere), a phrase of dictionary words without a
+strong cue ("Customer Journey"), or a Title-Case headline's words. A name that is not a
+dictionary word, used with its capital inside a sentence, is a proper name the article keeps
+calling by name ("proper"); an inner capital or a digit ("YouTube", "eBay", "1Password") is
+the shape of a brand ("shape"). With a knowledge base (``ExtractionContext.knowledge``), a
+well-known brand's name is a strong candidate on its own ("kb") and discovery reports the
+base's canonical name, industry, website and Wikidata id.
+
 Names: the discovered ``name`` drops a trailing legal form ("Globex Corporation" -> "Globex",
 the ``surface`` keeps it) and a leading possessor ("India's Tata Motors" -> "Tata Motors"). A
 short form of a longer discovered name in the same article ("Brightwave" for "Brightwave
@@ -14,13 +24,15 @@ Analytics") counts as that name.
 """
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from reports.evidence import is_sentence_start
 from reports.normalize import LEGAL_FORMS, normalize_brand
 
-from . import cues
+from . import cues, gazetteer
 from .wordlists import (
     COMMON_WORDS,
     DETERMINERS,
@@ -30,7 +42,9 @@ from .wordlists import (
     STOCK_EXCHANGES,
 )
 
-_CAP = r"(?:[A-ZÀ-ÖØ-Þ]\w*|[a-z]{1,2}[A-Z]\w*)(?:[\u2019'&./-]\w+)*"
+_CAP = (
+    r"(?:[A-ZÀ-ÖØ-Þ]\w*|[a-z]{1,2}[A-Z]\w*|\d+[A-Z][a-z]{2,}\w*)(?:[\u2019'&.-]\w+|/[A-Z](?!\w))*"
+)
 _RUN = re.compile(
     rf"(?<![\w\u2019'&.-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:of|de|du|del|van|von)\s(?=[A-Z]))"
     rf"{_CAP}){{0,5}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
@@ -49,10 +63,16 @@ class Candidate:
     name: str
     cues: set[str]
     initial_single: bool = False  # One word whose capital the sentence start explains.
+    # Not a dictionary word nor a first name: its capital inside a sentence makes it a name.
+    distinctive: bool = False
+    # For a one-word dictionary name: its cues, should the article use it only as a name.
+    word_cues: set[str] | None = None
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.key = normalize_brand(self.name)
+
+    entry: object | None = None  # The knowledge base's entry, when it knows the name.
 
 
 @dataclass
@@ -60,6 +80,7 @@ class Discovered:
     name: str
     candidate: Candidate  # The mention with the best evidence.
     confidence: float
+    entry: object | None = None
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -72,8 +93,29 @@ def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return False
 
 
-def _candidates(text: str, skip: list[tuple[int, int]]) -> tuple[list[Candidate], set[str]]:
-    """Every candidate mention, and the words seen capitalised inside a sentence."""
+def _headline(text: str, start: int) -> bool:
+    """Whether the line holding ``start`` is a Title-Case headline, whose capitals say nothing."""
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", start)
+    return _headline_line(text[left : len(text) if right < 0 else right])
+
+
+@lru_cache(maxsize=1024)
+def _headline_line(line: str) -> bool:
+    if "|" in line:
+        return False  # A table row: its cells are names, not a headline.
+    words = re.findall(r"[^\W\d_][\w\u2019'-]*", line)
+    long_words = [w for w in words if len(w) > 3]
+    if len(words) < 4 or len(line) > 160:
+        return False
+    return sum(w[0].isupper() for w in long_words) >= 0.8 * max(1, len(long_words))
+
+
+def _candidates(
+    text: str, skip: list[tuple[int, int]], german: bool = False
+) -> tuple[list[Candidate], set[str], set[str]]:
+    """Every candidate mention, the words seen capitalised inside a sentence, and the words of
+    people's names."""
     found: list[Candidate] = []
     people: set[str] = set()
     proper: set[str] = set()
@@ -82,7 +124,11 @@ def _candidates(text: str, skip: list[tuple[int, int]]) -> tuple[list[Candidate]
         if _overlaps(skip, run_start, match.end()):
             continue
         tokens = [(run_start + m.start(), m.group(0)) for m in re.finditer(r"\S+", match.group())]
-        initial = is_sentence_start(text, run_start)
+        initial = (
+            is_sentence_start(text, run_start)
+            or _headline(text, run_start)
+            or bool(_ITEM_START.search(text, max(0, run_start - 4), run_start))
+        )
         lead = ""
         while len(tokens) > 1 or (tokens and initial):
             word = tokens[0][1].lower().strip(".")
@@ -93,9 +139,38 @@ def _candidates(text: str, skip: list[tuple[int, int]]) -> tuple[list[Candidate]
             ):
                 break
             lead, tokens, initial = word, tokens[1:], False
+        while (
+            len(tokens) > 1
+            and tokens[0][1].lower().endswith(("ed", "ing"))
+            and gazetteer.is_common_word(tokens[0][1])
+        ):
+            tokens = tokens[1:]  # "Updated iOS", "Growing Netflix".
         for index in range(len(tokens) - 1, 0, -1):  # "India's Tata Motors" -> "Tata Motors"
             if _POSSESSIVE.search(tokens[index - 1][1]):
                 tokens, initial = tokens[index:], False
+                break
+        if german:  # "Passwortmanagers 1Password": a capitalised noun before a brand's name.
+            shaped = next((i for i, (_, w) in enumerate(tokens) if _SHAPE.search(w)), 0)
+            tokens, initial = tokens[shaped:], initial and not shaped
+        for index in range(1, len(tokens)):  # "Activision Blizzard CEO Bobby Kotick"
+            if tokens[index][1].lower().strip(".,") in _TITLE_WORDS | {"the"}:
+                tokens = tokens[:index]  # and "Leaves Net-a-Porter The Italian"
+                break
+        if (
+            len(tokens) > 1
+            and _ADJECTIVE.search(tokens[0][1])
+            and tokens[0][1].split("-")[0].lower() not in PERSON_TITLES
+        ):
+            tokens, initial = tokens[1:], False  # "Kroger-owned QFC" -> "QFC"
+        for size in (3, 2, 1):  # "New York GoDaddy" -> "GoDaddy"
+            prefix = " ".join(w for _, w in tokens[:size])
+            if (
+                len(tokens) > size
+                and gazetteer.is_place(prefix)
+                and not gazetteer.is_first_name(tokens[0][1])  # "Tyler Besecker"
+                and not (size == 1 and gazetteer.is_common_word(prefix))  # "Best Buy"
+            ):
+                tokens, initial = tokens[size:], False
                 break
         while tokens and tokens[-1][1].lower() in _CONNECTORS:
             tokens = tokens[:-1]
@@ -106,16 +181,37 @@ def _candidates(text: str, skip: list[tuple[int, int]]) -> tuple[list[Candidate]
         words = [word for _, word in tokens]
         words[-1] = _POSSESSIVE.sub("", words[-1]) or words[-1]
         start, end = tokens[0][0], tokens[-1][0] + len(words[-1])
-        if not initial:
-            proper.update(w.lower() for w in words)
-        if cues.looks_like_person(text, start, end, words, lead):
+        headline = _headline(text, start)
+        if not initial and not headline:
+            proper.add(normalize_brand(" ".join(words)))
+        if _person(text, start, end, words, lead):
             people.update(w.lower() for w in words)
             continue
-        candidate = _candidate(text, start, end, words, lead, run_start, people)
+        candidate = _candidate(text, start, end, words, lead, run_start)
+        if candidate and headline:
+            candidate.cues &= {"legal", "ticker", "trademark"}  # "Pills She Bought Online".
         if candidate:
-            candidate.initial_single = initial and len(words) == 1
+            candidate.initial_single = (initial or headline) and len(words) == 1
+            if headline and len(words) > 1:
+                candidate.initial_single = True  # A headline's run is no name by itself.
             found.append(candidate)
-    return found, proper
+    return found, proper, people
+
+
+def _person(text: str, start: int, end: int, words: list[str], lead: str) -> bool:
+    if cues.looks_like_person(text, start, end, words, lead):
+        return True
+    if "-" in words[0] and words[0].split("-")[0].lower() in PERSON_TITLES:
+        return True  # "President-elect Trump".
+    if len(words) == 2 and _SURNAME_SHAPE.match(words[1]) and words[0][1:].islower():
+        return True  # "Rolfe McCartney", "Sean O'Brien".
+    # "Blake Snyder", "Giuseppe Pedrazzini": a given name and a capitalised surname.
+    return (
+        2 <= len(words) <= 3
+        and gazetteer.is_first_name(words[0])
+        and all(w[:1].isupper() and not w.isupper() for w in words)
+        and not any(normalize_brand(w) in LEGAL_FORMS for w in words)
+    )
 
 
 def _candidate(
@@ -125,7 +221,6 @@ def _candidate(
     words: list[str],
     lead: str,
     run_start: int,
-    people: set[str],
 ) -> Candidate | None:
     lowered = [w.lower().strip(".") for w in words]
     if _ADJECTIVE.search(words[-1]):
@@ -134,10 +229,16 @@ def _candidate(
     if not legal and (
         all(w in PLACE_WORDS for w in lowered)
         or any(w in INSTITUTION_WORDS for w in lowered)
-        or (len(words) == 1 and lowered[0] in people)
         or lowered[0] in STOCK_EXCHANGES
+        or gazetteer.is_organisation(words)
+        or gazetteer.is_place(" ".join(words))
+        or gazetteer.is_people(words[0])
     ):
         return None
+    if gazetteer.junk_category(words) or any(_CONTRACTION.search(w) for w in words):
+        return None  # A weekday, a degree, "I've".
+    if len(words) > 1 and lowered[-1] in _WORK_WORDS:
+        return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
     if institution and institution.group(1).lower() in INSTITUTION_WORDS and not legal:
         return None  # "Office for National Statistics", "Society for the Protection of Birds".
@@ -146,10 +247,40 @@ def _candidate(
         found.add("legal")
     if lead and cues.descriptor_word(lead):
         found.add("descriptor")  # "Rival Superdrug" at the start of a sentence.
-    if all(w in COMMON_WORDS for w in lowered):
-        found &= cues.STRONG  # "Real Beauty", "Coffee bean prices": only strong cues count.
+    if any(_SHAPE.search(w) for w in words):
+        found.add("shape")  # "YouTube", "eBay", "1Password".
+    if all(w in COMMON_WORDS or gazetteer.is_common_word(w) for w in lowered if w != "&"):
+        candidate = Candidate(start, end, text[start:end], " ".join(words), found & cues.STRONG)
+        # "Real Beauty", "Customer Journey": only strong cues count, unless the article
+        # treats the word as a name throughout ("Twitch", never "twitch"): see discover().
+        if len(words) == 1 and not gazetteer.is_first_name(words[0], min_frequency=2):
+            candidate.word_cues = found
+        return candidate
+    elif len(words) == 1 and gazetteer.is_first_name(words[0], min_frequency=2):
+        found &= cues.STRONG  # "Kristen", "Malachi": a first name alone is a person.
+    elif not (len(words) == 1 and (_ACRONYM.match(words[0]) or words[0][:1].islower())):
+        # Acronyms ("SQL", "NCAA") and lowercase-led words need a cue of their own.
+        name = _without_legal_form(words) if legal else " ".join(words)
+        candidate = Candidate(start, end, text[start:end], name, found)
+        candidate.distinctive = True
+        return candidate
     name = _without_legal_form(words) if legal else " ".join(words)
     return Candidate(start, end, text[start:end], name, found)
+
+
+# An inner capital after a lowercase letter ("YouTube", "eBay"), or letters and digits mixed
+# ("1Password", "3M"): how brands are written, not how words or names are.
+_SHAPE = re.compile(
+    r"^(?:[a-z]{1,3}[A-Z][A-Za-z]+|[A-Z][a-z]+[A-Z][a-z]+|\d+[A-Za-z]{2,}"
+    r"|[A-Z]{1,3}&[A-Z]{1,3}|[A-Z]{2,}[A-Z][a-z]{2,}|[A-Z][a-z]+[A-Z]{2,})$"
+)  # also "AT&T", "NBCUniversal", "DirecTV"
+_ACRONYM = re.compile(r"^[A-Z0-9&.]+s?$")
+_CONTRACTION = re.compile(r"['\u2019](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
+# A last word that makes the name a work, an event or a law, not a brand.
+_WORK_WORDS = gazetteer.words(
+    """survey report study index awards award conference summit festival week day act law
+    bill prize cup championship series"""
+)
 
 
 def _without_legal_form(words: list[str]) -> str:
@@ -161,29 +292,160 @@ def _without_legal_form(words: list[str]) -> str:
     return " ".join(kept).rstrip(",")
 
 
-def discover(text: str, *, skip: list[tuple[int, int]], known_keys: set[str]) -> list[Discovered]:
+def _knowledge_candidates(
+    text: str, knowledge: object, skip: list[tuple[int, int]]
+) -> list[Candidate]:
+    """The knowledge base's brands named in ``text``, outside ``skip``, as candidates."""
+    found = []
+    for hit in knowledge.find(text):  # type: ignore[attr-defined]
+        entry = hit.entry
+        if getattr(entry, "kind", "brand") in ORGANISATION_KINDS:
+            continue
+        if _overlaps(skip, hit.start, hit.end):
+            continue
+        words = hit.surface.split()
+        if gazetteer.junk_category(words):
+            continue
+        kinds = cues.context_cues(text, hit.start, hit.end, include_said=True) | {"kb"}
+        candidate = Candidate(hit.start, hit.end, hit.surface, entry.name, kinds, entry=entry)
+        initial = is_sentence_start(text, hit.start) or _headline(text, hit.start)
+        weak = getattr(hit, "ambiguous", False) or all(
+            gazetteer.is_common_word(w) or gazetteer.is_first_name(w, min_frequency=2)
+            for w in words
+        )
+        if weak:
+            # "Target", "Chase", "Mercedes": the base knows a brand of that name, but the word
+            # is also a word or a person. Capitalised inside a sentence and not part of a
+            # longer name ("on Twitter", not "Target practice" or "the Amazon River"), the base
+            # is right; elsewhere the name needs a cue of its own.
+            candidate.cues.discard("kb")
+            inside = not initial and not _LONGER_NAME.match(text, hit.end)
+            inside = inside and not _CAPITALISED_BEFORE.search(
+                text, max(0, hit.start - 30), hit.start
+            )
+            candidate.cues.add("kb" if inside else "kb_weak")
+            candidate.initial_single = initial
+        found.append(candidate)
+    return found
+
+
+ORGANISATION_KINDS = frozenset({"government", "ngo"})
+# A title inside a capitalised run ends the company's name and starts a person's.
+_TITLE_WORDS = frozenset(
+    {"ceo", "cfo", "cto", "coo", "cmo", "chief", "founder", "co-founder", "cofounder"}
+    | {"president", "chairman", "chairwoman", "spokesperson", "spokesman", "spokeswoman"}
+)
+_SURNAME_SHAPE = re.compile(r"^(?:Mc|Mac|O['\u2019])[A-Z][a-z]+$")
+_POSSESSIVE_AFTER = re.compile(r"['\u2019]s\b")
+_ITEM_START = re.compile(r"(?:^|\n)[ \t]*[-*\u2022|][ \t]*$")  # "- Share on Twitter"
+_LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")
+_LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
+
+
+def _word_used_as_name(key: str, group: list[Candidate], lowercase: set[str]) -> bool:
+    """A dictionary word the article writes only as a name, twice inside sentences: "Twitch
+    generated $2 billion ... over half of Twitch users"; not "Windows" beside "windows"."""
+    if key.endswith("s") or len(key) < 3 or any(_plain_word(c) for c in group):
+        return False  # "Teams", "Covid", "ST. LOUIS": plurals, modern words, capitals.
+    if not all(c.word_cues is not None for c in group):
+        return False
+    inside = [c for c in group if not c.initial_single]
+    with_cue = any(c.word_cues for c in inside)
+    forms = {key, key + "s", key + "es"}
+    return len(inside) >= (2 if with_cue else 3) and not forms & lowercase
+
+
+def _plain_word(candidate: Candidate) -> bool:
+    surface = candidate.surface
+    return surface.isupper() or surface.lower() in gazetteer.MODERN_WORDS
+
+
+def _mark_listed(text: str, candidates: list[Candidate]) -> None:
+    """Names listed together are alike: "Facebook, Google and KickStarter". A name next to a
+    distinctive or known one in a list gets the co-brand cue."""
+    ordered = sorted(candidates, key=lambda c: c.start)
+    for left, right in itertools.pairwise(ordered):
+        if right.start - left.end > 8 or not _LIST_GAP.match(text[left.end : right.start]):
+            continue
+        for one, other in ((left, right), (right, left)):
+            if other.distinctive or "kb" in other.cues:
+                one.cues.add("co_brand")
+
+
+_LONGER_NAME = re.compile(r"[ \u00a0](?:[A-Z]\w+|river|rainforest|forest|basin)\b")
+_CAPITALISED_BEFORE = re.compile(r"(?<![.!?]\s)\b[A-Z]\w+[ \u00a0]$")
+
+
+def discover(
+    text: str,
+    *,
+    skip: list[tuple[int, int]],
+    known_keys: set[str],
+    knowledge: object | None = None,
+    language: str = "en",
+) -> list[Discovered]:
     """The unknown brands of ``text``, best evidence first per brand.
 
     ``skip`` are spans already claimed by known brands; ``known_keys`` are normalised names the
-    organization tracks, which only the known matcher reports.
+    organization tracks, which only the known matcher reports. ``knowledge`` is an optional
+    knowledge index (``find(text)`` / ``lookup(name)``).
     """
-    candidates, proper = _candidates(text, sorted(skip))
-    groups: dict[str, list[Candidate]] = {}
+    skip = sorted(skip)
+    from_base = _knowledge_candidates(text, knowledge, skip) if knowledge is not None else []
+    base_spans = sorted((c.start, c.end) for c in from_base)
+    candidates, proper, people = _candidates(text, skip, language.lower().startswith("de"))
+    kept = list(from_base)
     for candidate in candidates:
+        if _overlaps(base_spans, candidate.start, candidate.end):
+            continue  # The base's name wins over a run around it.
+        entry = knowledge.lookup(candidate.name) if knowledge is not None else None  # type: ignore[attr-defined]
+        if entry is not None:
+            if getattr(entry, "kind", "brand") in ORGANISATION_KINDS:
+                continue
+            candidate.entry, candidate.name = entry, entry.name  # type: ignore[attr-defined]
+            candidate.key = normalize_brand(candidate.name)
+            candidate.cues.add("kb")
+        kept.append(candidate)
+    if not language.lower().startswith("de"):
+        _mark_listed(text, kept)  # In German every noun is capitalised, so "distinctive".
+    lowercase = set(_LOWER_WORD.findall(text))
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in kept:
         if not candidate.key or candidate.key in known_keys:
             continue
-        if candidate.initial_single and not (
-            candidate.cues & cues.STRONG or candidate.key in proper
-        ):
-            continue  # "Operating profit fell": the capital is the sentence's.
+        if candidate.entry is None and " " not in candidate.key and candidate.key in people:
+            continue  # "Snyder" after "Blake Snyder".
         groups.setdefault(candidate.key, []).append(candidate)
     for key in sorted(groups, key=len):  # "Brightwave" joins "Brightwave Analytics".
         longer = next((k for k in groups if k != key and k.startswith(key + " ")), None)
-        if longer:
+        # Not when the short name is the article's usual one: "Twitter" (39 times) does not
+        # join "Twitter Rules" (twice).
+        if (
+            longer
+            and all(c.entry is None for c in groups[key])
+            and len(groups[key]) <= len(groups[longer])
+        ):
             groups[longer].extend(groups.pop(key))
+    # German capitalises every noun: there a capital inside a sentence proves nothing.
+    nouns_capitalised = language.lower().startswith("de")
+    # The dictionary and the name lists are English: elsewhere a capital inside a sentence is
+    # a name, but not necessarily a brand ("Součka", an inflected Czech surname).
+    english = language.lower().startswith("en") or not language
     results = []
-    for group in groups.values():
+    for key, group in groups.items():
+        if not nouns_capitalised and _word_used_as_name(key, group, lowercase):
+            for candidate in group:
+                candidate.cues |= candidate.word_cues or set()
+                candidate.cues.add("proper")
         kinds = set().union(*(c.cues for c in group))
+        if english and key in proper and any(c.distinctive for c in group):
+            kinds.add("proper")  # "Facebook" used by name inside a sentence.
+        if "kb_weak" in kinds:
+            kinds.discard("kb_weak")
+            if kinds - {"repeated", "shape"} or "proper" in kinds:
+                kinds.add("kb")
+        if all(c.initial_single for c in group) and not (kinds & cues.STRONG or "kb" in kinds):
+            continue  # "Operating profit fell": the capital is the sentence's.
         if not kinds:
             continue
         if len(group) > 1:
@@ -191,6 +453,10 @@ def discover(text: str, *, skip: list[tuple[int, int]], known_keys: set[str]) ->
         score = cues.confidence(kinds)
         if score < cues.DISCOVERY_THRESHOLD:
             continue
-        best = max(group, key=lambda c: (cues.confidence(c.cues), len(c.key), -c.start))
-        results.append(Discovered(best.name, best, score))
+        best = max(group, key=lambda c: (c.entry is not None, cues.confidence(c.cues), -c.start))
+        name = best.name
+        if best.entry is None and all(_POSSESSIVE_AFTER.match(text, c.end) for c in group):
+            name += text[best.end : best.end + 2]  # Always "Sotheby's": the name has the "'s".
+        entry = next((c.entry for c in group if c.entry is not None), None)
+        results.append(Discovered(name, best, score, entry))
     return results

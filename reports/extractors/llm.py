@@ -21,6 +21,8 @@ from reports.extractors.base import (
     ExtractionResult,
     sentiment_label,
 )
+from reports.extractors.variants import written_forms
+from reports.normalize import normalize_brand
 from resilience import RetryPolicy, call_openai
 
 # Bump when the prompt or schema changes: cached answers and reports record it.
@@ -248,7 +250,7 @@ class LLMExtractor:
         dropped = 0
         for brand in parsed.brands:
             span = locate_evidence(text, brand.evidence)
-            if span is None or _loose(brand.name) not in _loose(text[span[0] : span[1]]):
+            if span is None or not names_brand(text[span[0] : span[1]], brand.name, context):
                 # The quote is not in the article, or does not name the brand: invented.
                 dropped += 1
                 continue
@@ -256,7 +258,7 @@ class LLMExtractor:
             findings.append(
                 BrandFinding(
                     name=brand.name.strip(),
-                    surface=_surface(text[start:end], brand.name),
+                    surface=_surface(text[start:end], brand.name, context),
                     evidence=text[start:end],
                     start=start,
                     end=end,
@@ -294,10 +296,42 @@ def _loose(text: str) -> str:
     return " ".join(text.casefold().replace("\u2019", "'").split())
 
 
-def _surface(evidence: str, name: str) -> str:
+def known_forms(name: str, context: ExtractionContext) -> list[str]:
+    """Every written form of the brand ``name``: its variants, the aliases of the tracked brand
+    of that name, and the knowledge base's names for it with their variants."""
+    key = normalize_brand(name)
+    registered = [name]
+    for brand in context.known_brands:
+        if key in {normalize_brand(n) for n in (brand.name, *brand.aliases)}:
+            registered += [brand.name, *brand.aliases]
+    knowledge = context.knowledge
+    entry = knowledge.lookup(name) if knowledge is not None else None  # type: ignore[attr-defined]
+    if entry is not None:
+        registered += [entry.name, *getattr(entry, "aliases", ())]
+    forms = {form for registered_name in registered for form in written_forms(registered_name)}
+    return sorted(forms, key=len, reverse=True)
+
+
+def names_brand(evidence: str, name: str, context: ExtractionContext) -> bool:
+    """Whether the quote writes the brand in one of its known forms: "Coca Cola" or "CocaCola"
+    prove "The Coca-Cola Company", "PlayStation/Xbox" proves "Xbox". A name the quote does not
+    contain in any form (an invented brand) does not pass."""
+    loose, padded = _loose(evidence), f" {normalize_brand(evidence)} "
+    for form in known_forms(name, context):
+        key = normalize_brand(form)
+        if _loose(form) in loose or (key and f" {key} " in padded):
+            return True
+    return False
+
+
+def _surface(evidence: str, name: str, context: ExtractionContext | None = None) -> str:
     """The brand as written in the evidence (keeps the article's own spelling and case)."""
-    at = evidence.casefold().find(name.casefold())
-    return evidence[at : at + len(name)] if at >= 0 else name
+    forms = known_forms(name, context) if context is not None else [name]
+    for form in forms:
+        at = evidence.casefold().find(form.casefold())
+        if at >= 0:
+            return evidence[at : at + len(form)]
+    return name
 
 
 def answer_to_json(result: ExtractionResult) -> dict[str, Any]:

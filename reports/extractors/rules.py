@@ -23,7 +23,6 @@ about that person, and the name's other bare mentions need a corporate cue too. 
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -33,9 +32,10 @@ from reports.evidence import first_sentences, is_sentence_start, sentence_around
 from reports.normalize import normalize_brand
 from reports.sentiment import article_sentiment, sentence_sentiment
 
-from . import cues
+from . import cues, gazetteer
 from .base import BrandFinding, ExtractionContext, ExtractionResult, KnownBrand, sentiment_label
 from .discovery import discover
+from .variants import product_cue, written_forms
 from .wordlists import COMMON_WORDS, FIRST_NAMES
 
 MAX_MATCHES_PER_BRAND = 50  # Enough to find a cue; bounds the work on huge texts.
@@ -58,13 +58,6 @@ _FOLD |= {ord(c): "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"}
 _FOLD |= {ord(c): " " for c in "\t\n\r\f\v\u00a0\u2007\u202f"}
 
 
-def _without_accents(value: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", value)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
-
-
 def fold(text: str) -> str:
     """Lowercase, quotes, dashes and spaces unified — and exactly as long as ``text``.
 
@@ -83,6 +76,8 @@ class _Pattern:
     ambiguous: bool
     needs_cue: bool  # Title-case ambiguous name: its capital is its only evidence.
     single_word: bool
+    # A dictionary word: ambiguous in an article that also writes it in lowercase.
+    dictionary: bool = False
 
 
 def _is_ambiguous(name: str) -> bool:
@@ -92,19 +87,23 @@ def _is_ambiguous(name: str) -> bool:
     return letters <= 3 or all(w in COMMON_WORDS or w in FIRST_NAMES for w in meaningful)
 
 
+def _dictionary_word(name: str) -> bool:
+    """A one-word name a dictionary lists in lowercase ("Carrier", "Windows", "Slack")."""
+    return " " not in name and gazetteer.is_common_word(name)
+
+
 def _pattern(brand: int, text: str) -> _Pattern:
     ambiguous = _is_ambiguous(text)
     capitals = sum(1 for c in text if c.isupper())
     title_case = capitals <= 1 and not (capitals == 1 and not text[:1].isupper())
-    return _Pattern(brand, text, ambiguous, ambiguous and title_case, " " not in text.strip())
-
-
-def _variants(name: str) -> set[str]:
-    name = " ".join(name.split())
-    found = {name, name.rstrip("."), _without_accents(name)}
-    if " & " in name:
-        found.add(name.replace(" & ", " and "))
-    return {v for v in found if v}
+    return _Pattern(
+        brand,
+        text,
+        ambiguous,
+        ambiguous and title_case,
+        " " not in text.strip(),
+        dictionary=not ambiguous and _dictionary_word(text),
+    )
 
 
 @lru_cache(maxsize=16)
@@ -112,7 +111,7 @@ def _automaton(known: tuple[KnownBrand, ...]) -> ahocorasick.Automaton | None:
     table: dict[str, list[_Pattern]] = {}
     for index, brand in enumerate(known):
         for registered in (brand.name, *brand.aliases):
-            for variant in _variants(registered):
+            for variant in written_forms(registered):
                 table.setdefault(fold(variant), []).append(_pattern(index, variant))
     if not table:
         return None
@@ -144,6 +143,8 @@ class _Mention:
 def _case_ok(pattern: _Pattern, surface: str) -> bool:
     if not pattern.ambiguous:
         return True
+    if surface == pattern.text and not gazetteer.is_common_word(surface):
+        return True  # Registered in lowercase and written so: "npm", "tmux".
     if len(surface) != len(pattern.text) or not any(c.isupper() for c in pattern.text):
         return surface[:1].isupper()
     return all(s.isupper() for p, s in zip(pattern.text, surface, strict=True) if p.isupper())
@@ -157,7 +158,9 @@ def _forced_capitals(text: str, start: int) -> bool:
     return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
-def _match(text: str, start: int, end: int, pattern: _Pattern, english: bool) -> _Mention | None:
+def _match(
+    text: str, start: int, end: int, pattern: _Pattern, english: bool, brand: KnownBrand
+) -> _Mention | None:
     """The mention if ``text[start:end]`` can be ``pattern`` here; None when a rule says no."""
     surface = text[start:end]
     if not _case_ok(pattern, surface):
@@ -180,10 +183,41 @@ def _match(text: str, start: int, end: int, pattern: _Pattern, english: bool) ->
         ):
             return None  # "Big Apple", "Collared Dove".
     mention.cues = cues.context_cues(text, start, end, include_said=True)
+    within = sentence_around(text, start, end) if mention.forced else (0, len(text))
+    if pattern.ambiguous and product_cue(
+        text, start, end, name=brand.name, industry=brand.industry, within=within
+    ):
+        mention.cues.add("product")  # "Apple's new iPhone", "Shell's oil output".
     if not pattern.single_word:
         first_name = pattern.text.split()[0].lower() in FIRST_NAMES
         mention.person = cues.person_context(text, start, end, first_name=first_name)
     return mention
+
+
+def _in_address(text: str, start: int, end: int) -> bool:
+    """Part of a web address or a handle: "pic.twitter.com", "@windows"."""
+    before, after = text[max(0, start - 2) : start], text[end : end + 2]
+    return (
+        before[-1:] in ("/", "@")
+        or (before[-1:] == "." and before[:1].isalnum())
+        or after[:1] == "/"
+        or (after[:1] == "." and after[1:].isalnum())
+    )
+
+
+def _as_word(pattern: _Pattern) -> _Pattern:
+    capitals = sum(1 for c in pattern.text if c.isupper())
+    return replace(pattern, ambiguous=True, needs_cue=capitals <= 1, dictionary=False)
+
+
+def _joined(neighbour: str, edge: str) -> bool:
+    """Whether ``neighbour`` continues the word ``edge`` ends or starts ("Gap" in "Singapore").
+    Japanese and Chinese put no spaces between words: a Latin name next to them, or a name in
+    those scripts, has its boundary there ("App Storeおよび")."""
+    return neighbour.isalnum() and ord(neighbour) < _CJK and ord(edge) < _CJK
+
+
+_CJK = 0x2E80
 
 
 def _known_mentions(text: str, context: ExtractionContext, english: bool) -> list[_Mention]:
@@ -195,8 +229,8 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
     seen: dict[int, int] = {}
     for last, (length, patterns) in automaton.iter(folded):
         start, end = last - length + 1, last + 1
-        if (start > 0 and folded[start - 1].isalnum()) or (
-            end < len(folded) and folded[end].isalnum()
+        if (start > 0 and _joined(folded[start - 1], folded[start])) or (
+            end < len(folded) and _joined(folded[end], folded[end - 1])
         ):
             continue
         brand = patterns[0].brand
@@ -204,10 +238,24 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
             continue
         seen[brand] = seen.get(brand, 0) + 1
         raw.append((start, end, patterns))
+    # "shattering windows", "look forward": the article uses the brand's name as a word, so
+    # there it is as ambiguous as "Apple" ("Windows" then needs its capital and a cue).
+    as_word = {
+        p.brand
+        for s, e, ps in raw
+        if text[s:e].islower() and not _in_address(text, s, e)
+        for p in ps
+        if p.dictionary
+    }
+    raw = [
+        (s, e, tuple(_as_word(p) if p.dictionary and p.brand in as_word else p for p in ps))
+        for s, e, ps in raw
+    ]
     accepted: list[_Mention] = []
     for start, end, patterns in raw:
         for pattern in patterns:
-            mention = _match(text, start, end, pattern, english)
+            brand = context.known_brands[pattern.brand]
+            mention = _match(text, start, end, pattern, english, brand)
             if mention:
                 accepted.append(mention)
                 break
@@ -235,6 +283,34 @@ def _same_sentence(text: str, a: _Mention, b: _Mention) -> bool:
     return not _SENTENCE_BREAK.search(text, left.end, right.start)
 
 
+_LIST_LINE = re.compile(r"[ \t]*(?:\||[-*\u2022]\s|\d+[.)]\s)")
+
+
+def _list_block(text: str, position: int) -> tuple[int, int] | None:
+    """The run of table rows or list items around ``position``, or None outside one."""
+    line_start = text.rfind("\n", 0, position) + 1
+    if not _LIST_LINE.match(text, line_start):
+        return None
+    left = line_start
+    while left > 0:
+        previous = text.rfind("\n", 0, left - 1) + 1
+        if not _LIST_LINE.match(text, previous):
+            break
+        left = previous
+    right = text.find("\n", position)
+    while right != -1 and _LIST_LINE.match(text, right + 1):
+        right = text.find("\n", right + 1)
+    return left, len(text) if right == -1 else right
+
+
+def _listed_with(text: str, mention: _Mention, anchors: list[_Mention]) -> bool:
+    """A row of a table or an item of a list that also names another brand."""
+    block = _list_block(text, mention.start)
+    return bool(block) and any(
+        block[0] <= a.start < block[1] and a.pattern.brand != mention.pattern.brand for a in anchors
+    )
+
+
 def _valid_by_brand(text: str, mentions: list[_Mention]) -> dict[int, list[_Mention]]:
     """Apply the brand-level rules: person shadowing and corroboration of ambiguous names."""
     by_brand: dict[int, list[_Mention]] = {}
@@ -255,6 +331,8 @@ def _valid_by_brand(text: str, mentions: list[_Mention]) -> dict[int, list[_Ment
                     m.cues.add("co_brand")  # "Puma and New Balance are investing".
                 elif not m.forced and any(_same_sentence(text, m, a) for a in anchors):
                     m.cues.add("co_brand")
+                elif _listed_with(text, m, anchors):
+                    m.cues.add("co_brand")  # "| Apple | iPhone 16 |" among other brands' rows.
             if m.pattern.needs_cue and m.forced and not m.cues:
                 continue  # "Apple growers": the sentence capitalised it.
             kept.append(m)
@@ -341,9 +419,14 @@ class RulesExtractor:
         }
         findings = []
         for found in discover(
-            text[:DISCOVERY_TEXT_LIMIT], skip=claimed, known_keys=known_keys | blocked
+            text[:DISCOVERY_TEXT_LIMIT],
+            skip=claimed,
+            known_keys=known_keys | blocked,
+            knowledge=context.knowledge,
+            language=language or "en",
         ):
             best = found.candidate
+            entry = found.entry
             findings.append(
                 _finding(
                     text,
@@ -352,9 +435,19 @@ class RulesExtractor:
                     best.end,
                     name=found.name,
                     confidence=found.confidence,
+                    industry=_industry(getattr(entry, "industry", ""), context),
+                    wikidata_id=getattr(entry, "wikidata_id", "") or "",
+                    website=getattr(entry, "website", "") or "",
                 )
             )
         return findings
+
+
+def _industry(industry: str, context: ExtractionContext) -> str:
+    """The knowledge base's industry when the organization's taxonomy has it."""
+    if not industry or (context.industries and industry not in context.industries):
+        return ""
+    return industry
 
 
 def merge_findings(llm: list[BrandFinding], rules: list[BrandFinding]) -> list[BrandFinding]:

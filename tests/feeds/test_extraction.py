@@ -393,3 +393,14 @@ def test_the_periodic_reset_clears_trafilatura_caches_without_logging_an_error(
 
     assert len(resets) == 2
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_comparison_table_is_part_of_the_text_but_reader_comments_are_not() -> None:
+    # Reviews often name brands only in their comparison table; before tables were extracted
+    # "Asus" and "Lenovo" were lost from this page. The Dell of a reader comment stays out.
+    article = extract("review_with_table.html")
+
+    assert "Lenovo ThinkPad X1 Carbon" in article.text
+    assert "Asus Zenbook 14" in article.text
+    assert "Dell" not in article.text
+    assert "three weeks" in article.text

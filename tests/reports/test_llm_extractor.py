@@ -14,6 +14,7 @@ from reports.extractors.llm import (
 )
 from resilience import PermanentFailure, RetryPolicy, TemporaryFailure
 from tests.reports.analysis_data import ARTICLE_TEXT, brand, llm_answer
+from tests.reports.fake_knowledge import Entry, FakeKnowledge
 
 CONTEXT = ExtractionContext(industries=("Fashion & Apparel", "Retail & E-commerce"))
 NO_WAIT = RetryPolicy(max_attempts=3, max_elapsed=30, initial_wait=0.01, max_wait=0.01)
@@ -157,3 +158,60 @@ def test_the_cut_text_is_what_is_sent(openai_server, settings):
 
     sent = openai_server.requests[0]["messages"][1]["content"]
     assert "Paragraph 0." in sent and "Paragraph 5." not in sent
+
+
+LLM_TEXT = (
+    "Coca Cola sales rose in Mexico. Exclusives on PlayStation/Xbox cost more. "
+    "Pay Pal fees went up. Facebook said ads grew. Google said search grew."
+)
+
+
+def kept_and_dropped(*named: tuple[str, str], context: ExtractionContext = CONTEXT):
+    answer = llm_answer(*(brand(name, quote) for name, quote in named))
+    result = LLMExtractor(client=object(), model="m").to_result(  # type: ignore[arg-type]
+        answer, text=LLM_TEXT, language="en", context=context, tokens=(0, 0)
+    )
+    return [(f.name, f.surface) for f in result.brands], result.invented_dropped
+
+
+def test_a_quote_writing_the_brand_in_another_known_form_keeps_it() -> None:
+    kept, dropped = kept_and_dropped(
+        ("The Coca-Cola Company", "Coca Cola sales rose in Mexico."),
+        ("Xbox", "Exclusives on PlayStation/Xbox cost more."),
+        ("PayPal", "Pay Pal fees went up."),
+    )
+
+    assert kept == [
+        ("The Coca-Cola Company", "Coca Cola"),
+        ("Xbox", "Xbox"),
+        ("PayPal", "Pay Pal"),
+    ]
+    assert dropped == 0
+
+
+def test_a_tracked_alias_or_a_knowledge_base_name_in_the_quote_keeps_the_brand() -> None:
+    from reports.extractors.base import KnownBrand
+
+    context = ExtractionContext(
+        known_brands=(KnownBrand(brand_id=3, name="Meta", aliases=("Facebook",)),),
+        knowledge=FakeKnowledge({"Alphabet": Entry("Alphabet", "Q20800404", aliases=("Google",))}),
+    )
+    kept, dropped = kept_and_dropped(
+        ("Meta", "Facebook said ads grew."),
+        ("Alphabet", "Google said search grew."),
+        context=context,
+    )
+
+    assert kept == [("Meta", "Facebook"), ("Alphabet", "Google")]
+    assert dropped == 0
+
+
+def test_a_brand_no_form_of_which_is_in_its_quote_is_still_dropped_as_invented() -> None:
+    kept, dropped = kept_and_dropped(
+        ("Pepsi", "Coca Cola sales rose in Mexico."),  # A real quote naming another brand.
+        ("Globex", "Globex announced a partnership."),  # Not in the article.
+        ("Cola", "Pay Pal fees went up."),  # A fragment of a real brand, in the wrong quote.
+    )
+
+    assert kept == []
+    assert dropped == 3
