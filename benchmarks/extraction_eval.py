@@ -68,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--split", choices=("dev", "holdout", "all"), default=None, help="only this split"
     )
     parser.add_argument("--ids", default="", help="only these page ids (comma-separated)")
+    parser.add_argument(
+        "--no-knowledge", action="store_true", help="skip loading the brand knowledge base"
+    )
     return parser.parse_args(argv)
 
 

@@ -265,12 +265,13 @@ def known_list(pages: list[Page]) -> list[str]:
     return sorted({b.name for page in pages for b in page.required})
 
 
-def run_rules(pages: list[Page], known: list[str]) -> dict[str, Any]:
+def run_rules(pages: list[Page], known: list[str], knowledge: Any = None) -> dict[str, Any]:
     from reports.extractors.base import ExtractionContext, KnownBrand
     from reports.extractors.rules import RulesExtractor
 
     context = ExtractionContext(
-        known_brands=tuple(KnownBrand(brand_id=i, name=n) for i, n in enumerate(known, 1))
+        known_brands=tuple(KnownBrand(brand_id=i, name=n) for i, n in enumerate(known, 1)),
+        knowledge=knowledge,
     )
     extractor = RulesExtractor()
     results, elapsed = {}, []
@@ -294,10 +295,10 @@ class DiscoveryReport:
     median_ms: float
 
 
-def evaluate_discovery(pages: list[Page]) -> DiscoveryReport:
+def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryReport:
     from reports.normalize import normalize_brand
 
-    run = run_rules(pages, [])
+    run = run_rules(pages, [], knowledge)
     score = Score()
     junk: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
@@ -322,10 +323,10 @@ def evaluate_discovery(pages: list[Page]) -> DiscoveryReport:
     )
 
 
-def evaluate_tracked(pages: list[Page]) -> tuple[Score, Score, float]:
+def evaluate_tracked(pages: list[Page], knowledge: Any = None) -> tuple[Score, Score, float]:
     """(rules extractor, plain word match baseline, median ms) with every labelled brand known."""
     known = known_list(pages)
-    run = run_rules(pages, known)
+    run = run_rules(pages, known, knowledge)
     rules, baseline = Score(), Score()
     for page in pages:
         linked = [f.name for f in run["results"][page.id].brands if f.brand_id is not None]
@@ -439,7 +440,7 @@ class LLMReport:
     lost: list[str] = field(default_factory=list)
 
 
-def evaluate_llm(pages: list[Page], folder: Path = PAGES) -> LLMReport:
+def evaluate_llm(pages: list[Page], folder: Path = PAGES, knowledge: Any = None) -> LLMReport:
     """The LLM extractor behind the project's scripted OpenAI-compatible test server."""
     import openai
 
@@ -450,7 +451,7 @@ def evaluate_llm(pages: list[Page], folder: Path = PAGES) -> LLMReport:
     from tests.harness.openai_server import FakeOpenAIServer
 
     report = LLMReport()
-    context = ExtractionContext(industries=DEFAULT_INDUSTRIES)
+    context = ExtractionContext(industries=DEFAULT_INDUSTRIES, knowledge=knowledge)
     with FakeOpenAIServer() as server:
         client = openai.OpenAI(api_key="eval", base_url=server.base_url, max_retries=0)
         extractor = LLMExtractor(client=client, model="scripted")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from benchmarks.real_pages import (
     JUNK_CATEGORIES,
@@ -23,16 +24,22 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "n/a"
 
 
-def report_split(name: str, pages: list[Page], folder: Path, *, verbose: bool) -> None:
+def report_split(
+    name: str, pages: list[Page], folder: Path, *, verbose: bool, knowledge: Any = None
+) -> None:
     required = sum(len(p.required) for p in pages)
     optional = sum(len(p.brands) for p in pages) - required
     print(f"== {name}: {len(pages)} pages, {required} required brands ({optional} optional)")
-    tracked, baseline, tracked_ms = evaluate_tracked(pages)
+    tracked, baseline, tracked_ms = evaluate_tracked(pages, knowledge)
     tracked_label = f"tracked ({len(known_list(pages))} names known, rules):"
     print(f"  {tracked_label:<40} {tracked.line()}")
     print(f"  {'plain word match of the same list:':<40} {baseline.line()}")
     discovery = evaluate_discovery(pages)
     print(f"  {'discovery (nothing known, rules):':<40} {discovery.score.line()}")
+    if knowledge is not None:
+        # What an installation with the knowledge base loaded gets (make run loads it).
+        discovery = evaluate_discovery(pages, knowledge)
+        print(f"  {'discovery (nothing tracked, with KB):':<40} {discovery.score.line()}")
     print(
         f"    findings at confidence >= 0.7: {discovery.confident}, right "
         f"{_percent(discovery.confident_right, discovery.confident)}"
@@ -43,7 +50,7 @@ def report_split(name: str, pages: list[Page], folder: Path, *, verbose: bool) -
         if discovery.junk[category]:
             shown = ", ".join(repr(e) for e in discovery.junk_examples[category][:6])
             print(f"      {category}: {discovery.junk[category]} (e.g. {shown})")
-    llm = evaluate_llm(pages, folder)
+    llm = evaluate_llm(pages, folder, knowledge)
     print(
         f"  LLM with a scripted server: gold kept {_percent(llm.kept, llm.gold)} "
         f"({llm.kept}/{llm.gold}; {llm.title_only} named only in the title), invented dropped "
@@ -89,8 +96,33 @@ def report_real_pages(args: argparse.Namespace) -> None:
         f"languages {dict(languages.most_common())}; text extraction failed on {len(empty)}"
         f"{' ' + str(empty) if empty else ''}"
     )
+    knowledge = None if args.no_knowledge else load_knowledge()
     wanted = [args.split] if args.split else [*SPLITS, "all"]
     for split in wanted:
         subset = pages if split == "all" else [p for p in pages if p.split == split]
         if subset:
-            report_split(split, subset, folder, verbose=args.verbose)
+            report_split(split, subset, folder, verbose=args.verbose, knowledge=knowledge)
+
+
+def load_knowledge() -> Any:
+    """The brand knowledge base, loaded into this run's throwaway database from the installed
+    packages as `make run` loads it; None (said) when they are not installed."""
+    import time
+
+    from django.core.management import call_command
+
+    from reports.knowledge.index import get_index
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("load_brand_knowledge", skip_missing=True, verbosity=0)
+    index = get_index()
+    took = time.perf_counter() - started
+    if index is None:
+        print("Knowledge base: not loaded (packages missing); discovery runs without it.")
+    else:
+        print(
+            f"Knowledge base: {index.size:,} written forms of {index.entries:,} brands "
+            f"({took:.0f} s to load)"
+        )
+    return index

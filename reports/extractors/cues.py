@@ -25,7 +25,10 @@ WEIGHTS = {
     "co_brand": 0.45,  # in one sentence with another brand: "Visa and Mastercard"
     "product": 0.5,  # a known brand near its products or its industry: "Apple's iPhone"
     "repeated": 0.15,  # mentioned again elsewhere
-    "kb": 0.7,  # a brand of the knowledge base: "Netflix", "Carrefour"
+    # A brand of the knowledge base ("Netflix", "Carrefour"). Not enough alone: the base holds
+    # 30,000 names, many of them also phrases ("Tuesday Morning", "Food Market", "Coop"); named
+    # twice, or with any other cue, it is.
+    "kb": 0.45,
     "kb_weak": 0.0,  # a knowledge-base name that is also a word: needs another cue
     "proper": 0.45,  # not a dictionary word or a first name, capitalised inside a sentence
     "shape": 0.45,  # written as brands are: "YouTube", "eBay", "1Password"

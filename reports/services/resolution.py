@@ -11,6 +11,7 @@ from rapidfuzz import fuzz, process
 
 from accounts.models import Organization
 from reports.extractors.base import ExtractionContext, KnownBrand
+from reports.knowledge.index import get_index
 from reports.models import (
     DEFAULT_INDUSTRIES,
     AliasSource,
@@ -65,6 +66,8 @@ def build_context(organization: Organization) -> ExtractionContext:
         known_brands=known,
         blocked_terms=blocked,
         industries=tuple(industry.name for industry in industries_for(organization)),
+        # None when no knowledge base is loaded: discovery then works from text cues alone.
+        knowledge=get_index(),
     )
 
 
