@@ -293,6 +293,8 @@ class DiscoveryReport:
     confident_right: int
     sentiment_agree: int
     median_ms: float
+    # (labelled, predicted) -> pages: where the article sentiment goes wrong, not only how often.
+    sentiment_confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryReport:
@@ -303,6 +305,7 @@ def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryRep
     junk: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
     confident = confident_right = agree = 0
+    confusion: Counter[tuple[str, str]] = Counter()
     for page in pages:
         result = run["results"][page.id]
         false_positives = score_page(page.id, page.brands, [f.name for f in result.brands], score)
@@ -318,8 +321,9 @@ def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryRep
                 confident += 1
                 confident_right += any(key in b.keys for b in page.required)
         agree += result.sentiment_label == page.sentiment
+        confusion[(page.sentiment, result.sentiment_label)] += 1
     return DiscoveryReport(
-        score, junk, examples, confident, confident_right, agree, run["median_ms"]
+        score, junk, examples, confident, confident_right, agree, run["median_ms"], confusion
     )
 
 

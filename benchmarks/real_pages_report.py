@@ -24,6 +24,19 @@ def _percent(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "n/a"
 
 
+SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def print_confusion(confusion: Counter[tuple[str, str]]) -> None:
+    """Rows: the labelled sentiment; columns: what the rules path said; and each class's recall."""
+    corner = "labelled \\ said"
+    print(f"    {corner:<18}" + "".join(f"{s:>10}" for s in SENTIMENTS) + "    right")
+    for gold in SENTIMENTS:
+        row = [confusion[(gold, said)] for said in SENTIMENTS]
+        right = _percent(confusion[(gold, gold)], sum(row))
+        print(f"    {gold:<18}" + "".join(f"{n:>10}" for n in row) + f"    {right}")
+
+
 def report_split(
     name: str, pages: list[Page], folder: Path, *, verbose: bool, knowledge: Any = None
 ) -> None:
@@ -60,6 +73,7 @@ def report_split(
         f"  article sentiment agreement: {_percent(discovery.sentiment_agree, len(pages))} "
         f"({discovery.sentiment_agree}/{len(pages)})"
     )
+    print_confusion(discovery.sentiment_confusion)
     print(
         f"  analysis time per article: median {tracked_ms:.1f} ms tracked, "
         f"{discovery.median_ms:.1f} ms discovery"

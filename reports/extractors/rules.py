@@ -30,10 +30,15 @@ import ahocorasick
 
 from reports.evidence import first_sentences, is_sentence_start, sentence_around
 from reports.normalize import normalize_brand
-from reports.sentiment import article_sentiment, sentence_sentiment
+from reports.sentiment import (
+    article_label,
+    article_sentiment,
+    brand_sentiment,
+    sentence_sentiment,
+)
 
 from . import cues, gazetteer
-from .base import BrandFinding, ExtractionContext, ExtractionResult, KnownBrand, sentiment_label
+from .base import BrandFinding, ExtractionContext, ExtractionResult, KnownBrand
 from .discovery import discover
 from .variants import product_cue, written_forms
 from .wordlists import COMMON_WORDS, FIRST_NAMES
@@ -395,12 +400,14 @@ class RulesExtractor:
             )
         findings.extend(self._discovered(text, language, context, claimed, blocked))
         findings.sort(key=lambda f: f.start)
-        score = article_sentiment(text, language)
+        score = article_sentiment(text, language, title)
+        for finding in findings:
+            finding.sentiment = brand_sentiment(finding.sentiment, score)
         return ExtractionResult(
             summary=first_sentences(text, 2, SUMMARY_CHARS) or " ".join((title or "").split()),
             topic="",
             sentiment_score=score,
-            sentiment_label=sentiment_label(score),
+            sentiment_label=article_label(score),
             language=language,
             brands=findings,
             extractor=self.name,

@@ -305,6 +305,7 @@ def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
         "junk (false positives",
         "LLM with a scripted server: gold kept",
         "article sentiment agreement:",
+        "labelled \\ said",
         "analysis time per article: median",
     ):
         assert figure in out, figure

@@ -1,10 +1,18 @@
-"""Lexicon sentiment: VADER for English, neutral for languages it has no lexicon for."""
+"""Lexicon sentiment: VADER with news corrections for English, neutral for languages it has no
+lexicon for."""
 
 from pathlib import Path
 
 import vaderSentiment
 
-from reports.sentiment import article_sentiment, sentence_sentiment
+from reports.sentiment import (
+    ARTICLE_NEUTRAL_BAND,
+    NEUTRAL_BASELINE,
+    article_label,
+    article_sentiment,
+    brand_sentiment,
+    sentence_sentiment,
+)
 
 
 def test_vader_ships_its_lexicon_so_nothing_is_downloaded() -> None:
@@ -35,7 +43,109 @@ def test_languages_without_a_lexicon_are_neutral_rather_than_guessed() -> None:
     assert sentence_sentiment("A great result.", "en-GB") > 0
 
 
-def test_an_article_is_the_mean_of_its_sentences_not_a_saturated_total() -> None:
+def test_an_article_is_the_mean_of_its_sentences_from_the_neutral_baseline() -> None:
     text = "Profits rose strongly. " + "The meeting was held on Tuesday. " * 9
     single = sentence_sentiment("Profits rose strongly.")
-    assert article_sentiment(text) == round(single / 10, 4)
+    assert single > 0.4
+    assert article_sentiment(text) == round(single / 10 - NEUTRAL_BASELINE, 4)
+
+
+# Shaped like the evaluation set's pl-aol-com page: a killing told through the kindness after it.
+CRIME_REPORT = (
+    "Son of slain police officer given teddy bears made from his father's uniforms",
+    "The son of a slain St. Louis County police officer was given teddy bears made from his "
+    "father's uniforms. Officer Blake Snyder was shot in October while responding to a call in "
+    "Green Park. A local seamstress offered to help and sewed the bears with love. The family "
+    'thanked her for the kind gift, and friends shared the photos on Facebook. "It means the '
+    'world to us," his widow said. The suspect was charged with murder and is being held '
+    "without bail.",
+)
+RESULTS_BEAT = (
+    "Acme shares jump as quarterly profit beats forecasts",
+    "Acme reported record quarterly revenue on Thursday, beating analysts' expectations. "
+    "Profit rose 18 percent thanks to strong demand for its new headphones. The chief "
+    "executive said customers love the redesigned range and the company raised its forecast "
+    "for the year. Investors welcomed the news and analysts praised the improved margins.",
+)
+PRODUCT_LISTING = (
+    "Motorola announces the Moto G7 at Mobile World Congress",
+    "Motorola is announcing a new phone at Mobile World Congress in Barcelona. The Moto G7 "
+    "has a 6.2-inch display, 4 GB of memory and a 3,000 mAh battery. It will be sold in "
+    "Europe from March in black and white. The phone runs Android 9 and has a fingerprint "
+    "reader on the back. Prices start at 249 euros. The company will share more details "
+    "at its press event on Sunday.",
+)
+
+
+def label(article: tuple[str, str]) -> str:
+    title, text = article
+    return article_label(article_sentiment(text, "en", title))
+
+
+def test_a_crime_report_is_negative_though_its_people_help_and_thank() -> None:
+    assert label(CRIME_REPORT) == "negative"
+
+
+def test_a_results_beat_is_positive() -> None:
+    assert label(RESULTS_BEAT) == "positive"
+
+
+def test_a_plain_product_listing_is_neutral() -> None:
+    assert label(PRODUCT_LISTING) == "neutral"
+
+
+def test_plain_vader_would_have_called_the_crime_report_positive() -> None:
+    # What the news corrections are for: without them the kind words outweigh the killing.
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from reports.evidence import sentences
+
+    plain = SentimentIntensityAnalyzer()
+    text = CRIME_REPORT[1]
+    scores = [plain.polarity_scores(text[a:b])["compound"] for a, b in sentences(text)]
+    assert sum(scores) / len(scores) > 0
+
+
+def test_news_words_vader_lacks_score_negative_and_names_score_nothing() -> None:
+    assert sentence_sentiment("The officer was slain.") < 0
+    assert sentence_sentiment("Hundreds of workers go on strike over layoffs.") < 0
+    assert sentence_sentiment("Amazon and United Airlines shares were traded on Monday.") == 0.0
+    assert sentence_sentiment("Social Security payments rise with interest rates.") == 0.0
+
+
+def test_a_brand_thanked_in_a_crime_report_is_not_in_good_news() -> None:
+    title, text = CRIME_REPORT
+    sentence = (
+        "The family thanked her for the kind gift, and friends shared the photos on Facebook."
+    )
+    own = sentence_sentiment(sentence)
+    assert own > 0  # Read alone, the sentence is warm.
+    assert brand_sentiment(own, article_sentiment(text, "en", title)) <= 0
+
+
+def test_a_brand_in_good_news_stays_positive() -> None:
+    title, text = RESULTS_BEAT
+    own = sentence_sentiment("Acme reported record quarterly revenue, beating expectations.")
+    assert brand_sentiment(own, article_sentiment(text, "en", title)) > 0.05
+
+
+def test_a_brand_in_bad_news_of_its_own_stays_negative_in_an_upbeat_article() -> None:
+    title, text = RESULTS_BEAT
+    own = sentence_sentiment("Globex recalled its heaters after two fires.")
+    assert own < 0
+    assert brand_sentiment(own, article_sentiment(text, "en", title)) < 0
+
+
+def test_the_article_label_has_a_neutral_band_either_side_of_zero() -> None:
+    assert article_label(ARTICLE_NEUTRAL_BAND) == "positive"
+    assert article_label(ARTICLE_NEUTRAL_BAND - 0.01) == "neutral"
+    assert article_label(0.0) == "neutral"
+    assert article_label(-ARTICLE_NEUTRAL_BAND + 0.01) == "neutral"
+    assert article_label(-ARTICLE_NEUTRAL_BAND) == "negative"
+
+
+def test_the_title_weighs_in_on_the_article() -> None:
+    text = RESULTS_BEAT[1]
+    assert article_sentiment(text, "en", "Acme staff killed in factory blast") < article_sentiment(
+        text, "en", RESULTS_BEAT[0]
+    )
