@@ -10,6 +10,8 @@ import bisect
 import re
 from collections.abc import Iterator
 
+from reports.boilerplate import is_boilerplate
+
 MAX_EVIDENCE_CHARS = 300
 
 # Characters that differ between the article and a model's copy of it, mapped to one spelling.
@@ -272,11 +274,15 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
 
 
 def first_sentences(text: str, count: int = 2, max_chars: int = 500) -> str:
-    """The first ``count`` sentences, whitespace collapsed, cut at a word within ``max_chars``."""
-    parts = []
-    for number, (start, end) in enumerate(sentences(text)):
+    """The first ``count`` sentences of the story, whitespace collapsed, cut at a word within
+    ``max_chars``; disclosures, cookie and subscription prompts, bylines and photo credits are
+    skipped (``reports.boilerplate``), so "" when nothing else is there."""
+    parts: list[str] = []
+    for start, end in sentences(text):
+        if is_boilerplate(text[start:end]):
+            continue
         parts.append(text[start:end])
-        if number + 1 >= count or sum(len(p) for p in parts) >= max_chars:
+        if len(parts) >= count or sum(len(p) for p in parts) >= max_chars:
             break
     summary = " ".join(" ".join(parts).split())
     if len(summary) > max_chars:
