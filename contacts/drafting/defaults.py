@@ -3,12 +3,17 @@
 An organization may override a template's subject, body and LLM instructions
 (``EmailTemplate``); everything here is what it gets otherwise, and what "Reset to default"
 brings back. Bodies are plain text with ``{placeholders}`` (see ``PLACEHOLDERS``); a paragraph
-that names an article placeholder is left out when a draft is written without a report.
+that names an article placeholder is left out when a draft is written without a report, and a
+built-in template has its own wording for that case: a draft from a contact page has no story
+to build on, congratulate on or follow up, so it must not talk about "this story".
 """
 
 from dataclasses import dataclass
 
 from contacts.models import DraftTemplate, DraftTone
+
+# Said to the LLM when a draft is written from a contact page: nothing in the news to cite.
+_NO_ARTICLE = "There is no article: do not mention one, a story or the news. "
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,9 @@ class BuiltinTemplate:
     body: str
     # What the email must achieve, for the LLM (the body is its example, not its script).
     instructions: str
+    # ``body`` and ``instructions`` for a draft written without a report: no article to cite.
+    body_without_article: str
+    instructions_without_article: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,23 @@ BUILTIN_TEMPLATES: dict[str, BuiltinTemplate] = {
             "Open with why the article made you write, then the idea in one or two "
             "sentences, then ask for a 15-minute call. Under 150 words."
         ),
+        body_without_article=(
+            "{greeting}\n\n"
+            "I am {sender_name}, {sender_title} at {sender_company}. I have been following "
+            "{brand} with interest, and as {contact_title} at {contact_company} you seemed the "
+            "right person to write to.\n\n"
+            "At {sender_company} we help brands earn coverage that lasts. I have a concrete "
+            "idea for {brand} and would love to share it with you.\n\n"
+            "Would you have 15 minutes for a call next week?\n\n"
+            "{closing}\n"
+            "{sender_signature}"
+        ),
+        instructions_without_article=(
+            "Pitch one concrete idea for the contact's brand. "
+            f"{_NO_ARTICLE}"
+            "Open with who the sender is and why they write to this contact, then the idea in "
+            "one or two sentences, then ask for a 15-minute call. Under 150 words."
+        ),
     ),
     DraftTemplate.FOLLOW_UP: BuiltinTemplate(
         subject="Following up: {article_title}",
@@ -99,6 +124,20 @@ BUILTIN_TEMPLATES: dict[str, BuiltinTemplate] = {
             "A short, polite follow-up to an earlier email that got no answer. Use the "
             "article as the new reason to write, do not repeat the whole earlier pitch, and "
             "ask one easy question (or who else to contact). Under 120 words."
+        ),
+        body_without_article=(
+            "{greeting}\n\n"
+            "I wanted to follow up on my earlier note about {brand}.\n\n"
+            "Is this something you are working on at {contact_company}, or is there a better "
+            "person to talk to?\n\n"
+            "{closing}\n"
+            "{sender_signature}"
+        ),
+        instructions_without_article=(
+            "A short, polite follow-up to an earlier email that got no answer. "
+            f"{_NO_ARTICLE}"
+            "Do not repeat the whole earlier pitch; ask one easy question (or who else to "
+            "contact). Under 100 words."
         ),
     ),
     DraftTemplate.INTRODUCTION: BuiltinTemplate(
@@ -120,6 +159,22 @@ BUILTIN_TEMPLATES: dict[str, BuiltinTemplate] = {
             "Say briefly who the sender is, mention the article as the reason for writing now, "
             "and offer a short introductory call. No hard sell. Under 140 words."
         ),
+        body_without_article=(
+            "{greeting}\n\n"
+            "My name is {sender_name}, {sender_title} at {sender_company}. I follow {brand} "
+            "closely.\n\n"
+            "As {contact_title} at {contact_company} you are the person I would most like to "
+            "know there. I would be glad to introduce what we do and hear what matters to your "
+            "team this year.\n\n"
+            "{closing}\n"
+            "{sender_signature}"
+        ),
+        instructions_without_article=(
+            "Introduce the sender and their company to someone they have never written to. "
+            f"{_NO_ARTICLE}"
+            "Say briefly who the sender is and offer a short introductory call. No hard sell. "
+            "Under 120 words."
+        ),
     ),
     DraftTemplate.THANK_YOU: BuiltinTemplate(
         subject="Thank you, and congratulations on {article_source}",
@@ -138,6 +193,20 @@ BUILTIN_TEMPLATES: dict[str, BuiltinTemplate] = {
             "Thank the contact warmly and sincerely; congratulate them on the article when it "
             "is good news for the brand (acknowledge it tactfully when it is not). Make no "
             "request beyond an offer to help. Under 110 words."
+        ),
+        body_without_article=(
+            "{greeting}\n\n"
+            "Thank you for your time and help. It was a pleasure working with you and the team "
+            "at {contact_company}.\n\n"
+            "If there is anything we can do for {brand}, I am happy to help.\n\n"
+            "{closing}\n"
+            "{sender_signature}"
+        ),
+        instructions_without_article=(
+            "Thank the contact warmly and sincerely for their time and help. "
+            f"{_NO_ARTICLE}"
+            "Congratulate on nothing you were not told about. Make no request beyond an offer "
+            "to help. Under 100 words."
         ),
     ),
 }

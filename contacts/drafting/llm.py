@@ -28,6 +28,7 @@ Rules:
 - Achieve the template's goal; use its example for structure and length, not as a script.
 - Write in the requested tone.
 - Cite the article: name its title and include its URL exactly as given, on a line of its own.
+- When "article" is null there is no article: do not mention one, a story or the news.
 - Use only facts from the data. Do not invent figures, quotes, names, events or offers.
 - Address the contact by name and end with the sender's signature exactly as given.
 - Leave nothing to fill in: no placeholders, no brackets.

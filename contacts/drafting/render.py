@@ -37,16 +37,22 @@ class ResolvedTemplate:
     customized: bool  # the organization's own wording (an EmailTemplate row)
 
 
-def template_for(organization: Organization, kind: str) -> ResolvedTemplate:
+def template_for(
+    organization: Organization, kind: str, *, has_report: bool = True
+) -> ResolvedTemplate:
+    """The organization's wording of ``kind``, else the built-in one; without a report, the
+    built-in wording that has no article to talk about."""
     builtin = BUILTIN_TEMPLATES[kind]
+    instructions = builtin.instructions if has_report else builtin.instructions_without_article
     override = EmailTemplate.objects.filter(organization=organization, kind=kind).first()
     if override is None:
-        return ResolvedTemplate(kind, builtin.subject, builtin.body, builtin.instructions, False)
+        body = builtin.body if has_report else builtin.body_without_article
+        return ResolvedTemplate(kind, builtin.subject, body, instructions, False)
     return ResolvedTemplate(
         kind,
         override.subject,
         override.body,
-        override.instructions or builtin.instructions,
+        override.instructions or instructions,
         True,
     )
 

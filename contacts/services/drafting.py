@@ -132,7 +132,7 @@ def draft_compose(
     if tone not in DraftTone.values:
         raise ValidationError({"tone": "Choose one of the tones."})
 
-    resolved = template_for(organization, template)
+    resolved = template_for(organization, template, has_report=report is not None)
     sender = sender_values(contact_settings_for(organization), organization, actor)
     values = draft_values(contact=contact, report=report, tone=tone, sender=sender)
     subject, body = render_template(resolved, values, has_report=report is not None)

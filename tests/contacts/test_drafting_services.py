@@ -91,10 +91,50 @@ def test_without_a_report_the_sentences_about_the_article_are_left_out(no_llm, o
     assert draft.subject == "Following up on my last note"
     assert "news" not in draft.body and "“" not in draft.body
     assert draft.body.startswith(
-        "Hello Jane,\n\nIt seems a good moment to pick up our conversation."
+        "Hello Jane,\n\nI wanted to follow up on my earlier note about Acme Corp.\n\n"
     )
     # No sender profile yet: the signature comes from the user and the organization.
     assert draft.body.endswith("Best regards,\nAlice\nOrganization A\nalice@example.com")
+
+
+# What a draft about an article says, and a draft from a contact page must not.
+ARTICLE_TALK = ("story", "article", "news", "moments like this", "congratulat", "build on", "“")
+
+
+@pytest.mark.parametrize("template", ["pitch", "follow_up", "introduction", "thank_you"])
+def test_a_draft_from_a_contact_page_does_not_talk_about_a_story(
+    no_llm, org_a, jane, alice, sender, template
+):
+    draft = compose(org_a, jane, None, template=template, actor=alice).draft
+
+    text = f"{draft.subject}\n{draft.body}".lower()
+    assert [words for words in ARTICLE_TALK if words in text] == []
+    assert "{" not in text
+    assert draft.body.startswith("Hello Jane,\n\n")
+    assert "Acme Corp" in draft.body  # It still says why it writes to this contact.
+    assert draft.body.endswith("alice@hunt.example")
+
+
+def test_the_same_template_with_a_report_does_talk_about_the_story(no_llm, org_a, jane, report):
+    body = compose(org_a, jane, report, template="pitch").draft.body.lower()
+
+    assert "this story" in body and "acme opens a plant in lyon" in body
+
+
+def test_the_ai_is_told_there_is_no_article_when_drafting_from_a_contact_page(
+    openai_server, org_a, jane, alice
+):
+    openai_server.reply_json({"subject": "An idea", "body": "Hi Jane,\n\nAn idea.\n\nAlice"})
+
+    compose(org_a, jane, None, template="thank_you", actor=alice)
+
+    [request] = openai_server.requests
+    data = json.loads(request["messages"][1]["content"])
+    assert data["article"] is None
+    assert "There is no article" in data["template"]["goal"]
+    assert "article" not in data["template"]["example_body"].lower()
+    assert "story" not in data["template"]["example_body"].lower()
+    assert 'When "article" is null there is no article' in request["messages"][0]["content"]
 
 
 def test_the_organizations_own_template_is_used_and_unknown_placeholders_show_as_typed(
