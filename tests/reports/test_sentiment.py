@@ -5,6 +5,8 @@ from pathlib import Path
 
 import vaderSentiment
 
+from reports.extractors.base import ExtractionContext, KnownBrand
+from reports.extractors.rules import RulesExtractor
 from reports.sentiment import (
     ARTICLE_NEUTRAL_BAND,
     NEUTRAL_BASELINE,
@@ -149,3 +151,26 @@ def test_the_title_weighs_in_on_the_article() -> None:
     assert article_sentiment(text, "en", "Acme staff killed in factory blast") < article_sentiment(
         text, "en", RESULTS_BEAT[0]
     )
+
+
+def test_the_rules_extractor_calls_the_crime_report_and_the_brand_in_it_negative_or_neutral() -> (
+    None
+):
+    title, text = CRIME_REPORT
+    context = ExtractionContext(known_brands=(KnownBrand(brand_id=1, name="Facebook"),))
+    result = RulesExtractor().extract(text=text, title=title, language="en", context=context)
+
+    assert result.sentiment_label == "negative" and result.sentiment_score < 0
+    [facebook] = [f for f in result.brands if f.name == "Facebook"]
+    assert sentence_sentiment(facebook.evidence) > 0  # Its own sentence is warm...
+    assert facebook.sentiment <= 0  # ...but it is named in a story about a killing.
+
+
+def test_the_rules_extractor_calls_a_results_beat_positive_for_the_brand_too() -> None:
+    title, text = RESULTS_BEAT
+    context = ExtractionContext(known_brands=(KnownBrand(brand_id=1, name="Acme"),))
+    result = RulesExtractor().extract(text=text, title=title, language="en", context=context)
+
+    assert result.sentiment_label == "positive"
+    [acme] = [f for f in result.brands if f.name == "Acme"]
+    assert acme.sentiment > 0.05
