@@ -273,6 +273,9 @@ def sentences(text: str) -> Iterator[tuple[int, int]]:
         position = right
 
 
+_STOPS = frozenset(".!?\u2026:;\u3002\uff01\uff1f") | frozenset(_CLOSERS)
+
+
 def first_sentences(text: str, count: int = 2, max_chars: int = 500) -> str:
     """The first ``count`` sentences of the story, whitespace collapsed, cut at a word within
     ``max_chars``; disclosures, cookie and subscription prompts, bylines and photo credits are
@@ -284,6 +287,8 @@ def first_sentences(text: str, count: int = 2, max_chars: int = 500) -> str:
         parts.append(text[start:end])
         if len(parts) >= count or sum(len(p) for p in parts) >= max_chars:
             break
+    # A heading line has no full stop: give it one, or it runs into the next sentence.
+    parts = [p if p.rstrip()[-1:] in _STOPS else f"{p.rstrip()}." for p in parts[:-1]] + parts[-1:]
     summary = " ".join(" ".join(parts).split())
     if len(summary) > max_chars:
         summary = summary[: max_chars - 1].rsplit(" ", 1)[0] + "\u2026"

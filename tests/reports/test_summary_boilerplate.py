@@ -73,3 +73,8 @@ def test_a_page_of_nothing_but_furniture_is_summarised_by_its_title() -> None:
         text=text, title="Acme opens in Lisbon", language="en", context=ExtractionContext()
     )
     assert result.summary == "Acme opens in Lisbon"
+
+
+def test_a_heading_line_gets_a_full_stop_instead_of_running_into_the_next_sentence() -> None:
+    text = "Acme opens in Lisbon\nThe shop sells headphones.\nMore follows."
+    assert first_sentences(text, 2) == "Acme opens in Lisbon. The shop sells headphones."
