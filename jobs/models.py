@@ -181,7 +181,9 @@ class JobExecution(TenantModel):
 
     @property
     def progress_percent(self) -> int:
-        if self.is_finished:
+        # Only a run that did all its work is at 100 %: a failed or cancelled one shows how
+        # far it got (it said 100 % after a crash, next to "Failed").
+        if self.status in (ExecutionStatus.SUCCEEDED, ExecutionStatus.PARTIAL):
             return 100
         return int(100 * self.feeds_done / self.feeds_total) if self.feeds_total else 0
 

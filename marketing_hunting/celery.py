@@ -45,6 +45,14 @@ def _role_beat(**_kwargs: Any) -> None:
     set_role("beat")
 
 
+@beat_init.connect
+def _start_sweep_watchdog(**_kwargs: Any) -> None:
+    # Beat runs when workers do not: it sweeps lost runs itself (jobs/watchdog.py).
+    from jobs.watchdog import start_watchdog
+
+    start_watchdog()
+
+
 @worker_process_init.connect
 def _fresh_log_shipping_in_child(**_kwargs: Any) -> None:
     # A prefork child starts its own log sender thread; os.register_at_fork does this already,

@@ -405,6 +405,9 @@ if JOB_HEARTBEAT_SECONDS * 2 > STUCK_AFTER_SECONDS:
         "JOB_HEARTBEAT_SECONDS must be at most half of STUCK_AFTER_SECONDS, or live runs "
         "would be failed as stuck."
     )
+# Beat also runs the sweep itself this often (0: off), so lost runs are failed even when no
+# worker is alive to run the scheduled sweep task.
+JOB_WATCHDOG_SECONDS = env.integer("JOB_WATCHDOG_SECONDS", 60, minimum=0, maximum=3600)
 # The per-feed timeout a job uses when neither the job nor the feed says otherwise, and the
 # cap on a run's soft time limit (well below Redis' one-hour visibility timeout).
 JOB_DEFAULT_FEED_TIMEOUT = 20

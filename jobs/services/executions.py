@@ -184,4 +184,36 @@ def execution_retry(*, execution: JobExecution) -> JobExecution:
             f"Only failed, timed-out, partial or cancelled executions can be retried; this one "
             f"is {execution.get_status_display().lower()}."
         )
+    released = articles_release_claims(execution=execution)
+    if released:
+        event_add(
+            execution_id=execution.pk,
+            message=f"Retry: {released} articles this run had taken are free for the new run.",
+        )
     return execution_enqueue(job=execution.job, trigger=Trigger.MANUAL, retry_of=execution)
+
+
+def articles_release_claims(*, execution: JobExecution) -> int:
+    """Free the pending articles a finished run had claimed for extraction.
+
+    Extraction claims an article by stamping ``fetched_at`` and treats the claim as abandoned
+    only after ``CLAIM_TIMEOUT`` (15 minutes), so a retry after a crash found the dead run's
+    articles still held: it said "succeeded" and they waited 17 minutes. A finished run holds
+    nothing any more, so its claims (stamped between its start and its last sign of life, on
+    the job's feeds) are cleared and the retry takes them at once.
+    """
+    from feeds.models import Article, ArticleStatus
+
+    if not execution.is_finished or execution.started_at is None:
+        return 0
+    until = execution.completed_at or execution.last_sign_of_life()
+    held = Article.objects.filter(
+        organization_id=execution.organization_id,
+        feeds__in=job_feed_ids(execution.job),
+        status=ArticleStatus.PENDING,
+        fetched_at__gte=execution.started_at,
+        fetched_at__lte=until,
+    )
+    return Article.objects.filter(pk__in=list(held.values_list("pk", flat=True))).update(
+        fetched_at=None
+    )

@@ -19,6 +19,7 @@ import pytest
 from tests.harness.http_server import LocalHTTPServer
 from tests.harness.openai_server import FakeOpenAIServer
 from tests.harness.redis_process import RedisProcess
+from tests.harness.waiting import ceiling
 
 if TYPE_CHECKING:
     from celery.worker import WorkController
@@ -39,11 +40,11 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1440, "height": 900}
 # Playwright waits 30 s by default; a missing element should fail a test much sooner.
-PAGE_TIMEOUT_MS = 10_000
+PAGE_TIMEOUT_MS = int(ceiling(10) * 1000)
 
 # Long enough for a slow task to finish, short enough that a hung worker fails the test.
-WORKER_SHUTDOWN_TIMEOUT = 30.0
-BROKER_CONNECT_TIMEOUT = 5.0
+WORKER_SHUTDOWN_TIMEOUT = ceiling(60)
+BROKER_CONNECT_TIMEOUT = ceiling(10)
 
 
 def services_required() -> bool:
@@ -120,8 +121,13 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh page in its own context (no cookies or storage shared between tests)."""
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
     context.set_default_timeout(PAGE_TIMEOUT_MS)
+    # Assertions wait as long as actions do (Playwright's own default is 5 s: too short for a
+    # loaded machine, where a page answers in seconds).
+    expect.set_options(timeout=PAGE_TIMEOUT_MS)
     try:
         yield context.new_page()
     finally:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 START_CEILING_SECONDS = 60.0
 
 
-def test_database_url() -> str:
+def current_database_url() -> str:
     """The URL of the database this test uses (the test database, during the test)."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
@@ -37,7 +37,7 @@ def web_process(**env_overrides: str) -> Iterator[str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": current_database_url(),
         "LOG_SHIPPING": "false",
         **env_overrides,
     }

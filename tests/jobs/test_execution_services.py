@@ -133,6 +133,51 @@ def test_retry_queues_a_new_execution_only_for_unsuccessful_ones(execution):
         execution_retry(execution=retry)
 
 
+def test_a_retry_frees_the_articles_the_dead_run_had_claimed_and_nothing_else(execution, org_a):
+    from feeds.models import ArticleStatus, Feed
+    from tests.feeds.builders import stored_article
+
+    feed = Feed.objects.get(organization=org_a)
+    claim(execution)
+    now = timezone.now()
+    JobExecution.objects.filter(pk=execution.pk).update(started_at=now - timedelta(minutes=10))
+    during = now - timedelta(minutes=5)
+    held = [
+        stored_article(org_a, feed, n, fingerprint=n, status=ArticleStatus.PENDING)
+        for n in range(3)
+    ]
+    after = stored_article(org_a, feed, 9, fingerprint=9, status=ArticleStatus.PENDING)
+    type(after).objects.filter(pk__in=[a.pk for a in held]).update(fetched_at=during)
+    later = timezone.now() + timedelta(minutes=5)  # Another run's claim, after this one died.
+    type(after).objects.filter(pk=after.pk).update(fetched_at=later)
+    execution_finish(execution_id=execution.pk, status=ExecutionStatus.FAILED)
+    execution.refresh_from_db()
+
+    execution_retry(execution=execution)
+
+    # Freed at once: the 15-minute claim timeout made the retry skip them and say "succeeded".
+    freed = type(after).objects.filter(pk__in=[a.pk for a in held], fetched_at__isnull=True)
+    assert freed.count() == 3
+    after.refresh_from_db()
+    assert after.fetched_at == later
+    assert execution.events.filter(message__contains="3 articles this run had taken").exists()
+
+
+@pytest.mark.parametrize(
+    ("status", "percent"),
+    [
+        (ExecutionStatus.SUCCEEDED, 100),
+        (ExecutionStatus.FAILED, 50),
+        (ExecutionStatus.CANCELLED, 50),
+    ],
+)
+def test_a_finished_runs_progress_says_how_far_it_got(execution, status, percent):
+    JobExecution.objects.filter(pk=execution.pk).update(status=status, feeds_total=4, feeds_done=2)
+    execution.refresh_from_db()
+
+    assert execution.progress_percent == percent
+
+
 def test_when_the_broker_is_down_the_execution_fails_with_a_clear_message(
     job, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -33,8 +33,9 @@ from jobs.services import sweep
 from jobs.services.executions import execution_enqueue
 from jobs.services.sweep import MISSING_KEY, execution_sweep_stuck
 from tests.feeds.builders import make_feed
+from tests.harness.waiting import ceiling, wait_for
 from tests.jobs.builders import make_job, serve_feed
-from tests.jobs.test_worker import current, empty_queue, start_worker_process, wait_for
+from tests.jobs.test_worker import current, empty_queue, start_worker_process
 
 __all__ = ["empty_queue"]  # The fixture, imported for use here.
 
@@ -66,14 +67,14 @@ def two_workers(empty_queue) -> Iterator[tuple[str, subprocess.Popen, str]]:
     try:
         names = {name_a, name_b}
         replies = lambda: {n for reply in app.control.ping(timeout=0.5) for n in reply}  # noqa: E731
-        ready = wait_for(lambda: names <= replies(), timeout=20, step=0)
+        ready = wait_for(lambda: names <= replies(), timeout=60, step=0)
         assert ready, "the two workers did not answer a ping within 20 s"
         yield name_a, processes[0], name_b
     finally:
         for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+            process.wait(timeout=ceiling(30))
 
 
 def test_a_killed_worker_is_failed_within_two_minutes_with_redis(
@@ -87,7 +88,7 @@ def test_a_killed_worker_is_failed_within_two_minutes_with_redis(
     # The only feed hangs for 30 s: the run is inside it when A is killed.
     make_feed(org_a, serve_feed(http_server, "slow", stories=1, delay=30), name="slow")
     execution = execution_enqueue(job=make_job(org_a))
-    assert wait_for(lambda: current(execution).status == ExecutionStatus.RUNNING, timeout=15)
+    assert wait_for(lambda: current(execution).status == ExecutionStatus.RUNNING, timeout=60)
     assert execution.worker_hostname == name_a and execution.task_id
     time.sleep(max(0.0, (execution.started_at + GRACE - timezone.now()).total_seconds()))
 
@@ -102,7 +103,7 @@ def test_a_killed_worker_is_failed_within_two_minutes_with_redis(
     assert wait_for(lambda: current(execution).heartbeat_at != beat_seen, timeout=HEARTBEAT * 3)
     os.killpg(worker_a.pid, signal.SIGKILL)
     killed_at = time.monotonic()
-    worker_a.wait(timeout=10)
+    worker_a.wait(timeout=ceiling(30))
     last_beat = current(execution).heartbeat_at
 
     # Worst case: the first sweep after the kill comes just before the run counts as quiet.

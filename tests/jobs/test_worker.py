@@ -23,18 +23,10 @@ from jobs.services.executions import execution_cancel, execution_enqueue, execut
 from jobs.services.sweep import execution_sweep_stuck
 from reports.models import Report
 from tests.feeds.builders import make_feed
+from tests.harness.waiting import ceiling, wait_for
 from tests.jobs.builders import make_job, make_served_feed, serve_feed
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, timeout: float = 30.0, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 def current(execution: JobExecution) -> JobExecution:
@@ -148,7 +140,7 @@ def test_a_killed_worker_is_swept_as_failed_and_a_rerun_completes_without_duplic
     worker = start_worker_process()
     try:
         execution = execution_enqueue(job=job)
-        in_second_feed = wait_for(lambda: current(execution).feeds_done == 1, timeout=45)
+        in_second_feed = wait_for(lambda: current(execution).feeds_done == 1, timeout=120)
         assert in_second_feed, (execution.status, list(execution.events.values_list("message")))
         pid = execution.worker_pid
         os.killpg(worker.pid, signal.SIGKILL)
@@ -156,11 +148,11 @@ def test_a_killed_worker_is_swept_as_failed_and_a_rerun_completes_without_duplic
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
+        worker.wait(timeout=ceiling(60))
 
     assert wait_for(
         lambda: execution_sweep_stuck(use_inspect=False) or current(execution).is_finished,
-        timeout=15,
+        timeout=60,
         step=0.2,
     )
     delay = time.monotonic() - killed_at

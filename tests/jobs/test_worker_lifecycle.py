@@ -18,8 +18,9 @@ from feeds.models import Article
 from jobs.models import ExecutionStatus, JobExecution
 from jobs.services.executions import execution_enqueue
 from tests.feeds.builders import make_feed
+from tests.harness.waiting import ceiling, wait_for
 from tests.jobs.builders import make_job, make_served_feed, serve_feed
-from tests.jobs.test_worker import current, empty_queue, start_worker_process, wait_for
+from tests.jobs.test_worker import current, empty_queue, start_worker_process
 
 __all__ = ["empty_queue"]  # The fixture, imported for use here.
 
@@ -43,7 +44,7 @@ def worker_process(worker_name) -> Iterator[Callable[[], subprocess.Popen]]:
     for process in started:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+        process.wait(timeout=ceiling(30))
 
 
 def test_the_soft_time_limit_ends_a_run_as_timed_out_keeping_partial_results(
@@ -58,7 +59,7 @@ def test_the_soft_time_limit_ends_a_run_as_timed_out_keeping_partial_results(
 
     execution = execution_enqueue(job=make_job(org_a, feed_timeout=25))
 
-    assert wait_for(lambda: current(execution).is_finished, timeout=30), execution.status
+    assert wait_for(lambda: current(execution).is_finished, timeout=90), execution.status
     assert execution.status == ExecutionStatus.TIMED_OUT, execution.error_message
     assert "time limit" in execution.error_message
     assert "keep their results" in execution.error_message
@@ -79,19 +80,19 @@ def test_a_warm_shutdown_marks_the_workers_own_execution_interrupted(
     make_served_feed(org_a, http_server, "never", stories=1)
     worker = worker_process()
     execution = execution_enqueue(job=make_job(org_a))
-    assert wait_for(lambda: current(execution).feeds_done == 1, timeout=30), execution.status
+    assert wait_for(lambda: current(execution).feeds_done == 1, timeout=90), execution.status
     assert execution.worker_hostname == worker_name
 
     worker.send_signal(signal.SIGTERM)  # Warm shutdown: the main process only.
 
     # Marked at once by the shutting-down worker, not 5 minutes later by the sweep.
-    assert wait_for(lambda: current(execution).is_finished, timeout=3), execution.status
+    assert wait_for(lambda: current(execution).is_finished, timeout=30), execution.status
     assert execution.status == ExecutionStatus.FAILED
     assert execution.error_message == (
         f"Interrupted: worker {worker_name} was shut down while it ran; retry it."
     )
     # The run stops at its next check instead of writing on, and the worker then exits.
-    assert worker.wait(timeout=15) == 0
+    assert worker.wait(timeout=ceiling(60)) == 0
     execution = current(execution)
     assert execution.status == ExecutionStatus.FAILED
     assert execution.feeds_done == 1
@@ -115,7 +116,7 @@ def test_a_starting_worker_marks_its_own_leftovers_interrupted(
 
     worker_process()
 
-    assert wait_for(lambda: current(mine).is_finished, timeout=15), mine.status
+    assert wait_for(lambda: current(mine).is_finished, timeout=60), mine.status
     assert mine.status == ExecutionStatus.FAILED
     expected = f"Interrupted: worker {worker_name} restarted while it ran; retry it."
     assert mine.error_message == expected

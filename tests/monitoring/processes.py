@@ -23,6 +23,8 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection
 
+from tests.harness.waiting import ceiling
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -112,6 +114,7 @@ def processes(var_dir: Path) -> Iterator[Processes]:
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, message: str) -> None:
+    timeout = ceiling(timeout)  # Generous on a loaded machine (tests/harness/waiting.py).
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

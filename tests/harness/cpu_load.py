@@ -1,0 +1,42 @@
+"""A bounded CPU load for proving that the suite passes on a busy machine.
+
+    .venv/bin/python -m tests.harness.cpu_load [--processes 16] [--seconds 900]
+
+Starts ``--processes`` busy-looping processes (stress-style) and stops them all after
+``--seconds`` or on Ctrl-C. Local only: it computes, it sends nothing anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import time
+
+
+def _spin(until: float) -> None:
+    x = 0
+    while time.monotonic() < until:
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--processes", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=900.0)
+    args = parser.parse_args()
+    until = time.monotonic() + args.seconds
+    workers = [multiprocessing.Process(target=_spin, args=(until,)) for _ in range(args.processes)]
+    for worker in workers:
+        worker.start()
+    print(f"{args.processes} busy processes for {args.seconds:.0f} s (pid {os.getpid()})")
+    try:
+        for worker in workers:
+            worker.join()
+    except KeyboardInterrupt:
+        for worker in workers:
+            worker.terminate()
+
+
+if __name__ == "__main__":
+    main()
