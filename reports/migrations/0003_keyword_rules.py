@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_organization_llm_monthly_token_quota_and_more"),
-        ("feeds", "0005_recompute_simhash_v2"),
         ("jobs", "0001_jobs"),
         ("reports", "0002_brand_groups"),
     ]

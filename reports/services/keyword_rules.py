@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -119,7 +119,8 @@ def compiled_rules(organization_id: int, job_id: int | None = None) -> list[Comp
         scope |= Q(job_id=job_id)
     rows = KeywordRule.objects.filter(scope, organization_id=organization_id, enabled=True)
     compiled: list[CompiledRule] = []
-    for rule in rows.order_by("job_id", "name"):
+    # Organization-wide rules (no job) first on every database: PostgreSQL sorts NULL last.
+    for rule in rows.order_by(F("job_id").asc(nulls_first=True), "name"):
         try:
             compiled.append(
                 CompiledRule.compile(
