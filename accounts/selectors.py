@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Organization
-from feeds.models import Article, Feed, FetchStatus
+from feeds.models import Article, Feed, FetchStatus, unreachable_q
 from jobs.models import ExecutionStatus, Job, JobExecution
 from reports.extractors.llm import llm_configured
 from reports.models import Brand, BrandStatus, Mention, Report, ReportStatus, ReviewStatus
@@ -91,6 +91,8 @@ class Briefing:
     to_review_total: int
     failing_feeds: list[Feed]
     failing_feeds_total: int
+    # Every enabled feed failed to reach its host: most likely this machine is offline.
+    offline: bool
     failed_runs: list[JobExecution]
     failed_runs_total: int
 
@@ -178,9 +180,13 @@ def dashboard_briefing(organization: Organization, now: datetime | None = None) 
     )
 
     queue = review_queue(organization)
-    feeds = Feed.objects.filter(
-        organization=organization, enabled=True, last_status=FetchStatus.ERROR
+    enabled_feeds = Feed.objects.filter(organization=organization, enabled=True)
+    feed_counts = enabled_feeds.aggregate(
+        enabled=Count("id"),
+        failing=Count("id", filter=Q(last_status=FetchStatus.ERROR)),
+        unreachable=Count("id", filter=unreachable_q()),
     )
+    feeds = enabled_feeds.filter(last_status=FetchStatus.ERROR)
     runs = JobExecution.objects.filter(
         organization=organization, status__in=FAILED_RUN_STATUSES, completed_at__gte=since
     )
@@ -196,7 +202,8 @@ def dashboard_briefing(organization: Organization, now: datetime | None = None) 
         to_review=list(queue[:LIST_SIZE]),
         to_review_total=queue.count(),
         failing_feeds=list(feeds.order_by("-consecutive_failures", "name")[:LIST_SIZE]),
-        failing_feeds_total=feeds.count(),
+        failing_feeds_total=feed_counts["failing"],
+        offline=0 < feed_counts["enabled"] == feed_counts["unreachable"],
         failed_runs=list(runs.select_related("job").order_by("-completed_at")[:LIST_SIZE]),
         failed_runs_total=runs.count(),
     )

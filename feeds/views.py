@@ -37,7 +37,10 @@ def feed_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
-    return render(request, "feeds/feed_list.html", {"feeds": feeds})
+    enabled = [feed for feed in feeds if feed.enabled]
+    # Every enabled feed unreachable: say "offline?" once; each feed keeps its details.
+    offline = bool(enabled) and all(feed.unreachable for feed in enabled)
+    return render(request, "feeds/feed_list.html", {"feeds": feeds, "offline": offline})
 
 
 def _preview_context(url: str) -> dict[str, object]:
