@@ -210,3 +210,19 @@ def test_hiding_one_organizations_checklist_leaves_the_others(client_for, alice,
 
     org_b.refresh_from_db()
     assert org_b.getting_started_hidden_at is None
+
+
+def test_the_brands_page_and_the_dashboard_count_the_same_published_week(client_for, alice, org_a):
+    acme = make_brand(org_a, "Acme Corp")
+    for n in range(2):
+        mention(acme, f"/new{n}", 2)
+    mention(acme, "/archive", 20)  # analysed today, published weeks ago: in neither week
+
+    client = client_for(alice)
+    brands = doc(client.get(reverse("brands:list")))
+    dashboard = doc(client.get(DASHBOARD))
+
+    brands_week = text(brands.xpath(f"//tr[@id='brand-{acme.pk}']/td[4]")[0])
+    dashboard_week = text(block(dashboard, "Tracked brands").xpath(".//tbody/tr/td[2]")[0])
+    assert brands_week == dashboard_week == "2"
+    assert "counted by the date articles were published" in text(brands)
