@@ -226,3 +226,19 @@ def test_the_brands_page_and_the_dashboard_count_the_same_published_week(client_
     dashboard_week = text(block(dashboard, "Tracked brands").xpath(".//tbody/tr/td[2]")[0])
     assert brands_week == dashboard_week == "2"
     assert "counted by the date articles were published" in text(brands)
+
+
+def test_the_whole_page_stays_within_its_query_budget(
+    client_for, alice, org_a, week, django_assert_max_num_queries
+):
+    client = client_for(alice)
+    client.get(DASHBOARD)  # the session and the user are loaded once per request either way
+    for n in range(5):
+        mention(make_brand(org_a, f"More {n}", status=BrandStatus.UNREVIEWED), f"/more{n}")
+
+    # Briefing 12, checklist 5, the figures of feeds, jobs, reports, contacts and members 10,
+    # the session, user and memberships 3: 30 measured. More rows must not add queries.
+    with django_assert_max_num_queries(30):
+        response = client.get(DASHBOARD)
+
+    assert response.status_code == 200
