@@ -77,7 +77,7 @@ def test_every_block_links_to_its_filtered_list(client_for, alice, week):
         reverse("brands:list") + "?status=unreviewed",
         f"{reports}?sentiment=positive",
         f"{reports}?sentiment=negative",
-        reverse("feeds:list"),
+        reverse("feeds:list") + "?status=failing",
         reverse("jobs:list"),
     } <= links
     # The review link opens the list that holds what the block counts.

@@ -72,3 +72,33 @@ def test_new_feeds_never_fetched_are_not_called_offline(client_for, alice, org_a
     make_feed(org_a, "https://wire.example/rss", name="Wire")
 
     assert OFFLINE not in page(client_for(alice)).text_content()
+
+
+def test_the_dashboards_failing_feeds_link_lists_only_the_enabled_failing_feeds(
+    client_for, alice, org_a
+):
+    unreachable(org_a, "wire")
+    fine = make_feed(org_a, "https://fine.example/rss", name="Fine")
+    fine.last_status = FetchStatus.OK
+    fine.save()
+    off = make_feed(org_a, "https://off.example/rss", name="Off", enabled=False)
+    off.last_status = FetchStatus.ERROR
+    off.save()
+    client = client_for(alice)
+
+    doc = html.fromstring(client.get(reverse("feeds:list"), {"status": "failing"}).content)
+
+    assert doc.xpath("//tbody/tr//strong/text()") == ["wire"]
+    assert "Showing the enabled feeds whose last fetch failed (1)." in doc.text_content()
+
+
+def test_with_no_failing_feed_the_filter_says_so_and_an_unknown_value_shows_all(
+    client_for, alice, org_a
+):
+    make_feed(org_a, "https://fine.example/rss", name="Fine")
+    client = client_for(alice)
+
+    failing = client.get(reverse("feeds:list"), {"status": "failing"}).content.decode()
+    assert "No feed is failing" in failing and "No feeds yet" not in failing
+    anything = html.fromstring(client.get(reverse("feeds:list"), {"status": "<x>"}).content)
+    assert anything.xpath("//tbody/tr//strong/text()") == ["Fine"]
