@@ -39,7 +39,7 @@ kb-data: $(KB_NPM)
 install: $(VENV)/.installed kb-data
 install-dev: $(VENV)/.installed-dev kb-data
 
-## make run: set up everything, then start web + worker + beat (Ctrl-C stops all).
+## make run: set up everything, then start web + worker + beat + collector (Ctrl-C stops all).
 run: install
 	@# A development .env (DEBUG=true, a generated SECRET_KEY) unless there is one: honcho
 	@# gives it to every process below, and manage.py run by hand reads it too.
@@ -51,9 +51,13 @@ run: install
 		|| echo "  The brand knowledge base was not loaded (see above): brands are found from tracked lists only."
 	$(BIN)/honcho run $(BIN)/python manage.py seed_demo
 	@echo ""
-	@echo "  Marketing Hunting is starting on http://$(WEB_HOST):$(WEB_PORT)/"
-	@echo "  Log in with the user and password printed above. Ctrl-C stops everything."
+	@echo "  Marketing Hunting is starting on http://$(WEB_HOST):$(WEB_PORT)/ (web, worker, beat, collector)."
+	@echo "  The login is printed again once the web server answers; the password is also in var/demo-admin-password."
 	@echo ""
+	@# announce_login waits (at most 120 s) for the web server, then prints the URL and login
+	@# below the processes' start-up lines. It runs beside honcho, not in the Procfile: honcho
+	@# stops every process as soon as one of them exits.
+	@$(BIN)/honcho run $(BIN)/python manage.py announce_login --wait 120 & \
 	$(BIN)/honcho start -f Procfile
 
 ## make test: lint, then the whole test suite including browser tests.

@@ -35,6 +35,9 @@ class Organization(models.Model):
         default=False,
         help_text="Skip the LLM for articles in which the rules find no brand candidate.",
     )
+    # Set when a member hid the dashboard's getting-started checklist for everyone: a team
+    # that never invites anyone must not see it forever.
+    getting_started_hidden_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

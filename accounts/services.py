@@ -59,6 +59,18 @@ def organization_update(
     return organization
 
 
+@transaction.atomic
+def organization_hide_getting_started(
+    *, organization: Organization, actor: Membership
+) -> Organization:
+    """Hide the checklist for the whole organization (any member may: it is only advice)."""
+    if actor.organization_id != organization.pk:
+        raise PermissionDenied("Not a member of this organization.")
+    organization.getting_started_hidden_at = timezone.now()
+    organization.save(update_fields=["getting_started_hidden_at"])
+    return organization
+
+
 def _other_owner_exists(membership: Membership) -> bool:
     return (
         Membership.objects.filter(organization_id=membership.organization_id, role=Role.OWNER)

@@ -6,6 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("switch/", views.organization_switch, name="switch"),
+    path("getting-started/hide/", views.getting_started_hide, name="getting_started_hide"),
     path("settings/", views.organization_settings, name="settings"),
     path("settings/edit/", views.organization_edit, name="edit"),
     path("settings/members/invite/", views.member_invite, name="member_invite"),

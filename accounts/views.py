@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import selectors, services
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.forms import (
     InvitationForm,
@@ -34,9 +34,25 @@ def _manager_membership(request: HttpRequest) -> Membership:
 
 def dashboard(request: HttpRequest) -> HttpResponse:
     organization = request.organization
-    figures = dashboard_figures(organization) if organization else []
-    banners = dashboard_banners(organization) if organization else []
-    return render(request, "accounts/dashboard.html", {"figures": figures, "banners": banners})
+    if organization is None:
+        return render(request, "accounts/dashboard.html", {})
+    context = {
+        "figures": dashboard_figures(organization),
+        "banners": dashboard_banners(organization),
+        "briefing": selectors.dashboard_briefing(organization),
+        "checklist": selectors.getting_started(
+            organization, can_invite=request.membership.can_manage_members
+        ),
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@require_POST
+def getting_started_hide(request: HttpRequest) -> HttpResponse:
+    organization = request_organization(request)
+    services.organization_hide_getting_started(organization=organization, actor=request.membership)
+    messages.success(request, "The getting-started checklist is hidden for your organization.")
+    return redirect("dashboard")
 
 
 @require_POST

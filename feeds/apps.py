@@ -8,31 +8,24 @@ class FeedsConfig(AppConfig):
         from django.urls import reverse
 
         from accounts.registry import Figure, NavItem, register_figures, register_nav_item
-        from feeds.models import Article, Feed, FetchStatus
+        from feeds.models import Feed, FetchStatus
 
         register_nav_item(NavItem("Feeds", "feeds:list", order=10, section="feeds"))
 
+        # The week's new stories are in the dashboard's briefing (copies counted once).
         def feed_figures(organization: object) -> list[Figure]:
-            from datetime import timedelta
-
             from django.db.models import Count, Q
-            from django.utils import timezone
 
             counts = Feed.objects.filter(organization=organization).aggregate(
                 feeds_total=Count("id"),
                 feeds_enabled=Count("id", filter=Q(enabled=True)),
                 feeds_failing=Count("id", filter=Q(enabled=True, last_status=FetchStatus.ERROR)),
             )
-            week_ago = timezone.now() - timedelta(days=7)
-            articles = Article.objects.filter(
-                organization=organization, created_at__gte=week_ago
-            ).count()
             hint = f"{counts['feeds_enabled']} enabled"
             if counts["feeds_failing"]:
                 hint += f", {counts['feeds_failing']} failing"
             return [
                 Figure("Feeds", counts["feeds_total"], url=reverse("feeds:list"), hint=hint),
-                Figure("New articles (7 days)", articles, url=reverse("feeds:articles")),
             ]
 
         register_figures(feed_figures, order=10)

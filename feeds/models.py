@@ -29,6 +29,20 @@ class FetchStatus(models.TextChoices):
     ERROR = "error", "Error"
 
 
+# How outbound.ConnectionFailed words a host that could not be reached at all (no DNS, no
+# route). When every enabled feed failed this way the machine is most likely offline, and the
+# pages say so once instead of showing one red error per feed.
+UNREACHABLE_PREFIXES = ("could not resolve host", "could not connect to")
+
+
+def unreachable_q() -> models.Q:
+    """Feeds whose last fetch failed because the host could not be reached."""
+    reached = models.Q()
+    for prefix in UNREACHABLE_PREFIXES:
+        reached |= models.Q(last_error__startswith=prefix)
+    return models.Q(last_status=FetchStatus.ERROR) & reached
+
+
 class Feed(TenantModel):
     """A news source the organization watches, with the state of its last fetch."""
 
@@ -85,6 +99,13 @@ class Feed(TenantModel):
 
     def is_due(self, now: datetime) -> bool:
         return self.enabled and (self.next_fetch_at is None or self.next_fetch_at <= now)
+
+    @property
+    def unreachable(self) -> bool:
+        """The last fetch failed because the host could not be reached (see unreachable_q)."""
+        return self.last_status == FetchStatus.ERROR and self.last_error.startswith(
+            UNREACHABLE_PREFIXES
+        )
 
     def next_fetch_after(
         self,

@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from feeds.forms import ArticleFilterForm, FeedForm, OpmlImportForm
-from feeds.models import Article, Feed
+from feeds.models import Article, Feed, FetchStatus
 from feeds.parsing import FeedParseError, NotAFeed
 from feeds.services import feeds as feed_services
 from feeds.services.opml import opml_export, opml_import
@@ -37,7 +37,17 @@ def feed_list(request: HttpRequest) -> HttpResponse:
         )
         .order_by("name")
     )
-    return render(request, "feeds/feed_list.html", {"feeds": feeds})
+    feeds = list(feeds)
+    enabled = [feed for feed in feeds if feed.enabled]
+    # Every enabled feed unreachable: say "offline?" once; each feed keeps its details.
+    offline = bool(enabled) and all(feed.unreachable for feed in enabled)
+    # The dashboard's "Failing feeds" link: the enabled feeds whose last fetch failed. Any
+    # other value shows every feed, as the plain page does.
+    failing_only = request.GET.get("status") == "failing"
+    if failing_only:
+        feeds = [feed for feed in enabled if feed.last_status == FetchStatus.ERROR]
+    context = {"feeds": feeds, "offline": offline, "failing_only": failing_only}
+    return render(request, "feeds/feed_list.html", context)
 
 
 def _preview_context(url: str) -> dict[str, object]:

@@ -35,25 +35,18 @@ def quota_banner(organization: "Organization") -> tuple[str, dict] | None:
 
 
 def report_figures(organization: "Organization") -> list["Figure"]:
-    """Dashboard figures: recent reports, brands, the review queue and LLM usage."""
-    from datetime import timedelta
-
+    """Dashboard figures: brands, the review queue and LLM usage (the week's reports are in
+    the briefing above them, counted by publication date like the Brands page)."""
     from django.db.models import Sum
     from django.urls import reverse
     from django.utils import timezone
 
     from accounts.models import UsageDaily
     from accounts.registry import Figure
-    from reports.models import Brand, BrandStatus, Mention, Report, ReportStatus, ReviewStatus
+    from reports.models import Brand, BrandStatus, Mention, ReviewStatus
     from reports.views.quota import first_of_next_month
 
     now = timezone.now()
-    # The same reports the Reports list shows by default: not the rule-excluded articles.
-    reports_7d = (
-        Report.objects.filter(organization=organization, analysed_at__gte=now - timedelta(days=7))
-        .exclude(status=ReportStatus.EXCLUDED)
-        .count()
-    )
     tracked = Brand.objects.filter(
         organization=organization, status=BrandStatus.TRACKED, merged_into__isnull=True
     ).count()
@@ -81,7 +74,6 @@ def report_figures(organization: "Organization") -> list["Figure"]:
         hint = f"no monthly quota · {cost}"
     reports_url = reverse("reports:list")
     return [
-        Figure("Reports (7 days)", reports_7d, url=reports_url),
         Figure(
             "Brands tracked",
             tracked,

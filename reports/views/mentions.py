@@ -28,6 +28,12 @@ def _mention(request: HttpRequest, pk: int) -> Mention:
 
 
 def _row_response(request: HttpRequest, mention: Mention) -> HttpResponse:
+    # The dashboard's review queue posts here too; it gets its own item back, or itself.
+    if request.POST.get("from") == "dashboard":
+        if request.htmx:
+            mention = Mention.objects.select_related("brand", "report__article").get(pk=mention.pk)
+            return render(request, "accounts/dashboard.html#review_update", {"mention": mention})
+        return redirect("dashboard")
     if request.htmx:
         mention = MENTIONS.get(pk=mention.pk)
         return render(

@@ -30,6 +30,19 @@ DEMO_FEEDS = [
 ]
 
 
+def password_file() -> Path:
+    return Path(settings.VAR_DIR) / "demo-admin-password"
+
+
+def remembered_password(user: Any) -> str | None:
+    """The kept password, if it still opens the account (announce_login prints it too)."""
+    try:
+        password = password_file().read_text().strip()
+    except OSError:
+        return None
+    return password if user.check_password(password) else None
+
+
 class Command(BaseCommand):
     help = "Create the demo organization, an admin user (password printed) and demo feeds."
 
@@ -43,7 +56,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, username: str, email: str, **options: Any) -> None:
-        password_file = Path(settings.VAR_DIR) / "demo-admin-password"
+        kept = password_file()
         wanted = os.environ.get("DEMO_ADMIN_PASSWORD", "").strip()
 
         user_model = get_user_model()
@@ -53,13 +66,13 @@ class Command(BaseCommand):
             user = user_model.objects.create_superuser(
                 username=username, email=email, password=password
             )
-            self._remember(password_file, password, generated=not wanted)
+            self._remember(kept, password, generated=not wanted)
         elif wanted and not user.check_password(wanted):
             user.set_password(wanted)
             user.save(update_fields=["password"])
             password = wanted
         else:
-            password = self._recall(password_file, user)
+            password = remembered_password(user)
 
         organization = Organization.objects.filter(name=DEMO_ORGANIZATION).first()
         if organization is None:
@@ -108,11 +121,3 @@ class Command(BaseCommand):
             return
         path.write_text(password + "\n")
         path.chmod(0o600)
-
-    def _recall(self, path: Path, user: Any) -> str | None:
-        try:
-            password = path.read_text().strip()
-        except OSError:
-            return None
-        # Only print the remembered password if it still opens the account.
-        return password if user.check_password(password) else None
