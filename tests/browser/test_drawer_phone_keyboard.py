@@ -147,6 +147,27 @@ def test_every_drawer_opens_fully_on_screen_without_duplicate_ids(screen, live_s
     assert problems == []
 
 
+def test_content_wider_than_the_phone_does_not_push_the_drawer_off_screen(
+    phone, live_server, workspace
+):
+    # The cause seen on phones: a table wider than the screen, with hidden text in it (an
+    # absolutely positioned label) outside any scroll box, stretched the layout viewport, and
+    # the drawer, fixed to that viewport, opened beyond the right edge. Whatever a page holds,
+    # the page may not widen the document.
+    phone.goto(f"{live_server.url}/feeds/")
+    phone.locator("main").evaluate(
+        """(main) => main.insertAdjacentHTML("beforeend",
+            '<table style="width:1200px"><tr><td>wide</td><td style="padding-left:900px">'
+            + '<span class="visually-hidden">Hidden text far right</span></td></tr></table>')"""
+    )
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    phone.locator("main").get_by_role("link", name="Add feed").first.click()
+    expect(phone.locator(".drawer")).to_have_css("transform", "matrix(1, 0, 0, 1, 0, 0)")
+    left, right, _, _ = phone.evaluate(OFF_SCREEN)["drawer"]
+    assert (left, right) == (0, PHONE["width"])
+
+
 def test_tab_and_shift_tab_stay_inside_the_drawer_and_escape_returns_focus(
     screen, live_server, workspace
 ):
