@@ -218,6 +218,25 @@ def test_opening_a_drawer_gives_it_an_address_and_back_closes_it(screen, live_se
     assert screen.url == f"{live_server.url}/feeds/"
     expect(screen.get_by_role("heading", name="Feeds", level=1)).to_be_visible()
 
+    screen.go_forward()  # Forward opens it again.
+    expect(screen.locator("#drawer-root")).to_have_class("drawer-root open")
+    expect(screen.get_by_role("heading", name="Add a feed")).to_be_visible()
+
+
+def test_a_drawer_opened_from_a_drawer_replaces_its_address_and_back_closes_both(
+    desktop, live_server, workspace
+):
+    report_url = f"{live_server.url}/reports/{workspace.report_pk}/"
+    open_drawer(desktop, live_server, f"/reports/{workspace.report_pk}/", "View contacts")
+    desktop.locator("#drawer").get_by_role("link", name="Add a contact").click()
+    expect(desktop.locator("#drawer").get_by_label("Full name")).to_be_visible()
+    assert desktop.url.startswith(f"{report_url}#drawer=/contacts/")
+
+    desktop.go_back()
+
+    expect(desktop.locator("#drawer-root")).to_be_hidden()
+    assert desktop.url == report_url
+
 
 def test_loading_a_drawer_address_opens_the_page_with_the_drawer(screen, live_server, workspace):
     screen.goto(f"{live_server.url}/feeds/#drawer=/feeds/{workspace.feed.pk}/edit/")
