@@ -58,3 +58,13 @@ def next_url(request: HttpRequest, default: str) -> str:
         ):
             return candidate
     return default
+
+
+class FilterForm(forms.Form):
+    """A list page's filter form. Its fields take ids of their own (``filter-q``): a form
+    opened in the drawer over the page keeps Django's ``id_<name>``, and two fields with one id
+    break labels (a tap on the drawer's "Brand" label went to the filter's select)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "filter-%s")
+        super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from accounts.drawer import FilterForm
 from contacts.models import ContactSource
 from contacts.selectors import ContactFilters
 from contacts.services.contacts import EDITABLE_FIELDS
@@ -58,7 +59,7 @@ class ContactForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.FIELDS}
 
 
-class ContactFilterForm(forms.Form):
+class ContactFilterForm(FilterForm):
     q = forms.CharField(required=False, label="Search", max_length=200)
     brand = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     source = forms.ChoiceField(required=False, choices=[("", "Any source"), *ContactSource.choices])

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core import signing
 
+from accounts.drawer import FilterForm
 from contacts.drafting.render import SUBJECT_MAX_LENGTH
 from contacts.models import DraftTemplate, DraftTone, EmailDraft
 
@@ -57,7 +58,7 @@ class DraftForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class DraftFilterForm(forms.Form):
+class DraftFilterForm(FilterForm):
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Any"), ("unsent", "Not sent"), ("sent", "Sent")],

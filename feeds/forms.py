@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 
+from accounts.drawer import FilterForm
 from feeds.models import ArticleStatus, Feed, FeedKind
 from outbound import BlockedAddress, FetchError, InvalidURL, check_url
 
@@ -100,7 +101,7 @@ class OpmlImportForm(forms.Form):
     )
 
 
-class ArticleFilterForm(forms.Form):
+class ArticleFilterForm(FilterForm):
     q = forms.CharField(required=False, label="Search titles")
     feed = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(required=False)

@@ -1,9 +1,10 @@
 from django import forms
 
+from accounts.drawer import FilterForm
 from monitoring.models import Level
 
 
-class LogFilterForm(forms.Form):
+class LogFilterForm(FilterForm):
     q = forms.CharField(required=False, label="Search", max_length=200)
     level = forms.TypedChoiceField(
         required=False,

@@ -11,6 +11,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from accounts.drawer import FilterForm
 from reports.models import Brand, BrandGroup, BrandStatus, Industry, ReportStatus, ReviewStatus
 from reports.selectors import SORTS, ReportFilters
 from reports.services.brand_import import MAX_BYTES, too_big
@@ -47,7 +48,7 @@ class FastSelect(forms.Select):
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(FilterForm):
     q = forms.CharField(
         required=False,
         label="Search",
@@ -142,7 +143,7 @@ class ReportFilterForm(forms.Form):
         return self.valid_data().get("size") or PAGE_SIZES[0]
 
 
-class BrandFilterForm(forms.Form):
+class BrandFilterForm(FilterForm):
     q = forms.CharField(
         required=False,
         label="Search",
