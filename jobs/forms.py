@@ -200,6 +200,14 @@ class JobForm(forms.Form):
                 if name in self.errors or data.get(name) in (None, ""):
                     self.errors.pop(name, None)
                     data[name] = self._fallback(name)
+            try:  # Well-formed but invalid (hour "7-99"): the fallback too, never a bad save.
+                probe = {name: data.get(name, self._fallback(name)) for name in names}
+                rest = {name: self._fallback(name) for name in SCHEDULE_FIELDS}
+                validate_schedule({**rest, **probe, "schedule_kind": other})
+            except ValidationError as error:
+                for name in getattr(error, "error_dict", {}):
+                    if name in names:
+                        data[name] = self._fallback(name)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
