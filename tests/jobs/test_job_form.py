@@ -130,13 +130,19 @@ def test_the_time_zone_is_typed_with_suggestions_canonical_first_and_any_case(
     assert Job.objects.get().timezone == "Europe/Paris"
 
 
-def test_disabled_feeds_are_marked_in_the_picker(client_for, alice, org_a, feed):
-    make_feed(org_a, "https://news.example/old.xml", name="Old wire", enabled=False)
+def test_disabled_feeds_are_marked_in_the_picker_and_on_the_job_page(
+    client_for, alice, org_a, feed
+):
+    old = make_feed(org_a, "https://news.example/old.xml", name="Old wire", enabled=False)
+    job = make_job(org_a, feeds=[feed, old])
 
     html = client_for(alice).get(reverse("jobs:create")).content.decode()
+    page = client_for(alice).get(job.get_absolute_url()).content.decode()
 
     assert "Old wire (disabled: runs skip it)" in html
     assert "Wire (disabled" not in html.replace("Old wire (disabled", "")
+    assert 'Old wire <span class="badge">disabled</span>' in page
+    assert 'Wire <span class="badge">' not in page.replace("Old wire <span", "")
 
 
 def test_the_job_page_says_rules_when_no_llm_is_connected(client_for, alice, feed, settings):
