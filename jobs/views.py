@@ -17,6 +17,7 @@ from jobs.forms import JobForm
 from jobs.models import ExecutionStatus, Job, JobExecution, JobNotification
 from jobs.services import jobs as job_services
 from jobs.services.executions import execution_cancel, execution_enqueue, execution_retry
+from jobs.services.run import nothing_to_run_message
 from jobs.services.schedule import describe_schedule
 from jobs.services.sweep import execution_sweep_stuck
 from monitoring.selectors import log_entries_for_execution
@@ -133,7 +134,10 @@ def job_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     if execution.status == ExecutionStatus.FAILED:
         messages.error(request, execution.error_message)
         return redirect("jobs:list")
-    messages.success(request, f"Job “{job}” queued; follow it below.")
+    if warning := nothing_to_run_message(job):  # Said now, not only when the run ends.
+        messages.warning(request, f"Job “{job}” queued, but it will fetch nothing: {warning}")
+    else:
+        messages.success(request, f"Job “{job}” queued; follow it below.")
     return redirect(execution.get_absolute_url())
 
 

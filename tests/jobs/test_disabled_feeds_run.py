@@ -1,6 +1,7 @@
 """A run over feeds that are all disabled ends with a warning saying so, not a hollow success."""
 
 import pytest
+from django.urls import reverse
 
 from jobs.models import EventLevel, ExecutionStatus
 from jobs.services.executions import execution_enqueue
@@ -46,3 +47,12 @@ def test_the_execution_page_shows_the_warning_instead_of_succeeded(client_for, a
     assert "All 1 feeds of this job are disabled" in page
     assert 'data-done-level="warning"' in page
     assert "Succeeded" not in page
+
+
+def test_run_now_warns_at_once_when_every_feed_of_the_job_is_disabled(client_for, alice, org_a):
+    feed = make_feed(org_a, "https://news.example/a.xml", name="Wire", enabled=False)
+    job = make_job(org_a, feeds=[feed])
+
+    response = client_for(alice).post(reverse("jobs:run", args=[job.pk]), follow=True)
+
+    assert "will fetch nothing: All 1 feeds of this job are disabled" in response.content.decode()

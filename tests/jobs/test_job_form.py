@@ -152,6 +152,9 @@ def test_the_job_page_says_rules_when_no_llm_is_connected(client_for, alice, fee
     page = client_for(alice).get(job.get_absolute_url()).content.decode()
     assert "Analysis: rules (no LLM is connected)." in page
 
+    form = client_for(alice).get(reverse("jobs:edit", args=[job.pk])).content.decode()
+    assert "No LLM is connected" in form
+
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
     assert "Analysis: LLM." in client_for(alice).get(job.get_absolute_url()).content.decode()
 
