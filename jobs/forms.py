@@ -238,8 +238,9 @@ class JobForm(forms.Form):
             return describe_schedule(
                 {name: self.get_initial_for_field(fields[name], name) for name in SCHEDULE_FIELDS}
             )
+        errors = self.schedule_errors()  # Validates first: cleaned_data exists only after.
         data = getattr(self, "cleaned_data", None) or {}
-        if self.schedule_errors() or not all(name in data for name in SCHEDULE_FIELDS):
+        if errors or not all(name in data for name in SCHEDULE_FIELDS):
             return ""
         return describe_schedule(data)
 

@@ -48,6 +48,8 @@ def test_the_drawer_opens_quietly_with_only_the_interval_fields_and_their_previe
     assert box and preview
     assert box["y"] <= preview["y"] and preview["y"] + preview["height"] <= box["y"] + box["height"]
     assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1
+    # Nothing in the form is wider than the drawer (no sideways scrolling on a phone).
+    assert page.locator(".job-form").evaluate("form => form.scrollWidth <= form.clientWidth")
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -112,6 +112,36 @@ def test_a_missing_or_bad_schedule_value_of_the_chosen_kind_is_its_fields_error(
     assert not Job.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "This field is required."),
+        ("x" * 201, "Ensure this value has at most 200 characters (it has 201)."),
+    ],
+)
+def test_an_empty_or_oversized_name_is_refused_keeping_the_schedule(
+    client_for, alice, feed, name, message
+):
+    data = {**interval_data(name=name, interval_every="6"), "recipients": "ops@example.com"}
+
+    text = client_for(alice).post(reverse("jobs:create"), data).content.decode()
+
+    assert f'<p class="field-error" id="id_name_error">{message}</p>' in text
+    assert 'name="interval_every" value="6"' in text and "ops@example.com" in text
+    assert "Runs every 6 hours." in text  # The preview still describes what was typed.
+    assert not Job.objects.exists()
+
+
+def test_a_hostile_name_is_shown_as_text(client_for, alice, feed):
+    data = interval_data(name='<img src=x onerror="alert(1)">')
+
+    client_for(alice).post(reverse("jobs:create"), data)
+    html = client_for(alice).get(reverse("jobs:list")).content.decode()
+
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "<img src=x" not in html
+
+
 def test_the_time_zone_is_typed_with_suggestions_canonical_first_and_any_case(
     client_for, alice, feed
 ):
