@@ -12,13 +12,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from jobs.confirm import confirm_step, is_confirmed
 from jobs.forms import JobForm
 from jobs.models import ExecutionStatus, Job, JobExecution, JobNotification
 from jobs.services import jobs as job_services
 from jobs.services.executions import execution_cancel, execution_enqueue, execution_retry
+from jobs.services.run import nothing_to_run_message
 from jobs.services.schedule import describe_schedule
 from jobs.services.sweep import execution_sweep_stuck
 from monitoring.selectors import log_entries_for_execution
+from reports.extractors.llm import llm_configured
 
 HISTORY_PER_PAGE = 50
 
@@ -48,7 +51,8 @@ def job_list(request: HttpRequest) -> HttpResponse:
 def _job_form(request: HttpRequest, job: Job | None) -> HttpResponse:
     organization = request_organization(request)
     form = JobForm(request.POST or None, organization=organization, job=job)
-    context: dict[str, object] = {"form": form, "job": job}
+    # Described from the start (no request from the page to fill it in, so no error either).
+    context: dict[str, object] = {"form": form, "job": job, "preview": form.schedule_preview()}
     if request.method == "POST" and "_preview" in request.POST:  # The no-JavaScript preview.
         form.is_valid()
         context.update(preview=form.schedule_preview(), schedule_errors=form.schedule_errors())
@@ -106,6 +110,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "schedule": describe_schedule(job),
         "next_run": job.next_run_at(),
+        "llm_connected": llm_configured(),
     }
     return render(request, "jobs/job_detail.html", context)
 
@@ -129,7 +134,10 @@ def job_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     if execution.status == ExecutionStatus.FAILED:
         messages.error(request, execution.error_message)
         return redirect("jobs:list")
-    messages.success(request, f"Job “{job}” queued; follow it below.")
+    if warning := nothing_to_run_message(job):  # Said now, not only when the run ends.
+        messages.warning(request, f"Job “{job}” queued, but it will fetch nothing: {warning}")
+    else:
+        messages.success(request, f"Job “{job}” queued; follow it below.")
     return redirect(execution.get_absolute_url())
 
 
@@ -145,9 +153,16 @@ def job_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("jobs:list")
 
 
+BULK_LABELS = {
+    "pause": ("Pause", "paused"),
+    "resume": ("Resume", "resumed"),
+    "delete": ("Delete", "deleted"),
+}
+
+
 @require_POST
 def job_bulk(request: HttpRequest) -> HttpResponse:
-    jobs = list(scoped_queryset(request, Job).filter(pk__in=request.POST.getlist("ids")))
+    jobs = list(scoped_queryset(request, Job).filter(pk__in=_ids(request)).order_by("name"))
     action = request.POST.get("action")
     handlers = {
         "pause": job_services.job_pause,
@@ -156,12 +171,38 @@ def job_bulk(request: HttpRequest) -> HttpResponse:
     }
     if action not in handlers or not jobs:
         messages.error(request, "Choose one or more jobs and an action.")
-        return redirect("jobs:list")
+        return drawer_done(request, reverse("jobs:list"))
+    verb, done = BULK_LABELS[action]
+    if not is_confirmed(request):
+        names = ", ".join(f"“{job.name}”" for job in jobs[:10])
+        more = f" and {len(jobs) - 10} more" if len(jobs) > 10 else ""
+        consequence = {
+            "pause": "They only run when you press Run now until resumed.",
+            "resume": "They run on their schedules again.",
+            "delete": "Their schedules and run history are deleted too; articles and reports "
+            "are kept.",
+        }[action]
+        return confirm_step(
+            request,
+            title=f"{verb} {len(jobs)} job{'s' if len(jobs) != 1 else ''}?",
+            intro=f"{names}{more}. {consequence}",
+            action=reverse("jobs:bulk"),
+            submit_label=f"{verb} {len(jobs)} job{'s' if len(jobs) != 1 else ''}",
+            cancel_url=reverse("jobs:list"),
+            carry={"action": action, "ids": [job.pk for job in jobs]},
+            danger=action == "delete",
+        )
     for job in jobs:
         handlers[action](job=job)
-    label = {"pause": "paused", "resume": "resumed", "delete": "deleted"}[action]
-    messages.success(request, f"{len(jobs)} jobs {label}.")
-    return redirect("jobs:list")
+    messages.success(request, f"{len(jobs)} job{'s' if len(jobs) != 1 else ''} {done}.")
+    return drawer_done(request, reverse("jobs:list"))
+
+
+def _ids(request: HttpRequest) -> list[int]:
+    # Hostile or stale ids are dropped, not a 500: only digits reach the query.
+    # Too many digits for a database integer would be an OverflowError (a 500) on SQLite.
+    ids = request.POST.getlist("ids")
+    return [int(value) for value in ids if value.isdigit() and len(value) < 19][:1000]
 
 
 WORKER_LINES = 200
@@ -185,7 +226,19 @@ def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def execution_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    execution = get_object_for_request(request, JobExecution, pk=pk)
+    execution = get_object_for_request(request, JobExecution.objects.select_related("job"), pk=pk)
+    if not is_confirmed(request):
+        return confirm_step(
+            request,
+            title=f"Cancel run #{execution.pk} of “{execution.job.name}”?",
+            intro=(
+                "A queued run will not start; a running one stops after the feed it is on. "
+                "What it stored so far is kept."
+            ),
+            action=reverse("jobs:cancel", args=[execution.pk]),
+            submit_label="Cancel the run",
+            cancel_url=execution.get_absolute_url(),
+        )
     try:
         execution = execution_cancel(execution=execution)
     except ValidationError as error:
@@ -195,7 +248,7 @@ def execution_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Cancelled; it will not start.")
         else:
             messages.success(request, "Cancel requested; the run stops after the current feed.")
-    return redirect(execution.get_absolute_url())
+    return drawer_done(request, execution.get_absolute_url())
 
 
 @require_POST
@@ -220,9 +273,23 @@ def cleanup_stuck(request: HttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         raise PermissionDenied("Only staff can mark stuck executions failed.")
     organization = None if request.user.is_superuser else request_organization(request)
+    if not is_confirmed(request):
+        scope = "every organization" if organization is None else "this organization"
+        return confirm_step(
+            request,
+            title="Mark stuck runs failed?",
+            intro=(
+                f"Runs of {scope} that are queued but never started, or silent for longer than "
+                "their “stuck after” limit, are marked failed and their recipients told. "
+                "A worker that is only slow loses its run."
+            ),
+            action=reverse("jobs:cleanup_stuck"),
+            submit_label="Mark stuck runs failed",
+            cancel_url=reverse("jobs:list"),
+        )
     swept = execution_sweep_stuck(organization=organization)
     messages.success(request, f"{len(swept)} stuck executions marked failed.")
-    return redirect("jobs:list")
+    return drawer_done(request, reverse("jobs:list"))
 
 
 @require_POST

@@ -150,6 +150,8 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
     event_add(
         execution_id=execution_id, message=f"Started on {hostname} pid {pid}: {len(feeds)} feeds."
     )
+    if not feeds:
+        return _conclude_empty(execution_id, job, counters)
     heartbeat = HeartbeatThread(execution_id, counters)
 
     def beat() -> None:
@@ -183,6 +185,34 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
         heartbeat.stop()
         close_old_connections()
     return _conclude(execution_id, counters, timed_out, error)
+
+
+def nothing_to_run_message(job: Job) -> str:
+    """Why a run of the job would fetch nothing (all its feeds disabled), or ""."""
+    if job_feed_ids(job):
+        return ""
+    chosen = job.feeds.count()
+    if chosen:
+        return (
+            f"All {chosen} feeds of this job are disabled: nothing was fetched. "
+            "Enable a feed or choose other feeds for the job."
+        )
+    return "The organization has no enabled feed: nothing was fetched. Enable or add a feed."
+
+
+def _conclude_empty(execution_id: int, job: Job, counters: dict[str, int]) -> str:
+    # Not "Succeeded · 0 feeds": a run that could not fetch anything has failed its purpose,
+    # and the reason is a warning the user can act on, not a crash.
+    message = nothing_to_run_message(job)
+    with transaction.atomic():
+        if execution_finish(
+            execution_id=execution_id,
+            status=ExecutionStatus.FAILED,
+            counters=counters,
+            error_message=message,
+        ):
+            event_add(execution_id=execution_id, message=message, level=EventLevel.WARNING)
+    return JobExecution.objects.values_list("status", flat=True).get(pk=execution_id)
 
 
 def _conclude(execution_id: int, counters: dict[str, int], timed_out: bool, error: str) -> str:

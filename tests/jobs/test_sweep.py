@@ -143,7 +143,11 @@ def test_the_endpoint_is_staff_only_and_sweeps_only_the_requests_organization(
     assert stuck.status == ExecutionStatus.RUNNING
 
     User.objects.filter(pk=bob.pk).update(is_staff=True)
-    assert client_for(bob).post(url).status_code == 302
+    ask = client_for(bob).post(url)  # The confirm step: nothing is swept yet.
+    assert "Mark stuck runs failed?" in ask.content.decode()
+    stuck.refresh_from_db()
+    assert stuck.status == ExecutionStatus.RUNNING
+    assert client_for(bob).post(url, {"confirmed": "1"}).status_code == 302
     stuck.refresh_from_db()
     theirs.refresh_from_db()
     assert (stuck.status, theirs.status) == (ExecutionStatus.FAILED, ExecutionStatus.RUNNING)

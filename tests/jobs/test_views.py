@@ -71,7 +71,7 @@ def test_the_live_preview_answers_as_the_fields_change_even_before_a_name(client
     ("values", "message"),
     [
         ({"cron_hour": "7-99"}, "is not a valid crontab value"),
-        ({"timezone": "Europe/Atlantis"}, "Select a valid choice"),
+        ({"timezone": "Europe/Atlantis"}, "is not a known time zone"),
         ({"recipients": "not-an-email"}, "is not an email address"),
         # Heartbeats come every 30 s: 10 s failed a live run 17 s after its heartbeat.
         ({"stuck_after_seconds": "10"}, "At least 60 s: a running job sends a heartbeat every"),
@@ -111,13 +111,17 @@ def test_run_now_with_the_broker_down_shows_the_error_and_leaves_nothing_queued(
     assert JobExecution.objects.get().status == ExecutionStatus.FAILED
 
 
-def test_bulk_pause_and_resume(client_for, alice, feed):
+def test_bulk_pause_and_resume_once_confirmed(client_for, alice, feed):
     first, second = make_job(feed.organization), make_job(feed.organization, name="Other")
     client = client_for(alice)
 
-    client.post(reverse("jobs:bulk"), {"action": "pause", "ids": [first.pk, second.pk]})
+    ask = client.post(reverse("jobs:bulk"), {"action": "pause", "ids": [first.pk, second.pk]})
+    assert "Pause 2 jobs?" in ask.content.decode()
+    assert PeriodicTask.objects.filter(name__startswith="job:", enabled=True).count() == 2
+    confirmed = {"action": "pause", "ids": [first.pk, second.pk], "confirmed": "1"}
+    client.post(reverse("jobs:bulk"), confirmed)
     assert not PeriodicTask.objects.filter(name__startswith="job:", enabled=True).exists()
-    client.post(reverse("jobs:bulk"), {"action": "resume", "ids": [first.pk]})
+    client.post(reverse("jobs:bulk"), {"action": "resume", "ids": [first.pk], "confirmed": "1"})
     assert list(
         PeriodicTask.objects.filter(name__startswith="job:", enabled=True).values_list(
             "name", flat=True
@@ -132,7 +136,7 @@ def test_the_execution_page_shows_progress_and_a_cancel_button(client_for, alice
 
     assert '<progress id="execution-progress" max="100" value="0">' in page
     assert "Cancel" in page
-    client_for(alice).post(reverse("jobs:cancel", args=[execution.pk]))
+    client_for(alice).post(reverse("jobs:cancel", args=[execution.pk]), {"confirmed": "1"})
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.CANCELLED
 
@@ -151,7 +155,7 @@ def test_another_organizations_jobs_and_executions_are_404_everywhere(
     assert client.get(execution.get_absolute_url()).status_code == 404
     for name in ("cancel", "retry"):
         assert client.post(reverse(f"jobs:{name}", args=[execution.pk])).status_code == 404
-    client.post(reverse("jobs:bulk"), {"action": "delete", "ids": [job.pk]})
+    client.post(reverse("jobs:bulk"), {"action": "delete", "ids": [job.pk], "confirmed": "1"})
     assert Job.objects.filter(pk=job.pk).exists()
     assert "Morning run" not in client.get(reverse("jobs:list")).content.decode()
 
