@@ -66,6 +66,7 @@ _COPULA_AFTER = re.compile(
     r"(?:the|a|an|one of the|among the)\s+((?:[\w'\u2019-]+\s+){0,5}?)" + _ORG_NOUNS + r"s?\b",
     re.IGNORECASE,
 )
+_PREPOSITIONS = frozenset({"for", "of", "to", "in", "at", "on", "with", "from", "by", "both"})
 _BRAND_AFTER = re.compile(r"^\s+(?:brand|label|chain)\b", re.IGNORECASE)
 _VERB_AFTER = re.compile(
     r"^(?:'s|\u2019s)?\s+(?:has\s+|have\s+|had\s+|also\s+|today\s+|recently\s+|will\s+|on\s+\w+\s+)?"
@@ -124,7 +125,9 @@ def context_cues(
         found.add("descriptor")
     for pattern in (_APPOSITIVE_AFTER, _COPULA_AFTER):
         match = pattern.match(after)
-        if match and not set((match.group(1) or "").lower().split()) & PERSON_TITLES:
+        between = set((match.group(1) or "").lower().split()) if match else set()
+        # "O'Hare is a hub for both American Airlines": the noun is another name's.
+        if match and not between & PERSON_TITLES and not between & _PREPOSITIONS:
             found.add("appositive")
     if _VERB_AFTER.match(after):
         found.add("verb")
