@@ -173,3 +173,35 @@ def person_context(text: str, start: int, end: int, *, first_name: bool) -> bool
         return True
     appositive = _PERSON_APPOSITIVE.match(text[end : end + 60])
     return bool(appositive and set(appositive.group(1).lower().split()) & PERSON_TITLES)
+
+
+# What the words right after a name say it is, whatever its cues.
+# "The BackStoppers organization", "the Walkley journalism foundation", "the Ennahda party".
+_ORGANISATION_AFTER = re.compile(
+    r"\s+(?:[a-z]+\s+)?(?:organi[sz]ations?|foundation|charity|non-?profit|board|party|movement|"
+    r"union|association|society|institute|university|museum|committee|council|agency|"
+    r"ministry|department|militia)\b"
+)
+# "Fight for $15", "Teach for America": a dictionary word whose name goes on in lowercase.
+_NAME_GOES_ON = re.compile(r"\s+(?:for|of|against)\s+(?:the\s+)?[A-Z$\u20ac\u00a3#\d]")
+# "Ghostbusters star Leslie Jones", "the Ghostbusters premiere": the title of a work.
+_WORK_AFTER = re.compile(
+    r"\s+(?:star|stars|premiere|sequel|prequel|reboot|trailer|cast|episode|soundtrack|remake)\b"
+)
+
+
+def organisation_or_work_after(text: str, end: int) -> bool:
+    """A lowercase organisation noun or a work's noun right after the name ending at ``end``."""
+    return bool(_ORGANISATION_AFTER.match(text, end) or _WORK_AFTER.match(text, end))
+
+
+def name_goes_on(text: str, end: int) -> bool:
+    """The name ending at ``end`` continues over a lowercase preposition ("Fight for $15")."""
+    return bool(_NAME_GOES_ON.match(text, end))
+
+
+def written_in_lowercase(text: str, name: str) -> bool:
+    """Whether the article also writes the phrase in lowercase, as words ("sustainable seafood",
+    "sustainable-seafood")."""
+    words = [re.escape(w) for w in name.lower().split()]
+    return re.search(r"(?<![\w.@/])" + r"[\s-]".join(words) + r"(?![\w-])", text) is not None

@@ -7,15 +7,19 @@ forces are no evidence: a single word opening a sentence ("Comparable sales rose
 strong cue or a capitalised use elsewhere in the article; a determiner or common word opening a
 sentence is dropped ("The", "Analysts", "Rival").
 
-Never a brand (``gazetteer``): a weekday, a month, a single letter, a degree, a job title, a
-public body or non-profit, a place, a person (a common first name alone, a first name and a
-surname, a surname the article gave in full elsewhere), a phrase of dictionary words without a
-strong cue ("Customer Journey"), or a Title-Case headline's words. A name that is not a
-dictionary word, used with its capital inside a sentence, is a proper name the article keeps
-calling by name ("proper"); an inner capital or a digit ("YouTube", "eBay", "1Password") is
-the shape of a brand ("shape"). With a knowledge base (``ExtractionContext.knowledge``), a
-well-known brand's name is a strong candidate on its own ("kb") and discovery reports the
-base's canonical name, industry, website and Wikidata id.
+Never a brand (``gazetteer``): a weekday, a month, a single letter, a degree, a job title or
+an honorific, a programming language or format, a public body or non-profit, a place, a person
+(a common first name alone, a first name and a surname, a surname the article gave in full
+elsewhere), a phrase of dictionary words without a strong cue ("Customer Journey"), or a
+Title-Case headline's words. What the article shows also rules a name out (``_not_a_brand``)
+unless a corporate cue says otherwise: the first words of an institution or a place it names
+("O'Hare" of "O'Hare International Airport"), a lowercase organisation or work noun after it
+("the Ennahda party", "Ghostbusters star"), a phrase it also writes in lowercase. A name that
+is not a dictionary word, used with its capital inside a sentence, is a proper name the
+article keeps calling by name ("proper"); an inner capital or a digit ("YouTube", "eBay",
+"1Password") is the shape of a brand ("shape"). With a knowledge base
+(``ExtractionContext.knowledge``), a candidate whose name it knows gets the "kb" cue and the
+base's industry, website and Wikidata id; the base adds no candidates of its own.
 
 Names: the discovered ``name`` drops a trailing legal form ("Globex Corporation" -> "Globex",
 the ``surface`` keeps it) and a leading possessor ("India's Tata Motors" -> "Tata Motors"). A
@@ -52,18 +56,6 @@ _RUN = re.compile(
 _ADJECTIVE = re.compile(r"-[a-z]+$")
 _INSTITUTION_BEFORE = re.compile(
     r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*,?\s+(?:and\s+|&\s+)?){0,3}$"
-)
-# "The BackStoppers organization", "the Walkley journalism foundation", "the Ennahda party".
-_ORGANISATION_AFTER = re.compile(
-    r"\s+(?:[a-z]+\s+)?(?:organi[sz]ations?|foundation|charity|non-?profit|board|party|movement|"
-    r"union|association|society|institute|university|museum|committee|council|agency|"
-    r"ministry|department|militia)\b"
-)
-# "Fight for $15", "Teach for America": a dictionary word whose name goes on in lowercase.
-_NAME_GOES_ON = re.compile(r"\s+(?:for|of|against)\s+(?:the\s+)?[A-Z$\u20ac\u00a3#\d]")
-# "Ghostbusters star Leslie Jones", "the Ghostbusters premiere": the title of a work.
-_WORK_AFTER = re.compile(
-    r"\s+(?:star|stars|premiere|sequel|prequel|reboot|trailer|cast|episode|soundtrack|remake)\b"
 )
 _CONNECTORS = frozenset({"&", "of", "de", "du", "del", "van", "von"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s)$|(?<=s)['\u2019]$")
@@ -285,7 +277,7 @@ def _candidate(
     if any(_SHAPE.search(w) for w in words):
         found.add("shape")  # "YouTube", "eBay", "1Password".
     if all(w in COMMON_WORDS or gazetteer.is_common_word(w) for w in lowered if w != "&"):
-        if _NAME_GOES_ON.match(text, end):
+        if cues.name_goes_on(text, end):
             return None  # "activist group Fight for $15": the first word of a longer name.
         candidate = Candidate(start, end, text[start:end], " ".join(words), found & cues.STRONG)
         # "Real Beauty", "Customer Journey": only strong cues count, unless the article
@@ -382,13 +374,6 @@ _PROSE_LOWER = re.compile(r"(?<=[\s(\"\u201c\u2018])[a-z]+(?=[\s,;:!?)\"\u201d\u
 _CORPORATE = cues.STRONG | {"verb", "corporate_noun", "product", "ticker"}
 
 
-def _written_in_lowercase(text: str, name: str) -> bool:
-    """Whether the article also writes the phrase in lowercase, as words ("sustainable seafood",
-    "sustainable-seafood")."""
-    words = [re.escape(w) for w in name.lower().split()]
-    return re.search(r"(?<![\w.@/])" + r"[\s-]".join(words) + r"(?![\w-])", text) is not None
-
-
 def _not_a_brand(
     text: str,
     key: str,
@@ -406,7 +391,7 @@ def _not_a_brand(
         " " in key
         and not brand_entry
         and not kinds & {"legal", "ticker", "trademark"}
-        and _written_in_lowercase(text, group[0].name)
+        and cues.written_in_lowercase(text, group[0].name)
     ):
         return True  # "Certified Sustainable Seafood label" beside "sustainable-seafood".
     if kinds & _CORPORATE:
@@ -417,9 +402,7 @@ def _not_a_brand(
         return False
     if key in institution_heads:
         return True  # "O'Hare" of "O'Hare International Airport", "IAB Tech Lab" of its Board.
-    return any(
-        _ORGANISATION_AFTER.match(text, c.end) or _WORK_AFTER.match(text, c.end) for c in group
-    )
+    return any(cues.organisation_or_work_after(text, c.end) for c in group)
 
 
 def discover(
