@@ -203,5 +203,8 @@ def name_goes_on(text: str, end: int) -> bool:
 def written_in_lowercase(text: str, name: str) -> bool:
     """Whether the article also writes the phrase in lowercase, as words ("sustainable seafood",
     "sustainable-seafood")."""
-    words = [re.escape(w) for w in name.lower().split()]
+    lowered = name.lower().split()
+    if lowered[0] not in text:
+        return False
+    words = [re.escape(w) for w in lowered]
     return re.search(r"(?<![\w.@/])" + r"[\s-]".join(words) + r"(?![\w-])", text) is not None

@@ -479,8 +479,6 @@ def discover(
     english = language.lower().startswith("en") or not language
     results = []
     for key, group in groups.items():
-        if _not_a_brand(text, key, group, people, institution_heads):
-            continue
         if not nouns_capitalised and _word_used_as_name(key, group, lowercase):
             for candidate in group:
                 candidate.cues |= candidate.word_cues or set()
@@ -506,7 +504,9 @@ def discover(
         if len(group) > 1:
             kinds.add("repeated")
         score = cues.confidence(kinds)
-        if score < cues.DISCOVERY_THRESHOLD:
+        if score < cues.DISCOVERY_THRESHOLD or _not_a_brand(
+            text, key, group, people, institution_heads
+        ):
             continue
         best = max(group, key=lambda c: (c.entry is not None, cues.confidence(c.cues), -c.start))
         name = best.name
