@@ -66,6 +66,7 @@ _COPULA_AFTER = re.compile(
     r"(?:the|a|an|one of the|among the)\s+((?:[\w'\u2019-]+\s+){0,5}?)" + _ORG_NOUNS + r"s?\b",
     re.IGNORECASE,
 )
+_PREPOSITIONS = frozenset({"for", "of", "to", "in", "at", "on", "with", "from", "by", "both"})
 _BRAND_AFTER = re.compile(r"^\s+(?:brand|label|chain)\b", re.IGNORECASE)
 _VERB_AFTER = re.compile(
     r"^(?:'s|\u2019s)?\s+(?:has\s+|have\s+|had\s+|also\s+|today\s+|recently\s+|will\s+|on\s+\w+\s+)?"
@@ -124,7 +125,9 @@ def context_cues(
         found.add("descriptor")
     for pattern in (_APPOSITIVE_AFTER, _COPULA_AFTER):
         match = pattern.match(after)
-        if match and not set((match.group(1) or "").lower().split()) & PERSON_TITLES:
+        between = set((match.group(1) or "").lower().split()) if match else set()
+        # "O'Hare is a hub for both American Airlines": the noun is another name's.
+        if match and not between & PERSON_TITLES and not between & _PREPOSITIONS:
             found.add("appositive")
     if _VERB_AFTER.match(after):
         found.add("verb")
@@ -170,3 +173,38 @@ def person_context(text: str, start: int, end: int, *, first_name: bool) -> bool
         return True
     appositive = _PERSON_APPOSITIVE.match(text[end : end + 60])
     return bool(appositive and set(appositive.group(1).lower().split()) & PERSON_TITLES)
+
+
+# What the words right after a name say it is, whatever its cues.
+# "The BackStoppers organization", "the Walkley journalism foundation", "the Ennahda party".
+_ORGANISATION_AFTER = re.compile(
+    r"\s+(?:[a-z]+\s+)?(?:organi[sz]ations?|foundation|charity|non-?profit|board|party|movement|"
+    r"union|association|society|institute|university|museum|committee|council|agency|"
+    r"ministry|department|militia)\b"
+)
+# "Fight for $15", "Teach for America": a dictionary word whose name goes on in lowercase.
+_NAME_GOES_ON = re.compile(r"\s+(?:for|of|against)\s+(?:the\s+)?[A-Z$\u20ac\u00a3#\d]")
+# "Ghostbusters star Leslie Jones", "the Ghostbusters premiere": the title of a work.
+_WORK_AFTER = re.compile(
+    r"\s+(?:star|stars|premiere|sequel|prequel|reboot|trailer|cast|episode|soundtrack|remake)\b"
+)
+
+
+def organisation_or_work_after(text: str, end: int) -> bool:
+    """A lowercase organisation noun or a work's noun right after the name ending at ``end``."""
+    return bool(_ORGANISATION_AFTER.match(text, end) or _WORK_AFTER.match(text, end))
+
+
+def name_goes_on(text: str, end: int) -> bool:
+    """The name ending at ``end`` continues over a lowercase preposition ("Fight for $15")."""
+    return bool(_NAME_GOES_ON.match(text, end))
+
+
+def written_in_lowercase(text: str, name: str) -> bool:
+    """Whether the article also writes the phrase in lowercase, as words ("sustainable seafood",
+    "sustainable-seafood")."""
+    lowered = name.lower().split()
+    if lowered[0] not in text:
+        return False
+    words = [re.escape(w) for w in lowered]
+    return re.search(r"(?<![\w.@/])" + r"[\s-]".join(words) + r"(?![\w-])", text) is not None

@@ -7,15 +7,19 @@ forces are no evidence: a single word opening a sentence ("Comparable sales rose
 strong cue or a capitalised use elsewhere in the article; a determiner or common word opening a
 sentence is dropped ("The", "Analysts", "Rival").
 
-Never a brand (``gazetteer``): a weekday, a month, a single letter, a degree, a job title, a
-public body or non-profit, a place, a person (a common first name alone, a first name and a
-surname, a surname the article gave in full elsewhere), a phrase of dictionary words without a
-strong cue ("Customer Journey"), or a Title-Case headline's words. A name that is not a
-dictionary word, used with its capital inside a sentence, is a proper name the article keeps
-calling by name ("proper"); an inner capital or a digit ("YouTube", "eBay", "1Password") is
-the shape of a brand ("shape"). With a knowledge base (``ExtractionContext.knowledge``), a
-well-known brand's name is a strong candidate on its own ("kb") and discovery reports the
-base's canonical name, industry, website and Wikidata id.
+Never a brand (``gazetteer``): a weekday, a month, a single letter, a degree, a job title or
+an honorific, a programming language or format, a public body or non-profit, a place, a person
+(a common first name alone, a first name and a surname, a surname the article gave in full
+elsewhere), a phrase of dictionary words without a strong cue ("Customer Journey"), or a
+Title-Case headline's words. What the article shows also rules a name out (``_not_a_brand``)
+unless a corporate cue says otherwise: the first words of an institution or a place it names
+("O'Hare" of "O'Hare International Airport"), a lowercase organisation or work noun after it
+("the Ennahda party", "Ghostbusters star"), a phrase it also writes in lowercase. A name that
+is not a dictionary word, used with its capital inside a sentence, is a proper name the
+article keeps calling by name ("proper"); an inner capital or a digit ("YouTube", "eBay",
+"1Password") is the shape of a brand ("shape"). With a knowledge base
+(``ExtractionContext.knowledge``), a candidate whose name it knows gets the "kb" cue and the
+base's industry, website and Wikidata id; the base adds no candidates of its own.
 
 Names: the discovered ``name`` drops a trailing legal form ("Globex Corporation" -> "Globex",
 the ``surface`` keeps it) and a leading possessor ("India's Tata Motors" -> "Tata Motors"). A
@@ -50,7 +54,9 @@ _RUN = re.compile(
     rf"{_CAP}){{0,5}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
 )
 _ADJECTIVE = re.compile(r"-[a-z]+$")
-_INSTITUTION_BEFORE = re.compile(r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?$")
+_INSTITUTION_BEFORE = re.compile(
+    r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*,?\s+(?:and\s+|&\s+)?){0,3}$"
+)
 _CONNECTORS = frozenset({"&", "of", "de", "du", "del", "van", "von"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s)$|(?<=s)['\u2019]$")
 
@@ -112,13 +118,16 @@ def _headline_line(line: str) -> bool:
 
 
 def _candidates(
-    text: str, skip: list[tuple[int, int]], german: bool = False
-) -> tuple[list[Candidate], set[str], set[str]]:
-    """Every candidate mention, the words seen capitalised inside a sentence, and the words of
-    people's names."""
+    text: str, skip: list[tuple[int, int]], german: bool = False, inflected: bool = False
+) -> tuple[list[Candidate], set[str], set[str], set[str]]:
+    """Every candidate mention, the words seen capitalised inside a sentence, the words of
+    people's names, and the keys of the first words of institutions' and places' names
+    ("o'hare" of "O'Hare International Airport"). ``inflected``: a language whose names take
+    case endings ("Declana Rice", Czech)."""
     found: list[Candidate] = []
     people: set[str] = set()
     proper: set[str] = set()
+    institution_heads: set[str] = set()
     for match in _RUN.finditer(text):
         run_start = match.start()
         if _overlaps(skip, run_start, match.end()):
@@ -139,12 +148,13 @@ def _candidates(
             ):
                 break
             lead, tokens, initial = word, tokens[1:], False
+        participle = False
         while (
             len(tokens) > 1
             and tokens[0][1].lower().endswith(("ed", "ing"))
             and gazetteer.is_common_word(tokens[0][1])
         ):
-            tokens = tokens[1:]  # "Updated iOS", "Growing Netflix".
+            tokens, participle = tokens[1:], True  # "Updated iOS", "Growing Netflix".
         for index in range(len(tokens) - 1, 0, -1):  # "India's Tata Motors" -> "Tata Motors"
             if _POSSESSIVE.search(tokens[index - 1][1]):
                 tokens, initial = tokens[index:], False
@@ -184,10 +194,16 @@ def _candidates(
         headline = _headline(text, start)
         if not initial and not headline:
             proper.add(normalize_brand(" ".join(words)))
-        if _person(text, start, end, words, lead):
+        if _person(text, start, end, words, lead, inflected):
             people.update(w.lower() for w in words)
             continue
+        if participle and all(gazetteer.is_common_word(w) for w in words):
+            continue  # "Certified Sustainable Seafood": a description, not a name.
         candidate = _candidate(text, start, end, words, lead, run_start)
+        if candidate is None and len(words) > 1 and _institution_or_place(words):
+            institution_heads.update(
+                normalize_brand(" ".join(words[:size])) for size in range(1, len(words))
+            )
         if candidate and headline:
             candidate.cues &= {"legal", "ticker", "trademark"}  # "Pills She Bought Online".
         if candidate:
@@ -195,12 +211,16 @@ def _candidates(
             if headline and len(words) > 1:
                 candidate.initial_single = True  # A headline's run is no name by itself.
             found.append(candidate)
-    return found, proper, people
+    return found, proper, people, institution_heads
 
 
-def _person(text: str, start: int, end: int, words: list[str], lead: str) -> bool:
+def _person(
+    text: str, start: int, end: int, words: list[str], lead: str, inflected: bool = False
+) -> bool:
     if cues.looks_like_person(text, start, end, words, lead):
         return True
+    if inflected and len(words) == 2 and gazetteer.is_inflected_first_name(words[0]):
+        return True  # "Declana Rice", "Declanem Ricem": Declan in the Czech genitive.
     if "-" in words[0] and words[0].split("-")[0].lower() in PERSON_TITLES:
         return True  # "President-elect Trump".
     if len(words) == 2 and _SURNAME_SHAPE.match(words[1]) and words[0][1:].islower():
@@ -211,6 +231,18 @@ def _person(text: str, start: int, end: int, words: list[str], lead: str) -> boo
         and gazetteer.is_first_name(words[0])
         and all(w[:1].isupper() and not w.isupper() for w in words)
         and not any(normalize_brand(w) in LEGAL_FORMS for w in words)
+    )
+
+
+def _institution_or_place(words: list[str]) -> bool:
+    lowered = [w.lower().strip(".") for w in words]
+    return (
+        all(w in PLACE_WORDS for w in lowered)
+        or any(w in INSTITUTION_WORDS for w in lowered)
+        or lowered[0] in STOCK_EXCHANGES
+        or gazetteer.is_organisation(words)
+        or gazetteer.is_place(" ".join(words))
+        or gazetteer.is_people(words[0])
     )
 
 
@@ -226,15 +258,10 @@ def _candidate(
     if _ADJECTIVE.search(words[-1]):
         return None  # "Oakland-based", "London-listed": an adjective, not a name.
     legal = len(words) > 1 and normalize_brand(words[-1]) in LEGAL_FORMS
-    if not legal and (
-        all(w in PLACE_WORDS for w in lowered)
-        or any(w in INSTITUTION_WORDS for w in lowered)
-        or lowered[0] in STOCK_EXCHANGES
-        or gazetteer.is_organisation(words)
-        or gazetteer.is_place(" ".join(words))
-        or gazetteer.is_people(words[0])
-    ):
+    if not legal and _institution_or_place(words):
         return None
+    if len(words) == 1 and lowered[0] in PERSON_TITLES:
+        return None  # "Mr" of "Mr. Burton": the run stops at the full stop.
     if gazetteer.junk_category(words) or any(_CONTRACTION.search(w) for w in words):
         return None  # A weekday, a degree, "I've".
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
@@ -250,6 +277,8 @@ def _candidate(
     if any(_SHAPE.search(w) for w in words):
         found.add("shape")  # "YouTube", "eBay", "1Password".
     if all(w in COMMON_WORDS or gazetteer.is_common_word(w) for w in lowered if w != "&"):
+        if cues.name_goes_on(text, end):
+            return None  # "activist group Fight for $15": the first word of a longer name.
         candidate = Candidate(start, end, text[start:end], " ".join(words), found & cues.STRONG)
         # "Real Beauty", "Customer Journey": only strong cues count, unless the article
         # treats the word as a name throughout ("Twitch", never "twitch"): see discover().
@@ -335,6 +364,47 @@ def _mark_listed(text: str, candidates: list[Candidate]) -> None:
                 one.cues.add("co_brand")
 
 
+_INFLECTED_LANGUAGES = frozenset(
+    {"cs", "sk", "pl", "sl", "hr", "sr", "bs", "ru", "uk", "be", "bg", "lt", "lv", "fi", "hu"}
+)
+# A word written in lowercase in running text ("saying hummus."), not in an address or a handle.
+_PROSE_LOWER = re.compile(r"(?<=[\s(\"\u201c\u2018])[a-z]+(?=[\s,;:!?)\"\u201d\u2019]|\.(?!\w))")
+# Cues that say "company" whatever else the name is: a surname or an institution's first word
+# with one of them is still a brand ("Abbott shares fell", "Dell Inc.").
+_CORPORATE = cues.STRONG | {"verb", "corporate_noun", "product", "ticker"}
+
+
+def _not_a_brand(
+    text: str,
+    key: str,
+    group: list[Candidate],
+    people: set[str],
+    institution_heads: set[str],
+) -> bool:
+    """Names the article itself shows are a person's, an institution's or a work's, unless a
+    corporate cue says otherwise."""
+    kinds = set().union(*(c.cues for c in group))
+    brand_entry = any(
+        c.entry is not None and getattr(c.entry, "kind", "brand") == "brand" for c in group
+    )
+    if (
+        " " in key
+        and not brand_entry
+        and not kinds & {"legal", "ticker", "trademark"}
+        and cues.written_in_lowercase(text, group[0].name)
+    ):
+        return True  # "Certified Sustainable Seafood label" beside "sustainable-seafood".
+    if kinds & _CORPORATE:
+        return False
+    if " " not in key and key in people:
+        return True  # "Jones" after "Leslie Jones", "Abbott" after "Tony Abbott's office".
+    if brand_entry:
+        return False
+    if key in institution_heads:
+        return True  # "O'Hare" of "O'Hare International Airport", "IAB Tech Lab" of its Board.
+    return any(cues.organisation_or_work_after(text, c.end) for c in group)
+
+
 def discover(
     text: str,
     *,
@@ -350,7 +420,10 @@ def discover(
     knowledge index (``find(text)`` / ``lookup(name)``).
     """
     skip = sorted(skip)
-    candidates, proper, people = _candidates(text, skip, language.lower().startswith("de"))
+    code = language.lower().split("-")[0]
+    candidates, proper, people, institution_heads = _candidates(
+        text, skip, code == "de", code in _INFLECTED_LANGUAGES
+    )
     # The knowledge base confirms candidates the text offers; it does not add its own. Taking
     # every name of its 30,000 as a candidate (named as the base names it) was measured on the
     # dev pages: precision 0.85 -> 0.44 ("Tuesday Morning", "Coop", "New York", "X" for
@@ -358,6 +431,13 @@ def discover(
     kept = []
     for candidate in candidates:
         entry = knowledge.lookup(candidate.name) if knowledge is not None else None  # type: ignore[attr-defined]
+        if entry is None and knowledge is not None and _POSSESSIVE_AFTER.match(text, candidate.end):
+            # "Lowe's" is the name, not "Lowe" plus a possessive.
+            whole = candidate.name + text[candidate.end : candidate.end + 2]
+            entry = knowledge.lookup(whole)  # type: ignore[attr-defined]
+            if entry is not None:
+                candidate.name, candidate.key = whole, normalize_brand(whole)
+                candidate.end += 2
         if entry is not None:
             if getattr(entry, "kind", "brand") in ORGANISATION_KINDS:
                 continue
@@ -381,6 +461,7 @@ def discover(
         if candidate.entry is None and " " not in candidate.key and candidate.key in people:
             continue  # "Snyder" after "Blake Snyder".
         groups.setdefault(candidate.key, []).append(candidate)
+    prose_lowercase = set(_PROSE_LOWER.findall(text))
     for key in sorted(groups, key=len):  # "Brightwave" joins "Brightwave Analytics".
         longer = next((k for k in groups if k != key and k.startswith(key + " ")), None)
         # Not when the short name is the article's usual one: "Twitter" (39 times) does not
@@ -403,11 +484,18 @@ def discover(
                 candidate.cues |= candidate.word_cues or set()
                 candidate.cues.add("proper")
         kinds = set().union(*(c.cues for c in group))
-        if english and key in proper and any(c.distinctive for c in group):
+        if (
+            english
+            and key in proper
+            and any(c.distinctive for c in group)
+            and key not in prose_lowercase  # "set to “Hummus”" beside "saying hummus".
+        ):
             kinds.add("proper")  # "Facebook" used by name inside a sentence.
         if "kb_weak" in kinds:
             kinds.discard("kb_weak")
-            if kinds - {"repeated", "shape"} or "proper" in kinds:
+            # A word in capitals listed beside a brand is no more: "GNU/Linux".
+            listed = "co_brand" if all(c.surface.isupper() for c in group) else ""
+            if kinds - {"repeated", "shape", listed} or "proper" in kinds:
                 kinds.add("kb")
         if all(c.initial_single for c in group) and not (kinds & cues.STRONG or "kb" in kinds):
             continue  # "Operating profit fell": the capital is the sentence's.
@@ -416,7 +504,9 @@ def discover(
         if len(group) > 1:
             kinds.add("repeated")
         score = cues.confidence(kinds)
-        if score < cues.DISCOVERY_THRESHOLD:
+        if score < cues.DISCOVERY_THRESHOLD or _not_a_brand(
+            text, key, group, people, institution_heads
+        ):
             continue
         best = max(group, key=lambda c: (c.entry is not None, cues.confidence(c.cues), -c.start))
         name = best.name

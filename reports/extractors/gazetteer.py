@@ -41,6 +41,7 @@ MONTHS = words(
     novembre décembre enero febrero marzo abril mayo junio julio agosto septiembre octubre
     noviembre diciembre"""
 )
+HONORIFICS = words("mr mrs ms miss mx dr prof sir dame lord lady herr frau")
 DEGREES = words(
     """phd ph.d dphil mba msc bsc ba ma bs ms md jd llb llm mphil meng beng bachelor bachelors
     master masters doctorate diploma"""
@@ -74,6 +75,16 @@ PEOPLES = words(
     protestant hindu buddhist sikh latino latina hispanic kurd kurdish"""
 )
 _DEMONYM_ENDINGS = ("ians", "ian", "ans", "an", "ns", "n", "ese", "is", "i", "ish", "s")
+# Programming languages, data formats, protocols and standards: technologies, not anyone's
+# brand (docs/brand-labelling-guide.md, "What does not count"). Names that are also common
+# words or people's names ("Go", "Rust", "Ruby", "Swift") are left to the other rules.
+TECHNOLOGIES = words(
+    """html html5 xhtml css css3 sass json xml yaml toml csv svg pdf png jpeg jpg gif webp mp3
+    mp4 php javascript typescript ecmascript python java kotlin scala haskell perl fortran
+    cobol pascal erlang elixir clojure lua sql nosql graphql http https ftp ssh tcp udp dns
+    smtp imap ssl tls api apis rest soap ajax wasm webassembly websocket websockets usb hdmi
+    nfc gps lte 5g 4g 3g wi-fi wifi ascii unicode utf-8 devops devsecops mlops gitops"""
+)
 # Everyday words newer than the 1934 dictionary, and the diseases news capitalises.
 MODERN_WORDS = words(
     """online offline email e-mail website webpage internet smartphone smartphones app apps
@@ -186,7 +197,8 @@ def is_common_word(word: str) -> bool:
 
 def junk_category(words: list[str]) -> str | None:
     """The junk category of a capitalised name ("weekday", "month", "single letter", "degree",
-    "job title"), or None. People, places and common phrases need the article: see discovery."""
+    "job title", "technology"), or None. People, places and common phrases need the article:
+    see discovery."""
     lowered = [w.lower().strip(".,") for w in words]
     letters = "".join(c for c in "".join(lowered) if c.isalnum())
     if len(letters) <= 1:
@@ -201,6 +213,10 @@ def junk_category(words: list[str]) -> str | None:
         return "degree"
     if all(w in JOB_TITLES or w in ("of", "the", "and", "&") for w in lowered):
         return "job title"
+    if len(lowered) == 1 and lowered[0] in HONORIFICS:
+        return "job title"  # "Mr" of "Mr. Burton": the run stops at the full stop.
+    if len(lowered) == 1 and lowered[0] in TECHNOLOGIES:
+        return "technology"
     return None
 
 
@@ -211,3 +227,18 @@ def is_organisation(words: list[str]) -> bool:
     if len(lowered) == 1 and lowered[0].replace(".", "") in ORGANISATION_ACRONYMS:
         return True
     return any(w in ORGANISATION_WORDS for w in lowered)
+
+
+# Case endings of Czech, Slovak, Polish and other inflected languages: "Declana" (genitive),
+# "Declanem" (instrumental), "Declanovi" (dative) are all Declan.
+_CASE_ENDINGS = ("ovi", "em", "om", "ou", "a", "u", "e", "y")
+
+
+def is_inflected_first_name(word: str) -> bool:
+    """A common first name with a case ending: "Declana", "Declanem" (Declan)."""
+    lowered = word.lower()
+    for ending in _CASE_ENDINGS:
+        stem = lowered[: -len(ending)]
+        if lowered.endswith(ending) and len(stem) >= 3 and is_first_name(stem, min_frequency=2):
+            return True
+    return is_first_name(word, min_frequency=2)

@@ -284,3 +284,178 @@ def test_a_broken_gazetteer_package_is_logged_once_and_extraction_still_runs(
     assert "Facebook" in found
     assert "Discovery runs without its place list" in caplog.text
     assert gazetteer.is_place("México")  # Loaded again once the package is back.
+
+
+# What the article itself shows a name to be (issue #11 item 5): each text below imitates a
+# real page of the dev split, where the name had been reported as a brand.
+
+
+def test_a_surname_used_alone_after_the_full_name_is_a_person_even_if_the_base_knows_it() -> None:
+    knowledge = FakeKnowledge(
+        {"Jones": Entry("Jones Bootmaker", "Q6275690"), "Netflix": Entry("Netflix", "Q907311")}
+    )
+    text = (
+        "He joked that the comedian Leslie Jones was a man. The mob rallied against Jones, "
+        "and Jones was already facing harassment when Netflix dropped her show from Netflix."
+    )
+
+    assert set(discovered(text, knowledge=knowledge)) == {"Netflix"}
+
+
+def test_a_surname_with_a_corporate_cue_stays_a_brand() -> None:
+    knowledge = FakeKnowledge({"Abbott": Entry("Abbott", "Q306982")})
+    text = (
+        "The initiative came from prime minister Tony Abbott's office. Separately, Abbott "
+        "shares rose after Abbott unveiled a glucose sensor."
+    )
+
+    assert "Abbott" in discovered(text, knowledge=knowledge)
+
+
+def test_a_first_name_with_a_czech_case_ending_makes_the_surname_a_persons() -> None:
+    text = (
+        "Spekulace o přestupu Declana Rice sílí. S Declanem Ricem vytvořil silné partnerství. "
+        "Souček zastínil svého kolegu Rice, ale fanoušci věří, že Rice zůstane, a Rice slaví. "
+        "Zápas vysílal YouTube a na YouTube ho vidělo milion lidí."
+    )
+    result = RulesExtractor().extract(
+        text=text, title="", language="cs", context=ExtractionContext()
+    )
+
+    assert [f.name for f in result.brands] == ["YouTube"]
+
+
+def test_the_first_words_of_an_airport_are_a_place_and_a_hub_for_airlines_is_no_appositive() -> (
+    None
+):
+    text = (
+        "Hundreds of workers are striking at Chicago O'Hare International Airport on Tuesday. "
+        "A cabin cleaner at O'Hare said pay is low. O'Hare is a hub for both American Airlines "
+        "and Zorblax Air, and Zorblax Air said it expects delays."
+    )
+
+    found = discovered(text)
+
+    assert "O'Hare" not in found
+    assert "Zorblax Air" in found
+
+
+def test_the_name_of_an_institution_s_part_is_not_a_brand() -> None:
+    text = (
+        "Today, the IAB Tech Lab is launching a program backed by the Executive Committee of "
+        "the IAB Tech Lab Board. The IAB Tech Lab will continue to provide tools, and Zorblax "
+        "unveiled an ad format."
+    )
+
+    found = discovered(text)
+
+    assert "IAB Tech Lab" not in found
+    assert "Zorblax" in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The BackStoppers organization is raising money for the families. BackStoppers has "
+        "paid for the funeral, and BackStoppers will match every gift.",
+        "In 2011, voters elected a government led by the Ennahda party. Ennahda came under "
+        "fire for the economy, and Ennahda stepped down in 2014.",
+        "Newspapers sent a group from the Walkley journalism foundation. I was a member of the "
+        "Walkley board, and the Walkley panel met twice.",
+    ],
+)
+def test_a_name_followed_by_an_organisation_noun_is_an_organisation(text: str) -> None:
+    assert set(discovered(text + " Donors cheered when Zorblax unveiled an app.")) == {"Zorblax"}
+
+
+def test_a_name_followed_by_star_or_premiere_is_the_title_of_a_work() -> None:
+    text = (
+        "He mocked Ghostbusters star Leslie Jones. After the Ghostbusters premiere, "
+        "Ghostbusters fans joined the mob, until Zorblax launched a fix."
+    )
+
+    assert set(discovered(text)) == {"Zorblax"}
+
+
+def test_a_dictionary_word_whose_name_goes_on_in_lowercase_is_a_fragment() -> None:
+    text = (
+        'The strike is part of a "Day of Disruption" planned by activist group Fight for $15, '
+        "which advocates a higher wage, and Zorblax raised its pay."
+    )
+
+    assert set(discovered(text)) == {"Zorblax"}
+
+
+def test_a_phrase_the_article_also_writes_in_lowercase_is_a_common_noun_phrase() -> None:
+    text = (
+        "The fillets sported the blue Marine Stewardship Council (MSC) Certified Sustainable "
+        "Seafood label. Shoppers at Zorblax paid more, as Zorblax has been a pioneer in "
+        "sustainable-seafood marketing.\n"
+        "Fact: my notification noise on Slack is set to “Hummus”. An MP3 of you saying "
+        "“Hummus” is on millions of computers, and I keep saying hummus."
+    )
+
+    found = discovered(text)
+
+    assert "Sustainable Seafood" not in found and "Hummus" not in found
+    assert "Zorblax" in found
+
+
+def test_an_honorific_cut_off_by_its_full_stop_is_no_brand() -> None:
+    knowledge = FakeKnowledge({"MR": Entry("Myanma Railways", "Q1298110", kind="operator")})
+    text = "A clear win for Nick and a decent showing for Mr. Burton, as Mr. Burton said later."
+
+    assert gazetteer.junk_category(["Mr"]) == "job title"
+    assert discovered(text, knowledge=knowledge) == {}
+
+
+def test_programming_languages_and_formats_are_not_brands_even_if_the_base_knows_them() -> None:
+    knowledge = FakeKnowledge(
+        {n: Entry(n) for n in ("PHP", "CSS", "JSON", "JavaScript", "WordPress")}
+    )
+    text = (
+        "You used to have to put CSS, jQuery, and JSON on the job description. Jobs require "
+        "PHP, HTML, CSS, and other technologies. WordPress\u2019 code base is 59% PHP and 27% "
+        "JavaScript, and WordPress keeps growing."
+    )
+
+    found = discovered(text, knowledge=knowledge)
+
+    assert not {"PHP", "CSS", "JSON", "JavaScript"} & set(found)
+    assert "WordPress" in found
+
+
+def test_a_name_the_base_knows_with_its_apostrophe_s_is_linked_under_that_name() -> None:
+    knowledge = FakeKnowledge({"Lowe\u2019s": Entry("Lowe's", "Q1373493")})
+    result = RulesExtractor().extract(
+        text="Shoppers went to Lowe\u2019s for paint, and Lowe\u2019s said sales rose.",
+        title="",
+        language="en",
+        context=ExtractionContext(knowledge=knowledge),
+    )
+
+    assert [(f.name, f.wikidata_id) for f in result.brands] == [("Lowe\u2019s", "Q1373493")]
+
+
+def test_a_word_in_capitals_joined_to_a_known_brand_is_not_confirmed_by_the_base() -> None:
+    knowledge = FakeKnowledge(
+        {"GNU": Entry("GNU"), "Linux": Entry("Linux"), "Docker": Entry("Docker")}
+    )
+    text = (
+        "This post covers reasons to choose FreeBSD over GNU/Linux. Linux users run Docker, "
+        "and Docker, Linux and FreeBSD all work."
+    )
+
+    found = discovered(text, knowledge=knowledge)
+
+    assert "GNU" not in found
+    assert "Docker" in found
+
+
+def test_the_second_name_of_a_committee_on_two_things_is_part_of_its_name() -> None:
+    text = (
+        "As Parliament's Joint Committee on Intelligence and Security has pointed out, the "
+        "law reaches far. The Inspector-General of Intelligence and Security will get a copy."
+    )
+
+    assert "Security" not in discovered(text)
