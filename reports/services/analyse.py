@@ -237,7 +237,9 @@ def _llm_saving(article: Article, options: AnalysisOptions) -> tuple[int, Decima
         return 0, Decimal(0)
     sent = cut_to_budget(article.display_text, settings.LLM_INPUT_TOKEN_BUDGET)
     tokens = estimate_tokens(SYSTEM_PROMPT) + estimate_tokens(article.title) + estimate_tokens(sent)
-    return tokens, cost_estimate(model, tokens, 0)
+    # Rounded as the column stores it, so a month's sum is the sum of what the reports show
+    # on every database (SQLite summed the unrounded values).
+    return tokens, cost_estimate(model, tokens, 0).quantize(Decimal("0.000001"))
 
 
 @transaction.atomic
