@@ -1,6 +1,8 @@
 """The keyword rules page: list with the month's saving, drawer form with a live preview,
 enable/disable and delete."""
 
+from collections.abc import Mapping
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -96,7 +98,7 @@ def _rule_form(request: HttpRequest, rule: KeywordRule | None) -> HttpResponse:
     back = next_url(request, reverse("reports:rules"))
     context: dict[str, object] = {"form": form, "rule": rule, "back": back}
     if request.method == "POST" and "_preview" in request.POST:  # The no-JavaScript preview.
-        context.update(_preview_context(request))
+        context.update(_preview_context(request, request.POST))
         return render_drawer(request, "reports/keyword_rule_form.html", context)
     if request.method == "POST" and form.is_valid():
         values = {key: form.cleaned_data[key] for key in ("name", "include", "exclude", "job")}
@@ -119,6 +121,10 @@ def _rule_form(request: HttpRequest, rule: KeywordRule | None) -> HttpResponse:
             add_service_errors(form, error)
         else:
             return drawer_done(request, back)
+    # The drawer opens with its preview computed: asking for it on "load" raced the typing
+    # (a slow first answer replaced the preview element and lost the triggers typed meanwhile).
+    values = request.POST if request.method == "POST" else initial
+    context.update(_preview_context(request, values))
     return render_drawer(request, "reports/keyword_rule_form.html", context)
 
 
@@ -130,10 +136,10 @@ def keyword_rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _rule_form(request, get_object_for_request(request, KeywordRule, pk=pk))
 
 
-def _preview_context(request: HttpRequest) -> dict[str, object]:
+def _preview_context(request: HttpRequest, values: Mapping[str, object]) -> dict[str, object]:
     """How the expressions being typed judge the latest articles, or what is wrong with them."""
-    include, exclude = request.POST.get("include", ""), request.POST.get("exclude", "")
-    job_id = request.POST.get("job", "")
+    include, exclude = str(values.get("include") or ""), str(values.get("exclude") or "")
+    job_id = str(values.get("job") or "")
     job = scoped_queryset(request, Job).filter(pk=int(job_id)).first() if job_id.isdigit() else None
     errors = {}
     for field, expression in (("include", include), ("exclude", exclude)):
@@ -153,7 +159,8 @@ def _preview_context(request: HttpRequest) -> dict[str, object]:
 @require_POST
 def keyword_rule_preview(request: HttpRequest) -> HttpResponse:
     """The drawer's live preview (htmx, debounced as the user types)."""
-    return render(request, "reports/keyword_rule_form.html#rule_preview", _preview_context(request))
+    context = _preview_context(request, request.POST)
+    return render(request, "reports/keyword_rule_form.html#rule_preview", context)
 
 
 @require_POST
