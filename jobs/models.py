@@ -222,7 +222,8 @@ class JobExecution(TenantModel):
                 f"{self.unreadable} {_plural(self.unreadable, 'page', 'pages')} "
                 "could not be fetched or read"
             )
-        if self.is_finished and self.feeds_done and not self.new_articles and not self.analysed:
+        quiet = not (self.new_articles or self.analysed or self.errors)
+        if self.is_finished and self.feeds_done and quiet:
             reasons.append("no new articles in the feeds since the last run")
         return reasons
 

@@ -7,6 +7,7 @@ from jobs.services import run as run_module
 from jobs.services.executions import execution_enqueue, execution_heartbeat
 from jobs.services.run import execution_run
 from reports.services.keyword_rules import keyword_rule_create
+from tests.feeds.builders import make_feed
 from tests.jobs.builders import make_job, make_served_feed
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +138,13 @@ def test_the_bar_moves_with_the_articles_of_the_feed_being_run(org_a, http_serve
     assert execution.progress_percent == 25  # A failed run shows how far it got.
     execution.status = ExecutionStatus.PARTIAL
     assert execution.progress_percent == 100
+
+
+def test_a_run_whose_feed_failed_does_not_claim_there_was_nothing_new(org_a, http_server):
+    feed = make_feed(org_a, http_server.url_for("/gone.xml"), name="Gone")
+    execution = execution_enqueue(job=make_job(org_a, feeds=[feed]))
+
+    assert run(execution) == ExecutionStatus.FAILED
+
+    assert execution.errors == 1
+    assert execution.explanations == []
