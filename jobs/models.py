@@ -113,6 +113,10 @@ class Job(TenantModel):
         return next_run(self, last_run_at=self.periodic_task.last_run_at, now=now)
 
 
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
 class ExecutionStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -159,6 +163,15 @@ class JobExecution(TenantModel):
     analysed = models.PositiveIntegerField(default=0)
     reports = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
+    # Per article, so a one-feed run over slow pages moves: the feed being run (for the bar)
+    # and the run's totals (for "why 0 analysed").
+    feed_articles_total = models.PositiveIntegerField(default=0)
+    feed_articles_done = models.PositiveIntegerField(default=0)
+    pages_fetched = models.PositiveIntegerField(default=0)
+    extracted = models.PositiveIntegerField(default=0)
+    copies = models.PositiveIntegerField(default=0)
+    unreadable = models.PositiveIntegerField(default=0)
+    excluded = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
     error_message = models.TextField(blank=True)
 
@@ -185,7 +198,34 @@ class JobExecution(TenantModel):
         # far it got (it said 100 % after a crash, next to "Failed").
         if self.status in (ExecutionStatus.SUCCEEDED, ExecutionStatus.PARTIAL):
             return 100
-        return int(100 * self.feeds_done / self.feeds_total) if self.feeds_total else 0
+        if not self.feeds_total:
+            return 0
+        # The feed being run counts by its articles, so a one-feed run moves page by page.
+        within = 0.0
+        if self.feeds_done < self.feeds_total and self.feed_articles_total:
+            within = min(self.feed_articles_done / self.feed_articles_total, 1.0)
+        return int(100 * (self.feeds_done + within) / self.feeds_total)
+
+    @property
+    def explanations(self) -> list[str]:
+        """Why fewer articles were analysed than found: copies, keyword rules, unreadable pages."""
+        reasons = []
+        if self.copies:
+            reasons.append(
+                f"{self.copies} {_plural(self.copies, 'was a copy', 'were copies')} "
+                "of earlier articles"
+            )
+        if self.excluded:
+            reasons.append(f"{self.excluded} excluded by keyword rules")
+        if self.unreadable:
+            reasons.append(
+                f"{self.unreadable} {_plural(self.unreadable, 'page', 'pages')} "
+                "could not be fetched or read"
+            )
+        quiet = not (self.new_articles or self.analysed or self.errors)
+        if self.is_finished and self.feeds_done and quiet:
+            reasons.append("no new articles in the feeds since the last run")
+        return reasons
 
     def last_sign_of_life(self) -> datetime:
         return self.heartbeat_at or self.started_at or self.queued_at

@@ -2,8 +2,10 @@
 
 The execution stream sends ``progress`` (the state block of the execution page as HTML, for
 htmx's SSE extension to swap), ``log`` (one ``<li>`` per new log line, with ``id:`` the event's
-id so a reconnecting browser resumes after it through ``Last-Event-ID``) and ``done`` (the final
-state block) once the execution finished; then it closes. A comment line keeps idle
+id so a reconnecting browser resumes after it through ``Last-Event-ID``), ``worker-lines`` (the
+whole worker log panel, whenever the collector stored new lines of the run: replacing it is
+idempotent, so a reconnect never duplicates a row) and ``done`` (the final state block) once the
+execution finished; then it closes. A comment line keeps idle
 connections open through proxies, and a stream ends after ``JOB_STREAM_MAX_SECONDS`` anyway:
 the browser reconnects by itself and resumes where it was.
 
@@ -35,6 +37,7 @@ from django.template.loader import render_to_string
 
 from accounts.tenancy import get_object_for_request, request_organization
 from jobs.models import ACTIVE_STATUSES, ExecutionEvent, ExecutionStatus, Job, JobExecution
+from monitoring.selectors import execution_log_lines, execution_log_signature
 
 EXECUTION_TEMPLATE = "jobs/execution_detail.html"
 LIST_TEMPLATE = "jobs/job_list.html"
@@ -42,6 +45,8 @@ LIST_TEMPLATE = "jobs/job_list.html"
 LOG_BATCH = 200
 # What the browser waits before reconnecting after the stream ended (SSE "retry:" field).
 RECONNECT_MS = 2000
+# Worker log lines the run page shows at most (the rest are on the Logs page).
+WORKER_LINES = 200
 # The execution fields the state block shows.
 STATE_FIELDS = (
     "status",
@@ -54,6 +59,13 @@ STATE_FIELDS = (
     "analysed",
     "reports",
     "errors",
+    "feed_articles_total",
+    "feed_articles_done",
+    "pages_fetched",
+    "extracted",
+    "copies",
+    "unreadable",
+    "excluded",
     "cancel_requested",
     "error_message",
 )
@@ -111,12 +123,20 @@ class PolledFeed(ABC):
 class ExecutionFeed(PolledFeed):
     """What changed in one execution since the last poll, as SSE messages."""
 
-    def __init__(self, request: HttpRequest, execution_id: int, after_event_id: int) -> None:
+    def __init__(
+        self,
+        request: HttpRequest,
+        execution_id: int,
+        after_event_id: int,
+        lines_shown: tuple[int, int] = (0, 0),
+    ) -> None:
         self.request = request
         self.execution_id = execution_id
         self.last_event_id = after_event_id
         self.last_state = ""
         self.last_signature: tuple = ()
+        # (count, last id) of the worker lines the browser shows; the page says in ``?lines=``.
+        self.lines_shown = lines_shown
 
     def _poll(self) -> list[bytes]:
         execution = JobExecution.objects.select_related("job").get(pk=self.execution_id)
@@ -141,6 +161,7 @@ class ExecutionFeed(PolledFeed):
             line = render_to_string(f"{EXECUTION_TEMPLATE}#log-line", {"event": event})
             messages.append(sse_message("log", line, event_id=event.pk))
             self.last_event_id = event.pk
+        messages += self._worker_lines(execution)
         # The final status and the closing log line are committed together (one transaction
         # in the worker), so once the status reads finished and the lines are drained: done.
         if execution.is_finished and len(events) < LOG_BATCH:
@@ -152,6 +173,24 @@ class ExecutionFeed(PolledFeed):
             messages.append(sse_message("done", self.last_state + actions))
             self.finished = True
         return messages
+
+    def _worker_lines(self, execution: JobExecution) -> list[bytes]:
+        """The worker log panel again, when the collector stored lines the browser lacks.
+
+        One cheap aggregate per poll; the panel (at most WORKER_LINES rows) is rendered only
+        when its (count, last id) differs from what the browser shows.
+        """
+        signature = execution_log_signature(execution.pk)
+        if signature == self.lines_shown:
+            return []
+        self.lines_shown = signature
+        lines, more = execution_log_lines(execution.pk, WORKER_LINES)
+        panel = render_to_string(
+            f"{EXECUTION_TEMPLATE}#worker-lines",
+            {"execution": execution, "worker_lines": lines, "worker_lines_more": more},
+            self.request,
+        )
+        return [sse_message("worker-lines", panel)]
 
 
 class JobListFeed(PolledFeed):
@@ -255,10 +294,19 @@ def _resume_after(request: HttpRequest) -> int:
     return 0
 
 
+def _lines_shown(request: HttpRequest) -> tuple[int, int]:
+    """The worker lines the page was rendered with, ``?lines=<count>.<last id>``; else none."""
+    count, _, last = request.GET.get("lines", "").partition(".")
+    if count.isdigit() and last.isdigit() and len(count) < 10 and len(last) < 19:
+        return int(count), int(last)
+    return 0, 0
+
+
 async def execution_stream(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     # Looked up (404 across organizations) before the response starts streaming.
     execution = await sync_to_async(get_object_for_request)(request, JobExecution, pk=pk)
-    return _stream(request, ExecutionFeed(request, execution.pk, _resume_after(request)))
+    feed = ExecutionFeed(request, execution.pk, _resume_after(request), _lines_shown(request))
+    return _stream(request, feed)
 
 
 async def jobs_stream(request: HttpRequest) -> StreamingHttpResponse:

@@ -20,7 +20,8 @@ from jobs.services.executions import execution_cancel, execution_enqueue, execut
 from jobs.services.run import nothing_to_run_message
 from jobs.services.schedule import describe_schedule
 from jobs.services.sweep import execution_sweep_stuck
-from monitoring.selectors import log_entries_for_execution
+from jobs.streams import WORKER_LINES
+from monitoring.selectors import execution_log_lines, execution_log_signature
 from reports.extractors.llm import llm_configured
 
 HISTORY_PER_PAGE = 50
@@ -205,21 +206,19 @@ def _ids(request: HttpRequest) -> list[int]:
     return [int(value) for value in ids if value.isdigit() and len(value) < 19][:1000]
 
 
-WORKER_LINES = 200
-
-
 def execution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     execution = get_object_for_request(request, JobExecution.objects.select_related("job"), pk=pk)
     events = execution.events.order_by("id")
-    lines = list(log_entries_for_execution(execution.pk)[: WORKER_LINES + 1])
+    lines, more = execution_log_lines(execution.pk, WORKER_LINES)
     return render(
         request,
         "jobs/execution_detail.html",
         {
             "execution": execution,
             "events": events,
-            "worker_lines": lines[:WORKER_LINES],
-            "worker_lines_more": len(lines) > WORKER_LINES,
+            "worker_lines": lines,
+            "worker_lines_more": more,
+            "worker_lines_shown": ".".join(map(str, execution_log_signature(execution.pk))),
         },
     )
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncHour, TruncMinute
 from django.http import HttpRequest
 from django.utils import timezone
@@ -58,6 +58,20 @@ def log_entries_filter(
 def log_entries_for_execution(execution_id: int) -> QuerySet[LogEntry]:
     """An execution's own lines, oldest first (for the execution detail page)."""
     return LogEntry.objects.filter(execution_id=execution_id).order_by("time", "id")
+
+
+def execution_log_lines(execution_id: int, limit: int) -> tuple[list[LogEntry], bool]:
+    """The first ``limit`` lines of an execution, and whether there are more."""
+    lines = list(log_entries_for_execution(execution_id)[: limit + 1])
+    return lines[:limit], len(lines) > limit
+
+
+def execution_log_signature(execution_id: int) -> tuple[int, int]:
+    """(count, last id) of an execution's lines: changes whenever the collector stores one."""
+    stored = LogEntry.objects.filter(execution_id=execution_id).aggregate(
+        count=Count("id"), last=Max("id")
+    )
+    return stored["count"], stored["last"] or 0
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,21 @@ BROKER_DOWN = (
     "The task queue is not answering, so the run could not be started. "
     "Try again in a minute; an operator can check /healthz."
 )
-COUNTERS = ("feeds_total", "feeds_done", "new_articles", "analysed", "reports", "errors")
+COUNTERS = (
+    "feeds_total",
+    "feeds_done",
+    "new_articles",
+    "analysed",
+    "reports",
+    "errors",
+    "feed_articles_total",
+    "feed_articles_done",
+    "pages_fetched",
+    "extracted",
+    "copies",
+    "unreadable",
+    "excluded",
+)
 
 
 def event_add(*, execution_id: int, message: str, level: str = EventLevel.INFO) -> None:

@@ -19,6 +19,7 @@ from feeds.services.extract import articles_extract
 from feeds.services.refresh import feed_refresh
 from jobs.models import EventLevel, ExecutionStatus, Job, JobExecution
 from jobs.services.executions import (
+    COUNTERS,
     event_add,
     execution_claim,
     execution_finish,
@@ -84,10 +85,29 @@ def _leftovers(feed: Feed) -> tuple[list[int], list[int]]:
     )
 
 
+def _count_page_outcomes(counters: dict[str, int], done: list[Article], made: list) -> int:
+    """Add a batch's pages and reports to the counters; returns how many rules excluded."""
+    excluded = sum(report.status == ReportStatus.EXCLUDED for report in made)
+    counters["pages_fetched"] += len(done)
+    counters["extracted"] += sum(a.status != ArticleStatus.FAILED for a in done)
+    counters["copies"] += sum(a.duplicate_of_id is not None for a in done)
+    counters["unreadable"] += sum(a.status == ArticleStatus.FAILED for a in done)
+    counters["excluded"] += excluded
+    return excluded
+
+
 def run_feed(
-    job: Job, feed: Feed, counters: dict[str, int], beat: Callable[[], None]
+    job: Job,
+    feed: Feed,
+    counters: dict[str, int],
+    beat: Callable[[], None],
+    publish: Callable[[], None] = lambda: None,
 ) -> tuple[bool, str]:
-    """One unit of work: (ok, log line). ``beat`` raises StopRun when we must stop."""
+    """One unit of work: (ok, log line).
+
+    ``beat`` raises StopRun when we must stop (checked before each batch); ``publish`` writes
+    the counters after each batch and never stops the unit half-way through its bookkeeping.
+    """
     # In memory only: the refresh saves with update_fields, so the feed's own values stay.
     if job.feed_timeout:
         feed.fetch_timeout = job.feed_timeout
@@ -100,30 +120,42 @@ def run_feed(
     counters["new_articles"] += len(result.new_article_ids)
     pending, unreported = _leftovers(feed)
     to_extract = list(dict.fromkeys([*result.new_article_ids, *pending]))
+    counters["feed_articles_total"] = len(to_extract) + len(unreported)
+    counters["feed_articles_done"] = 0
+    copies, unreadable = counters["copies"], counters["unreadable"]
     analysed = reports = excluded = 0
     # The job's own keyword rules apply on top of the organization's.
     options = AnalysisOptions(use_llm=job.use_llm, job_id=job.pk)
     for start in range(0, len(to_extract), EXTRACT_BATCH):
         beat()
-        done = articles_extract(
-            article_ids=to_extract[start : start + EXTRACT_BATCH], timeout=float(feed.fetch_timeout)
-        )
+        batch = to_extract[start : start + EXTRACT_BATCH]
+        done = articles_extract(article_ids=batch, timeout=float(feed.fetch_timeout))
         originals = [a.pk for a in done if a.duplicate_of_id is None]
         made = reports_analyse(article_ids=originals, options=options)
-        excluded += sum(report.status == ReportStatus.EXCLUDED for report in made)
+        excluded += _count_page_outcomes(counters, done, made)
         analysed, reports = analysed + len(originals), reports + len(made)
         counters["analysed"] += len(originals)
         counters["reports"] += len(made)
+        counters["feed_articles_done"] += len(batch)
+        publish()  # One UPDATE per batch: the run page moves page batch by page batch.
     if unreported:
         made = reports_analyse(article_ids=unreported, options=options)
-        excluded += sum(report.status == ReportStatus.EXCLUDED for report in made)
+        excluded += _count_page_outcomes(counters, [], made)
         analysed, reports = analysed + len(unreported), reports + len(made)
         counters["analysed"] += len(unreported)
         counters["reports"] += len(made)
-    by_rules = f" ({excluded} excluded by keyword rules)" if excluded else ""
+        counters["feed_articles_done"] += len(unreported)
+        publish()
+    copies, unreadable = counters["copies"] - copies, counters["unreadable"] - unreadable
+    why = [
+        f"{copies} copies of earlier articles" if copies else "",
+        f"{excluded} excluded by keyword rules" if excluded else "",
+        f"{unreadable} pages could not be fetched or read" if unreadable else "",
+    ]
+    because = "; ".join(reason for reason in why if reason)
     return True, (
         f"Feed “{feed.name}”: {len(result.new_article_ids)} new articles, "
-        f"{analysed} analysed, {reports} reports{by_rules}."
+        f"{analysed} analysed, {reports} reports{f' ({because})' if because else ''}."
     )
 
 
@@ -145,7 +177,7 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
     execution = JobExecution.objects.select_related("job").get(pk=execution_id)
     job = execution.job
     feeds = list(Feed.objects.filter(pk__in=job_feed_ids(job)).order_by("id"))
-    counters = dict.fromkeys(("feeds_done", "new_articles", "analysed", "reports", "errors"), 0)
+    counters = dict.fromkeys(COUNTERS, 0)
     counters["feeds_total"] = len(feeds)
     event_add(
         execution_id=execution_id, message=f"Started on {hostname} pid {pid}: {len(feeds)} feeds."
@@ -160,13 +192,17 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
         ):
             raise StopRun
 
+    def publish() -> None:
+        # The same conditional UPDATE; a refusal is acted on at the next beat().
+        execution_heartbeat(execution_id=execution_id, counters=counters)
+
     timed_out, error = False, ""
     heartbeat.start()
     try:
         for feed in feeds:
             beat()  # Between units: the cancel check and the zombie check in one UPDATE.
             try:
-                ok, line = run_feed(job, feed, counters, beat)
+                ok, line = run_feed(job, feed, counters, beat, publish)
             except (StopRun, SoftTimeLimitExceeded):
                 raise
             except Exception as exc:  # One broken feed must not stop the others.
@@ -174,6 +210,7 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
                 counters["errors"] += 1
                 ok, line = False, f"Feed “{feed.name}” crashed: {exc}"
             counters["feeds_done"] += 1
+            counters["feed_articles_total"] = counters["feed_articles_done"] = 0
             level = EventLevel.INFO if ok else EventLevel.WARNING
             event_add(execution_id=execution_id, message=line, level=level)
     except StopRun:

@@ -45,13 +45,27 @@ def story(name: str, n: int) -> str:
     return ". ".join([headline, *sentences]) + "."
 
 
-def serve_feed(server: LocalHTTPServer, name: str, stories: int = 2, *, delay: float = 0.0) -> str:
-    """A feed at /<name>.xml linking ``stories`` article pages; ``delay`` slows its first fetch."""
+def serve_feed(
+    server: LocalHTTPServer,
+    name: str,
+    stories: int = 2,
+    *,
+    delay: float = 0.0,
+    page_delay: float = 0.0,
+    text_of: str = "",
+    missing: int = 0,
+) -> str:
+    """A feed at /<name>.xml linking ``stories`` article pages; ``delay`` slows its first fetch.
+
+    ``page_delay`` slows every page; ``text_of`` serves another feed's story texts (copies of
+    its articles at other addresses); the first ``missing`` pages answer 404.
+    """
     items = []
     for n in range(stories):
         path = f"/{name}/story-{n}"
-        page = article_page(f"{name} headline {n}", story(name, n))
-        server.add_route(path, Reply(body=page, headers=HTML_TYPE))
+        page = article_page(f"{name} headline {n}", story(text_of or name, n))
+        status = 404 if n < missing else 200
+        server.add_route(path, Reply(status=status, body=page, headers=HTML_TYPE, delay=page_delay))
         items.append({"title": f"{name} headline {n}", "link": server.url_for(path)})
     feed = Reply(body=rss(items), headers=RSS_TYPE)
     replies = [Reply(body=feed.body, headers=RSS_TYPE, delay=delay), feed] if delay else [feed]

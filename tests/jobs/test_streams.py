@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from jobs.models import ExecutionEvent, ExecutionStatus, JobExecution
+from monitoring.models import LogEntry
 from tests.feeds.builders import make_feed
 from tests.jobs.builders import make_job
 
@@ -220,8 +221,9 @@ def test_the_execution_page_connects_only_while_the_run_is_active(client_for, al
     client = client_for(alice)
 
     page = client.get(execution.get_absolute_url()).content.decode()
-    assert f'sse-connect="{url(execution)}?after={event.pk}"' in page
+    assert f'sse-connect="{url(execution)}?lines=0.0&amp;after={event.pk}"' in page
     assert 'sse-swap="progress,done"' in page and 'sse-swap="log" hx-swap="beforeend"' in page
+    assert 'id="worker-lines" sse-swap="worker-lines"' in page
     assert "hx-sse-2.min.js" in page
 
     JobExecution.objects.filter(pk=execution.pk).update(status=ExecutionStatus.SUCCEEDED)
@@ -263,3 +265,97 @@ def test_the_jobs_list_connects_to_its_stream(client_for, alice, org_a):
     page = client_for(alice).get(reverse("jobs:list")).content.decode()
     assert f'sse-connect="{reverse("jobs:list_stream")}"' in page
     assert f'id="job-{job.pk}-last-run" sse-swap="job-{job.pk}"' in page
+
+
+def worker_line(execution: JobExecution, message: str, n: int) -> LogEntry:
+    return LogEntry.objects.create(
+        time=timezone.now(),
+        level=20,
+        logger="feeds.extract",
+        role="worker",
+        host="worker-1",
+        pid=4242,
+        message=message,
+        execution_id=execution.pk,
+        organization=execution.organization,
+        stream_id=f"{execution.pk}-{n}",
+    )
+
+
+def test_per_article_counters_and_their_explanation_stream_as_they_change(alice, org_a):
+    execution = running_execution(org_a, feeds_total=1)
+    steps = []
+
+    def advance(messages):
+        if messages[-1].get("event") != "progress":
+            return
+        steps.append(messages[-1])
+        if len(steps) == 1:  # The worker finished its first batch of 25 of 36 pages.
+            JobExecution.objects.filter(pk=execution.pk).update(
+                new_articles=36,
+                feed_articles_total=36,
+                feed_articles_done=25,
+                pages_fetched=25,
+                extracted=25,
+                copies=25,
+            )
+        elif len(steps) == 2:
+            JobExecution.objects.filter(pk=execution.pk).update(
+                feeds_done=1,
+                feed_articles_total=0,
+                feed_articles_done=0,
+                pages_fetched=36,
+                extracted=33,
+                copies=33,
+                unreadable=3,
+                status=ExecutionStatus.SUCCEEDED,
+            )
+
+    _, messages = stream(alice, url(execution), after_each=advance)
+
+    progress = [m["data"] for m in messages if m.get("event") == "progress"]
+    assert len(progress) == 3
+    assert "this feed: 25 of 36 articles" in progress[1] and 'value="69"' in progress[1]
+    assert 'data-counter="pages_fetched">25<' in progress[1]
+    assert 'data-counter="analysed">0<' in progress[1]
+    assert "25 were copies of earlier articles" in progress[1]
+    assert 'value="100"' in progress[2] and "this feed" not in progress[2]
+    assert (
+        "33 were copies of earlier articles; 3 pages could not be fetched or read" in (progress[2])
+    )
+
+
+def test_the_worker_log_panel_streams_when_the_collector_stores_lines(alice, org_a):
+    execution = running_execution(org_a)
+    worker_line(execution, "Fetched the feed", 1)  # Already on the page: not sent again.
+    sent = []
+
+    def advance(messages):
+        last = messages[-1]
+        if last.get("event") == "progress" and not sent:
+            sent.append("line")
+            worker_line(execution, "Extracted 25 pages", 2)
+        elif last.get("event") == "worker-lines":
+            JobExecution.objects.filter(pk=execution.pk).update(status=ExecutionStatus.SUCCEEDED)
+
+    shown = LogEntry.objects.get(execution_id=execution.pk).pk
+    _, messages = stream(alice, f"{url(execution)}?lines=1.{shown}", after_each=advance)
+
+    panels = [m["data"] for m in messages if m.get("event") == "worker-lines"]
+    assert len(panels) == 1, kinds(messages)
+    assert "Fetched the feed" in panels[0] and "Extracted 25 pages" in panels[0]
+    assert "<table" in panels[0] and "Worker log lines" in panels[0]
+    assert kinds(messages)[-1] == "done"
+
+
+def test_a_reconnect_without_the_pages_line_count_gets_the_whole_panel_once(alice, org_a):
+    execution = running_execution(org_a)
+    worker_line(execution, "Fetched the feed", 1)
+
+    def finish(messages):
+        if messages[-1].get("event") == "worker-lines":
+            JobExecution.objects.filter(pk=execution.pk).update(status=ExecutionStatus.SUCCEEDED)
+
+    _, messages = stream(alice, f"{url(execution)}?lines=nonsense", after_each=finish)
+
+    assert kinds(messages).count("worker-lines") == 1

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from jobs.services.executions import COUNTERS
 from jobs.services.run import run_feed
 from reports.extractors.llm import SYSTEM_PROMPT, estimate_tokens
 from reports.models import Report, ReportStatus
@@ -112,7 +113,7 @@ def test_a_job_run_applies_its_rules_to_the_articles_it_fetches(org_a, http_serv
     feed = make_served_feed(org_a, http_server, "alpha", stories=2)
     job = make_job(org_a, feeds=[feed])
     keyword_rule_create(organization=org_a, name="No Acme", exclude='"acme corporation"', job=job)
-    counters = dict.fromkeys(("new_articles", "analysed", "reports", "errors"), 0)
+    counters = dict.fromkeys(COUNTERS, 0)
 
     ok, line = run_feed(job, feed, counters, beat=lambda: None)
 
