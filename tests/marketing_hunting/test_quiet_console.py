@@ -3,6 +3,7 @@ none for probes and static files, and none of the start-up warnings that said no
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -24,6 +25,19 @@ def _procfile_command(name: str) -> str:
         if line.startswith(f"{name}:"):
             return line.split(":", 1)[1].strip()
     raise AssertionError(f"no {name} process in the Procfile")
+
+
+def _wait_until_gone(group: int) -> None:
+    """Every process of the group has exited (uvicorn finishes its shutdown after the shell)."""
+    deadline = time.monotonic() + CEILING_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.killpg(group, signal.SIGKILL)
+    raise AssertionError("the web process did not stop with its group")
 
 
 def _get(url: str) -> int:
@@ -51,8 +65,16 @@ def test_the_procfile_web_logs_one_line_per_page_and_none_for_probes_or_static(t
     console = tmp_path / "console.log"
     with console.open("w") as out:
         # Exactly as honcho runs it: the Procfile line through a shell.
+        # Its own process group: the shell (dash) does not exec the line, so stopping only the
+        # shell left the supervisor and uvicorn running after the test.
         server = subprocess.Popen(  # noqa: S602 - our own Procfile line
-            _procfile_command("web"), shell=True, cwd=ROOT, env=env, stdout=out, stderr=out
+            _procfile_command("web"),
+            shell=True,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
         )
         try:
             deadline = time.monotonic() + CEILING_SECONDS
@@ -68,8 +90,9 @@ def test_the_procfile_web_logs_one_line_per_page_and_none_for_probes_or_static(t
             statuses = {path: _get(base + path) for path in ("/healthz", "/static/css/app.css")}
             statuses |= {path: _get(base + path) for path in ("/login/", "/no-such-page/")}
         finally:
-            server.terminate()
+            os.killpg(server.pid, signal.SIGTERM)  # As honcho stops a process: the whole group.
             server.wait(timeout=CEILING_SECONDS)
+            _wait_until_gone(server.pid)
     text = console.read_text()
 
     assert statuses["/static/css/app.css"] == 200
