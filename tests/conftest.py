@@ -92,6 +92,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     therefore come before the first browser test. trylast: after pytest-django's own ordering.
     """
     uses_browser = [item for item in items if {"page", "browser"} & set(item.fixturenames)]
+    for item in uses_browser:
+        # Marked whatever the module says, so `-m "not browser"` leaves out every one of them.
+        item.add_marker(pytest.mark.browser)
     if uses_browser:
         others = [item for item in items if item not in uses_browser]
         items[:] = others + uses_browser
