@@ -40,6 +40,7 @@ SPLIT_CHECKSUM = "609278f8e02069d2ee1ecf19038b3bf3b4fa0138"
 SOURCES = {
     "mozilla/readability": ("ab4027a8b37669745016869a37a504727992b2ba", "Apache-2.0"),
     "postlight/parser": ("e8ba7ece291efa4d915d50dd4deeec17d54359f2", "MIT OR Apache-2.0"),
+    "scrapinghub/article-extraction-benchmark": ("4a3bc979f76c0df73cb95fe272e2fc1b96f9f010", "MIT"),
 }
 GENRES = {"news", "review", "press-release", "blog", "feature", "how-to", "reference"}
 CATEGORIES = {"person", "place", "institution", "other"}
@@ -94,13 +95,15 @@ def test_sources_and_licences_are_recorded_for_every_page() -> None:
         "LICENSE-readability.txt",
         "LICENSE-postlight-parser-MIT.txt",
         "LICENSE-postlight-parser-APACHE.txt",
+        "LICENSE-article-extraction-benchmark.txt",
     ):
         assert licence in sources
         assert "License" in (PAGES / licence).read_text(encoding="utf-8")
     for labels in _labels():
         source = labels["source"]
         assert (source["commit"], source["licence"]) == SOURCES[source["repo"]], labels["id"]
-        assert source["path"].endswith(".html"), labels["id"]
+        # article-extraction-benchmark keeps its pages gzipped (html/<sha256>.html.gz).
+        assert source["path"].endswith((".html", ".html.gz")), labels["id"]
         assert labels["url"] == "" or labels["url"].startswith("http"), labels["id"]
 
 
