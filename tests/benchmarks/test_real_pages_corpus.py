@@ -41,6 +41,9 @@ SOURCES = {
     "mozilla/readability": ("ab4027a8b37669745016869a37a504727992b2ba", "Apache-2.0"),
     "postlight/parser": ("e8ba7ece291efa4d915d50dd4deeec17d54359f2", "MIT OR Apache-2.0"),
     "scrapinghub/article-extraction-benchmark": ("4a3bc979f76c0df73cb95fe272e2fc1b96f9f010", "MIT"),
+    "codelucas/newspaper": ("1618b547f31c2d1fd19ae3b6afd8f7542dd02074", "MIT"),
+    "AndyTheFactory/newspaper4k": ("540bff3e8344cb8291c4829fafd98860f30d9692", "MIT"),
+    "goose3/goose3": ("c5a8902eed0c4592a1ff5ec51a0277cf73a3aca7", "Apache-2.0"),
 }
 GENRES = {"news", "review", "press-release", "blog", "feature", "how-to", "reference"}
 CATEGORIES = {"person", "place", "institution", "other"}
@@ -96,6 +99,9 @@ def test_sources_and_licences_are_recorded_for_every_page() -> None:
         "LICENSE-postlight-parser-MIT.txt",
         "LICENSE-postlight-parser-APACHE.txt",
         "LICENSE-article-extraction-benchmark.txt",
+        "LICENSE-newspaper.txt",
+        "LICENSE-newspaper4k.txt",
+        "LICENSE-goose3.txt",
     ):
         assert licence in sources
         assert "License" in (PAGES / licence).read_text(encoding="utf-8")
