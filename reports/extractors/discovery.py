@@ -30,6 +30,7 @@ Analytics") counts as that name.
 import bisect
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -163,7 +164,12 @@ def _candidates(
             shaped = next((i for i, (_, w) in enumerate(tokens) if _SHAPE.search(w)), 0)
             tokens, initial = tokens[shaped:], initial and not shaped
         for index in range(1, len(tokens)):  # "Activision Blizzard CEO Bobby Kotick"
-            if tokens[index][1].lower().strip(".,") in _TITLE_WORDS | {"the"}:
+            title = tokens[index][1].lower().strip(".,")
+            if title in _TITLE_WORDS | {"the"}:
+                if title != "the" and 1 <= len(tokens) - index - 1 <= 3:
+                    # The words after the title are the holder's name: "Zuckerberg" later in
+                    # the article is that person, not a brand.
+                    people.update(_person_keys(w for _, w in tokens[index + 1 :]))
                 tokens = tokens[:index]  # and "Leaves Net-a-Porter The Italian"
                 break
         if (
@@ -179,6 +185,7 @@ def _candidates(
                 and gazetteer.is_place(prefix)
                 and not gazetteer.is_first_name(tokens[0][1])  # "Tyler Besecker"
                 and not (size == 1 and gazetteer.is_common_word(prefix))  # "Best Buy"
+                and _stands_without(text, prefix, [w for _, w in tokens[size:]])
             ):
                 tokens, initial = tokens[size:], False
                 break
@@ -195,14 +202,18 @@ def _candidates(
         if not initial and not headline:
             proper.add(normalize_brand(" ".join(words)))
         if _person(text, start, end, words, lead, inflected):
-            people.update(w.lower() for w in words)
+            people.update(_person_keys(words))
             continue
         if participle and all(gazetteer.is_common_word(w) for w in words):
             continue  # "Certified Sustainable Seafood": a description, not a name.
         candidate = _candidate(text, start, end, words, lead, run_start)
         if candidate is None and len(words) > 1 and _institution_or_place(words):
+            # "O'Hare" of "Chicago O'Hare International Airport" too: a place may lead it.
+            places = [0] + [i for i in (1, 2, 3) if gazetteer.is_place(" ".join(words[:i]))]
             institution_heads.update(
-                normalize_brand(" ".join(words[:size])) for size in range(1, len(words))
+                normalize_brand(" ".join(words[first:size]))
+                for first in places
+                for size in range(first + 1, len(words))
             )
         if candidate and headline:
             candidate.cues &= {"legal", "ticker", "trademark"}  # "Pills She Bought Online".
@@ -214,10 +225,33 @@ def _candidates(
     return found, proper, people, institution_heads
 
 
+def _person_keys(words: Iterable[str]) -> set[str]:
+    """The keys a person's name words match later: "zitt-james" and "zitt james" (the key of
+    "Zitt-James" said alone)."""
+    return {form for w in words for form in (w.lower(), normalize_brand(w)) if form}
+
+
+def _stands_without(text: str, prefix: str, rest: list[str]) -> bool:
+    """Whether a place before a name is only where the name is: "New York GoDaddy" (a brand's
+    shape, or "GoDaddy" alone elsewhere), not part of it ("Cambridge Analytica", every time)."""
+    if any(_SHAPE.search(w) for w in rest):
+        return True
+    name = " ".join(rest)
+    alone = len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text))
+    return alone > len(re.findall(rf"{re.escape(prefix)}\s+{re.escape(name)}(?![\w-])", text))
+
+
+# "Kenneth R. Lowe": a first name and a middle initial before the word make it a surname.
+_FIRST_AND_INITIAL = re.compile(r"(?<![\w.])([A-Z][a-z]+)\s+[A-Z]\.\s+$")
+
+
 def _person(
     text: str, start: int, end: int, words: list[str], lead: str, inflected: bool = False
 ) -> bool:
     if cues.looks_like_person(text, start, end, words, lead):
+        return True
+    initial = _FIRST_AND_INITIAL.search(text, max(0, start - 30), start)
+    if initial and len(words) == 1 and gazetteer.is_first_name(initial.group(1)):
         return True
     if inflected and len(words) == 2 and gazetteer.is_inflected_first_name(words[0]):
         return True  # "Declana Rice", "Declanem Ricem": Declan in the Czech genitive.
@@ -264,6 +298,8 @@ def _candidate(
         return None  # "Mr" of "Mr. Burton": the run stops at the full stop.
     if gazetteer.junk_category(words) or any(_CONTRACTION.search(w) for w in words):
         return None  # A weekday, a degree, "I've".
+    if len(words) == 1 and _PLURAL_ACRONYM.match(words[0]) and not legal:
+        return None  # "TVs", "PCs", "SUVs": a kind of thing, counted.
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
@@ -279,7 +315,12 @@ def _candidate(
     if all(w in COMMON_WORDS or gazetteer.is_common_word(w) for w in lowered if w != "&"):
         if cues.name_goes_on(text, end):
             return None  # "activist group Fight for $15": the first word of a longer name.
-        candidate = Candidate(start, end, text[start:end], " ".join(words), found & cues.STRONG)
+        strong = found & cues.STRONG
+        if len(words) == 1 and words[0].isupper():
+            # "of ANY brand, it is DELICIOUS": a word in capitals is emphasis; only a legal
+            # form, a ticker or a trademark sign makes it a name.
+            strong &= {"legal", "ticker", "trademark"}
+        candidate = Candidate(start, end, text[start:end], " ".join(words), strong)
         # "Real Beauty", "Customer Journey": only strong cues count, unless the article
         # treats the word as a name throughout ("Twitch", never "twitch"): see discover().
         if len(words) == 1 and not gazetteer.is_first_name(words[0], min_frequency=2):
@@ -304,6 +345,7 @@ _SHAPE = re.compile(
     r"|[A-Z]{1,3}&[A-Z]{1,3}|[A-Z]{2,}[A-Z][a-z]{2,}|[A-Z][a-z]+[A-Z]{2,})$"
 )  # also "AT&T", "NBCUniversal", "DirecTV"
 _ACRONYM = re.compile(r"^[A-Z0-9&.]+s?$")
+_PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,5}s$")
 _CONTRACTION = re.compile(r"['\u2019](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 # A last word that makes the name a work, an event or a law, not a brand.
 _WORK_WORDS = gazetteer.words(
@@ -329,7 +371,8 @@ _TITLE_WORDS = frozenset(
 )
 _SURNAME_SHAPE = re.compile(r"^(?:Mc|Mac|O['\u2019])[A-Z][a-z]+$")
 _POSSESSIVE_AFTER = re.compile(r"['\u2019]s\b")
-_ITEM_START = re.compile(r"(?:^|\n)[ \t]*[-*\u2022|][ \t]*$")  # "- Share on Twitter"
+# A list item's marker: "- Share on Twitter", "+ Added Banners + Added Slime Block".
+_ITEM_START = re.compile(r"(?:(?:^|\n)[ \t]*[-+*\u2022|]|\s[+*\u2022])[ \t]*$")
 _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
 
@@ -458,8 +501,8 @@ def discover(
     for candidate in kept:
         if not candidate.key or candidate.key in known_keys:
             continue
-        if candidate.entry is None and " " not in candidate.key and candidate.key in people:
-            continue  # "Snyder" after "Blake Snyder".
+        if candidate.entry is None and " " not in candidate.name and candidate.key in people:
+            continue  # "Snyder" after "Blake Snyder", "Zitt-James" after "Naomi Zitt-James".
         groups.setdefault(candidate.key, []).append(candidate)
     prose_lowercase = set(_PROSE_LOWER.findall(text))
     for key in sorted(groups, key=len):  # "Brightwave" joins "Brightwave Analytics".

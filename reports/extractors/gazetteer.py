@@ -60,7 +60,7 @@ ORGANISATION_WORDS = words(
     ministry parliament senate congress government police army navy federal republican
     democrat democrats republicans party union amnesty foundation charity trust unicef
     nations fund reserve institute university college school academy museum hospital church
-    association federation league society ngo coalition greenpeace oxfam wwf"""
+    association assn federation league society ngo coalition greenpeace oxfam wwf"""
 )
 # Government and inter-governmental acronyms the news names most.
 ORGANISATION_ACRONYMS = words(
@@ -75,15 +75,18 @@ PEOPLES = words(
     protestant hindu buddhist sikh latino latina hispanic kurd kurdish"""
 )
 _DEMONYM_ENDINGS = ("ians", "ian", "ans", "an", "ns", "n", "ese", "is", "i", "ish", "s")
-# Programming languages, data formats, protocols and standards: technologies, not anyone's
-# brand (docs/brand-labelling-guide.md, "What does not count"). Names that are also common
-# words or people's names ("Go", "Rust", "Ruby", "Swift") are left to the other rules.
+# Programming languages, data formats, protocols, standards and economic measures:
+# technologies and terms, not anyone's brand (docs/brand-labelling-guide.md, "What does not
+# count"). Names that are also common words or people's names ("Go", "Rust", "Ruby", "Swift")
+# are left to the other rules.
 TECHNOLOGIES = words(
     """html html5 xhtml css css3 sass json xml yaml toml csv svg pdf png jpeg jpg gif webp mp3
     mp4 php javascript typescript ecmascript python java kotlin scala haskell perl fortran
     cobol pascal erlang elixir clojure lua sql nosql graphql http https ftp ssh tcp udp dns
     smtp imap ssl tls api apis rest soap ajax wasm webassembly websocket websockets usb hdmi
-    nfc gps lte 5g 4g 3g wi-fi wifi ascii unicode utf-8 devops devsecops mlops gitops"""
+    nfc gps lte 5g 4g 3g wi-fi wifi ascii unicode utf-8 devops devsecops mlops gitops
+    bluetooth oled amoled microoled qled lcd led hdr uhd iot nft nfts
+    gdp gnp cpi ppi ebitda ipo ipos etf etfs"""
 )
 # Everyday words newer than the 1934 dictionary, and the diseases news capitalises.
 MODERN_WORDS = words(

@@ -159,7 +159,9 @@ PLACE_WORDS = _words(
     sweden switzerland taiwan thailand turkey uganda ukraine vietnam wales zimbabwe
     american british chinese dutch english european french german indian irish italian japanese
     korean mexican russian spanish swedish swiss scottish welsh canadian australian brazilian
-    african asian
+    african asian greek danish finnish norwegian polish portuguese turkish thai czech
+    austrian belgian hungarian israeli egyptian dane dutchman swede finn pole turk
+    downtown uptown midtown
     london paris berlin munich frankfurt hamburg madrid rome milan amsterdam brussels vienna
     zurich geneva stockholm oslo copenhagen dublin edinburgh manchester leeds birmingham
     glasgow liverpool bristol tokyo beijing shanghai shenzhen seoul mumbai delhi sydney

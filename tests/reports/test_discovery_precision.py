@@ -459,3 +459,69 @@ def test_the_second_name_of_a_committee_on_two_things_is_part_of_its_name() -> N
     )
 
     assert "Security" not in discovered(text)
+
+
+def test_standards_and_economic_measures_are_not_brands_even_if_the_base_knows_them() -> None:
+    knowledge = FakeKnowledge({n: Entry(n) for n in ("Bluetooth", "GDP", "Sonos")})
+    text = (
+        "The speaker pairs over Bluetooth and has dual MicroOLED panels. Sonos said the "
+        "Bluetooth range doubled, while gross domestic product (GDP) grew 2.5 %. Sonos shares rose."
+    )
+
+    found = discovered(text, knowledge=knowledge)
+
+    assert not {"Bluetooth", "GDP", "MicroOLED"} & set(found)
+    assert "Sonos" in found
+
+
+def test_a_plural_acronym_and_a_word_shouted_in_capitals_are_not_brands() -> None:
+    knowledge = FakeKnowledge({"TVs": Entry("TVs")})
+    text = (
+        "Regulators want new TVs to use less power; if all TVs met the rule, bills would fall. "
+        "A reviewer wrote that it is the best pizza of ANY brand and ANY store around."
+    )
+
+    found = discovered(text, knowledge=knowledge)
+
+    assert "TVs" not in found and "ANY" not in found
+
+
+def test_a_person_named_after_a_title_or_with_a_middle_initial_is_no_brand_later() -> None:
+    text = (
+        "Orbitly CEO Marta Kowalczyk spoke first. Kowalczyk said the deal was done, and "
+        "Kowalczyk later added more. \u201cWe are ready,\u201d said Kenneth R. Lowe, the "
+        "co-founder, and Lowe repeated it. Naomi Zitt-James agreed; Zitt-James said so twice."
+    )
+
+    found = discovered(text)
+
+    assert not {"Kowalczyk", "Lowe", "Zitt-James", "Zitt James"} & set(found)
+
+
+def test_a_nationality_and_a_district_of_a_city_are_not_brands() -> None:
+    text = (
+        "A team of Swedish and Greek archaeologists dug there. Offices in Downtown Miami link "
+        "to the train, and the Downtown area is busy."
+    )
+
+    assert not {"Greek", "Downtown", "Downtown Miami"} & set(discovered(text))
+
+
+def test_a_place_leading_a_name_every_time_is_part_of_the_name() -> None:
+    text = (
+        "The Cambridge Analytica scandal grew. This is what Cambridge Analytica did, and "
+        "Cambridge Analytica denied it."
+    )
+    found = discovered(text)
+
+    assert "Analytica" not in found
+    assert "Cambridge Analytica" in found
+
+
+def test_the_airport_of_a_city_is_a_place_even_when_named_alone_later() -> None:
+    text = (
+        "Flights left Chicago O'Hare International Airport late. A cleaner at O'Hare said "
+        "workers sleep at O'Hare because rents are high."
+    )
+
+    assert "O'Hare" not in discovered(text)
