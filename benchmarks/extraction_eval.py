@@ -17,7 +17,8 @@ split (dev, holdout, holdout2, all). Printed for each split:
   LLM        the LLM extractor behind the project's scripted OpenAI-compatible server, which
              answers every gold brand by its canonical name with a sentence of the text naming
              it, plus two invented brands: % of gold kept, % of invented dropped;
-  sentiment  agreement of the rules extractor's article sentiment with the labels;
+  sentiment  agreement of the rules extractor's article sentiment with the labels, on every page
+             and on the English pages alone, and the confusion table;
   time       median analysis time per article.
 
 Required brands are the gold; finding an optional one is neither right nor wrong. The first

@@ -295,6 +295,9 @@ class DiscoveryReport:
     median_ms: float
     # (labelled, predicted) -> pages: where the article sentiment goes wrong, not only how often.
     sentiment_confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # (agreeing, pages) over the English pages: the rules path has a lexicon only for English
+    # and calls every other page neutral, so this is what the method itself achieves.
+    sentiment_english: tuple[int, int] = (0, 0)
 
 
 def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryReport:
@@ -304,7 +307,7 @@ def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryRep
     score = Score()
     junk: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}
-    confident = confident_right = agree = 0
+    confident = confident_right = agree = english_agree = english_pages = 0
     confusion: Counter[tuple[str, str]] = Counter()
     for page in pages:
         result = run["results"][page.id]
@@ -322,8 +325,19 @@ def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryRep
                 confident_right += any(key in b.keys for b in page.required)
         agree += result.sentiment_label == page.sentiment
         confusion[(page.sentiment, result.sentiment_label)] += 1
+        if page.language == "en" or page.language.startswith("en-"):
+            english_pages += 1
+            english_agree += result.sentiment_label == page.sentiment
     return DiscoveryReport(
-        score, junk, examples, confident, confident_right, agree, run["median_ms"], confusion
+        score,
+        junk,
+        examples,
+        confident,
+        confident_right,
+        agree,
+        run["median_ms"],
+        confusion,
+        (english_agree, english_pages),
     )
 
 

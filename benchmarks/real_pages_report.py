@@ -69,9 +69,12 @@ def report_split(
         f"({llm.kept}/{llm.gold}; {llm.title_only} named only in the title), invented dropped "
         f"{_percent(llm.dropped, llm.invented)} ({llm.dropped}/{llm.invented})"
     )
+    english_agree, english_pages = discovery.sentiment_english
     print(
         f"  article sentiment agreement: {_percent(discovery.sentiment_agree, len(pages))} "
-        f"({discovery.sentiment_agree}/{len(pages)})"
+        f"({discovery.sentiment_agree}/{len(pages)}); English pages "
+        f"{_percent(english_agree, english_pages)} ({english_agree}/{english_pages}), the others "
+        "are always neutral"
     )
     print_confusion(discovery.sentiment_confusion)
     print(

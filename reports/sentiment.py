@@ -7,8 +7,11 @@ called a report of a slain police officer positive). It has no lexicon for other
 own demo translates through a web service, which we never call), so non-English text scores
 0.0 — neutral, not a guess.
 
-The article score is calibrated on the development split of the real-page evaluation set
-(``benchmarks/extraction_eval.py --split dev``): see ``article_sentiment``.
+An article's score is the mean of its sentences' praise beyond the warmth of plain reporting
+and their harm, labelled with VADER's own ±0.05 cut, and a strongly negative headline decides
+on its own (see ``article_sentiment``). One figure, ``PLAIN_WARMTH``, is fitted to labels, on
+both splits of the real-page evaluation set (``benchmarks/extraction_eval.py``); fitted on one
+split and run on the other it loses 3-5 pages of 35 (docs/benchmarks.md has the figures).
 """
 
 from functools import lru_cache
@@ -22,15 +25,23 @@ from reports.news_lexicon import NEWS_LEXICON
 # 200,000-word text must not take seconds here.
 ARTICLE_SENTENCE_LIMIT = 200
 _MAX_SENTENCE_CHARS = 2_000
-# Plain, neutral reporting still averages about +0.12 per sentence under VADER ("help", "new",
-# "best"): the article's mean is measured from there, or every product listing reads positive.
-NEUTRAL_BASELINE = 0.12
-# The headline says what the story is about ("Son of slain officer…", "Attack stokes fears"),
-# where the body may be mostly quotes of condolence and help.
-TITLE_WEIGHT = 0.2
-# An article is positive or negative only beyond this: a mean over dozens of sentences moves
-# less than one sentence's score, and within ±0.1 of the baseline the dev split is neutral.
-ARTICLE_NEUTRAL_BAND = 0.1
+# Plain, neutral reporting is mildly warm under VADER ("help", "new", "best", "support"): a
+# sentence's praise counts only beyond this compound score, or every product listing and
+# explainer reads positive. Harm is not discounted: VADER has no such bias toward it. Chosen on
+# the 80 labelled pages as the value that does best on the worse of the two splits (dev prefers
+# 0.26-0.38, the old holdout 0.21-0.24; docs/benchmarks.md): one corpus's taste must not decide
+# for news the app has not seen.
+PLAIN_WARMTH = 0.23
+# positive / negative beyond VADER's own published cut for its compound score, not a band
+# fitted to our pages: fewer figures fitted to 80 pages, less to overfit.
+ARTICLE_NEUTRAL_BAND = 0.05
+# A headline VADER reads as strongly negative ("Son of slain officer…", "Jury finds gunman
+# guilty in church shooting") says what the story is, however kind the quotes and thanks in its
+# body: the article is then at least that negative. -0.5 is the customary "strong" mark on
+# VADER's scale; -0.4 and -0.5 give the same labels on the evaluation set. A positive headline
+# gets no such say: "Cuts", "hikes" and "Lost City" are not bad news, and upbeat headlines over
+# plain reports are common ("…is announcing a new phone").
+HEADLINE_VETO = -0.5
 # A brand's sentence is read in its story: a brand thanked for helping a murdered officer's
 # family is not in good news.
 BRAND_ARTICLE_WEIGHT = 0.5
@@ -52,6 +63,11 @@ def _clamp(score: float) -> float:
     return max(-1.0, min(1.0, float(score)))
 
 
+def beyond_plain(score: float) -> float:
+    """A sentence's score with the warmth of plain reporting taken off its praise."""
+    return max(score - PLAIN_WARMTH, 0.0) if score > 0 else score
+
+
 def sentence_sentiment(sentence: str, language: str = "en") -> float:
     """VADER's compound score of one sentence (news lexicon), in -1..1; 0.0 for empty or
     non-English text."""
@@ -61,8 +77,9 @@ def sentence_sentiment(sentence: str, language: str = "en") -> float:
 
 
 def article_sentiment(text: str, language: str = "en", title: str = "") -> float:
-    """The article's tone in -1..1: its sentences' mean (the first 200) less the neutral
-    baseline, blended with its title's score. Label it with ``ARTICLE_NEUTRAL_BAND``.
+    """The article's tone in -1..1: the mean of its sentences' scores (the first 200) with the
+    warmth of plain reporting taken off (``beyond_plain``), or its headline's score when that
+    is ``HEADLINE_VETO`` or lower and lower still. Label it with ``article_label``.
 
     A mean of sentences, not VADER on the whole text: VADER's compound saturates towards ±1 as a
     text grows, so a long, mildly positive article would read as ecstatic.
@@ -73,24 +90,30 @@ def article_sentiment(text: str, language: str = "en", title: str = "") -> float
     for number, (start, end) in enumerate(sentences(text)):
         if number >= ARTICLE_SENTENCE_LIMIT:
             break
-        scores.append(sentence_sentiment(text[start:end], language))
+        scores.append(beyond_plain(sentence_sentiment(text[start:end], language)))
     if not scores:
         return 0.0
-    body = sum(scores) / len(scores) - NEUTRAL_BASELINE
-    headline = sentence_sentiment(title, language) if title and title.strip() else None
-    score = body if headline is None else TITLE_WEIGHT * headline + (1 - TITLE_WEIGHT) * body
+    score = sum(scores) / len(scores)
+    headline = sentence_sentiment(title, language) if title and title.strip() else 0.0
+    if headline <= HEADLINE_VETO:
+        score = min(score, headline)
     return round(_clamp(score), 4)
 
 
 def brand_sentiment(sentence_score: float, article_score: float) -> float:
     """A brand's tone: its evidence sentence's score read together with the article's.
 
+    Its praise counts beyond the warmth of plain reporting ("the company's new phone"), as the
+    article's sentences' does.
+
     In a negative story a brand is neutral at best: thanks and kind words around a killing are
     not good news for the brand named beside them. The reverse does not hold: a recall told in
     an upbeat article is still bad news for the brand recalled, so a negative sentence is never
     softened by its article.
     """
-    blended = (1 - BRAND_ARTICLE_WEIGHT) * sentence_score + BRAND_ARTICLE_WEIGHT * article_score
+    blended = (1 - BRAND_ARTICLE_WEIGHT) * beyond_plain(
+        sentence_score
+    ) + BRAND_ARTICLE_WEIGHT * article_score
     if article_score <= -ARTICLE_NEUTRAL_BAND:
         blended = min(blended, 0.0)
     if sentence_score < 0:

@@ -9,9 +9,11 @@ from reports.extractors.base import ExtractionContext, KnownBrand
 from reports.extractors.rules import RulesExtractor
 from reports.sentiment import (
     ARTICLE_NEUTRAL_BAND,
-    NEUTRAL_BASELINE,
+    HEADLINE_VETO,
+    PLAIN_WARMTH,
     article_label,
     article_sentiment,
+    beyond_plain,
     brand_sentiment,
     sentence_sentiment,
 )
@@ -45,11 +47,28 @@ def test_languages_without_a_lexicon_are_neutral_rather_than_guessed() -> None:
     assert sentence_sentiment("A great result.", "en-GB") > 0
 
 
-def test_an_article_is_the_mean_of_its_sentences_from_the_neutral_baseline() -> None:
+def test_an_article_is_the_mean_of_its_sentences_praise_beyond_plain_warmth() -> None:
     text = "Profits rose strongly. " + "The meeting was held on Tuesday. " * 9
     single = sentence_sentiment("Profits rose strongly.")
-    assert single > 0.4
-    assert article_sentiment(text) == round(single / 10 - NEUTRAL_BASELINE, 4)
+    assert single > PLAIN_WARMTH
+    assert article_sentiment(text) == round((single - PLAIN_WARMTH) / 10, 4)
+
+
+def test_warmth_up_to_that_of_plain_reporting_counts_as_nothing_and_harm_counts_in_full() -> None:
+    assert beyond_plain(PLAIN_WARMTH / 2) == 0.0
+    assert beyond_plain(0.0) == 0.0
+    assert (
+        beyond_plain(0.9) == round(0.9 - PLAIN_WARMTH, 10)
+        or abs(beyond_plain(0.9) - (0.9 - PLAIN_WARMTH)) < 1e-9
+    )
+    assert beyond_plain(-0.3) == -0.3
+
+
+def test_text_without_a_sentiment_word_is_neutral() -> None:
+    # Measuring from a baseline subtracted from every sentence would call plain facts bad news.
+    text = "The meeting was held on Tuesday in Leeds. " * 12
+    assert article_sentiment(text, "en", "Council meets on Tuesday") == 0.0
+    assert label(("Council meets on Tuesday", text)) == "neutral"
 
 
 # Shaped like the evaluation set's pl-aol-com page: a killing told through the kindness after it.
@@ -79,6 +98,31 @@ PRODUCT_LISTING = (
 )
 
 
+# Shaped like the evaluation set's feature pages (a product feature, a review): praise spread
+# thinly over plain description. The old method (sentence mean less 0.12, headline at 0.2, band
+# ±0.1) called this neutral; most of the holdout's positive pages were read that way.
+FEATURE = (
+    "Inside the Surface Studio: the engineering beneath the floating screen",
+    "The Surface Studio is a desktop computer built around a 28-inch screen on a pair of chrome "
+    "arms. Pull the screen toward you and it folds down to 20 degrees, like a drafting table. The "
+    "hinge is the clever part: a set of springs carries the weight, so the screen moves with one "
+    "finger. The display has 13.5 million pixels and a 3:2 ratio. Colours are accurate out of "
+    "the box, which designers will appreciate. The computer itself sits in the base, with a "
+    "quad-core processor and an Nvidia graphics card. Microsoft also made a dial, the Surface "
+    "Dial, that rests on the screen and opens menus. Artists who tried it said drawing on it "
+    "feels natural and precise. It ships in December and costs 2,999 dollars.",
+)
+HOW_TO = (
+    "How to back up your phone before you travel",
+    "Open the Settings app and tap your name at the top of the screen. Choose iCloud, then "
+    "iCloud Backup. Turn on the switch and tap Back Up Now while the phone is on Wi-Fi. The first "
+    "backup can take an hour. On Android, open Settings, then System, then Backup. Pick your "
+    "Google account and tap Back up now. Check the date of the last backup before you leave, and "
+    "keep the phone charging while it runs. If you are short of storage, you can free up space "
+    "by deleting old videos first.",
+)
+
+
 def label(article: tuple[str, str]) -> str:
     title, text = article
     return article_label(article_sentiment(text, "en", title))
@@ -94,6 +138,24 @@ def test_a_results_beat_is_positive() -> None:
 
 def test_a_plain_product_listing_is_neutral() -> None:
     assert label(PRODUCT_LISTING) == "neutral"
+
+
+def test_a_feature_with_praise_spread_thinly_over_description_is_positive() -> None:
+    assert label(FEATURE) == "positive"
+
+
+def test_the_old_method_called_that_feature_neutral() -> None:
+    # What the change is for: the old sentence mean less 0.12 does not clear its ±0.1 band.
+    from reports.evidence import sentences
+
+    title, text = FEATURE
+    scores = [sentence_sentiment(text[a:b]) for a, b in sentences(text)]
+    old = 0.2 * sentence_sentiment(title) + 0.8 * (sum(scores) / len(scores) - 0.12)
+    assert -0.1 < old < 0.1
+
+
+def test_a_how_to_is_neutral() -> None:
+    assert label(HOW_TO) == "neutral"
 
 
 def test_plain_vader_would_have_called_the_crime_report_positive() -> None:
@@ -125,6 +187,13 @@ def test_a_brand_thanked_in_a_crime_report_is_not_in_good_news() -> None:
     assert brand_sentiment(own, article_sentiment(text, "en", title)) <= 0
 
 
+def test_a_brand_named_with_the_warmth_of_plain_reporting_in_a_plain_story_is_neutral() -> None:
+    own = sentence_sentiment("Motorola says the phone comes with a free case.")
+    assert 0.05 < own <= PLAIN_WARMTH  # "free": VADER's praise, a listing's plain fact.
+    title, text = PRODUCT_LISTING
+    assert abs(brand_sentiment(own, article_sentiment(text, "en", title))) < 0.05
+
+
 def test_a_brand_in_good_news_stays_positive() -> None:
     title, text = RESULTS_BEAT
     own = sentence_sentiment("Acme reported record quarterly revenue, beating expectations.")
@@ -146,11 +215,23 @@ def test_the_article_label_has_a_neutral_band_either_side_of_zero() -> None:
     assert article_label(-ARTICLE_NEUTRAL_BAND) == "negative"
 
 
-def test_the_title_weighs_in_on_the_article() -> None:
+def test_a_strongly_negative_headline_makes_the_article_negative_whatever_its_body() -> None:
     text = RESULTS_BEAT[1]
-    assert article_sentiment(text, "en", "Acme staff killed in factory blast") < article_sentiment(
-        text, "en", RESULTS_BEAT[0]
-    )
+    headline = "Acme staff killed in factory blast"
+    assert sentence_sentiment(headline) <= HEADLINE_VETO
+    assert label((headline, text)) == "negative"
+    assert label(RESULTS_BEAT) == "positive"
+
+
+def test_a_mildly_negative_or_a_positive_headline_does_not_decide() -> None:
+    # "Cuts" in a headline about film releases, "ban" in a policy story: not a verdict alone.
+    text = PRODUCT_LISTING[1]
+    mild = "Workers go on strike at O'Hare"
+    assert HEADLINE_VETO < sentence_sentiment(mild) < 0
+    assert article_sentiment(text, "en", mild) == article_sentiment(text, "en", "")
+    upbeat = "Motorola's great new phone is a win"
+    assert sentence_sentiment(upbeat) > 0.5
+    assert label((upbeat, text)) == "neutral"
 
 
 def test_the_rules_extractor_calls_the_crime_report_and_the_brand_in_it_negative_or_neutral() -> (
