@@ -30,6 +30,7 @@ Analytics") counts as that name.
 import bisect
 import itertools
 import re
+from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +71,7 @@ class Candidate:
     name: str
     cues: set[str]
     initial_single: bool = False  # One word whose capital the sentence start explains.
+    possessor: bool = False  # Cut off the front of a run: "Zentrix" of "Zentrix's Orbit".
     # Not a dictionary word nor a first name: its capital inside a sentence makes it a name.
     distinctive: bool = False
     # For a one-word dictionary name: its cues, should the article use it only as a name.
@@ -129,15 +131,23 @@ def _candidates(
     people: set[str] = set()
     proper: set[str] = set()
     institution_heads: set[str] = set()
+    # Each capitalised run, and the possessor cut off the front of one ("Apple" of "Apple's
+    # IoT framework"), which is a name in its own right.
+    runs: deque[tuple[list[tuple[int, str]], bool | None]] = deque()
     for match in _RUN.finditer(text):
-        run_start = match.start()
-        if _overlaps(skip, run_start, match.end()):
-            continue
-        tokens = [(run_start + m.start(), m.group(0)) for m in re.finditer(r"\S+", match.group())]
+        if not _overlaps(skip, match.start(), match.end()):
+            parts = re.finditer(r"\S+", match.group())
+            runs.append(([(match.start() + m.start(), m.group(0)) for m in parts], None))
+    while runs:
+        tokens, initial_possessor = runs.popleft()
+        possessor = initial_possessor is not None
+        run_start = tokens[0][0]
         initial = (
             is_sentence_start(text, run_start)
             or _headline(text, run_start)
             or bool(_ITEM_START.search(text, max(0, run_start - 4), run_start))
+            if initial_possessor is None
+            else initial_possessor
         )
         lead = ""
         while len(tokens) > 1 or (tokens and initial):
@@ -158,6 +168,7 @@ def _candidates(
             tokens, participle = tokens[1:], True  # "Updated iOS", "Growing Netflix".
         for index in range(len(tokens) - 1, 0, -1):  # "India's Tata Motors" -> "Tata Motors"
             if _POSSESSIVE.search(tokens[index - 1][1]):
+                runs.append((tokens[:index], initial))  # "India" is judged on its own.
                 tokens, initial = tokens[index:], False
                 break
         if german:  # "Passwortmanagers 1Password": a capitalised noun before a brand's name.
@@ -219,6 +230,7 @@ def _candidates(
             candidate.cues &= {"legal", "ticker", "trademark"}  # "Pills She Bought Online".
         if candidate:
             candidate.initial_single = (initial or headline) and len(words) == 1
+            candidate.possessor = possessor
             if headline and len(words) > 1:
                 candidate.initial_single = True  # A headline's run is no name by itself.
             found.append(candidate)
@@ -553,8 +565,12 @@ def discover(
             continue
         best = max(group, key=lambda c: (c.entry is not None, cues.confidence(c.cues), -c.start))
         name = best.name
-        if best.entry is None and all(_POSSESSIVE_AFTER.match(text, c.end) for c in group):
-            name += text[best.end : best.end + 2]  # Always "Sotheby's": the name has the "'s".
+        if (
+            best.entry is None
+            and all(_POSSESSIVE_AFTER.match(text, c.end) for c in group)
+            and not all(c.possessor for c in group)
+        ):  # Always "Sotheby's": the name has the "'s" (not "Zentrix's Orbit" every time).
+            name += text[best.end : best.end + 2]
         entry = next((c.entry for c in group if c.entry is not None), None)
         results.append(Discovered(name, best, score, entry))
     return results

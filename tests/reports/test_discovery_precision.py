@@ -525,3 +525,12 @@ def test_the_airport_of_a_city_is_a_place_even_when_named_alone_later() -> None:
     )
 
     assert "O'Hare" not in discovered(text)
+
+
+def test_the_owner_before_a_possessive_is_a_name_of_its_own() -> None:
+    text = (
+        "Reviewers liked Zentrix's Orbit headset at the fair. Buyers queued for Zentrix's Nova "
+        "speaker sold out, and Zentrix's Lumo lamp is next."
+    )
+
+    assert "Zentrix" in discovered(text)
