@@ -270,7 +270,9 @@ _cache = _Cache()
 def get_index() -> KnowledgeIndex | None:
     """The process's index, rebuilt when a newer version was loaded; None when none is."""
     now = time.monotonic()
-    if _cache.index is not None and now - _cache.checked_at < VERSION_CHECK_SECONDS:
+    # "None loaded" is remembered as long as an index is: without a base, analysing an
+    # article must not cost a query to find that out again.
+    if now - _cache.checked_at < VERSION_CHECK_SECONDS:
         return _cache.index
     from reports.knowledge.loader import current_version
 

@@ -174,6 +174,9 @@ def knowledge_base_load(
             checksum=checksum,
         )
     logger.info("Brand knowledge base loaded: %s", version)
+    from reports.knowledge.index import reset_index
+
+    reset_index()  # This process sees the new version at once, not after its next check.
     return LoadResult(version=version, changed=True, skipped=skipped)
 
 

@@ -2,11 +2,12 @@
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reports.knowledge import loader
-from reports.knowledge.index import KnowledgeHit, get_index
+from reports.knowledge.index import KnowledgeHit, get_index, reset_index
 from reports.knowledge.models import KnowledgeBaseVersion
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,21 @@ def test_unicode_case_folding_keeps_offsets(kb_loaded: Path) -> None:
     text = "İstanbul: Tesco"
     hits = get_index().find(text)
     assert [(h.surface, text[h.start : h.end]) for h in hits] == [("Tesco", "Tesco")]
+
+
+def test_without_a_knowledge_base_analysing_costs_no_query_to_find_that_out(
+    kb_packages: Path, django_assert_num_queries: Any
+) -> None:
+    reset_index()
+    with django_assert_num_queries(1):
+        assert get_index() is None
+        assert get_index() is None  # remembered, like a loaded index
+
+
+def test_a_load_in_this_process_is_used_at_once(kb_packages: Path) -> None:
+    reset_index()
+    assert get_index() is None
+
+    loader.knowledge_base_load()
+
+    assert get_index() is not None
