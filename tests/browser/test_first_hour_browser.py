@@ -268,6 +268,8 @@ def runs_it_and_watches_the_progress(page: Page, site: SlowNewsSite) -> None:
     for name in ("pages_fetched", "extracted", "analysed", "reports"):
         expect(counter(page, name)).to_have_text(str(STORIES))
     expect(counter(page, "errors")).to_have_text("0")
+    # The log reads as English for the one-feed job of a first hour ("1 feed", not "1 feeds").
+    expect(page.locator("#execution-log")).to_contain_text(f"Finished: 1 feed, {STORIES} reports.")
     fits_the_screen(page)
 
 
