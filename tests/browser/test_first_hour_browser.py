@@ -114,6 +114,31 @@ def fits_the_screen(page: Page) -> None:
     ), "the page is wider than the screen"
 
 
+# Where a text's lines break inside a word ("Corporatio|n"): the index of each such break.
+BROKEN_WORDS = r"""(element) => {
+  const text = element.firstChild;
+  const range = document.createRange();
+  const broken = [];
+  let top = null;
+  for (let i = 0; i < text.length; i++) {
+    range.setStart(text, i);
+    range.setEnd(text, i + 1);
+    const rects = range.getClientRects();
+    if (!rects.length) continue;
+    const lineTop = Math.round(rects[0].top);
+    if (top !== null && lineTop > top && !/[\s-]/.test(text.data[i - 1])) broken.push(i);
+    top = lineTop;
+  }
+  return broken;
+}"""
+
+
+def words_kept_whole(locator) -> None:
+    """The text wraps between words only: a name cut mid-word reads as two words."""
+    expect(locator).to_be_visible()
+    assert locator.evaluate(BROKEN_WORDS) == [], f"{locator.inner_text()!r} is cut inside a word"
+
+
 def drawer_fully_on_screen(page: Page) -> None:
     expect(page.locator("#drawer-root")).to_have_class("drawer-root open")
     # Measured once the slide-in has ended: the panel stands still at its place.
@@ -277,6 +302,7 @@ def reviews_a_mention_from_the_dashboard(page: Page, live_server) -> int:
     back_to_the_dashboard(page)
     tracked = page.locator("section", has=page.get_by_role("heading", name="Tracked brands"))
     expect(tracked.locator("tbody tr", has_text=BRAND)).to_contain_text(str(STORIES))
+    words_kept_whole(tracked.get_by_role("link", name=BRAND))
     review = page.locator("section", has=page.get_by_role("heading", name="Waiting for review"))
     item = review.locator(".review-item", has_text=BRAND).first
     expect(item).to_be_visible()
