@@ -160,6 +160,11 @@ def back_to_the_dashboard(page: Page) -> None:
     expect(page.get_by_role("heading", name="Getting started")).to_be_visible()
 
 
+def toast_says(page: Page, text: str) -> None:
+    # One toast among any others still showing (success toasts fade after 6 s).
+    expect(page.locator(".toast", has_text=text)).to_be_visible()
+
+
 def open_from_the_menu(page: Page, name: str) -> None:
     """Follow a link of the main menu, opening it first on a phone (where it folds away)."""
     toggle = page.locator(".topbar .nav-toggle")
@@ -209,7 +214,7 @@ def adds_the_feed(page: Page, site: SlowNewsSite) -> None:
     drawer.locator(".drawer-footer").get_by_role("button", name="Add feed").click()
 
     expect(page.locator("#drawer-root")).to_be_hidden()
-    expect(page.locator(".toast")).to_contain_text(f"Feed “{FEED_NAME}” added")
+    toast_says(page, f"Feed “{FEED_NAME}” added")
     expect(page.locator("main")).to_contain_text(site.feed_url)
     back_to_the_dashboard(page)
     expect(step(page, "feeds")).to_have_class("checklist-step is-done")
@@ -228,7 +233,7 @@ def tracks_the_brand(page: Page) -> None:
     drawer.get_by_role("button", name="Track brand").click()
 
     expect(page.locator("#drawer-root")).to_be_hidden()
-    expect(page.locator(".toast")).to_contain_text(f"“{BRAND}” is now tracked.")
+    toast_says(page, f"“{BRAND}” is now tracked.")
     expect(page.locator("main tbody tr", has_text=BRAND)).to_contain_text("tracked")
     fits_the_screen(page)
     back_to_the_dashboard(page)
@@ -254,6 +259,7 @@ def creates_the_job(page: Page) -> None:
     drawer.get_by_role("button", name="Create job").click()
 
     expect(page.locator("#drawer-root")).to_be_hidden()
+    toast_says(page, f"Job “{JOB_NAME}” created; every hour.")
     row = page.locator("main tbody tr", has_text=JOB_NAME)
     expect(row).to_contain_text("every hour")
     fits_the_screen(page)
@@ -271,7 +277,7 @@ def runs_it_and_watches_the_progress(page: Page, site: SlowNewsSite) -> None:
     row = page.locator("main tbody tr", has_text=JOB_NAME)
     row.get_by_role("button", name="Run now").click()
 
-    expect(page.locator(".toast")).to_contain_text(f"Job “{JOB_NAME}” queued; follow it below.")
+    toast_says(page, f"Job “{JOB_NAME}” queued; follow it below.")
     state = page.locator("#execution-state")
     # Half-way: the first batch of pages is in, the rest waits on the (held) site.
     label = page.locator("label[for=execution-progress]")
@@ -316,7 +322,7 @@ def reviews_a_mention_from_the_dashboard(page: Page, live_server) -> int:
     reviewed = page.locator(f"#review-{mention_id}")
     expect(reviewed.locator(".badge")).to_have_text("Confirmed")
     expect(reviewed.get_by_role("button")).to_have_count(0)
-    expect(page.locator(".toast")).to_contain_text(f"Confirmed: the article names “{BRAND}”.")
+    toast_says(page, f"Confirmed: the article names “{BRAND}”.")
 
     # It stuck: after a reload it has left the queue, and its report shows it confirmed.
     page.reload()
