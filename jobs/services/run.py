@@ -35,6 +35,11 @@ EXTRACT_BATCH = 25
 LEFTOVER_LIMIT = 200
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 feed", "36 feeds": the log lines are read by people, a one-feed job first of all."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 class StopRun(Exception):
     """The row is no longer ours to write (failed by a sweep) or a cancel was requested."""
 
@@ -154,8 +159,8 @@ def run_feed(
     ]
     because = "; ".join(reason for reason in why if reason)
     return True, (
-        f"Feed “{feed.name}”: {len(result.new_article_ids)} new articles, "
-        f"{analysed} analysed, {reports} reports{f' ({because})' if because else ''}."
+        f"Feed “{feed.name}”: {counted(len(result.new_article_ids), 'new article')}, "
+        f"{analysed} analysed, {counted(reports, 'report')}{f' ({because})' if because else ''}."
     )
 
 
@@ -180,7 +185,8 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
     counters = dict.fromkeys(COUNTERS, 0)
     counters["feeds_total"] = len(feeds)
     event_add(
-        execution_id=execution_id, message=f"Started on {hostname} pid {pid}: {len(feeds)} feeds."
+        execution_id=execution_id,
+        message=f"Started on {hostname} pid {pid}: {counted(len(feeds), 'feed')}.",
     )
     if not feeds:
         return _conclude_empty(execution_id, job, counters)
@@ -230,8 +236,11 @@ def nothing_to_run_message(job: Job) -> str:
         return ""
     chosen = job.feeds.count()
     if chosen:
+        which = (
+            "The one feed of this job is" if chosen == 1 else f"All {chosen} feeds of this job are"
+        )
         return (
-            f"All {chosen} feeds of this job are disabled: nothing was fetched. "
+            f"{which} disabled: nothing was fetched. "
             "Enable a feed or choose other feeds for the job."
         )
     return "The organization has no enabled feed: nothing was fetched. Enable or add a feed."
@@ -260,11 +269,14 @@ def _conclude(execution_id: int, counters: dict[str, int], timed_out: bool, erro
         return row.status
     if row.cancel_requested:
         status = ExecutionStatus.CANCELLED
-        message = f"Cancelled after {counters['feeds_done']} of {counters['feeds_total']} feeds."
+        done, total = counters["feeds_done"], counters["feeds_total"]
+        message = f"Cancelled after {done} of {counted(total, 'feed')}."
     else:
         status = _final_status(counters, timed_out)
         message = (
-            error or f"Finished: {counters['feeds_done']} feeds, {counters['reports']} reports."
+            error
+            or f"Finished: {counted(counters['feeds_done'], 'feed')}, "
+            f"{counted(counters['reports'], 'report')}."
         )
         if status == ExecutionStatus.FAILED and not error:
             error = "Every feed failed; see the log lines."

@@ -44,7 +44,7 @@ def test_the_execution_page_shows_the_warning_instead_of_succeeded(client_for, a
 
     page = client_for(alice).get(execution.get_absolute_url()).content.decode()
 
-    assert "All 1 feeds of this job are disabled" in page
+    assert "The one feed of this job is disabled" in page
     assert 'data-done-level="warning"' in page
     assert "Succeeded" not in page
 
@@ -55,4 +55,4 @@ def test_run_now_warns_at_once_when_every_feed_of_the_job_is_disabled(client_for
 
     response = client_for(alice).post(reverse("jobs:run", args=[job.pk]), follow=True)
 
-    assert "will fetch nothing: All 1 feeds of this job are disabled" in response.content.decode()
+    assert "will fetch nothing: The one feed of this job is disabled" in response.content.decode()

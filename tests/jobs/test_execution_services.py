@@ -94,7 +94,7 @@ def test_the_final_status_and_the_closing_line_are_committed_together(execution,
     assert (execution.status, execution.completed_at) == (ExecutionStatus.RUNNING, None)
     monkeypatch.undo()
     assert run._conclude(execution.pk, counters, timed_out=False, error="") == "succeeded"
-    assert execution.events.last().message == "Finished: 1 feeds, 2 reports."
+    assert execution.events.last().message == "Finished: 1 feed, 2 reports."
 
 
 def test_cancelling_a_queued_execution_means_it_never_starts(execution):
