@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import time
 
 
@@ -30,12 +31,19 @@ def main() -> None:
     for worker in workers:
         worker.start()
     print(f"{args.processes} busy processes for {args.seconds:.0f} s (pid {os.getpid()})")
+    # `kill <pid>` (what a script does when its measurement is over) stops the spinners too:
+    # without this the parent died and its children spun on until --seconds ran out.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         for worker in workers:
             worker.join()
     except KeyboardInterrupt:
         for worker in workers:
             worker.terminate()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":
