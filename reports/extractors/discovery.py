@@ -48,18 +48,19 @@ from .wordlists import (
     STOCK_EXCHANGES,
 )
 
+_CONNECTOR_WORDS = "of|de|du|del|van|von|di|dei|della|da"
 _CAP = (
     r"(?:[A-ZÀ-ÖØ-Þ]\w*|[a-z]{1,2}[A-Z]\w*|\d+[A-Z][a-z]{2,}\w*)(?:[\u2019'&.-]\w+|/[A-Z](?!\w))*"
 )
 _RUN = re.compile(
-    rf"(?<![\w\u2019'&.-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:of|de|du|del|van|von)\s(?=[A-Z]))"
+    rf"(?<![\w\u2019'&.#@-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:{_CONNECTOR_WORDS})\s(?=[A-Z]))"
     rf"{_CAP}){{0,5}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
 )
 _ADJECTIVE = re.compile(r"-[a-z]+$")
 _INSTITUTION_BEFORE = re.compile(
     r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*,?\s+(?:and\s+|&\s+)?){0,3}$"
 )
-_CONNECTORS = frozenset({"&", "of", "de", "du", "del", "van", "von"})
+_CONNECTORS = frozenset({"&", "of", "de", "du", "del", "van", "von", "di", "dei", "della", "da"})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s)$|(?<=s)['\u2019]$")
 
 
@@ -289,7 +290,40 @@ def _institution_or_place(words: list[str]) -> bool:
         or gazetteer.is_organisation(words)
         or gazetteer.is_place(" ".join(words))
         or gazetteer.is_people(words[0])
+        or (
+            len(words) == 1
+            and "-" in words[0]
+            and all(_place_part(p) for p in lowered[0].split("-"))
+        )
     )
+
+
+_LIST_LEFT = re.compile(
+    r"([A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*){0,3})(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
+)
+_LIST_RIGHT = re.compile(
+    r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)([A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*){0,3})"
+)
+
+
+def _listed_among_places(text: str, start: int, end: int) -> bool:
+    """Whether the name is an item of a list whose other items are mostly places: the list
+    tells what a small town the gazetteer lacks is."""
+    others: list[str] = []
+    at = start
+    while len(others) < 8 and (left := _LIST_LEFT.search(text, max(0, at - 60), at)):
+        others.append(left.group(1))
+        at = left.start()
+    at = end
+    while len(others) < 16 and (right := _LIST_RIGHT.match(text, at)):
+        others.append(right.group(1))
+        at = right.end()
+    places = sum(gazetteer.is_place(item) for item in others)
+    return len(others) >= 2 and places * 3 >= len(others) * 2
+
+
+def _place_part(word: str) -> bool:
+    return word in PLACE_WORDS or gazetteer.is_place(word)  # "Asia-Pacific"
 
 
 def _candidate(
@@ -312,6 +346,14 @@ def _candidate(
         return None  # A weekday, a degree, "I've".
     if len(words) == 1 and _PLURAL_ACRONYM.match(words[0]) and not legal:
         return None  # "TVs", "PCs", "SUVs": a kind of thing, counted.
+    if all(normalize_brand(w) in LEGAL_FORMS for w in words) or any("_" in w for w in words):
+        return None  # "Inc" of "Dräger, Inc."; "Director_Oh", an identifier.
+    if _INDEX_AFTER.match(text, end) or _HOUSE_NUMBER.search(text, max(0, start - 8), start):
+        return None  # "S&P 500 index"; "2134 Caldwell Place", an address.
+    if _INITIALS_BEFORE.search(text, max(0, start - 12), start) and len(words) == 1 and not legal:
+        return None  # "N. K. Jemisin": a person's initials.
+    if not legal and _listed_among_places(text, start, end):
+        return None  # "used in Athens, Clanton, Falkville, Huntsville and Madison".
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
@@ -358,11 +400,14 @@ _SHAPE = re.compile(
 )  # also "AT&T", "NBCUniversal", "DirecTV"
 _ACRONYM = re.compile(r"^[A-Z0-9&.]+s?$")
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,5}s$")
+_INDEX_AFTER = re.compile(r"\s+\d+\s+[Ii]ndex\b")
+_HOUSE_NUMBER = re.compile(r"(?<![\w.,$])\d{1,5}\s+$")
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-Z]\.\s){2,3}$")
 _CONTRACTION = re.compile(r"['\u2019](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 # A last word that makes the name a work, an event or a law, not a brand.
 _WORK_WORDS = gazetteer.words(
     """survey report study index awards award conference summit festival week day act law
-    bill prize cup championship series"""
+    bill prize cup championship series initiative program programme mission campaign"""
 )
 
 
@@ -378,7 +423,8 @@ def _without_legal_form(words: list[str]) -> str:
 ORGANISATION_KINDS = frozenset({"government", "ngo"})
 # A title inside a capitalised run ends the company's name and starts a person's.
 _TITLE_WORDS = frozenset(
-    {"ceo", "cfo", "cto", "coo", "cmo", "chief", "founder", "co-founder", "cofounder"}
+    {"ceo", "cfo", "cto", "coo", "cmo", "cio", "ciso", "cso", "cpo", "evp", "svp", "vp"}
+    | {"chief", "founder", "co-founder", "cofounder"}
     | {"president", "chairman", "chairwoman", "spokesperson", "spokesman", "spokeswoman"}
 )
 _SURNAME_SHAPE = re.compile(r"^(?:Mc|Mac|O['\u2019])[A-Z][a-z]+$")
@@ -460,6 +506,40 @@ def _not_a_brand(
     return any(cues.organisation_or_work_after(text, c.end) for c in group)
 
 
+def _split_at_known_maker(text: str, candidate: Candidate, knowledge: object) -> list[Candidate]:
+    """ "Apple AirPods", "Google Stadia": a maker the base knows, then its product, are two
+    names (the labels and a reader count both), unless the base knows the whole run."""
+    words = candidate.surface.split()
+    if len(words) < 2 or knowledge.lookup(candidate.name) is not None:  # type: ignore[attr-defined]
+        return [candidate]
+    for size in range(len(words) - 1, 0, -1):
+        maker = " ".join(words[:size])
+        entry = knowledge.lookup(maker)  # type: ignore[attr-defined]
+        if entry is None or getattr(entry, "kind", "brand") != "brand":
+            continue
+        plain = any(gazetteer.is_common_word(w) or gazetteer.is_first_name(w) for w in words[:size])
+        if plain and not _SHAPE.search(words[size]):
+            return [candidate]  # "General Motors Cruise", "Jack Daniels"; but "Apple AirPods".
+        product = " ".join(words[size:])
+        known_product = len(product) > 3 and knowledge.lookup(product) is not None  # type: ignore[attr-defined]
+        if not (_SHAPE.search(words[size]) or known_product):
+            return [candidate]  # "Activision Blizzard", "PlayStation VR": one name.
+        rest_at = candidate.start + candidate.surface.index(words[size], len(maker))
+        parts = [
+            _candidate(
+                text,
+                candidate.start,
+                candidate.start + len(maker),
+                words[:size],
+                "",
+                candidate.start,
+            ),
+            _candidate(text, rest_at, candidate.end, words[size:], "", rest_at),
+        ]
+        return [part for part in parts if part is not None] or [candidate]
+    return [candidate]
+
+
 def discover(
     text: str,
     *,
@@ -483,6 +563,10 @@ def discover(
     # every name of its 30,000 as a candidate (named as the base names it) was measured on the
     # dev pages: precision 0.85 -> 0.44 ("Tuesday Morning", "Coop", "New York", "X" for
     # Twitter); as confirmation only, F1 0.56 -> 0.61 at precision 0.83 (docs/brand-finding.md).
+    if knowledge is not None:
+        candidates = [
+            part for c in candidates for part in _split_at_known_maker(text, c, knowledge)
+        ]
     kept = []
     for candidate in candidates:
         entry = knowledge.lookup(candidate.name) if knowledge is not None else None  # type: ignore[attr-defined]

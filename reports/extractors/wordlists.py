@@ -144,7 +144,8 @@ PERSON_TITLES = _words(
     defender goalkeeper manager chairman chairwoman chair ceo cfo coo founder co-founder
     cofounder director designer economist analyst actor actress singer rapper author writer
     journalist spokesperson spokesman spokeswoman executive chief warden volunteer colleague
-    husband wife son daughter brother sister father mother uncle aunt
+    husband wife son daughter brother sister father mother uncle aunt attorney secretary
+    sheriff detective sergeant commissioner inspector lieutenant deputy
     """
 )
 
@@ -181,7 +182,8 @@ INSTITUTION_WORDS = _words(
     department embassy exchange foundation government hospital institute ministry museum nasa
     office parliament party police school senate society treasury tribunal university avenue
     road street square bridge river county province state city island islands valley coast
-    airport station stadium park bourse games olympics
+    airport station stadium park bourse games olympics place drive lane boulevard blvd
+    terrace highway pavilion amphitheatre amphitheater arena auditorium coliseum
     """
 )
 

@@ -534,3 +534,71 @@ def test_the_owner_before_a_possessive_is_a_name_of_its_own() -> None:
     )
 
     assert "Zentrix" in discovered(text)
+
+
+def test_a_legal_form_alone_an_identifier_and_a_hashtag_are_not_brands() -> None:
+    text = (
+        "This post was sponsored by Brightcart, Inc. and its advertiser. Credits: Director_Oh "
+        "Min Seo, Writer_Kim Ha Neul. Join in with #HealthyHydration and #CometLanding today."
+    )
+
+    found = discovered(text)
+
+    assert not {"Inc", "HealthyHydration", "CometLanding"} & set(found)
+    assert not any("_" in name for name in found)
+
+
+def test_an_index_an_address_and_a_person_written_with_initials_are_not_brands() -> None:
+    text = (
+        "The S&P 500 index rose, and the S&P 500 index fell again. Police arrested a man who "
+        "lives at 2134 Caldwell Place, and at 18 Hawthorn Drive. \u2014 N. K. Jemisin wrote "
+        "it; Jemisin said more."
+    )
+
+    found = discovered(text)
+
+    assert not {"S&P", "Caldwell Place", "Hawthorn Drive", "Jemisin"} & set(found)
+
+
+def test_towns_listed_among_places_and_a_region_of_places_are_not_brands() -> None:
+    text = (
+        "Stolen card numbers were used in Athens, Clanton, Falkville, Huntsville, Madison and "
+        "Montgomery. Shares in Asia-Pacific markets closed higher."
+    )
+
+    found = discovered(text)
+
+    assert not {"Clanton", "Falkville", "Asia-Pacific"} & set(found)
+
+
+def test_a_known_maker_before_its_product_makes_two_names() -> None:
+    knowledge = FakeKnowledge({"Apple": Entry("Apple"), "Activision": Entry("Activision")})
+    text = (
+        "Rakuten offers the latest Apple AirPods for $150, and the Apple AirPods case is extra. "
+        "Activision Blizzard shares rose and Activision Blizzard said so."
+    )
+
+    found = discovered(text, knowledge=knowledge)
+
+    assert "AirPods" in found and "Apple AirPods" not in found
+    assert "Activision Blizzard" in found and "Blizzard" not in found
+
+
+def test_an_officer_named_with_the_title_before_the_name_is_a_person() -> None:
+    text = (
+        "At the home of Verizon CIO Shaygan Kheradpir, executives showed the app. Kheradpir "
+        "said it would ship. Attorney General Luther Strange said the arrests followed."
+    )
+
+    found = discovered(text)
+
+    assert not {"Kheradpir", "Attorney General Luther Strange", "Luther Strange"} & set(found)
+
+
+def test_units_and_kinds_of_vehicle_and_hardware_are_not_brands() -> None:
+    text = (
+        "The top-selling SUV costs less per kWh than a sedan, and the SUV's SSD and GPU are "
+        "faster; the kWh price fell."
+    )
+
+    assert not {"SUV", "kWh", "SSD", "GPU"} & set(discovered(text))
