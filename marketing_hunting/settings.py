@@ -170,6 +170,9 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, minus the crash that ended the worker when Redis went away
+    # under a running task (see marketing_hunting/broker.py).
+    CELERY_BROKER_TRANSPORT = "marketing_hunting.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Redis redelivers unacknowledged messages after this many seconds; countdowns stay
         # below.
