@@ -28,13 +28,13 @@ from jobs.services.executions import (
     execution_heartbeat,
     job_feed_ids,
 )
+from jobs.services.outage import RunGuard, conclude_database_unavailable
 from reports.models import Report, ReportStatus
 from reports.services.analyse import AnalysisOptions, reports_analyse
 from resilience.database import (
     DATABASE_OUTAGE_ERRORS,
     close_broken_connection,
     database_error_summary,
-    retry_database,
 )
 
 logger = logging.getLogger(__name__)
@@ -222,31 +222,6 @@ def _final_status(counters: dict[str, int], timed_out: bool) -> str:
     return ExecutionStatus.PARTIAL if counters["errors"] else ExecutionStatus.SUCCEEDED
 
 
-class RunGuard:
-    """The run's database steps, retried through an outage of ``JOB_DATABASE_RETRY_SECONDS``.
-
-    An outage the run rode out is written to its log once the database answers again.
-    """
-
-    def __init__(self, execution_id: int) -> None:
-        self.execution_id = execution_id
-
-    def __call__(self, step: Callable[[], T], what: str) -> T:
-        def recovered(seconds: float) -> None:
-            message = f"Database unavailable for {seconds:.0f} s ({what}); carried on."
-            try:
-                event_add(execution_id=self.execution_id, message=message, level=EventLevel.WARNING)
-            except DATABASE_OUTAGE_ERRORS:  # Gone again: the next step will notice.
-                close_broken_connection()
-
-        return retry_database(
-            step,
-            budget=settings.JOB_DATABASE_RETRY_SECONDS,
-            what=f"execution {self.execution_id}: {what}",
-            on_recovery=recovered,
-        )
-
-
 def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -> str | None:
     """Claim and run the execution; returns its final status, or None if it was not ours."""
     if not execution_claim(execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid):
@@ -318,57 +293,8 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
         heartbeat.stop()
         close_old_connections()
     if database_error is not None:
-        return _conclude_database_unavailable(execution_id, counters, database_error)
+        return conclude_database_unavailable(execution_id, counters, database_error)
     return guard(lambda: _conclude(execution_id, counters, timed_out, error), "finishing")
-
-
-def _conclude_database_unavailable(
-    execution_id: int, counters: dict[str, int], exc: BaseException
-) -> str | None:
-    """Fail the run with the real reason, as soon as the database takes the write.
-
-    The budget is spent, so the run stops; but "running" must not stay on the row, nor be
-    turned into "worker presumed lost" by the sweep. The failure is written as soon as the
-    database answers, for up to STUCK_AFTER_SECONDS (after that the sweep judges, as for any
-    silent run). A retry resumes: articles with a report are not analysed again, and the
-    retry frees the pages this run had claimed.
-    """
-    budget = settings.JOB_DATABASE_RETRY_SECONDS
-    reason = (
-        f"Database unavailable: {database_error_summary(exc)} (no answer for {budget} s). "
-        f"The run stopped after {counters['feeds_done']} of {counters['feeds_total']} feeds; "
-        "retry it to carry on."
-    )
-    logger.error(
-        "Execution %s: database unavailable for more than %s s; gave up: %s",
-        execution_id,
-        budget,
-        database_error_summary(exc),
-    )
-
-    def record() -> bool:
-        with transaction.atomic():
-            failed = execution_finish(
-                execution_id=execution_id,
-                status=ExecutionStatus.FAILED,
-                counters=counters,
-                error_message=reason,
-            )
-            if failed:
-                event_add(execution_id=execution_id, message=reason, level=EventLevel.ERROR)
-        return failed
-
-    close_broken_connection()
-    try:
-        failed = retry_database(
-            record,
-            budget=settings.STUCK_AFTER_SECONDS,
-            what=f"execution {execution_id}: recording the failure",
-        )
-    except DATABASE_OUTAGE_ERRORS:
-        logger.exception("Execution %s: could not record its failure", execution_id)
-        return None
-    return ExecutionStatus.FAILED if failed else None
 
 
 def nothing_to_run_message(job: Job) -> str:
