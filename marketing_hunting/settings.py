@@ -170,6 +170,9 @@ else:
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # kombu's Redis transport, minus the crash that ended the worker when Redis went away
+    # under a running task (see marketing_hunting/broker.py).
+    CELERY_BROKER_TRANSPORT = "marketing_hunting.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Redis redelivers unacknowledged messages after this many seconds; countdowns stay
         # below.
@@ -408,6 +411,10 @@ if JOB_HEARTBEAT_SECONDS * 2 > STUCK_AFTER_SECONDS:
 # Beat also runs the sweep itself this often (0: off), so lost runs are failed even when no
 # worker is alive to run the scheduled sweep task.
 JOB_WATCHDOG_SECONDS = env.integer("JOB_WATCHDOG_SECONDS", 60, minimum=0, maximum=3600)
+# A running job retries its database work this long when the database stops answering
+# (restart, failover); a longer outage fails the run with the real reason, written as soon as
+# the database is back. Keep it below STUCK_AFTER_SECONDS.
+JOB_DATABASE_RETRY_SECONDS = env.integer("JOB_DATABASE_RETRY_SECONDS", 120, minimum=0, maximum=3600)
 # The per-feed timeout a job uses when neither the job nor the feed says otherwise, and the
 # cap on a run's soft time limit (well below Redis' one-hour visibility timeout).
 JOB_DEFAULT_FEED_TIMEOUT = 20

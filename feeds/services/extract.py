@@ -294,9 +294,16 @@ SAVED_FIELDS = [
 ]
 
 
-def articles_extract(*, article_ids: Iterable[int], timeout: float = 20.0) -> list[Article]:
-    """Extract the text of the given pending articles; returns the articles processed."""
-    now = timezone.now()
+def articles_extract(
+    *, article_ids: Iterable[int], timeout: float = 20.0, claimed_at: datetime | None = None
+) -> list[Article]:
+    """Extract the text of the given pending articles; returns the articles processed.
+
+    ``claimed_at`` is the claim token: a caller that tries a batch again after a failure (the
+    database went away before the results were saved) passes the same one, and gets back the
+    articles it had claimed instead of finding them held by a live worker (itself).
+    """
+    now = claimed_at or timezone.now()
     articles = _claim(article_ids, now)
     if not articles:
         return []

@@ -9,10 +9,12 @@ picks up where the dead one stopped without duplicating anything.
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
 
 from feeds.models import Article, ArticleStatus, Feed
 from feeds.services.extract import articles_extract
@@ -26,13 +28,27 @@ from jobs.services.executions import (
     execution_heartbeat,
     job_feed_ids,
 )
-from reports.models import ReportStatus
+from jobs.services.outage import RunGuard, conclude_database_unavailable
+from reports.models import Report, ReportStatus
 from reports.services.analyse import AnalysisOptions, reports_analyse
+from resilience.database import (
+    DATABASE_OUTAGE_ERRORS,
+    close_broken_connection,
+    database_error_summary,
+)
 
 logger = logging.getLogger(__name__)
 
 EXTRACT_BATCH = 25
 LEFTOVER_LIMIT = 200
+
+T = TypeVar("T")
+# Runs one idempotent database step of a run: (step, what it does) -> its result.
+Guard = Callable[[Callable[[], Any], str], Any]
+
+
+def _unguarded(step: Callable[[], T], _what: str) -> T:
+    return step()
 
 
 def counted(count: int, noun: str) -> str:
@@ -61,9 +77,21 @@ class HeartbeatThread(threading.Thread):
     def run(self) -> None:
         try:
             while not self._stop_event.wait(settings.JOB_HEARTBEAT_SECONDS):
-                if not execution_heartbeat(
-                    execution_id=self.execution_id, counters=dict(self.counters)
-                ):
+                try:
+                    alive = execution_heartbeat(
+                        execution_id=self.execution_id, counters=dict(self.counters)
+                    )
+                except DATABASE_OUTAGE_ERRORS as exc:
+                    # The database is away: the run's own steps retry (or give up and say
+                    # so); beating on means the first beat after it returns shows life.
+                    logger.warning(
+                        "Heartbeat of execution %s: database unavailable (%s)",
+                        self.execution_id,
+                        database_error_summary(exc),
+                    )
+                    close_broken_connection()
+                    continue
+                if not alive:
                     self.lost.set()
                     return
         except Exception:  # A failed beat must not kill the run; the sweep is the judge.
@@ -101,29 +129,49 @@ def _count_page_outcomes(counters: dict[str, int], done: list[Article], made: li
     return excluded
 
 
+def _analysed(article_ids: list[int], options: AnalysisOptions, guard: Guard) -> list:
+    """The batch's reports, made once even when the database went away half-way through."""
+    attempts = 0
+
+    def step() -> list:
+        nonlocal attempts
+        attempts += 1
+        made = reports_analyse(article_ids=article_ids, options=options)
+        if attempts > 1:
+            # A retry skips the articles analysed before the failure; they are still ours.
+            made = list(Report.objects.filter(article_id__in=article_ids))
+        return made
+
+    return guard(step, "analysing articles")
+
+
 def run_feed(
     job: Job,
     feed: Feed,
     counters: dict[str, int],
     beat: Callable[[], None],
     publish: Callable[[], None] = lambda: None,
+    guard: Guard = _unguarded,
 ) -> tuple[bool, str]:
     """One unit of work: (ok, log line).
 
     ``beat`` raises StopRun when we must stop (checked before each batch); ``publish`` writes
     the counters after each batch and never stops the unit half-way through its bookkeeping.
+    ``guard`` runs each database step again while the database is away (each step is
+    idempotent: refreshing stores an entry once, extraction keeps its claim token, analysis
+    skips articles that have a report), so a short outage costs a pause, not the unit.
     """
     # In memory only: the refresh saves with update_fields, so the feed's own values stay.
     if job.feed_timeout:
         feed.fetch_timeout = job.feed_timeout
     if job.max_articles:
         feed.max_articles_per_run = min(feed.max_articles_per_run, job.max_articles)
-    result = feed_refresh(feed=feed)
+    result = guard(lambda: feed_refresh(feed=feed), "refreshing a feed")
     if result.failed:
         counters["errors"] += 1
         return False, f"Feed “{feed.name}” failed: {result.error}"
     counters["new_articles"] += len(result.new_article_ids)
-    pending, unreported = _leftovers(feed)
+    pending, unreported = guard(lambda: _leftovers(feed), "reading leftovers")
     to_extract = list(dict.fromkeys([*result.new_article_ids, *pending]))
     counters["feed_articles_total"] = len(to_extract) + len(unreported)
     counters["feed_articles_done"] = 0
@@ -134,9 +182,16 @@ def run_feed(
     for start in range(0, len(to_extract), EXTRACT_BATCH):
         beat()
         batch = to_extract[start : start + EXTRACT_BATCH]
-        done = articles_extract(article_ids=batch, timeout=float(feed.fetch_timeout))
+        # One claim token for every attempt: a retry takes back the batch it had claimed.
+        claim = timezone.now()
+        done = guard(
+            lambda batch=batch, claim=claim: articles_extract(
+                article_ids=batch, timeout=float(feed.fetch_timeout), claimed_at=claim
+            ),
+            "extracting pages",
+        )
         originals = [a.pk for a in done if a.duplicate_of_id is None]
-        made = reports_analyse(article_ids=originals, options=options)
+        made = _analysed(originals, options, guard)
         excluded += _count_page_outcomes(counters, done, made)
         analysed, reports = analysed + len(originals), reports + len(made)
         counters["analysed"] += len(originals)
@@ -144,7 +199,7 @@ def run_feed(
         counters["feed_articles_done"] += len(batch)
         publish()  # One UPDATE per batch: the run page moves page batch by page batch.
     if unreported:
-        made = reports_analyse(article_ids=unreported, options=options)
+        made = _analysed(unreported, options, guard)
         excluded += _count_page_outcomes(counters, [], made)
         analysed, reports = analysed + len(unreported), reports + len(made)
         counters["analysed"] += len(unreported)
@@ -179,55 +234,72 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
             "Execution %s already claimed, finished or cancelled: nothing to do", execution_id
         )
         return None
-    execution = JobExecution.objects.select_related("job").get(pk=execution_id)
+    guard = RunGuard(execution_id)
+    execution = guard(
+        lambda: JobExecution.objects.select_related("job").get(pk=execution_id), "starting"
+    )
     job = execution.job
-    feeds = list(Feed.objects.filter(pk__in=job_feed_ids(job)).order_by("id"))
+    feeds = guard(
+        lambda: list(Feed.objects.filter(pk__in=job_feed_ids(job)).order_by("id")), "starting"
+    )
     counters = dict.fromkeys(COUNTERS, 0)
     counters["feeds_total"] = len(feeds)
-    event_add(
-        execution_id=execution_id,
-        message=f"Started on {hostname} pid {pid}: {counted(len(feeds), 'feed')}.",
-    )
+
+    def log(message: str, level: str = EventLevel.INFO) -> None:
+        guard(
+            lambda: event_add(execution_id=execution_id, message=message, level=level),
+            "writing the log",
+        )
+
+    log(f"Started on {hostname} pid {pid}: {counted(len(feeds), 'feed')}.")
     if not feeds:
-        return _conclude_empty(execution_id, job, counters)
+        return guard(lambda: _conclude_empty(execution_id, job, counters), "finishing")
     heartbeat = HeartbeatThread(execution_id, counters)
 
     def beat() -> None:
-        if heartbeat.lost.is_set() or not execution_heartbeat(
-            execution_id=execution_id, counters=counters
+        if heartbeat.lost.is_set() or not guard(
+            lambda: execution_heartbeat(execution_id=execution_id, counters=counters),
+            "recording progress",
         ):
             raise StopRun
 
     def publish() -> None:
         # The same conditional UPDATE; a refusal is acted on at the next beat().
-        execution_heartbeat(execution_id=execution_id, counters=counters)
+        guard(
+            lambda: execution_heartbeat(execution_id=execution_id, counters=counters),
+            "recording progress",
+        )
 
     timed_out, error = False, ""
+    database_error: BaseException | None = None
     heartbeat.start()
     try:
         for feed in feeds:
             beat()  # Between units: the cancel check and the zombie check in one UPDATE.
             try:
-                ok, line = run_feed(job, feed, counters, beat, publish)
-            except (StopRun, SoftTimeLimitExceeded):
-                raise
+                ok, line = run_feed(job, feed, counters, beat, publish, guard)
+            except (StopRun, SoftTimeLimitExceeded, *DATABASE_OUTAGE_ERRORS):
+                raise  # The run stops (a database outage: after retrying for the budget).
             except Exception as exc:  # One broken feed must not stop the others.
                 logger.exception("Job %s: feed %s crashed", job.pk, feed.pk)
                 counters["errors"] += 1
                 ok, line = False, f"Feed “{feed.name}” crashed: {exc}"
             counters["feeds_done"] += 1
             counters["feed_articles_total"] = counters["feed_articles_done"] = 0
-            level = EventLevel.INFO if ok else EventLevel.WARNING
-            event_add(execution_id=execution_id, message=line, level=level)
+            log(line, EventLevel.INFO if ok else EventLevel.WARNING)
     except StopRun:
         pass
     except SoftTimeLimitExceeded:
         timed_out = True
         error = "The run reached its time limit; the feeds done so far keep their results."
+    except DATABASE_OUTAGE_ERRORS as exc:
+        database_error = exc
     finally:
         heartbeat.stop()
         close_old_connections()
-    return _conclude(execution_id, counters, timed_out, error)
+    if database_error is not None:
+        return conclude_database_unavailable(execution_id, counters, database_error)
+    return guard(lambda: _conclude(execution_id, counters, timed_out, error), "finishing")
 
 
 def nothing_to_run_message(job: Job) -> str:

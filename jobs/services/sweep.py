@@ -23,6 +23,11 @@ from jobs.services.executions import event_add
 logger = logging.getLogger(__name__)
 
 MISSING_KEY = "jobs:missing:{}"
+LAST_SWEEP_KEY = "jobs:sweep:last"
+GRACE_KEY = "jobs:sweep:grace-until"
+# No sweep for this long (the database was away, or every sweeper was down) makes every
+# heartbeat look that old: the first sweep after it only opens a grace of two heartbeats.
+BLIND_AFTER = timedelta(minutes=3)
 # A freshly started task may not show up in a worker's lists yet; leave it alone this long.
 MISSING_GRACE = timedelta(seconds=30)
 INSPECT_TIMEOUT = 1.0
@@ -138,6 +143,38 @@ def _missing_on_workers(running: list[JobExecution], now: datetime) -> dict[int,
     return reasons
 
 
+def _in_grace_after_blindness(now: datetime) -> bool:
+    """True while silence is no evidence: just after a period in which nothing could sweep.
+
+    After a database outage longer than STUCK_AFTER every heartbeat is that old, live runs
+    included, and a sweep in the seconds between the database's return and the next beat (or
+    the worker's own "Database unavailable" verdict) failed them as "presumed lost". So the
+    first sweep that finds the last one more than BLIND_AFTER ago judges nothing and gives
+    live runs two heartbeats to show life. Shared through the cache by every sweeper (beat's
+    watchdog, the workers' scheduled task); a cache that fails is no reason to stop sweeping.
+    """
+    try:
+        grace_until = cache.get(GRACE_KEY)
+        if grace_until is not None and now < grace_until:
+            return True
+        last = cache.get(LAST_SWEEP_KEY)
+        cache.set(LAST_SWEEP_KEY, now, timeout=None)
+        if last is None or now - last <= BLIND_AFTER:
+            return False
+        grace = timedelta(seconds=2 * settings.JOB_HEARTBEAT_SECONDS)
+        cache.set(GRACE_KEY, now + grace, timeout=int(grace.total_seconds()) + 60)
+    except Exception:
+        logger.warning("Could not read the sweep's last run from the cache", exc_info=True)
+        return False
+    logger.warning(
+        "No sweep since %s (database or sweepers away): judging no run before %s, so live "
+        "ones can beat first",
+        last,
+        now + grace,
+    )
+    return True
+
+
 def execution_sweep_stuck(
     *,
     now: datetime | None = None,
@@ -154,7 +191,9 @@ def execution_sweep_stuck(
     active = JobExecution.objects.filter(status__in=ACTIVE_STATUSES).select_related("job")
     if organization is not None:
         active = active.filter(organization=organization)
-    executions = list(active.order_by("id"))
+    executions = list(active.order_by("id"))  # The database answers: a sweep took place.
+    if not dry_run and organization is None and _in_grace_after_blindness(now):
+        return []
     found = [
         SweptExecution(e, e.describe_staleness(settings.TIME_ZONE))
         for e in executions

@@ -50,6 +50,7 @@ from reports.services.llm_calls import LLMFailure, call_llm
 from reports.services.report_versions import report_mentions_replace, report_version_record
 from reports.services.resolution import Resolver, build_context
 from reports.services.usage import cost_estimate, quota_reached, usage_record
+from resilience.database import DATABASE_OUTAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -383,6 +384,10 @@ def reports_analyse(
                 resolver=resolver,
                 rules=rules[article.organization_id],
             )
+        except DATABASE_OUTAGE_ERRORS:
+            # The database is away, not the article at fault: no "failed" report (which could
+            # not be written anyway); the caller retries the batch or gives up (jobs/run).
+            raise
         except Exception as exc:
             logger.exception("Analysis of article %s failed", article.pk)
             # The resolver may hold brands of the rolled-back transaction: start afresh.

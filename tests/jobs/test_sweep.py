@@ -196,3 +196,44 @@ def test_with_inspect_a_quiet_run_whose_task_a_worker_holds_is_left_alone(
     assert execution_sweep_stuck(use_inspect=True) == []
     execution.refresh_from_db()
     assert execution.status == ExecutionStatus.RUNNING
+
+
+def test_after_a_blind_spell_the_first_sweep_gives_live_runs_two_heartbeats_first(job, settings):
+    """A database outage longer than STUCK_AFTER makes every heartbeat that old; the sweep
+    right after it used to fail a live run as "presumed lost" before it could beat."""
+    from django.core.cache import cache
+
+    from jobs.services import sweep
+    from jobs.services.executions import execution_heartbeat
+
+    now = timezone.now()
+    outage = settings.STUCK_AFTER_SECONDS + 60
+    cache.set(sweep.LAST_SWEEP_KEY, now - timedelta(seconds=outage))  # Nothing swept since.
+    live = running(job, silent_for=outage)
+    lost = running(job, silent_for=outage, host="celery@gone")
+
+    assert execution_sweep_stuck(now=now, use_inspect=False) == []
+    # Another sweeper (the workers' task) within the grace judges nothing either.
+    assert execution_sweep_stuck(now=now + timedelta(seconds=5), use_inspect=False) == []
+    assert execution_heartbeat(execution_id=live.pk)  # The live run beats meanwhile.
+
+    after = now + timedelta(seconds=2 * settings.JOB_HEARTBEAT_SECONDS + 1)
+    swept = execution_sweep_stuck(now=after, use_inspect=False)
+
+    assert [s.execution.pk for s in swept] == [lost.pk]
+    live.refresh_from_db()
+    assert live.status == ExecutionStatus.RUNNING
+
+
+def test_sweeps_in_their_usual_rhythm_judge_at_once(job, settings):
+    from django.core.cache import cache
+
+    from jobs.services import sweep
+
+    now = timezone.now()
+    cache.set(sweep.LAST_SWEEP_KEY, now - timedelta(seconds=60))
+    silent = running(job, silent_for=settings.STUCK_AFTER_SECONDS + 5)
+
+    swept = execution_sweep_stuck(now=now, use_inspect=False)
+
+    assert [s.execution.pk for s in swept] == [silent.pk]

@@ -108,10 +108,13 @@ def _worker_env() -> dict[str, str]:
 
 
 def start_worker_process(
-    name: str | None = None, *queues: str, env: dict[str, str] | None = None
+    name: str | None = None,
+    *queues: str,
+    env: dict[str, str] | None = None,
+    output: Path | None = None,
 ) -> subprocess.Popen:
     """A real prefork worker subprocess sharing the test database (its own session, so the
-    whole process group can be killed)."""
+    whole process group can be killed). ``output``: a file for its console, else discarded."""
     command = [
         *(sys.executable, "-m", "celery", "-A", "marketing_hunting", "worker"),
         *("--pool", "prefork", "--concurrency", "1"),
@@ -119,14 +122,19 @@ def start_worker_process(
         *(("-Q", ",".join(queues)) if queues else ()),
         *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
     ]
-    return subprocess.Popen(
-        command,
-        cwd=BASE_DIR,
-        env={**_worker_env(), **(env or {})},
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    console = output.open("ab") if output else None
+    try:
+        return subprocess.Popen(
+            command,
+            cwd=BASE_DIR,
+            env={**_worker_env(), **(env or {})},
+            start_new_session=True,
+            stdout=console or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if console else subprocess.DEVNULL,
+        )
+    finally:
+        if console:
+            console.close()  # The child holds its own copy.
 
 
 def test_a_killed_worker_is_swept_as_failed_and_a_rerun_completes_without_duplicates(

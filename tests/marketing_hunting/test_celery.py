@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from kombu.transport.redis import Transport as RedisTransport
 
 from feeds.models import Feed
 from marketing_hunting.celery import app
@@ -20,8 +21,13 @@ def test_a_live_worker_runs_a_task_from_the_configured_broker(celery_worker, org
     feed_id = result.get(timeout=30)
 
     assert Feed.objects.get(pk=feed_id).url == "https://worker.example/feed"
-    expected = "redis" if settings.REDIS_URL else "filesystem"
-    assert app.connection_for_write().transport_cls == expected
+    transport = app.connection_for_write().transport
+    if settings.REDIS_URL:
+        # kombu's Redis transport without its outage crash (marketing_hunting/broker.py).
+        assert isinstance(transport, RedisTransport)
+        assert type(transport).__module__ == "marketing_hunting.broker"
+    else:
+        assert app.connection_for_write().transport_cls == "filesystem"
 
 
 def test_celery_applies_the_projects_logging_configuration_and_adds_no_handler():
