@@ -49,11 +49,15 @@ from .wordlists import (
 )
 
 _CONNECTOR_WORDS = "of|de|du|del|van|von|di|dei|della|da"
+# A word character that is not Chinese, Japanese or Korean: "Appleは" is "Apple" then a word
+# of another script, and "はApple" starts a name, as spaces would in English.
+_W = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f]"
 _CAP = (
-    r"(?:[A-ZÀ-ÖØ-Þ]\w*|[a-z]{1,2}[A-Z]\w*|\d+[A-Z][a-z]{2,}\w*)(?:[\u2019'&.-]\w+|/[A-Z](?!\w))*"
+    rf"(?:[A-ZÀ-ÖØ-Þ]{_W}*|[a-z]{{1,2}}[A-Z]{_W}*|\d+[A-Z][a-z]{{2,}}{_W}*)"
+    rf"(?:[\u2019'&.-]{_W}+|/[A-Z](?!{_W}))*"
 )
 _RUN = re.compile(
-    rf"(?<![\w\u2019'&.#@-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:{_CONNECTOR_WORDS})\s(?=[A-Z]))"
+    rf"(?<!{_W})(?<![\u2019'&.#@-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:{_CONNECTOR_WORDS})\s(?=[A-Z]))"
     rf"{_CAP}){{0,5}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
 )
 _ADJECTIVE = re.compile(r"-[a-z]+$")
@@ -448,6 +452,12 @@ def _word_used_as_name(key: str, group: list[Candidate], lowercase: set[str]) ->
     return len(inside) >= (2 if with_cue else 3) and not forms & lowercase
 
 
+def _short_capitals(surface: str) -> bool:
+    """ "OS", "EVO", "MIT", "PLUS": initials and words in capitals, which Japanese text uses for
+    terms as much as for names."""
+    return surface.isupper() and len(surface) <= 4
+
+
 def _plain_word(candidate: Candidate) -> bool:
     surface = candidate.surface
     return surface.isupper() or surface.lower() in gazetteer.MODERN_WORDS
@@ -616,6 +626,7 @@ def discover(
     # The dictionary and the name lists are English: elsewhere a capital inside a sentence is
     # a name, but not necessarily a brand ("Součka", an inflected Czech surname).
     english = language.lower().startswith("en") or not language
+    cjk = code in ("ja", "zh", "ko")
     results = []
     for key, group in groups.items():
         if not nouns_capitalised and _word_used_as_name(key, group, lowercase):
@@ -630,6 +641,8 @@ def discover(
             and key not in prose_lowercase  # "set to “Hummus”" beside "saying hummus".
         ):
             kinds.add("proper")  # "Facebook" used by name inside a sentence.
+        elif cjk and any(c.entry is not None and not _short_capitals(c.surface) for c in group):
+            kinds.add("proper")  # A known name in Latin letters amid Japanese or Chinese.
         if "kb_weak" in kinds:
             kinds.discard("kb_weak")
             # A word in capitals listed beside a brand is no more: "GNU/Linux".

@@ -602,3 +602,21 @@ def test_units_and_kinds_of_vehicle_and_hardware_are_not_brands() -> None:
     )
 
     assert not {"SUV", "kWh", "SSD", "GPU"} & set(discovered(text))
+
+
+def test_known_names_in_latin_letters_amid_japanese_are_found_but_not_short_capitals() -> None:
+    knowledge = FakeKnowledge(
+        {n: Entry(n) for n in ("GitHub", "Microsoft", "Kubernetes", "OS", "EVO")}
+    )
+    text = (
+        "開発者の多くがGitHubを使っています。GitHubはMicrosoftの子会社で、Kubernetesの"
+        "リポジトリもあります。新しいOSとEVOシリーズも発表されました。"
+    )
+    result = RulesExtractor().extract(
+        text=text, title="", language="ja", context=ExtractionContext(knowledge=knowledge)
+    )
+
+    found = {f.name for f in result.brands}
+
+    assert {"GitHub", "Microsoft", "Kubernetes"} <= found
+    assert not {"OS", "EVO"} & found
