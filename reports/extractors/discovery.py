@@ -155,7 +155,9 @@ def _candidates(
             else initial_possessor
         )
         lead = ""
-        while len(tokens) > 1 or (tokens and initial):
+        # "Credit Suisse Group AG": a registered name keeps its first word, however common.
+        registered = len(tokens) > 1 and normalize_brand(tokens[-1][1]) in LEGAL_FORMS
+        while (len(tokens) > 1 or (tokens and initial)) and not registered:
             word = tokens[0][1].lower().strip(".")
             if not (
                 (word in DETERMINERS and (initial or word == "the"))
@@ -302,6 +304,17 @@ def _institution_or_place(words: list[str]) -> bool:
     )
 
 
+_PLACE_NOUNS = (
+    r"(?:town|city|village|hamlet|suburb|island|region|province|county|district|state|"
+    r"neighbou?rhood|municipality|commune)s?"
+)
+_PLACE_BEFORE = re.compile(
+    rf"\b{_PLACE_NOUNS}\s+of\s+(?:[A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*)*"
+    r"(?:,\s*|\s+(?:and|or)\s+))*$"
+)
+_PLACE_AFTER = re.compile(
+    rf"(?:\s+[a-z]{{1,3}}\s+[A-Z][\w'\u2019-]*)?,\s+(?:a|the)\s+(?:[a-z]+\s+){{0,2}}{_PLACE_NOUNS}\b"
+)
 _LIST_LEFT = re.compile(
     r"([A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*){0,3})(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
 )
@@ -358,6 +371,10 @@ def _candidate(
         return None  # "N. K. Jemisin": a person's initials.
     if not legal and _listed_among_places(text, start, end):
         return None  # "used in Athens, Clanton, Falkville, Huntsville and Madison".
+    if not legal and (
+        _PLACE_BEFORE.search(text, max(0, start - 80), start) or _PLACE_AFTER.match(text, end)
+    ):
+        return None  # "the towns of Amalfi or Positano", "Braunau am Inn, a town on".
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)

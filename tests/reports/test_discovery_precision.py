@@ -620,3 +620,21 @@ def test_known_names_in_latin_letters_amid_japanese_are_found_but_not_short_capi
 
     assert {"GitHub", "Microsoft", "Kubernetes"} <= found
     assert not {"OS", "EVO"} & found
+
+
+def test_a_place_named_as_a_town_of_somewhere_or_with_a_town_appositive_is_no_brand() -> None:
+    text = (
+        "Guests can gaze as far as the nearby towns of Amalfi or Positano. The house in "
+        "Braunau am Inn, a town on the border, was sold; Braunau am Inn, a small town, waits."
+    )
+
+    assert not {"Positano", "Amalfi", "Braunau"} & set(discovered(text))
+
+
+def test_a_registered_name_keeps_its_common_first_word_at_a_list_item_start() -> None:
+    text = "Markets today:\n- Credit Suisse Group AG gained 6.4 percent on the news."
+
+    found = discovered(text)
+
+    assert "Suisse Group" not in found
+    assert "Credit Suisse Group" in found
