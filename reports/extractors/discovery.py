@@ -157,11 +157,15 @@ def _candidates(
         lead = ""
         # "Credit Suisse Group AG": a registered name keeps its first word, however common.
         registered = len(tokens) > 1 and normalize_brand(tokens[-1][1]) in LEGAL_FORMS
-        while (len(tokens) > 1 or (tokens and initial)) and not registered:
+        while len(tokens) > 1 or (tokens and initial):
             word = tokens[0][1].lower().strip(".")
             if not (
                 (word in DETERMINERS and (initial or word == "the"))
-                or (initial and (word in COMMON_WORDS or cues.descriptor_word(word)))
+                or (
+                    initial
+                    and not registered
+                    and (word in COMMON_WORDS or cues.descriptor_word(word))
+                )
                 or word in PERSON_TITLES
             ):
                 break
