@@ -9,12 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
-from import_export import fields, resources, widgets
+from import_export import fields, widgets
 
 from accounts.models import Organization
 from contacts.identity import normalize_email
 from contacts.models import BrandContact, ContactSource
 from contacts.services.contacts import EDITABLE_FIELDS, Erasures, find_duplicate
+from marketing_hunting.spreadsheets import FormulaSafeResource
 from reports.models import Brand, BrandAlias
 from reports.normalize import normalize_brand
 
@@ -22,22 +23,6 @@ from reports.normalize import normalize_brand
 IMPORT_COLUMNS = EDITABLE_FIELDS
 EXPORT_ONLY_COLUMNS = ("source", "source_url", "created_at", "last_contacted_at")
 REQUIRED_COLUMNS = ("brand", "full_name")
-
-# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_formula(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def unescape_formula(value: object) -> object:
-    """Undo :func:`escape_formula`, so an exported file imports back to the same data."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] in FORMULA_TRIGGERS:
-        return value[1:]
-    return value
 
 
 class BrandLookup:
@@ -133,7 +118,7 @@ def _export_only(name: str, widget: widgets.Widget | None = None) -> fields.Fiel
     )
 
 
-class BrandContactResource(resources.ModelResource):
+class BrandContactResource(FormulaSafeResource):
     brand = fields.Field(attribute="brand", column_name="brand", widget=BrandNameWidget(None))
     full_name = _text("full_name")
     title = _text("title")
@@ -187,17 +172,9 @@ class BrandContactResource(resources.ModelResource):
         # contacts never carries unverified suggestions: nobody chose to work with them yet.
         return queryset.filter(suggested=False)
 
-    def export_field(self, field: fields.Field, instance: BrandContact, **kwargs: Any) -> Any:
-        # Here rather than in one caller, so the admin's export is as safe as the app's.
-        return escape_formula(super().export_field(field, instance, **kwargs))
-
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         if self.target_organization is None:
             raise ValidationError("Choose the organization to import the contacts into.")
-
-    def before_import_row(self, row: dict, **kwargs: Any) -> None:
-        for column, value in list(row.items()):
-            row[column] = unescape_formula(value)
 
     def get_instance(self, instance_loader: Any, row: dict) -> BrandContact | None:
         """The contact this row is: same email, else same name at the same brand; a

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from import_export import fields, resources
+from import_export import fields
 from import_export.admin import ExportMixin, ImportExportModelAdmin
 from import_export.widgets import ForeignKeyWidget
 
@@ -9,9 +9,10 @@ from accounts.models import Organization
 from feeds.models import Article, ArticleFeed, Feed
 from feeds.services.feeds import feed_set_enabled
 from feeds.tasks import refresh_feed
+from marketing_hunting.spreadsheets import FormulaSafeResource
 
 
-class FeedResource(resources.ModelResource):
+class FeedResource(FormulaSafeResource):
     # Organizations are named by slug in files, so an export imports into another install.
     organization = fields.Field(
         column_name="organization",
@@ -91,7 +92,7 @@ class FeedAdmin(ImportExportModelAdmin):
         self.message_user(request, "Feeds enabled.", messages.SUCCESS)
 
 
-class ArticleResource(resources.ModelResource):
+class ArticleResource(FormulaSafeResource):
     class Meta:
         model = Article
         fields = (
