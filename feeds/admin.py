@@ -38,6 +38,8 @@ class FeedResource(FormulaSafeResource):
         import_id_fields = ("organization", "url")
         skip_unchanged = True
         report_skipped = True
+        # Runs Feed.clean(): a file cannot add a feed the add-feed form would refuse.
+        clean_model_instances = True
 
 
 @admin.register(Feed)

@@ -1,9 +1,8 @@
 from django import forms
-from django.conf import settings
 
 from accounts.drawer import FilterForm
 from feeds.models import ArticleStatus, Feed, FeedKind
-from outbound import BlockedAddress, FetchError, InvalidURL, check_url
+from outbound.validators import validate_public_url
 
 SOURCE_CHOICES = [("url", "Feed address"), ("search", "Keyword search (Google News)")]
 
@@ -62,13 +61,8 @@ class FeedForm(forms.Form):
 
     def clean_url(self) -> str:
         url = self.cleaned_data.get("url", "")
-        if url and not settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES:
-            try:
-                check_url(url)
-            except (BlockedAddress, InvalidURL) as exc:
-                raise forms.ValidationError(exc.message) from None
-            except FetchError:
-                pass  # A host that does not resolve today may tomorrow; the fetch will tell.
+        if url:
+            validate_public_url(url)  # The rule of OPML import, the admin and brand websites.
         return url
 
     def clean(self) -> dict[str, object]:

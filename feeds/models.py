@@ -1,10 +1,12 @@
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 
 from accounts.tenancy import TenantModel
+from outbound.validators import validate_public_url
 
 # Polling bounds: a feed is read at most every 5 minutes and at least once a day, whatever
 # its server asks for, and a failing feed backs off to at most 6 hours between tries.
@@ -12,6 +14,16 @@ DEFAULT_INTERVAL = timedelta(minutes=30)
 MIN_INTERVAL = timedelta(minutes=5)
 MAX_INTERVAL = timedelta(hours=24)
 MAX_BACKOFF = timedelta(hours=6)
+
+
+def _is_web_url(url: str) -> bool:
+    """Whether the field's own validator accepts ``url`` (when it does not, it has already
+    said so, and once is enough)."""
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        return False
+    return True
 
 
 class FeedKind(models.TextChoices):
@@ -96,6 +108,12 @@ class Feed(TenantModel):
 
     def get_absolute_url(self) -> str:
         return reverse("feeds:articles") + f"?feed={self.pk}"
+
+    def clean(self) -> None:
+        # Here, not only in the add-feed form: the service (hence OPML import), the admin's
+        # form and its import all refuse an address the fetcher would refuse.
+        if self.url and self.kind != FeedKind.SEARCH and _is_web_url(self.url):
+            validate_public_url(self.url, field="url")
 
     def is_due(self, now: datetime) -> bool:
         return self.enabled and (self.next_fetch_at is None or self.next_fetch_at <= now)

@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 
 from accounts.tenancy import TenantModel
+from outbound.validators import validate_public_url
 
 # The knowledge base's global tables live in their own module; imported here so that Django
 # finds them as models of this app.
@@ -113,6 +114,11 @@ class Brand(TenantModel):
 
     def get_absolute_url(self) -> str:
         return reverse("brands:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        # The admin's form runs this: the same rule as the brand pages and the import.
+        if self.website:
+            validate_public_url(self.website, field="website")
 
     @property
     def wikidata_url(self) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from contacts.discovery.base import Candidate, Findings
 from contacts.discovery.extract import (
@@ -29,6 +30,7 @@ from contacts.discovery.ratelimit import rate_acquire
 from contacts.discovery.robots import Robots, origin_of, robots_fetch
 from contacts.models import ContactSource
 from outbound import ConnectionFailed, FetchError, FetchResponse, FetchTimeout
+from outbound.validators import validate_public_url
 from reports.models import Brand
 from resilience import HostPaused, ProviderError, breaker_fetch
 from resilience.classify import status_text
@@ -72,6 +74,15 @@ class BrandWebsiteProvider:
         parts = urlsplit(brand.website or "")
         if parts.scheme not in ("http", "https") or not parts.netloc:
             return "skipped: the brand has no website on record (add it on the brand page)."
+        try:
+            # A website stored before the pages refused such addresses: say so, rather
+            # than "read 0 pages" after every request was refused.
+            validate_public_url(brand.website)
+        except ValidationError as error:
+            reason = " ".join(error.messages).rstrip(".")
+            return (
+                f"skipped: the brand's website cannot be read ({reason}); fix it on the brand page."
+            )
         return None
 
     def find(self, brand: Brand, role_keywords: list[str]) -> Findings:
@@ -95,6 +106,7 @@ class _SiteVisit:
         self.requests = 0
         self.pages_read = 0
         self.refused: list[str] = []  # paths robots.txt keeps us from
+        self.unread: list[tuple[str, str]] = []  # (path, why) of pages requested but not read
         self.candidates: list[Candidate] = []
 
     @property
@@ -116,8 +128,12 @@ class _SiteVisit:
                     continue
                 seen.add(url.rstrip("/"))
                 response = self._get(url)
-                if response is not None and _same_origin(response.url, self.origin):
+                if response is None:
+                    continue
+                if _same_origin(response.url, self.origin):
                     self._read(response)
+                else:
+                    self._unread(url, f"redirected to {origin_of(response.url)}")
         except _Stop as stop:
             summary = self._summary() if self.requests else ""
             return Findings(merge_candidates(self.candidates), summary, stop.message)
@@ -128,6 +144,12 @@ class _SiteVisit:
             return f"robots.txt of {self.host} does not let us read its press or contact pages."
         plural = "" if self.pages_read == 1 else "s"
         text = f"read {self.pages_read} page{plural} of {self.host}"
+        if not self.pages_read and self.unread:
+            # "Read 0 pages" alone leaves staff guessing: a wrong address, a site that
+            # serves no HTML, a redirect to another site.
+            reasons = [f"{path} {why}" for path, why in self.unread[:3]]
+            more = len(self.unread) - len(reasons)
+            text += " (" + "; ".join(reasons) + (f"; {more} more" if more > 0 else "") + ")"
         if self.refused:
             text += f"; robots.txt keeps us from {', '.join(sorted(set(self.refused))[:5])}"
         return text[0].upper() + text[1:] + "."
@@ -155,11 +177,16 @@ class _SiteVisit:
         root = self._read(response)
         return contact_links(root, response.url, LINK_WORDS) if root is not None else []
 
+    def _unread(self, url: str, why: str) -> None:
+        self.unread.append((urlsplit(url).path or "/", why))
+
     def _read(self, response: FetchResponse) -> lxml.html.HtmlElement | None:
         if response.content_type not in _HTML_TYPES:
+            self._unread(response.url, f"is not a web page ({response.content_type or 'no type'})")
             return None
         root = parse_page(response.text())
         if root is None:
+            self._unread(response.url, "is empty")
             return None
         self.pages_read += 1
         lines = page_lines(root)
@@ -195,14 +222,17 @@ class _SiteVisit:
             )
         except (FetchTimeout, ConnectionFailed, HostPaused) as error:
             raise _Stop(f"{self.host} stopped answering ({error.message}).") from None
-        except FetchError:
-            return None  # too large, undecodable, a redirect we refuse: skip that page
+        except FetchError as error:
+            # Too large, undecodable, a redirect we refuse: skip that page.
+            self._unread(url, f"was skipped ({error.message})")
+            return None
         if response.status in (429, 503):
             raise _Stop(
                 f"{self.host} asked us to slow down ({status_text(response.status)}), so the "
                 "visit stopped there."
             )
         if not 200 <= response.status < 300:
+            self._unread(url, f"answered {status_text(response.status)}")
             return None
         return response
 

@@ -16,6 +16,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
+from outbound.validators import validate_public_url
 from reports.models import (
     AliasSource,
     BlockedTerm,
@@ -74,6 +75,7 @@ def clean_website(website: str) -> str:
         raise ValidationError({"website": f"“{website}” is not a web address."}) from None
     if len(website) > 500:
         raise ValidationError({"website": "The web address is longer than 500 characters."})
+    validate_public_url(website, field="website")
     return website
 
 

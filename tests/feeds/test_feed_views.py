@@ -131,12 +131,19 @@ def test_adding_a_feed_closes_the_drawer_and_saves_it(client_for, alice, org_a):
     assert cells(page, feed)[1] == "new"
 
 
-@pytest.mark.parametrize("url", ["not a url", "ftp://x", "ftp://files.example/rss.xml"])
-def test_an_invalid_address_is_refused_next_to_the_field(client_for, alice, url):
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("not a url", "Enter a valid URL."),
+        ("ftp://x", "Enter a valid URL."),
+        ("ftp://files.example/rss.xml", "Only http and https URLs are allowed, not ftp:."),
+    ],
+)
+def test_an_invalid_address_is_refused_next_to_the_field(client_for, alice, url, error):
     response = client_for(alice).post(CREATE_URL, form_data(url=url), **HTMX)
 
     assert_drawer_partial(response)
-    assert field_errors(response, "url") == ["Enter a valid URL."]
+    assert field_errors(response, "url") == [error]
     assert input_value(response, "url") == url
     assert input_value(response, "name") == "Tech News"
     assert Feed.objects.count() == 0
