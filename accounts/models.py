@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tenancy import TenantModel
+from marketing_hunting.single_line import validate_single_line
 
 INVITATION_LIFETIME = timedelta(days=7)
 
@@ -23,7 +24,7 @@ def validate_time_zone(value: str) -> None:
 class Organization(models.Model):
     """A tenant: every tenant-owned row points to one."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     llm_monthly_token_quota = models.PositiveBigIntegerField(

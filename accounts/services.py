@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Invitation, Membership, Organization, Role
+from marketing_hunting.single_line import one_line
 
 
 def _unique_slug(name: str) -> str:
@@ -149,7 +150,8 @@ def invitation_create(
 def _send_invitation(invitation: Invitation, accept_url: str) -> None:
     context = {"invitation": invitation, "accept_url": accept_url}
     send_mail(
-        subject=f"You are invited to {invitation.organization} on Marketing Hunting",
+        # A name stored before names were checked must not break the header (500).
+        subject=one_line(f"You are invited to {invitation.organization} on Marketing Hunting"),
         message=render_to_string("accounts/emails/invitation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],

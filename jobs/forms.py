@@ -13,6 +13,7 @@ from jobs.models import IntervalUnit, Job, ScheduleKind, stuck_after_error
 from jobs.services.jobs import JOB_FIELDS, NO_FEEDS, SCHEDULE_FIELDS
 from jobs.services.schedule import describe_schedule, validate_schedule
 from jobs.timezones import normalize_timezone, ordered_timezones
+from marketing_hunting.single_line import validate_single_line
 from reports.extractors.llm import llm_configured
 
 # The job's own fields, as the services accept them.
@@ -51,7 +52,7 @@ class JobForm(forms.Form):
     )
     timezone_options = ordered_timezones()
 
-    name = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=200, validators=[validate_single_line])
     feeds = FeedChoiceField(
         queryset=Feed.objects.none(),
         required=False,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tenancy import TenantModel
+from marketing_hunting.single_line import validate_single_line
 
 
 class ScheduleKind(models.TextChoices):
@@ -41,7 +42,7 @@ def stuck_after_error(seconds: int | None) -> str | None:
 class Job(TenantModel):
     """A set of feeds to refresh and analyse on a schedule kept in django-celery-beat."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line])
     feeds = models.ManyToManyField(
         "feeds.Feed", blank=True, related_name="jobs", help_text="None chosen: all enabled feeds."
     )

@@ -4,7 +4,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
-from celery.schedules import crontab
+from celery.schedules import ParseException, crontab
 from cron_descriptor import ExpressionDescriptor, Options
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -40,12 +40,19 @@ def build_crontab(values: dict[str, str], tz: str, now: datetime | None = None) 
         try:
             # Celery parses each field when it is built; a bad one raises ValueError.
             crontab(**{name: value})
-        except (ValueError, TypeError) as exc:
+        # ParseException is not a ValueError: "-1", "1,,2" and "*/" raise it.
+        except (ValueError, TypeError, ParseException) as exc:
             raise ValidationError(
                 {f"cron_{name}": f"“{value}” is not a valid crontab value ({exc})."}
             ) from exc
     zone = ZoneInfo(tz)
-    return crontab(**fields, nowfun=lambda: (now or timezone.now()).astimezone(zone))
+    try:
+        return crontab(**fields, nowfun=lambda: (now or timezone.now()).astimezone(zone))
+    except (ValueError, TypeError, ParseException) as exc:
+        # Each field is valid alone, the whole never fires: day 31 in February is the one
+        # combination Celery checks.
+        message = f"{exc}".removeprefix("Invalid crontab: ")
+        raise ValidationError({"cron_day_of_month": message}) from exc
 
 
 def validate_schedule(values: dict) -> None:

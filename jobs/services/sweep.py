@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Organization
 from jobs.models import ACTIVE_STATUSES, EventLevel, ExecutionStatus, JobExecution, JobNotification
 from jobs.services.executions import event_add
+from marketing_hunting.single_line import one_line
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +53,15 @@ def _notify(execution: JobExecution, reason: str) -> None:
         # On commit: no email about a change that was rolled back.
         transaction.on_commit(
             lambda: send_mail(
-                f"[Marketing Hunting] Job “{job.name}” failed",
+                one_line(f"[Marketing Hunting] Job “{job.name}” failed"),
                 body,
                 None,
                 recipients,
                 fail_silently=True,
-            )
+            ),
+            # fail_silently covers the SMTP exchange, not building the message: a mail
+            # that raises must not undo the sweep of the executions after this one.
+            robust=True,
         )
 
 
@@ -213,9 +217,19 @@ def execution_sweep_stuck(
     return execution_fail_swept(found)
 
 
+def _fail_alone(execution: JobExecution, reason: str) -> bool:
+    """``_fail``, but one row that cannot be failed (bad data, a mail that raises) is logged
+    and skipped: it must never leave the executions after it "running" forever."""
+    try:
+        return _fail(execution, reason)
+    except Exception:
+        logger.exception("Could not fail execution %s; sweeping the others", execution.pk)
+        return False
+
+
 def execution_fail_swept(found: list[SweptExecution]) -> list[SweptExecution]:
     """Fail what a (dry-run) sweep found; rows that changed since are left alone."""
-    return [swept for swept in found if _fail(swept.execution, swept.reason)]
+    return [swept for swept in found if _fail_alone(swept.execution, swept.reason)]
 
 
 def executions_interrupt_for_worker(*, hostname: str, why: str) -> list[JobExecution]:
@@ -229,6 +243,6 @@ def executions_interrupt_for_worker(*, hostname: str, why: str) -> list[JobExecu
     failed = []
     for execution in owned:
         reason = f"Interrupted: worker {hostname} {why} while it ran; retry it."
-        if _fail(execution, reason):
+        if _fail_alone(execution, reason):
             failed.append(execution)
     return failed

@@ -33,10 +33,30 @@
     return note;
   }
 
+  // The longest start of the subject (whole code points, as Python iterates a str) whose
+  // encoding, with "…", takes at most `room` characters: one emoji is 12 characters of link.
+  function cutSubject(subject, room) {
+    if (encode(subject).length <= room) return subject;
+    const limit = room - encode("…").length;
+    let kept = "";
+    let used = 0;
+    for (const char of subject) {
+      used += encode(char).length;
+      if (used > limit) break;
+      kept += char;
+    }
+    return kept.replace(/\s+$/, "") + "…";
+  }
+
   function mailtoLink(to, subject, body, maxLength, note) {
-    const head = "mailto:" + encodeAddress(to) + "?subject=" + encode(subject);
-    const full = head + "&body=" + encode(body);
+    const start = "mailto:" + encodeAddress(to) + "?subject=";
+    const full = start + encode(subject) + "&body=" + encode(body);
     if (full.length <= maxLength) return { href: full, cut: false };
+    // The subject may take what the body's shortest form (the note alone) leaves.
+    const room = maxLength - start.length - "&body=".length - encode(note).length;
+    const head = start + encode(cutSubject(subject, room));
+    const whole = head + "&body=" + encode(body);
+    if (whole.length <= maxLength) return { href: whole, cut: true };
     const fits = (text) => head.length + "&body=".length + encode(text).length <= maxLength;
     return { href: head + "&body=" + encode(cutToFit(body, note, fits)), cut: true };
   }

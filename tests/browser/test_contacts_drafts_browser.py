@@ -125,6 +125,24 @@ def test_a_long_email_gives_the_same_cut_link_as_the_server(
     expect(page.locator("[data-mailto-cut]")).to_be_visible()
 
 
+def test_a_long_emoji_subject_gives_the_same_cut_link_as_the_server(
+    log_in, live_server, no_llm, alice, jane
+):
+    # Issue #17, item 6: the subject counts at its encoded length (12 characters an emoji).
+    page = log_in("alice")
+    open_draft(page, live_server, jane)
+    subject = "Launch " + "🎉" * 299
+
+    page.get_by_label("Subject").fill(subject)
+
+    body = page.get_by_label("Email", exact=True).input_value()
+    expected, cut = mailto_link(to=jane.email, subject=subject, body=body)
+    assert cut and len(expected) <= 1800
+    link = page.get_by_role("link", name="Open in email client")
+    expect(link).to_have_attribute("href", expected)
+    expect(page.locator("[data-mailto-cut]")).to_be_visible()
+
+
 def test_changing_the_tone_writes_the_draft_again(log_in, live_server, no_llm, alice, jane):
     page = log_in("alice")
     open_draft(page, live_server, jane)

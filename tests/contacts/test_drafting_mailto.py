@@ -85,3 +85,45 @@ def test_mailto_url_uses_the_drafts_contact_subject_and_body(org_a):
     draft = EmailDraft(contact=contact, subject="Hi there", body="One\nTwo")
 
     assert mailto_url(draft) == "mailto:jane@acme.example?subject=Hi%20there&body=One%0D%0ATwo"
+
+
+def test_a_long_subject_is_cut_too_counting_its_encoded_length():
+    # Issue #17, item 6: a 299-emoji subject made a 3,798-character link.
+    subject = "🎉" * 299  # 4 bytes each: 12 characters of link per emoji.
+
+    link, cut = mailto_link(to="jane@acme.example", subject=subject, body="Hi Jane,\n\nAlice")
+
+    assert cut and len(link) <= MAILTO_MAX_LENGTH
+    _, query = fields(link)
+    assert query["subject"].endswith("…")
+    kept = query["subject"].removesuffix("…")
+    assert kept and subject.startswith(kept)
+    # A short body still fits whole after the cut subject.
+    assert query["body"] == "Hi Jane,\r\n\r\nAlice"
+
+
+def test_a_long_subject_and_a_long_body_keep_the_note_to_paste_the_full_draft():
+    link, cut = mailto_link(to="jane@acme.example", subject="🎉" * 299, body="word " * 1000)
+
+    assert cut and len(link) <= MAILTO_MAX_LENGTH
+    _, query = fields(link)
+    assert query["subject"].endswith("…")
+    assert query["body"].replace("\r\n", "\n").endswith(TRUNCATION_NOTE)
+
+
+def test_a_subject_that_fits_is_never_cut_because_of_a_long_body():
+    link, cut = mailto_link(to="jane@acme.example", subject="Short", body="word " * 1000)
+
+    assert cut and len(link) <= MAILTO_MAX_LENGTH
+    assert fields(link)[1]["subject"] == "Short"
+
+
+def test_any_subject_and_body_give_a_link_within_the_limit():
+    pieces = ["🎉", "é", "a", " ", "%", "&", "\n", "漢字", "👩‍👩‍👧", "word "]
+    for n in range(200):
+        subject = "".join(pieces[(n + k) % len(pieces)] for k in range(n * 3 % 400))
+        body = "".join(pieces[(n * 7 + k) % len(pieces)] for k in range(n * 11 % 900))
+
+        link, _ = mailto_link(to="jane.doe@acme.example", subject=subject, body=body)
+
+        assert len(link) <= MAILTO_MAX_LENGTH, (n, len(link))
