@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.db.models import Q
@@ -114,6 +115,8 @@ def _extract_page(article: Article, response: FetchResponse | FetchError) -> Pag
         )
     try:
         extracted = extract_article(response.body, url=response.url, encoding=response.charset)
+    except SoftTimeLimitExceeded:
+        raise  # The run's time limit, raised wherever it finds the run: not the page's fault.
     except Exception:  # A hostile page must not stop the batch; the reason is recorded.
         logger.exception("Extraction crashed on %s", url)
         return PageOutcome(article, reason="The page could not be read (extraction error).")

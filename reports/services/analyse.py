@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -384,9 +385,9 @@ def reports_analyse(
                 resolver=resolver,
                 rules=rules[article.organization_id],
             )
-        except DATABASE_OUTAGE_ERRORS:
-            # The database is away, not the article at fault: no "failed" report (which could
-            # not be written anyway); the caller retries the batch or gives up (jobs/run).
+        except (*DATABASE_OUTAGE_ERRORS, SoftTimeLimitExceeded):
+            # The database is away, or the run's time limit struck here: not the article at
+            # fault, so no "failed" report; the caller retries the batch, gives up or times out.
             raise
         except Exception as exc:
             logger.exception("Analysis of article %s failed", article.pk)

@@ -380,3 +380,25 @@ def test_host_limiter_counts_the_requests_a_set_of_urls_can_have_in_flight() -> 
 
     assert limiter.lanes(urls) == 2 + 1 + 1  # hosts compare case-insensitively
     assert limiter.lanes([]) == 0
+
+
+def test_the_runs_time_limit_striking_during_extraction_stops_the_batch(
+    http_server, org_a, monkeypatch
+):
+    # The soft time limit is a signal raised wherever the run is; during a page's extraction
+    # it used to be taken for that page's fault and the run went on past its limit.
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    ids = ingest(
+        http_server,
+        org_a,
+        {"/good": Reply(body=article_page("Good"), headers=HTML)},
+    )
+
+    def time_is_up(*args, **kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(service, "extract_article", time_is_up)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        articles_extract(article_ids=ids)

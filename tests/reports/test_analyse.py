@@ -209,3 +209,22 @@ def test_reanalysis_updates_the_report_in_place(org_a, no_llm):
     assert Report.objects.filter(article=article).count() == 1
     assert second.analysed_at > first.analysed_at
     assert second.versions.count() == 1
+
+
+def test_the_runs_time_limit_striking_during_analysis_is_no_failed_report(
+    org_a, no_llm, monkeypatch
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from reports.services import analyse
+
+    article = make_article(org_a)
+
+    def time_is_up(**kwargs):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(analyse, "report_analyse", time_is_up)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        reports_analyse(article_ids=[article.pk], options=AnalysisOptions())
+    assert not Report.objects.filter(article=article).exists()
