@@ -25,13 +25,10 @@ class HeaderDribbleServer:
         self.byte_delay = byte_delay
         self.max_bytes = max_bytes
         self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]  # still known after close
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self.connections = 0
-
-    @property
-    def port(self) -> int:
-        return int(self._listener.getsockname()[1])
 
     def url_for(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
