@@ -25,7 +25,7 @@ from outbound.errors import (
     TooManyRedirects,
 )
 from outbound.response import BoundedDecoder, FetchResponse, format_size
-from outbound.transport import Limits, describe_cause, send
+from outbound.transport import Limits, current_limits, describe_cause, send
 
 CHUNK_SIZE = 64 * 1024
 DEFAULT_READ_TIMEOUT = 10.0
@@ -70,6 +70,23 @@ def fetch(
     method = method.upper()
     request_headers = _request_headers(headers)
     limits = Limits(deadline, timeout, connect_timeout, read_timeout)
+    token = current_limits.set(limits)
+    try:
+        return _fetch(url, method, request_headers, body, limits, cap, max_redirects, started)
+    finally:
+        current_limits.reset(token)
+
+
+def _fetch(
+    url: str,
+    method: str,
+    request_headers: HTTPHeaderDict,
+    body: bytes | None,
+    limits: Limits,
+    cap: int,
+    max_redirects: int,
+    started: float,
+) -> FetchResponse:
     target = parse_url(url)
     redirects: list[str] = []
     while True:
@@ -149,15 +166,13 @@ def _read_body(
     if expects_body and declared.isdigit() and int(declared) > cap:
         raise too_large  # refuse before reading a byte of it
     decoder = BoundedDecoder(response.headers.get("Content-Encoding", ""), cap, target.url)
-    sock = getattr(response.connection, "kept_socket", None)
     parts: list[bytes] = []
     received = 0
     while True:
-        left = limits.remaining(target.url)
-        if sock is not None and sock.fileno() != -1:  # -1: body complete, socket closed
-            sock.settimeout(min(limits.read, left))
+        limits.remaining(target.url)
         try:
-            # read1 returns whatever has arrived, so the deadline is checked between chunks.
+            # read1 returns whatever has arrived, so the deadline is checked between chunks;
+            # each socket read inside waits at most the time left (transport._DeadlineReader).
             chunk = response.read1(CHUNK_SIZE, decode_content=False)
         except ReadTimeoutError:
             raise limits.read_timeout_error(target) from None

@@ -9,11 +9,15 @@ cannot reroute a request around the policy.
 
 from __future__ import annotations
 
+import http.client
+import io
 import socket
 import threading
 import time
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import certifi
 from urllib3 import HTTPConnectionPool, HTTPHeaderDict, HTTPSConnectionPool, Timeout
@@ -54,26 +58,68 @@ class Limits:
         )
 
 
-class _SocketKeepingMixin:
-    """Remembers the socket after http.client hands it to a "Connection: close" response.
+# The Limits of the fetch() running in this thread (or task); read by every socket read.
+current_limits: ContextVar[Limits | None] = ContextVar("outbound_limits", default=None)
 
-    Body reads shrink the socket timeout to what is left of the total deadline; without the
-    reference, a slowly dribbled body could overrun the deadline by a whole read timeout.
+
+class _DeadlineReader(io.RawIOBase):
+    """The response's socket reader: each read waits at most min(read timeout, time left).
+
+    urllib3 sets one socket timeout before the status line, and every byte that arrives
+    restarts it, so a server dribbling its headers a byte a second held a request for as
+    long as it liked. Shrinking the timeout before *every* read (status line, headers and
+    body alike, since http.client reads them all through this file) makes the total deadline
+    a wall clock from connect to last byte.
     """
 
-    kept_socket: socket.socket | None = None
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+        # A real SocketIO underneath keeps the socket's reference count honest: http.client
+        # closes the connection's socket for "Connection: close" responses while we read.
+        self._raw = sock.makefile("rb", buffering=0)
 
-    def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
-        self.kept_socket = self.sock  # type: ignore[attr-defined]
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        limits = current_limits.get()
+        if limits is not None:
+            left = limits.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the total deadline has passed")
+            self._sock.settimeout(min(limits.read, left))
+        return self._raw.readinto(buffer)
+
+    def fileno(self) -> int:
+        return self._raw.fileno()
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
-class _HTTPConnection(_SocketKeepingMixin, HTTPConnection):
-    pass
+class _SocketMaker:
+    """What http.client.HTTPResponse receives instead of the socket: it only calls makefile."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+
+    def makefile(self, mode: str = "rb") -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock))
 
 
-class _HTTPSConnection(_SocketKeepingMixin, HTTPSConnection):
-    pass
+class _DeadlineHTTPResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(_SocketMaker(sock), *args, **kwargs)  # type: ignore[arg-type]
+
+
+class _HTTPConnection(HTTPConnection):
+    response_class = _DeadlineHTTPResponse
+
+
+class _HTTPSConnection(HTTPSConnection):
+    response_class = _DeadlineHTTPResponse
 
 
 _pools: OrderedDict[tuple[str, str, int, str], HTTPConnectionPool] = OrderedDict()

@@ -14,6 +14,7 @@ import openai
 from django.conf import settings
 from pydantic import BaseModel, Field, ValidationError
 
+from outbound.llm_transport import DeadlineTransport
 from reports.evidence import locate_evidence
 from reports.extractors.base import (
     BrandFinding,
@@ -133,6 +134,8 @@ def make_client() -> openai.OpenAI:
         base_url=settings.OPENAI_BASE_URL or None,
         timeout=float(settings.LLM_TIMEOUT),
         max_retries=0,
+        # The timeout becomes one deadline per call: httpx alone restarts it on every byte.
+        http_client=openai.DefaultHttpxClient(transport=DeadlineTransport()),
     )
 
 

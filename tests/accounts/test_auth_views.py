@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -119,6 +120,23 @@ def test_five_failures_lock_the_account_out_from_that_address_even_with_the_righ
     assert "Too many failed log-in attempts" in response.content.decode()
     assert "logging in is paused" in " ".join(_alerts(response))
     assert not _is_logged_in(client)
+
+
+@pytest.mark.parametrize(
+    ("cool_off", "said"),
+    [(timedelta(minutes=15), "15 minutes"), (timedelta(minutes=1), "1 minute")],
+)
+def test_the_lockout_message_says_the_wait_in_minutes(alice, settings, cool_off, said):
+    # It read "Try again in PT15M" (the ISO 8601 duration axes puts in the context).
+    settings.AXES_COOLOFF_TIME = cool_off
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _log_in(client, "alice", "guess")
+
+    response = _log_in(client, "alice", PASSWORD)
+
+    [alert] = [text for text in _alerts(response) if "logging in is paused" in text]
+    assert f"Try again in {said}, or reset your password." in alert
 
 
 def test_four_failures_do_not_lock_the_account(alice):

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -15,6 +16,7 @@ from contacts.discovery.ratelimit import rate_take
 from contacts.models import DEFAULT_ROLE_KEYWORDS
 from resilience import provider_disabled
 from tests.contacts.builders import make_brand
+from tests.harness.dribble_server import HeaderDribbleServer
 from tests.harness.http_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +135,21 @@ def test_a_search_api_that_does_not_answer_in_time_gives_a_message(search_api, a
 
     assert findings.stopped.startswith("The web search API could not be used:")
     assert "Gave up after 3 attempts" in findings.stopped
+
+
+def test_a_search_api_dribbling_its_headers_is_cut_off_at_each_attempts_timeout(acme, settings):
+    settings.DISCOVERY_SEARCH_TIMEOUT = 0.5
+    settings.SEARCH_API_KEY = "test-key"
+    with HeaderDribbleServer(byte_delay=0.3, max_bytes=40) as server:
+        settings.SEARCH_API_URL = server.url_for(SEARCH_PATH)
+        started = time.monotonic()
+        findings = WebSearchProvider().find(acme, ROLES)
+        elapsed = time.monotonic() - started
+
+    # Each of the 3 attempts ends at 0.5 s, not after the 12 s of dribbled headers.
+    assert "Gave up after 3 attempts" in findings.stopped
+    assert server.connections == 3
+    assert elapsed < 5
 
 
 def test_a_refused_key_says_what_to_check(search_api, acme):
@@ -269,6 +286,21 @@ def test_a_slow_site_stops_the_visit_with_a_message(http_server, acme, settings)
 
     assert findings.candidates == []
     assert findings.stopped.startswith(f"127.0.0.1:{http_server.port} stopped answering")
+
+
+def test_a_site_dribbling_its_headers_is_cut_off_at_the_site_timeout(org_a, settings):
+    # A header byte a second never trips a per-read timeout; DISCOVERY_SITE_TIMEOUT must hold
+    # as a wall clock (it was ignored: the visit lasted as long as the server dribbled).
+    settings.DISCOVERY_SITE_TIMEOUT = 1.5
+    with HeaderDribbleServer(byte_delay=1.0, max_bytes=12) as server:
+        brand = make_brand(org_a, "Acme", website=server.url_for("/"))
+        started = time.monotonic()
+        findings = BrandWebsiteProvider().find(brand, ROLES)
+        elapsed = time.monotonic() - started
+
+    assert findings.candidates == []
+    assert findings.stopped.startswith(f"127.0.0.1:{server.port} was skipped")
+    assert 1.4 <= elapsed < 2.5
 
 
 def test_the_shared_site_rate_limit_stops_the_visit(http_server, acme, settings):

@@ -1,5 +1,6 @@
 """The feeds pages: the list with each feed's health, and the add/edit/delete/toggle drawer."""
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from lxml import html
 from feeds.models import Article, ArticleFeed, Feed, FeedKind, FetchStatus
 from feeds.urls_canonical import url_hash
 from tests.feeds.builders import make_feed, rss
+from tests.harness.dribble_server import HeaderDribbleServer
 from tests.harness.http_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +293,21 @@ def test_test_feed_on_a_missing_page_says_what_the_server_answered(client_for, a
 
     [error] = texts(response, f"//div[@id='feed-preview']/div[{cls('form-errors')}]")
     assert error.startswith("The server answered 404 Not Found.")
+    assert Feed.objects.count() == 0
+
+
+def test_test_feed_on_a_dribbling_server_answers_within_its_own_short_bound(client_for, alice):
+    # A web request that fetches must not wait the 20 s a feed refresh may take: a server
+    # dribbling its headers a byte a second is cut off at the preview's own 8 s bound.
+    with HeaderDribbleServer(byte_delay=1.0, max_bytes=30) as server:
+        data = form_data(url=server.url_for("/feed.xml"), _test="1")
+        started = time.monotonic()
+        response = client_for(alice).post(CREATE_URL, data, **HTMX)
+        elapsed = time.monotonic() - started
+
+    [error] = texts(response, f"//div[@id='feed-preview']/div[{cls('form-errors')}]")
+    assert error == "timed out after 8 s"
+    assert 7.9 <= elapsed < 9.5
     assert Feed.objects.count() == 0
 
 

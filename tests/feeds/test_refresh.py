@@ -1,5 +1,6 @@
 """feed_refresh against a real local HTTP server: new entries, conditional GET, errors."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from feeds.models import Article, ArticleFeed, FetchStatus
 from feeds.parsing import parse_feed
 from feeds.services.refresh import feed_refresh, store_entries
 from tests.feeds.builders import make_feed, rss
+from tests.harness.dribble_server import HeaderDribbleServer
 from tests.harness.http_server import Reply, gzip_reply, redirect
 
 pytestmark = pytest.mark.django_db
@@ -194,6 +196,18 @@ def test_a_timeout_is_recorded_as_an_error(http_server, org_a):
 
     assert result.failed
     assert "timed out" in result.error
+
+
+def test_a_feed_dribbling_its_headers_times_out_at_its_fetch_timeout(org_a):
+    # A header byte a second never trips a per-read timeout: fetch_timeout is a wall clock.
+    with HeaderDribbleServer(byte_delay=1.0, max_bytes=12) as server:
+        feed = make_feed(org_a, server.url_for("/feed.xml"), fetch_timeout=2)
+        started = time.monotonic()
+        result = feed_refresh(feed=feed)
+        elapsed = time.monotonic() - started
+
+    assert result.failed and result.error == "timed out after 2 s"
+    assert 1.9 <= elapsed < 2.6
 
 
 def test_a_dead_host_is_recorded_as_an_error(org_a):

@@ -17,6 +17,7 @@ from outbound import (
     fetch,
 )
 from outbound.response import BoundedDecoder
+from tests.harness.dribble_server import HeaderDribbleServer
 from tests.harness.http_server import LocalHTTPServer, Reply
 
 MB = 1024 * 1024
@@ -129,6 +130,19 @@ def test_slow_headers_time_out_at_the_total_deadline(http_server: LocalHTTPServe
 
     assert error.value.message == "timed out after 0.5 s"
     assert time.monotonic() - started < 1.5
+
+
+def test_headers_dribbled_one_byte_a_second_end_at_the_total_deadline() -> None:
+    # Status line at once, then a header byte a second: each read succeeds within the read
+    # timeout, so only a deadline over the status line and headers stops it (it took 90 s).
+    with HeaderDribbleServer(byte_delay=1.0, max_bytes=12) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchTimeout) as error:
+            fetch(server.url_for("/feed"), timeout=2.0, read_timeout=5)
+        elapsed = time.monotonic() - started
+
+    assert error.value.message == "timed out after 2 s"
+    assert 1.9 <= elapsed < 2.6
 
 
 def test_a_silent_server_hits_the_read_timeout_first(http_server: LocalHTTPServer) -> None:

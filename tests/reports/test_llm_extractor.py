@@ -1,5 +1,8 @@
 """The LLM extractor against a local OpenAI-compatible server."""
 
+import time
+
+import openai
 import pytest
 from django.test import override_settings
 
@@ -13,6 +16,7 @@ from reports.extractors.llm import (
     make_client,
 )
 from resilience import PermanentFailure, RetryPolicy, TemporaryFailure
+from tests.harness.dribble_server import HeaderDribbleServer
 from tests.reports.analysis_data import ARTICLE_TEXT, brand, llm_answer
 from tests.reports.fake_knowledge import Entry, FakeKnowledge
 
@@ -135,6 +139,23 @@ def test_a_slow_server_times_out_and_is_retried(openai_server):
 
     assert result.brands == []
     assert len(openai_server.requests) == 2
+
+
+def test_a_server_dribbling_its_headers_is_cut_off_at_llm_timeout(settings):
+    # httpx restarts its read timeout on every byte; the LLM client needs a wall-clock
+    # deadline of LLM_TIMEOUT over connect, status line, headers and body.
+    with HeaderDribbleServer(byte_delay=1.0, max_bytes=12) as server:
+        settings.OPENAI_BASE_URL = server.url_for("/v1")
+        settings.LLM_TIMEOUT = 2
+        started = time.monotonic()
+        with pytest.raises(openai.APITimeoutError):
+            make_client().chat.completions.create(
+                model="m", messages=[{"role": "user", "content": "hi"}]
+            )
+        elapsed = time.monotonic() - started
+
+    assert 1.9 <= elapsed < 2.6
+    assert server.connections == 1  # the client itself does not retry (max_retries=0)
 
 
 def test_a_long_text_is_cut_at_paragraph_boundaries_within_the_budget():

@@ -1,0 +1,97 @@
+"""A wall-clock deadline for the LLM client (the openai SDK speaks HTTP through httpx2).
+
+httpx applies its timeouts per operation: each read may wait the whole read timeout, and
+every byte that arrives starts a new one, so a server dribbling its headers a byte a second
+held a call far beyond ``LLM_TIMEOUT``. This transport turns the request's timeout into one
+deadline from connect to last byte: every connect, TLS handshake, write and read of its
+connections waits at most what is left of it. (The LLM endpoint is operator-configured and
+may be a local server, so it does not go through the address policy of :func:`fetch`.)
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Iterable
+from contextvars import ContextVar
+from typing import Any
+
+import httpcore2
+import httpx2
+from httpcore2 import NetworkStream, SyncBackend
+
+# Set when a request starts and left in place: the body is read after handle_request()
+# returns, in the same thread, and the next request of the thread sets a fresh deadline.
+_deadline: ContextVar[float | None] = ContextVar("llm_deadline", default=None)
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    deadline = _deadline.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the total deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(NetworkStream):
+    def __init__(self, stream: NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore2.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore2.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> NetworkStream:
+        bounded = _bounded(timeout, httpcore2.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(SyncBackend):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> NetworkStream:
+        bounded = _bounded(timeout, httpcore2.ConnectTimeout)
+        return _DeadlineStream(
+            super().connect_tcp(host, port, bounded, local_address, socket_options)
+        )
+
+
+class DeadlineTransport(httpx2.HTTPTransport):
+    """An httpx2 transport whose request timeout is a total deadline (the largest of the
+    request's connect/read/write/pool timeouts, which the openai SDK sets all alike)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pool = httpcore2.ConnectionPool(
+            ssl_context=httpx2.create_ssl_context(),
+            network_backend=_DeadlineBackend(),
+            max_connections=100,  # httpx's own defaults
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+        )
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        timeouts = request.extensions.get("timeout", {})
+        limits = [value for value in timeouts.values() if value is not None]
+        _deadline.set(time.monotonic() + max(limits) if limits else None)
+        return super().handle_request(request)
