@@ -374,6 +374,13 @@ class Mention(TenantModel):
                 fields=["organization", "brand", "-mentioned_at"], name="mention_brand_time_idx"
             ),
             models.Index(fields=["organization", "review_status"], name="mention_review_idx"),
+            # The dashboard's review queue: the newest unreviewed mentions, read in index order
+            # and stopped after a few rows. Without it PostgreSQL sorted every unreviewed
+            # mention (~80k at 100k reports, 180 ms) to show five.
+            models.Index(
+                fields=["organization", "review_status", "-mentioned_at", "-id"],
+                name="mention_review_queue_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -85,6 +85,18 @@ def test_every_block_links_to_its_filtered_list(client_for, alice, week):
     assert "Story /newco" in listed.content.decode()
 
 
+def test_the_review_blocks_total_reads_cap_plus_past_the_cap(client_for, alice, week, monkeypatch):
+    # week holds 5 unreviewed high-confidence mentions; counting stops at the cap.
+    review = reverse("reports:list") + "?review=unreviewed&min_confidence=0.8"
+    page = doc(client_for(alice).get(DASHBOARD))
+    assert block(page, "Waiting for review").xpath(f".//a[@href='{review}']/text()") == ["All 5"]
+
+    monkeypatch.setattr("accounts.selectors.REVIEW_COUNT_CAP", 3)
+    page = doc(client_for(alice).get(DASHBOARD))
+
+    assert block(page, "Waiting for review").xpath(f".//a[@href='{review}']/text()") == ["All 3+"]
+
+
 def test_a_mention_is_confirmed_inline_and_the_item_comes_back_reviewed(client_for, alice, week):
     client = client_for(alice)
     queued = week["queued"]
