@@ -188,6 +188,14 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         book.close()
 
 
+def read_rows(data: bytes, format: str) -> list[list[str]]:
+    """The rows of a CSV or XLSX file as text, read within the size, row, column and cell
+    limits (at most one row past MAX_ROWS); ValidationError says which was passed."""
+    if len(data) > MAX_BYTES:
+        raise ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
+    return _read_xlsx(data) if format == "xlsx" else _read_csv(data)
+
+
 def _detect_format(data: bytes, format: str | None, filename: str) -> str:
     is_zip = data.startswith(b"PK\x03\x04")
     if not format:
@@ -208,9 +216,7 @@ def _dataset(data: bytes, format: str, preview: Preview) -> tablib.Dataset:
     """The file's rows under our column names; file-level problems raise ValidationError."""
     if not data.strip():
         raise ValidationError("The file is empty.")
-    if len(data) > MAX_BYTES:
-        raise ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
-    rows = _read_xlsx(data) if format == "xlsx" else _read_csv(data)
+    rows = read_rows(data, format)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ValidationError("The file has no heading row (brand, full_name, email, …).")
     headers = [_normal_header(cell) for cell in rows[0]]

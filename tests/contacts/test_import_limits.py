@@ -260,3 +260,67 @@ def test_notes_have_the_same_limit_when_a_contact_is_saved_by_hand(org_a, alice)
     assert "notes" in raised.value.message_dict
     assert ContactForm.base_fields["notes"].max_length == NOTES_MAX_LENGTH
     assert not BrandContact.objects.exists()
+
+
+@pytest.fixture
+def ops(client_for):
+    from django.contrib.auth.models import User
+
+    return client_for(User.objects.create_superuser("ops", "ops@example.com", "x"))
+
+
+def _million_rows() -> bytes:
+    sheet = [SHEET_HEAD, HEADER_ROW]
+    sheet += [
+        "".join(f'<row r="{n}"><c><v>1</v></c></row>' for n in range(start, start + 10_000))
+        for start in range(2, 1_000_002, 10_000)
+    ]
+    return crafted_xlsx({SHEET: [*sheet, SHEET_TAIL]})
+
+
+def test_the_admin_import_has_the_same_bounds(ops, org_a):
+    # The admin reads files through django-import-export's formats, which read every row.
+    from django.contrib import admin
+    from django.urls import reverse
+
+    formats = admin.site._registry[BrandContact].get_import_formats()
+    xlsx = next(i for i, f in enumerate(formats) if f.__name__.endswith("XLSX"))
+    upload = SimpleUploadedFile("contacts.xlsx", _million_rows())
+
+    started = time.monotonic()
+    response = ops.post(
+        reverse("admin:contacts_brandcontact_import"),
+        {"organization": org_a.pk, "import_file": upload, "format": str(xlsx)},
+    )
+
+    assert time.monotonic() - started < CEILING_SECONDS
+    assert f"more than {MAX_ROWS} rows" in response.content.decode()
+    assert not BrandContact.objects.exists()
+
+
+def test_the_admin_still_imports_a_normal_spreadsheet(ops, org_a):
+    from django.contrib import admin
+    from django.urls import reverse
+
+    make_brand(org_a, "Acme")
+    book = openpyxl.Workbook()
+    book.active.append(["brand", "full_name", "phone", "verified"])
+    book.active.append(["Acme", "Jane Doe", 4420794600, True])
+    out = io.BytesIO()
+    book.save(out)
+    formats = admin.site._registry[BrandContact].get_import_formats()
+    xlsx = next(i for i, f in enumerate(formats) if f.__name__.endswith("XLSX"))
+    upload = SimpleUploadedFile("contacts.xlsx", out.getvalue())
+
+    preview = ops.post(
+        reverse("admin:contacts_brandcontact_import"),
+        {"organization": org_a.pk, "import_file": upload, "format": str(xlsx)},
+    )
+    confirm = preview.context["confirm_form"]
+    ops.post(
+        reverse("admin:contacts_brandcontact_process_import"),
+        {name: confirm.initial[name] for name in confirm.initial},
+    )
+
+    jane = BrandContact.objects.get()
+    assert (jane.full_name, jane.phone, jane.verified) == ("Jane Doe", "4420794600", True)
