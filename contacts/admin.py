@@ -11,6 +11,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from accounts.models import Organization
+from contacts.admin_formats import BoundedCSV, BoundedXLSX, FileLimitError
 from contacts.models import (
     BrandContact,
     ContactSettings,
@@ -85,6 +86,8 @@ class BrandContactAdmin(ImportExportModelAdmin):
     resource_classes = [AdminBrandContactResource]
     import_form_class = ContactImportForm
     confirm_form_class = ContactConfirmImportForm
+    # Only what the Contacts page takes, read as boundedly as there (contacts/admin_formats).
+    import_formats = [BoundedCSV, BoundedXLSX]
     list_display = [
         "full_name",
         "brand",
@@ -103,6 +106,13 @@ class BrandContactAdmin(ImportExportModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     actions = ["mark_verified", "mark_do_not_contact", "erase"]
     show_full_result_count = False
+
+    def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
+        # import-export shows only the exception's type; a file over a limit says which.
+        if isinstance(e, FileLimitError):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_import_resource_kwargs(self, request: HttpRequest, **kwargs: Any) -> dict[str, Any]:
         form = kwargs.get("form")

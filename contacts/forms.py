@@ -3,7 +3,7 @@
 from django import forms
 
 from accounts.drawer import FilterForm
-from contacts.models import ContactSource
+from contacts.models import NOTES_MAX_LENGTH, ContactSource
 from contacts.selectors import ContactFilters
 from contacts.services.contacts import EDITABLE_FIELDS
 from contacts.validators import validate_linkedin_url, validate_phone
@@ -47,7 +47,9 @@ class ContactForm(forms.Form):
         help_text="Why you may hold this person's data, e.g. “legitimate interest: press "
         "contact published on acme.com/press”.",
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        max_length=NOTES_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     FIELDS = EDITABLE_FIELDS
 

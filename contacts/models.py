@@ -2,6 +2,7 @@
 organization settings that govern both (discovery consent, role keywords, sender profile)."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -18,6 +19,8 @@ class ContactSource(models.TextChoices):
 
 
 DISCOVERY_SOURCES = (ContactSource.WEB_SEARCH, ContactSource.BRAND_WEBSITE)
+# Room for a long note about a person, not for a document pasted in (or imported) by mistake.
+NOTES_MAX_LENGTH = 5000
 
 
 class BrandContactQuerySet(models.QuerySet):
@@ -43,7 +46,11 @@ class BrandContact(TenantModel):
         "LinkedIn URL", max_length=500, blank=True, validators=[validate_linkedin_url]
     )
     company = models.CharField(max_length=200, blank=True)
-    notes = models.TextField(blank=True)
+    # A TextField's max_length only reaches forms: the validator makes full_clean (import,
+    # admin, services) enforce it too.
+    notes = models.TextField(
+        blank=True, max_length=NOTES_MAX_LENGTH, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)]
+    )
     source = models.CharField(
         max_length=20, choices=ContactSource.choices, default=ContactSource.MANUAL
     )

@@ -9,6 +9,7 @@ fails, so a file is never half-imported."""
 import csv
 import io
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -33,9 +34,21 @@ from contacts.resources import (
     REQUIRED_COLUMNS,
     BrandContactResource,
 )
+from contacts.services.sheet_limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_UNZIPPED_BYTES,
+    cell_too_long,
+    check_zip_directory,
+    scan_sheet,
+    too_many_columns,
+    too_many_rows,
+)
+
+__all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_ROWS", "MAX_UNZIPPED_BYTES"]
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 5000
 PREVIEW_TTL = 60 * 60  # An hour to read the preview and confirm it.
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
@@ -104,19 +117,39 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _decode_csv(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        # Guessing another encoding (Excel's "CSV" is Windows-1252) would silently turn
+        # names into mojibake; say where the file stops being UTF-8 instead.
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValidationError(
+            f"Line {line} is not UTF-8 text. Save the file as \u201cCSV UTF-8\u201d (in Excel: "
+            "Save As, then CSV UTF-8) and upload it again."
+        ) from error
+
+
+def _check_row(row: list[str], where: str) -> list[str]:
+    if len(row) > MAX_COLUMNS:
+        raise too_many_columns(where)
+    if any(len(cell) > MAX_CELL_CHARS for cell in row):
+        raise cell_too_long(where)
+    return row
+
+
 def _read_csv(data: bytes) -> list[list[str]]:
     if b"\x00" in data[:4096]:
         raise ValidationError("This is not a CSV file (it contains binary data).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in the ANSI code page, not UTF-8.
-        text = data.decode("cp1252", errors="replace")
+    text = _decode_csv(data)
     first_line = text.split("\n", 1)[0]
     # Excel in many European locales separates with semicolons.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return list(islice(csv.reader(io.StringIO(text), delimiter=delimiter), MAX_ROWS + 2))
+        # The row is checked as soon as it is read (the file is at most MAX_BYTES), and
+        # reading stops one row past the limit.
+        return [_check_row(row, f"line {reader.line_num}") for row in islice(reader, MAX_ROWS + 2)]
     except csv.Error as error:
         raise ValidationError(f"This CSV file could not be read: {error}.") from error
 
@@ -125,17 +158,42 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     import openpyxl  # Only needed for spreadsheets.
 
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged file.
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        # Before openpyxl reads the shared strings whole: the declared sizes bound them.
+        check_zip_directory(archive)
+        book = openpyxl.load_workbook(archive.fp, read_only=True, data_only=True)
+        sheet = book.active
+    except ValidationError:
+        raise
+    except Exception as error:  # zipfile and openpyxl raise many types for a damaged file.
         raise ValidationError("This XLSX file could not be read; is it damaged?") from error
     try:
-        # Stop early: a small file can unzip to millions of rows.
-        return [
-            [_cell(value) for value in row]
-            for row in islice(book.active.iter_rows(values_only=True), MAX_ROWS + 2)
-        ]
+        # openpyxl builds each row whole: check the rows, columns and cells it would build,
+        # streaming, first. _worksheet_path is where openpyxl itself reads the sheet from.
+        with book._archive.open(sheet._worksheet_path) as stream:
+            widest = scan_sheet(stream)
+        rows = []
+        # max_col: a crafted <dimension> would otherwise pad every row to 16,384 cells.
+        for number, row in enumerate(
+            islice(sheet.iter_rows(values_only=True, max_col=max(widest, 1)), MAX_ROWS + 2), 1
+        ):
+            # Shared strings are checked here, once they are known.
+            rows.append(_check_row([_cell(value) for value in row], f"row {number}"))
+        return rows
+    except ValidationError:
+        raise
+    except Exception as error:
+        raise ValidationError("This XLSX file could not be read; is it damaged?") from error
     finally:
         book.close()
+
+
+def read_rows(data: bytes, format: str) -> list[list[str]]:
+    """The rows of a CSV or XLSX file as text, read within the size, row, column and cell
+    limits (at most one row past MAX_ROWS); ValidationError says which was passed."""
+    if len(data) > MAX_BYTES:
+        raise ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
+    return _read_xlsx(data) if format == "xlsx" else _read_csv(data)
 
 
 def _detect_format(data: bytes, format: str | None, filename: str) -> str:
@@ -158,9 +216,7 @@ def _dataset(data: bytes, format: str, preview: Preview) -> tablib.Dataset:
     """The file's rows under our column names; file-level problems raise ValidationError."""
     if not data.strip():
         raise ValidationError("The file is empty.")
-    if len(data) > MAX_BYTES:
-        raise ValidationError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; split it.")
-    rows = _read_xlsx(data) if format == "xlsx" else _read_csv(data)
+    rows = read_rows(data, format)
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ValidationError("The file has no heading row (brand, full_name, email, …).")
     headers = [_normal_header(cell) for cell in rows[0]]
@@ -172,7 +228,7 @@ def _dataset(data: bytes, format: str, preview: Preview) -> tablib.Dataset:
         )
     body = rows[1:]
     if len(body) > MAX_ROWS:
-        raise ValidationError(f"The file has more than {MAX_ROWS} rows; split it.")
+        raise too_many_rows()
     if not any(any(cell.strip() for cell in row) for row in body):
         raise ValidationError("The file has a heading row but no contacts.")
     keep = [

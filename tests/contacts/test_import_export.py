@@ -209,7 +209,7 @@ def test_too_large_and_too_long_files_are_refused(org_a, alice, acme, settings):
 def test_headings_are_forgiving_and_semicolon_files_from_excel_are_read(org_a, alice, acme):
     text = "Brand;Name;E-mail;Favourite colour\nACME;Zoë Ünal;zoe@acme.example;blue\n"
 
-    result = preview(org_a, alice, text.encode("cp1252"))
+    result = preview(org_a, alice, text.encode("utf-8-sig"))
 
     assert result.ok and result.ignored_columns == ["Favourite colour"]
     contacts_import_confirm(organization=org_a, actor=alice, token=result.token)
