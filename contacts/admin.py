@@ -2,10 +2,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -106,6 +108,43 @@ class BrandContactAdmin(ImportExportModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     actions = ["mark_verified", "mark_do_not_contact", "erase"]
     show_full_result_count = False
+
+    # A contact is erased (with a reason, leaving an audit entry and the fingerprint that
+    # keeps the person out), never deleted bare: no bulk delete, no delete page for one.
+    # Suggestions may still be deleted. ``has_delete_permission`` stays as it is so deleting
+    # an organization still cascades to its contacts.
+    _ERASE_INSTEAD = (
+        "A contact is not deleted: use the Erase action on the contacts list, which asks "
+        "for a reason and keeps an audit entry."
+    )
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _is_contact(self, request: HttpRequest, object_id: str) -> bool:
+        contact = self.get_object(request, unquote(object_id))
+        return contact is not None and not contact.suggested
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if self._is_contact(request, object_id):
+            extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if self._is_contact(request, object_id):
+            self.message_user(request, self._ERASE_INSTEAD, messages.ERROR)
+            return redirect("admin:contacts_brandcontact_change", object_id)
+        return super().delete_view(request, object_id, extra_context)
 
     def add_data_read_fail_error_to_form(self, form: Any, e: Exception) -> None:
         # import-export shows only the exception's type; a file over a limit says which.

@@ -201,8 +201,17 @@ def contact_update(
 
 
 @transaction.atomic
-def contact_delete(*, contact: BrandContact) -> None:
-    contact.delete()
+def suggestion_delete(*, suggestion: BrandContact) -> None:
+    """Remove an unverified suggestion (it would expire anyway; discovery may find it again).
+
+    A contact is never deleted this way: it is erased (``contacts.services.privacy``), by an
+    owner or admin with a reason, so its removal leaves an audit entry and the fingerprint
+    that keeps the person from being added again (issue #17, item 8)."""
+    if not suggestion.suggested:
+        raise ValidationError(
+            f"{suggestion.full_name} is a contact: an owner or admin can erase it, not delete it."
+        )
+    suggestion.delete()
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from contacts.models import BrandContact
 from contacts.selectors import contacts_filtered, report_brand_people
 from contacts.services import contacts as services
 from contacts.services.contacts import DuplicateContact, contact_settings_for
+from contacts.views.privacy import erase
 from reports.models import Brand, Report
 
 CONTACTS_PER_PAGE = 50
@@ -114,12 +115,16 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def contact_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a suggestion; a contact's delete is its erasure (owners and admins, with a
+    reason), so removing a person always leaves the audit entry and the fingerprint."""
     contact = get_object_for_request(request, BrandContact.objects.select_related("brand"), pk=pk)
-    back = reverse("contacts:suggestions" if contact.suggested else "contacts:list")
+    if not contact.suggested:
+        return erase(request, pk)
+    back = reverse("contacts:suggestions")
     if request.method == "POST":
         name = contact.full_name
-        services.contact_delete(contact=contact)
-        messages.success(request, f"{name} deleted.")
+        services.suggestion_delete(suggestion=contact)
+        messages.success(request, f"Suggestion {name} deleted.")
         return drawer_done(request, next_url(request, back))
     return render_drawer(
         request,
@@ -156,7 +161,7 @@ def suggestion_import(request: HttpRequest, pk: int) -> HttpResponse:
 def suggestion_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     suggestion = get_object_for_request(request, BrandContact.objects.suggestions(), pk=pk)
     name = suggestion.full_name
-    services.contact_delete(contact=suggestion)
+    services.suggestion_delete(suggestion=suggestion)
     messages.success(request, f"Suggestion {name} dismissed.")
     return redirect(next_url(request, reverse("contacts:suggestions")))
 
