@@ -9,7 +9,7 @@ export WEB_HOST WEB_PORT
 run: export DEBUG ?= true
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint format install install-dev kb-data
+.PHONY: run test lint format audit install install-dev kb-data
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -65,6 +65,12 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## make audit: the pinned requirements against PyPI's vulnerability data (needs the internet).
+## It fails when a requirement could not be checked or the service is unreachable.
+## AUDIT_SERVICE=osv asks OSV instead; see docs/security.md.
+audit: install-dev
+	.ci/audit
 
 lint: install-dev
 	$(BIN)/ruff check .
