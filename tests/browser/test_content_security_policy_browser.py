@@ -146,3 +146,26 @@ def test_an_injected_inline_script_handler_and_style_are_refused(watch, live_ser
     )
     directives = {entry.split()[0] for entry in page.evaluate("window.__cspViolations")}
     assert {"script-src-elem", "script-src-attr", "style-src-attr"} <= directives, directives
+
+
+def test_the_admin_export_select_all_toggle_works_under_the_policy(browser, live_server, org_a):
+    # django-import-export binds it with an inline handler, which the policy refuses.
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("root", "root@example.com", PASSWORD)
+    make_feed(org_a, "https://news.example/feed.xml", name="Business wire")
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/admin/login/")
+        page.get_by_label("Username").fill("root")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server.url}/admin/feeds/feed/export/")
+        fields = page.locator(".selectable-field-export-row input[type=checkbox]")
+        expect(fields.first).to_be_checked()
+        page.locator("input.select-toggle").first.uncheck()
+        assert fields.evaluate_all("(boxes) => boxes.filter((b) => b.checked).length") == 0
+    finally:
+        context.close()
