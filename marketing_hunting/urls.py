@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.password_reset import PasswordResetView
 
 admin.site.site_header = "Marketing Hunting operations"
 admin.site.site_title = "Marketing Hunting admin"
@@ -10,6 +11,8 @@ admin.site.site_title = "Marketing Hunting admin"
 urlpatterns = [
     path("", account_views.dashboard, name="dashboard"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Before Django's own: this one mails after the response (timing reveals no account).
+    path("password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("", include("django.contrib.auth.urls")),
     path("organization/", include("accounts.urls")),
     path("feeds/", include("feeds.urls")),

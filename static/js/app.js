@@ -290,6 +290,19 @@
   document.addEventListener("DOMContentLoaded", () => labelTables(document));
   document.addEventListener("htmx:afterSettle", () => labelTables(document));
 
+  // Bar sizes come as data attributes: the Content-Security-Policy refuses style="" in HTML,
+  // while a style set from a script (CSSOM) is allowed.
+  function sizeBars(scope) {
+    scope.querySelectorAll("[data-bar-height]").forEach((bar) => {
+      bar.style.height = `${Number(bar.dataset.barHeight) || 0}%`;
+    });
+    scope.querySelectorAll("[data-bar-grow]").forEach((bar) => {
+      bar.style.flexGrow = String(Number(bar.dataset.barGrow) || 0);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", () => sizeBars(document));
+  document.addEventListener("htmx:afterSettle", () => sizeBars(document));
+
   function showToast(message, level) {
     const toasts = document.getElementById("toasts");
     if (!toasts) return;
