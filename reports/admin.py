@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from accounts.models import UsageDaily
 from reports.models import (
@@ -104,6 +108,38 @@ class BrandAdmin(admin.ModelAdmin):
     inlines = [BrandAliasInline]
     actions = ["mark_tracked", "mark_ignored"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    # Deleting a brand cascades to its contacts: that would remove people without the erasure
+    # record and fingerprint that erasing keeps (issue #17 item 8). Erase them first.
+    _HAS_CONTACTS = (
+        "{names} still {verb} contacts: erase them first (Contacts, Erase), so that each "
+        "removal keeps its audit entry. Nothing was deleted{rest}."
+    )
+
+    @staticmethod
+    def _with_contacts(queryset: QuerySet[Brand]) -> list[Brand]:
+        return list(queryset.filter(contacts__suggested=False).distinct())
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        blocked = self._with_contacts(Brand.objects.filter(pk=unquote(object_id)))
+        if blocked:
+            message = self._HAS_CONTACTS.format(names=f"“{blocked[0].name}”", verb="has", rest="")
+            self.message_user(request, message, messages.ERROR)
+            return redirect("admin:reports_brand_change", object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
+        blocked = self._with_contacts(queryset)
+        if blocked:
+            names = ", ".join(f"“{b.name}”" for b in blocked[:5])
+            verb = "has" if len(blocked) == 1 else "have"
+            rest = " for them; the other selected brands were deleted"
+            message = self._HAS_CONTACTS.format(names=names, verb=verb, rest=rest)
+            self.message_user(request, message, messages.ERROR)
+            queryset = queryset.exclude(pk__in=[b.pk for b in blocked])
+        super().delete_queryset(request, queryset)
 
     def _set_status(self, request: HttpRequest, queryset: QuerySet[Brand], status: str) -> int:
         changed = 0

@@ -158,3 +158,23 @@ def test_the_admin_may_still_delete_a_suggestion(ops, org_a):
 
     assert response.status_code == 302
     assert not BrandContact.objects.filter(pk=sam.pk).exists()
+
+
+def test_the_admin_cannot_delete_a_brand_that_still_has_contacts(ops, jane, org_a):
+    from reports.models import Brand
+
+    acme = jane.brand
+    empty = make_brand(org_a, "Globex")
+    make_suggestion(empty)  # A suggestion alone does not hold a brand back.
+    delete = reverse("admin:reports_brand_delete", args=[acme.pk])
+
+    page = ops.post(delete, {"post": "yes"}, follow=True)
+    ops.post(
+        reverse("admin:reports_brand_changelist"),
+        {"action": "delete_selected", "_selected_action": [acme.pk, empty.pk], "post": "yes"},
+    )
+
+    assert "still has contacts: erase them first" in page.content.decode()
+    assert Brand.objects.filter(pk=acme.pk).exists()
+    assert BrandContact.objects.filter(pk=jane.pk).exists()
+    assert not Brand.objects.filter(pk=empty.pk).exists()  # the others go as asked
