@@ -38,7 +38,7 @@ from functools import lru_cache
 from reports.evidence import is_sentence_start
 from reports.normalize import LEGAL_FORMS, normalize_brand
 
-from . import cues, gazetteer
+from . import cues, gazetteer, places
 from .wordlists import (
     COMMON_WORDS,
     DETERMINERS,
@@ -64,7 +64,7 @@ _ADJECTIVE = re.compile(r"-[a-z]+$")
 _INSTITUTION_BEFORE = re.compile(
     r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*,?\s+(?:and\s+|&\s+)?){0,3}$"
 )
-_CONNECTORS = frozenset({"&", "of", "de", "du", "del", "van", "von", "di", "dei", "della", "da"})
+_CONNECTORS = frozenset({"&", *_CONNECTOR_WORDS.split("|")})
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s)$|(?<=s)['\u2019]$")
 
 
@@ -276,6 +276,8 @@ def _person(
     initial = _FIRST_AND_INITIAL.search(text, max(0, start - 30), start)
     if initial and len(words) == 1 and gazetteer.is_first_name(initial.group(1)):
         return True
+    if len(words) == 1 and _INITIALS_BEFORE.search(text, max(0, start - 12), start):
+        return True  # "N. K. Jemisin": a person's initials.
     if inflected and len(words) == 2 and gazetteer.is_inflected_first_name(words[0]):
         return True  # "Declana Rice", "Declanem Ricem": Declan in the Czech genitive.
     if "-" in words[0] and words[0].split("-")[0].lower() in PERSON_TITLES:
@@ -303,48 +305,9 @@ def _institution_or_place(words: list[str]) -> bool:
         or (
             len(words) == 1
             and "-" in words[0]
-            and all(_place_part(p) for p in lowered[0].split("-"))
+            and all(places.is_place_word(p) for p in lowered[0].split("-"))
         )
     )
-
-
-_PLACE_NOUNS = (
-    r"(?:town|city|village|hamlet|suburb|island|region|province|county|district|state|"
-    r"neighbou?rhood|municipality|commune)s?"
-)
-_PLACE_BEFORE = re.compile(
-    rf"\b{_PLACE_NOUNS}\s+of\s+(?:[A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*)*"
-    r"(?:,\s*|\s+(?:and|or)\s+))*$"
-)
-_PLACE_AFTER = re.compile(
-    rf"(?:\s+[a-z]{{1,3}}\s+[A-Z][\w'\u2019-]*)?,\s+(?:a|the)\s+(?:[a-z]+\s+){{0,2}}{_PLACE_NOUNS}\b"
-)
-_LIST_LEFT = re.compile(
-    r"([A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*){0,3})(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$"
-)
-_LIST_RIGHT = re.compile(
-    r"(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)([A-Z][\w'\u2019-]*(?:\s[A-Z][\w'\u2019-]*){0,3})"
-)
-
-
-def _listed_among_places(text: str, start: int, end: int) -> bool:
-    """Whether the name is an item of a list whose other items are mostly places: the list
-    tells what a small town the gazetteer lacks is."""
-    others: list[str] = []
-    at = start
-    while len(others) < 8 and (left := _LIST_LEFT.search(text, max(0, at - 60), at)):
-        others.append(left.group(1))
-        at = left.start()
-    at = end
-    while len(others) < 16 and (right := _LIST_RIGHT.match(text, at)):
-        others.append(right.group(1))
-        at = right.end()
-    places = sum(gazetteer.is_place(item) for item in others)
-    return len(others) >= 2 and places * 3 >= len(others) * 2
-
-
-def _place_part(word: str) -> bool:
-    return word in PLACE_WORDS or gazetteer.is_place(word)  # "Asia-Pacific"
 
 
 def _candidate(
@@ -369,16 +332,10 @@ def _candidate(
         return None  # "TVs", "PCs", "SUVs": a kind of thing, counted.
     if all(normalize_brand(w) in LEGAL_FORMS for w in words) or any("_" in w for w in words):
         return None  # "Inc" of "Dräger, Inc."; "Director_Oh", an identifier.
-    if _INDEX_AFTER.match(text, end) or _HOUSE_NUMBER.search(text, max(0, start - 8), start):
+    if _INDEX_AFTER.match(text, end) or places.after_house_number(text, start):
         return None  # "S&P 500 index"; "2134 Caldwell Place", an address.
-    if _INITIALS_BEFORE.search(text, max(0, start - 12), start) and len(words) == 1 and not legal:
-        return None  # "N. K. Jemisin": a person's initials.
-    if not legal and _listed_among_places(text, start, end):
-        return None  # "used in Athens, Clanton, Falkville, Huntsville and Madison".
-    if not legal and (
-        _PLACE_BEFORE.search(text, max(0, start - 80), start) or _PLACE_AFTER.match(text, end)
-    ):
-        return None  # "the towns of Amalfi or Positano", "Braunau am Inn, a town on".
+    if not legal and places.shown_as_place(text, start, end):
+        return None  # "Athens, Clanton, Falkville and Madison", "the towns of Amalfi".
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
@@ -426,7 +383,6 @@ _SHAPE = re.compile(
 _ACRONYM = re.compile(r"^[A-Z0-9&.]+s?$")
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,5}s$")
 _INDEX_AFTER = re.compile(r"\s+\d+\s+[Ii]ndex\b")
-_HOUSE_NUMBER = re.compile(r"(?<![\w.,$])\d{1,5}\s+$")
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-Z]\.\s){2,3}$")
 _CONTRACTION = re.compile(r"['\u2019](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 # A last word that makes the name a work, an event or a law, not a brand.
