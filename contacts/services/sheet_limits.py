@@ -68,6 +68,7 @@ class _SheetScan:
     def __init__(self) -> None:
         self.row = 0
         self.column = 0
+        self.cells = 0  # In this row, however their "r" attributes number them.
         self.widest = 0
         self.text_chars: int | None = None  # Counting inside <v> or <t>.
 
@@ -76,14 +77,15 @@ class _SheetScan:
         if local == "row":
             reference = attributes.get("r", "")
             self.row = int(reference) if reference.isdigit() else self.row + 1
-            self.column = 0
+            self.column = self.cells = 0
             # The heading row plus MAX_ROWS; empty rows count, as they do when reading.
             if self.row > MAX_ROWS + 1:
                 raise too_many_rows()
         elif local == "c":
             number = _column_number(attributes.get("r", ""))
             self.column = number or self.column + 1
-            if self.column > MAX_COLUMNS:
+            self.cells += 1  # Every <c r="A1"> is still a cell openpyxl would build.
+            if self.column > MAX_COLUMNS or self.cells > MAX_COLUMNS:
                 raise too_many_columns(f"row {self.row}")
             self.widest = max(self.widest, self.column)
         elif local in ("v", "t"):
