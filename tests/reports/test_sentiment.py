@@ -144,16 +144,6 @@ def test_a_feature_with_praise_spread_thinly_over_description_is_positive() -> N
     assert label(FEATURE) == "positive"
 
 
-def test_the_old_method_called_that_feature_neutral() -> None:
-    # What the change is for: the old sentence mean less 0.12 does not clear its ±0.1 band.
-    from reports.evidence import sentences
-
-    title, text = FEATURE
-    scores = [sentence_sentiment(text[a:b]) for a, b in sentences(text)]
-    old = 0.2 * sentence_sentiment(title) + 0.8 * (sum(scores) / len(scores) - 0.12)
-    assert -0.1 < old < 0.1
-
-
 def test_a_how_to_is_neutral() -> None:
     assert label(HOW_TO) == "neutral"
 
