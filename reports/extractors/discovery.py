@@ -58,7 +58,7 @@ _CAP = (
 )
 _RUN = re.compile(
     rf"(?<!{_W})(?<![\u2019'&.#@-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:{_CONNECTOR_WORDS})\s(?=[A-Z]))"
-    rf"{_CAP}){{0,5}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
+    rf"{_CAP}){{0,7}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
 )
 _ADJECTIVE = re.compile(r"-[a-z]+$")
 _INSTITUTION_BEFORE = re.compile(
@@ -282,6 +282,8 @@ def _person(
         return True  # "Declana Rice", "Declanem Ricem": Declan in the Czech genitive.
     if "-" in words[0] and words[0].split("-")[0].lower() in PERSON_TITLES:
         return True  # "President-elect Trump".
+    if _cited_author(text, start, end, words):
+        return True  # "Ruskin KJ, Hueske-Kraus D.": authors in a reference list.
     if len(words) == 2 and _SURNAME_SHAPE.match(words[1]) and words[0][1:].islower():
         return True  # "Rolfe McCartney", "Sean O'Brien".
     # "Blake Snyder", "Giuseppe Pedrazzini": a given name and a capitalised surname.
@@ -291,6 +293,21 @@ def _person(
         and all(w[:1].isupper() and not w.isupper() for w in words)
         and not any(normalize_brand(w) in LEGAL_FORMS for w in words)
     )
+
+
+# An author as reference lists write one: a surname and up to three initials, then a comma,
+# a full stop or "et al".
+_CITED = re.compile(r"[A-Z][\w'\u2019-]+\s[A-Z]{1,3}(?:[,.;]|\s+et\s+al\b)")
+
+
+def _cited_author(text: str, start: int, end: int, words: list[str]) -> bool:
+    """A surname with initials among other such names ("Ruskin KJ, Hueske-Kraus D."): one
+    alone proves nothing ("Ford GT,"), a list of them is a citation."""
+    if len(words) != 2 or not re.fullmatch(r"[A-Z]{1,3}", words[1]):
+        return False
+    if normalize_brand(words[1]) in LEGAL_FORMS or not _CITED.match(text, start):
+        return False
+    return len(_CITED.findall(text, max(0, start - 80), min(len(text), end + 80))) >= 2
 
 
 def _institution_or_place(words: list[str]) -> bool:
@@ -334,6 +351,8 @@ def _candidate(
         return None  # "Inc" of "Dräger, Inc."; "Director_Oh", an identifier.
     if _INDEX_AFTER.match(text, end) or places.after_house_number(text, start):
         return None  # "S&P 500 index"; "2134 Caldwell Place", an address.
+    if lowered[-1] in _INDEX_NAMES and _NUMBER_AFTER.match(text, end):
+        return None  # "the S&P 500 is up", "the FTSE 100 fell": a market index.
     if not legal and places.shown_as_place(text, start, end):
         return None  # "Athens, Clanton, Falkville and Madison", "the towns of Amalfi".
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
@@ -383,6 +402,8 @@ _SHAPE = re.compile(
 _ACRONYM = re.compile(r"^[A-Z0-9&.]+s?$")
 _PLURAL_ACRONYM = re.compile(r"^[A-Z]{2,5}s$")
 _INDEX_AFTER = re.compile(r"\s+\d+\s+[Ii]ndex\b")
+_NUMBER_AFTER = re.compile(r"\s+\d{2,4}\b")
+_INDEX_NAMES = gazetteer.words("s&p ftse nikkei dax cac stoxx kospi sensex nifty topix hsi")
 _INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-Z]\.\s){2,3}$")
 _CONTRACTION = re.compile(r"['\u2019](?:ve|ll|re|d|m|t)$", re.IGNORECASE)
 # A last word that makes the name a work, an event or a law, not a brand.
@@ -407,6 +428,7 @@ _TITLE_WORDS = frozenset(
     {"ceo", "cfo", "cto", "coo", "cmo", "cio", "ciso", "cso", "cpo", "evp", "svp", "vp"}
     | {"chief", "founder", "co-founder", "cofounder"}
     | {"president", "chairman", "chairwoman", "spokesperson", "spokesman", "spokeswoman"}
+    | {"superintendent", "director", "secretary", "commissioner", "governor", "mayor", "senator"}
 )
 _SURNAME_SHAPE = re.compile(r"^(?:Mc|Mac|O['\u2019])[A-Z][a-z]+$")
 _POSSESSIVE_AFTER = re.compile(r"['\u2019]s\b")
@@ -641,6 +663,7 @@ def discover(
         name = best.name
         if (
             best.entry is None
+            and len(group) > 1  # Once, "FromSoftware's work" says nothing of the name.
             and all(_POSSESSIVE_AFTER.match(text, c.end) for c in group)
             and not all(c.possessor for c in group)
         ):  # Always "Sotheby's": the name has the "'s" (not "Zentrix's Orbit" every time).

@@ -86,7 +86,7 @@ TECHNOLOGIES = words(
     smtp imap ssl tls api apis rest soap ajax wasm webassembly websocket websockets usb hdmi
     nfc gps lte 5g 4g 3g wi-fi wifi ascii unicode utf-8 devops devsecops mlops gitops
     bluetooth oled amoled microoled qled lcd led hdr uhd iot nft nfts
-    gdp gnp cpi ppi ebitda ipo ipos etf etfs suv suvs ev evs kwh mwh gwh twh khz mhz ghz mah
+    djia gdp gnp cpi ppi ebitda ipo ipos etf etfs suv suvs ev evs kwh mwh gwh twh khz mhz ghz mah
     kbps mbps gbps ssd ssds hdd cpu cpus gpu gpus ram"""
 )
 # Everyday words newer than the 1934 dictionary, and the diseases news capitalises.

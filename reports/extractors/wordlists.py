@@ -145,7 +145,7 @@ PERSON_TITLES = _words(
     cofounder director designer economist analyst actor actress singer rapper author writer
     journalist spokesperson spokesman spokeswoman executive chief warden volunteer colleague
     husband wife son daughter brother sister father mother uncle aunt attorney secretary
-    sheriff detective sergeant commissioner inspector lieutenant deputy
+    sheriff detective sergeant commissioner inspector lieutenant deputy superintendent
     """
 )
 

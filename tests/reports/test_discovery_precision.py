@@ -74,12 +74,19 @@ def test_a_phrase_of_dictionary_words_and_a_headline_are_not_brands() -> None:
     assert discovered(text) == {}
 
 
-def test_a_brand_the_article_keeps_calling_by_name_is_found_without_any_cue_word() -> None:
+def test_a_brand_the_article_keeps_calling_by_name_is_found_when_the_base_knows_it() -> None:
     text = (
         "People share the videos on Facebook and on Snapchat. A week later the clip had "
         "spread on Facebook again, and Snapchat removed it."
     )
-    assert set(discovered(text)) == {"Facebook", "Snapchat"}
+    knowledge = FakeKnowledge(
+        {"Facebook": Entry("Facebook", "Q355"), "Snapchat": Entry("Snapchat", "Q16960")}
+    )
+    assert set(discovered(text, knowledge=knowledge)) == {"Facebook", "Snapchat"}
+    # A capital letter seen twice and nothing else was wrong a third of the time on the
+    # tuning pages ("Metromover", "Kaycee", "Doobie Brothers"): below the threshold.
+    assert discovered(text) == {}
+    assert set(discovered(text + " Snapchat confirmed it.")) == {"Snapchat"}
 
 
 def test_brand_shaped_names_are_found() -> None:
@@ -201,7 +208,7 @@ def test_a_title_inside_a_capitalised_run_ends_the_company_name() -> None:
 def test_the_name_an_article_uses_most_does_not_join_a_rarer_longer_one() -> None:
     text = (
         "Users left Twitch in May. Twitch lost users again, and on Twitch the mood is grim; "
-        "fans of Twitch said the Twitch Rules were rewritten."
+        "fans of Twitch said the Twitch Rules were rewritten. Twitch confirmed it."
     )
 
     assert set(discovered(text)) == {"Twitch"}
@@ -236,7 +243,10 @@ def test_a_place_before_a_brand_and_an_owner_adjective_are_cut_but_not_a_first_n
 
 
 def test_a_name_always_written_with_an_apostrophe_s_keeps_it() -> None:
-    text = "Paintings sold at Sotheby's in May. Sotheby's rival Christie's unveiled a sale."
+    text = (
+        "Paintings sold at Sotheby's in May. Sotheby's rival Christie's unveiled a sale, and "
+        "Sotheby's announced another."
+    )
 
     assert "Sotheby's" in discovered(text)
 
@@ -276,7 +286,7 @@ def test_a_broken_gazetteer_package_is_logged_once_and_extraction_still_runs(
     monkeypatch.setattr(builtins, "__import__", broken)
     try:
         assert gazetteer.places() == frozenset()
-        found = discovered("People share the clips on Facebook, and on Facebook they stay.")
+        found = discovered("People share clips on Facebook; Facebook confirmed it.")
     finally:
         monkeypatch.undo()
         gazetteer.places.cache_clear()
@@ -389,7 +399,7 @@ def test_a_dictionary_word_whose_name_goes_on_in_lowercase_is_a_fragment() -> No
 def test_a_phrase_the_article_also_writes_in_lowercase_is_a_common_noun_phrase() -> None:
     text = (
         "The fillets sported the blue Marine Stewardship Council (MSC) Certified Sustainable "
-        "Seafood label. Shoppers at Zorblax paid more, as Zorblax has been a pioneer in "
+        "Seafood label. Shoppers at Zorblax paid more, as Zorblax has launched a drive in "
         "sustainable-seafood marketing.\n"
         "Fact: my notification noise on Slack is set to “Hummus”. An MP3 of you saying "
         "“Hummus” is on millions of computers, and I keep saying hummus."
@@ -510,7 +520,7 @@ def test_a_nationality_and_a_district_of_a_city_are_not_brands() -> None:
 def test_a_place_leading_a_name_every_time_is_part_of_the_name() -> None:
     text = (
         "The Cambridge Analytica scandal grew. This is what Cambridge Analytica did, and "
-        "Cambridge Analytica denied it."
+        "Cambridge Analytica confirmed it."
     )
     found = discovered(text)
 
@@ -530,7 +540,7 @@ def test_the_airport_of_a_city_is_a_place_even_when_named_alone_later() -> None:
 def test_the_owner_before_a_possessive_is_a_name_of_its_own() -> None:
     text = (
         "Reviewers liked Zentrix's Orbit headset at the fair. Buyers queued for Zentrix's Nova "
-        "speaker sold out, and Zentrix's Lumo lamp is next."
+        "speaker sold out, and Zentrix's Lumo lamp is next. Zentrix confirmed it."
     )
 
     assert "Zentrix" in discovered(text)
@@ -638,3 +648,42 @@ def test_a_registered_name_keeps_its_common_first_word_at_a_list_item_start() ->
 
     assert "Suisse Group" not in found
     assert "Credit Suisse Group" in found
+
+
+def test_authors_in_a_reference_list_are_people_but_a_model_name_is_not() -> None:
+    text = (
+        "[1] Alarm fatigue: impacts on patient safety, Ruskin KJ, Hueske-Kraus D. Curr Opin "
+        "Anaesthesiol. [2] Sendelbach S, Funk M. Alarm fatigue. Ruskin KJ wrote it."
+    )
+    found = discovered(text)
+
+    assert not {"Ruskin KJ", "Hueske-Kraus D", "Sendelbach S", "Funk M"} & set(found)
+    # One surname-and-capitals name alone is no reference list: "Ford GT" stays a name.
+    assert "Zorvex GT" in discovered("Zorvex GT, the new coupe, launched today. Zorvex GT sold.")
+
+
+def test_a_title_deep_in_a_long_name_makes_its_holder_a_person() -> None:
+    text = (
+        "Indiana State Teachers Association President Keith Gambill told teachers to rally. "
+        "Later Gambill, who led the march, spoke again. Republican state schools "
+        "Superintendent Jennifer McCormick cited a study; McCormick, who split from many, "
+        "agreed. Gambill confirmed it."
+    )
+
+    assert discovered(text) == {}
+
+
+def test_a_market_index_with_its_number_is_not_a_brand() -> None:
+    text = (
+        "Home Depot shares rose while the S&P 500 is up 24.5 percent and the FTSE 100 fell. "
+        "The DJIA traded down. Later the S&P 500 recovered and the FTSE 100 rose."
+    )
+    found = discovered(text)
+
+    assert not {"S&P", "FTSE", "DJIA"} & set(found)
+
+
+def test_a_name_written_once_with_a_possessive_is_given_without_it() -> None:
+    text = "It's not as elegant as you might find in FromSoftware's work, the review says."
+
+    assert set(discovered(text)) == {"FromSoftware"}
