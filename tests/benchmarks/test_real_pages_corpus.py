@@ -40,8 +40,11 @@ FIRST_SPLIT_CHECKSUM = "609278f8e02069d2ee1ecf19038b3bf3b4fa0138"
 # The whole map once the 50 "holdout2" pages and then 52 "dev2" tuning pages (other corpora,
 # split before they were labelled, session 6) joined; the first 80 pages kept their split
 # (FIRST_SPLIT_CHECKSUM above), and so did holdout2 (HOLDOUT2_CHECKSUM).
-SPLIT_CHECKSUM = "44a02c3caffac01f9f94bf0b18e2ddb87797c8af"
+SPLIT_CHECKSUM = "656eb66ed7de2b34b64b6328e063afc3fc31a305"
 HOLDOUT2_CHECKSUM = "e290292ddc6ef74d465f490a02d6cfee1c248e27"
+# Session 7 added 50 fresh pages as "holdout3" (chosen and committed before labelling, in two
+# halves, never tuned on); every earlier page kept its split (this map without them).
+BEFORE_HOLDOUT3_CHECKSUM = "44a02c3caffac01f9f94bf0b18e2ddb87797c8af"
 SOURCES = {
     "mozilla/readability": ("ab4027a8b37669745016869a37a504727992b2ba", "Apache-2.0"),
     "postlight/parser": ("e8ba7ece291efa4d915d50dd4deeec17d54359f2", "MIT OR Apache-2.0"),
@@ -77,9 +80,11 @@ def test_the_split_is_the_one_fixed_before_tuning() -> None:
     assert split_checksum(split) == SPLIT_CHECKSUM
     first = {page: part for page, part in split.items() if part in ("dev", "holdout")}
     assert split_checksum(first) == FIRST_SPLIT_CHECKSUM
-    before_dev2 = {page: part for page, part in split.items() if part != "dev2"}
+    before_holdout3 = {page: part for page, part in split.items() if part != "holdout3"}
+    assert split_checksum(before_holdout3) == BEFORE_HOLDOUT3_CHECKSUM
+    before_dev2 = {page: part for page, part in before_holdout3.items() if part != "dev2"}
     assert split_checksum(before_dev2) == HOLDOUT2_CHECKSUM
-    assert set(split.values()) == {"dev", "holdout", "holdout2", "dev2"}
+    assert set(split.values()) == {"dev", "holdout", "holdout2", "dev2", "holdout3"}
 
 
 def test_every_page_of_the_split_has_a_source_and_labels_and_nothing_else_is_there() -> None:
@@ -168,7 +173,7 @@ def test_every_written_variant_is_written_in_its_page() -> None:
 
 def test_both_splits_hold_pages_not_in_english_and_pages_naming_no_brand() -> None:
     labels = _labels()
-    for split in ("dev", "holdout", "holdout2", "dev2"):
+    for split in ("dev", "holdout", "holdout2", "dev2", "holdout3"):
         pages = [lab for lab in labels if lab["split"] == split]
         assert 35 <= len(pages) <= 55
         assert any(lab["language"] != "en" for lab in pages)
@@ -317,7 +322,7 @@ def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
     )
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert "2 pages (dev 2, holdout 0, dev2 0, holdout2 0)" in out
+    assert "2 pages (dev 2, holdout 0, dev2 0, holdout2 0, holdout3 0)" in out
     for figure in (
         "tracked (",
         "plain word match of the same list:",
