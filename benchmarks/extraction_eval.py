@@ -24,7 +24,8 @@ split (dev, holdout, dev2, holdout2, holdout3, all). Printed for each split:
 Required brands are the gold; finding an optional one is neither right nor wrong. The first
 holdout was looked at often enough to count as tuning data since session 6, and holdout2's
 mistakes were read in session 7: tune on dev, holdout, dev2 and holdout2; holdout3 (50 fresh
-pages, chosen and committed before labelling in session 7) gives the figures reported. --verbose prints every page's misses and false positives.
+pages, chosen and committed before labelling in session 7) gives the figures reported.
+--verbose prints every page's misses and false positives.
 
 In-house corpus (--in-house, tests/fixtures/extraction_corpus, written by us): (a) known brands
 only and (b) overall, per split, plus the LLM call count at 30 % duplicates and, with
