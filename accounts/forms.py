@@ -16,7 +16,7 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "time_zone"]
+        fields = ["name", "time_zone", "discovery_confirmed_only"]
         help_texts = {"time_zone": "Used for schedules and dates shown to the whole team."}
 
 

@@ -36,6 +36,15 @@ class Organization(models.Model):
         default=False,
         help_text="Skip the LLM for articles in which the rules find no brand candidate.",
     )
+    discovery_confirmed_only = models.BooleanField(
+        "Discover only brands the knowledge base confirms",
+        default=False,
+        help_text=(
+            "Without an LLM, report a brand nobody tracks only when the brand knowledge base "
+            "knows it: fewer discoveries, far fewer wrong ones. Tracked brands and the LLM's "
+            "findings are not affected."
+        ),
+    )
     # Set when a member hid the dashboard's getting-started checklist for everyone: a team
     # that never invites anyone must not see it forever.
     getting_started_hidden_at = models.DateTimeField(null=True, blank=True)

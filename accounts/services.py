@@ -50,13 +50,20 @@ def _require_manager(actor: Membership, organization_id: int) -> None:
 
 @transaction.atomic
 def organization_update(
-    *, organization: Organization, actor: Membership, name: str, time_zone: str
+    *,
+    organization: Organization,
+    actor: Membership,
+    name: str,
+    time_zone: str,
+    discovery_confirmed_only: bool | None = None,
 ) -> Organization:
     _require_manager(actor, organization.pk)
     organization.name = name
     organization.time_zone = time_zone
+    if discovery_confirmed_only is not None:
+        organization.discovery_confirmed_only = discovery_confirmed_only
     organization.full_clean()
-    organization.save(update_fields=["name", "time_zone"])
+    organization.save(update_fields=["name", "time_zone", "discovery_confirmed_only"])
     return organization
 
 

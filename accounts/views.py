@@ -100,6 +100,7 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
+                discovery_confirmed_only=form.cleaned_data["discovery_confirmed_only"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

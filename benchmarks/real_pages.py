@@ -265,13 +265,16 @@ def known_list(pages: list[Page]) -> list[str]:
     return sorted({b.name for page in pages for b in page.required})
 
 
-def run_rules(pages: list[Page], known: list[str], knowledge: Any = None) -> dict[str, Any]:
+def run_rules(
+    pages: list[Page], known: list[str], knowledge: Any = None, *, confirmed_only: bool = False
+) -> dict[str, Any]:
     from reports.extractors.base import ExtractionContext, KnownBrand
     from reports.extractors.rules import RulesExtractor
 
     context = ExtractionContext(
         known_brands=tuple(KnownBrand(brand_id=i, name=n) for i, n in enumerate(known, 1)),
         knowledge=knowledge,
+        confirmed_only=confirmed_only,
     )
     extractor = RulesExtractor()
     results, elapsed = {}, []
@@ -300,10 +303,12 @@ class DiscoveryReport:
     sentiment_english: tuple[int, int] = (0, 0)
 
 
-def evaluate_discovery(pages: list[Page], knowledge: Any = None) -> DiscoveryReport:
+def evaluate_discovery(
+    pages: list[Page], knowledge: Any = None, *, confirmed_only: bool = False
+) -> DiscoveryReport:
     from reports.normalize import normalize_brand
 
-    run = run_rules(pages, [], knowledge)
+    run = run_rules(pages, [], knowledge, confirmed_only=confirmed_only)
     score = Score()
     junk: Counter[str] = Counter()
     examples: dict[str, list[str]] = {}

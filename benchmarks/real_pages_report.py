@@ -51,6 +51,9 @@ def report_split(
     print(f"  {'discovery (nothing known, rules):':<40} {discovery.score.line()}")
     if knowledge is not None:
         # What an installation with the knowledge base loaded gets (make run loads it).
+        confirmed = evaluate_discovery(pages, knowledge, confirmed_only=True)
+        label = "discovery (KB-confirmed only, setting):"
+        print(f"  {label:<40} {confirmed.score.line()}")
         discovery = evaluate_discovery(pages, knowledge)
         print(f"  {'discovery (nothing tracked, with KB):':<40} {discovery.score.line()}")
     print(

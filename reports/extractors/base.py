@@ -25,6 +25,10 @@ class ExtractionContext:
     # The brand knowledge base (reports.knowledge.index.KnowledgeIndex: ``find(text)`` and
     # ``lookup(name)``), or None when it is not loaded: discovery then works from cues alone.
     knowledge: object | None = None
+    # The organization reports only discoveries the knowledge base confirms (see
+    # Organization.discovery_confirmed_only): on the tuning pages 0.96 precision at recall 0.30
+    # instead of 0.91 at 0.45.
+    confirmed_only: bool = False
 
 
 @dataclass

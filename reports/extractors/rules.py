@@ -434,6 +434,8 @@ class RulesExtractor:
         ):
             best = found.candidate
             entry = found.entry
+            if context.confirmed_only and entry is None:
+                continue
             findings.append(
                 _finding(
                     text,

@@ -68,6 +68,7 @@ def build_context(organization: Organization) -> ExtractionContext:
         industries=tuple(industry.name for industry in industries_for(organization)),
         # None when no knowledge base is loaded: discovery then works from text cues alone.
         knowledge=get_index(),
+        confirmed_only=organization.discovery_confirmed_only,
     )
 
 

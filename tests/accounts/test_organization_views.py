@@ -264,3 +264,24 @@ def test_switching_ignores_an_unsafe_next_url(client_for, alice_in_both, org_b, 
 
     assert response.url == reverse("dashboard")
     assert client.session[SESSION_KEY] == org_b.pk
+
+
+def test_an_owner_chooses_confirmed_only_discovery_and_the_settings_page_says_so(
+    client_for, alice, org_a
+):
+    client = client_for(alice)
+    form = client.get(EDIT_URL, **HTMX)
+    assert _field(form, "discovery_confirmed_only").xpath('.//input[@type="checkbox"]')
+
+    response = client.post(
+        EDIT_URL,
+        {"name": "Organization A", "time_zone": "UTC", "discovery_confirmed_only": "on"},
+        **HTMX,
+    )
+
+    assert response.headers["HX-Redirect"] == SETTINGS_URL
+    org_a.refresh_from_db()
+    assert org_a.discovery_confirmed_only is True
+    page = html.fromstring(client.get(SETTINGS_URL).content.decode())
+    [shown] = page.xpath('//*[@data-testid="org-discovery"]')
+    assert shown.text_content().strip() == "Only brands the knowledge base confirms"

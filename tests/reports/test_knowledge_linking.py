@@ -92,3 +92,27 @@ def test_the_brands_page_says_which_knowledge_base_is_in_use(
 
     assert "Knowledge base: NSI 8.0.0-test + pytickersymbols 1.17.0-test" in after
     assert "brands." in after.split("Knowledge base:")[1].split("</p>")[0]
+
+
+def test_an_organization_can_keep_only_the_discoveries_the_base_confirms(
+    kb_loaded: Path, org_a
+) -> None:
+    from reports.extractors.rules import RulesExtractor
+    from reports.services.resolution import build_context
+
+    make_brand(org_a, "Brightwave", status="tracked")
+    text = (
+        "Tesco PLC launched a loyalty scheme. Zorblax Ltd raised 40 million dollars. "
+        "Brightwave confirmed its order."
+    )
+
+    def names() -> set[str]:
+        context = build_context(org_a)
+        result = RulesExtractor().extract(text=text, title="", language="en", context=context)
+        return {finding.name for finding in result.brands}
+
+    assert names() == {"Tesco", "Zorblax", "Brightwave"}
+    org_a.discovery_confirmed_only = True
+    org_a.save(update_fields=["discovery_confirmed_only"])
+    # The tracked brand stays; of the discoveries only the one the base knows.
+    assert names() == {"Tesco", "Brightwave"}
