@@ -2,7 +2,6 @@ from django import forms
 
 from accounts.drawer import FilterForm
 from feeds.models import ArticleStatus, Feed, FeedKind
-from outbound.validators import validate_public_url
 
 SOURCE_CHOICES = [("url", "Feed address"), ("search", "Keyword search (Google News)")]
 
@@ -58,12 +57,6 @@ class FeedForm(forms.Form):
             initial["source"] = "search" if instance.kind == FeedKind.SEARCH else "url"
             kwargs["initial"] = initial
         super().__init__(*args, **kwargs)
-
-    def clean_url(self) -> str:
-        url = self.cleaned_data.get("url", "")
-        if url:
-            validate_public_url(url)  # The rule of OPML import, the admin and brand websites.
-        return url
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean()

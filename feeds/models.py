@@ -18,9 +18,10 @@ MAX_BACKOFF = timedelta(hours=6)
 
 def _is_web_url(url: str) -> bool:
     """Whether the field's own validator accepts ``url`` (when it does not, it has already
-    said so, and once is enough)."""
+    said so, and once is enough). It accepts ftp: too: validate_public_url refuses that
+    with a message saying why, not "Enter a valid URL"."""
     try:
-        URLValidator(schemes=["http", "https"])(url)
+        URLValidator()(url)
     except ValidationError:
         return False
     return True
@@ -59,7 +60,8 @@ class Feed(TenantModel):
     """A news source the organization watches, with the state of its last fetch."""
 
     name = models.CharField(max_length=200)
-    url = models.URLField(max_length=2000, validators=[URLValidator(schemes=["http", "https"])])
+    # http(s) only, no credentials, no private address: Feed.clean (validate_public_url).
+    url = models.URLField(max_length=2000)
     kind = models.CharField(max_length=10, choices=FeedKind.choices, default=FeedKind.UNKNOWN)
     # For keyword-search feeds: the URL is built from these.
     keywords = models.CharField(max_length=500, blank=True)

@@ -58,6 +58,8 @@ def _preview_context(url: str) -> dict[str, object]:
     except (FetchError, FeedParseError) as exc:
         return {"preview_error": exc.message}
     except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            raise  # the address rule: the form shows it on its field
         return {"preview_error": " ".join(exc.messages)}
     return {"preview": preview}
 
@@ -87,7 +89,10 @@ def _feed_form(request: HttpRequest, feed: Feed | None) -> HttpResponse:
                 except ValidationError as error:
                     _apply_errors(form, error)
                     return render_drawer(request, "feeds/feed_form.html", context)
-            context.update(_preview_context(url))
+            try:
+                context.update(_preview_context(url))
+            except ValidationError as error:
+                _apply_errors(form, error)
             return render_drawer(request, "feeds/feed_form.html", context)
         try:
             if feed is None:

@@ -4,12 +4,19 @@ httpx applies its timeouts per operation: each read may wait the whole read time
 every byte that arrives starts a new one, so a server dribbling its headers a byte a second
 held a call far beyond ``LLM_TIMEOUT``. This transport turns the request's timeout into one
 deadline from connect to last byte: every connect, TLS handshake, write and read of its
-connections waits at most what is left of it. (The LLM endpoint is operator-configured and
-may be a local server, so it does not go through the address policy of :func:`fetch`.)
+connections waits at most what is left of it, and a name with several addresses tries
+them one after another within it (the socket module gave each address the whole timeout).
+(The LLM endpoint is operator-configured and may be a local server, so it does not go
+through the address policy of :func:`fetch`.)
+
+Like :func:`outbound.fetch`, the LLM client ignores the ``HTTP_PROXY``/``HTTPS_PROXY``/
+``ALL_PROXY`` environment variables (``make_client`` passes ``trust_env=False``): a proxy
+transport httpx would build from them has none of this deadline.
 """
 
 from __future__ import annotations
 
+import socket
 import ssl
 import time
 from collections.abc import Iterable
@@ -70,10 +77,24 @@ class _DeadlineBackend(SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> NetworkStream:
-        bounded = _bounded(timeout, httpcore2.ConnectTimeout)
-        return _DeadlineStream(
-            super().connect_tcp(host, port, bounded, local_address, socket_options)
-        )
+        # socket.create_connection would give every address of the name the whole timeout;
+        # each attempt here gets what is left. (Name resolution itself has no timeout.)
+        try:
+            addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:
+            raise httpcore2.ConnectError(str(error)) from error
+        failure: Exception | None = None
+        for *_, address in addresses:
+            bounded = _bounded(timeout, httpcore2.ConnectTimeout)
+            try:
+                stream = super().connect_tcp(
+                    str(address[0]), port, bounded, local_address, socket_options
+                )
+            except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as error:
+                failure = error
+                continue
+            return _DeadlineStream(stream)
+        raise failure or httpcore2.ConnectError(f"{host} has no address")
 
 
 class DeadlineTransport(httpx2.HTTPTransport):
@@ -81,7 +102,8 @@ class DeadlineTransport(httpx2.HTTPTransport):
     request's connect/read/write/pool timeouts, which the openai SDK sets all alike)."""
 
     def __init__(self) -> None:
-        super().__init__()
+        # Not super().__init__(): it builds a pool (and loads the CA bundle) of its own,
+        # which this one would replace. Its only state is self._pool.
         self._pool = httpcore2.ConnectionPool(
             ssl_context=httpx2.create_ssl_context(),
             network_backend=_DeadlineBackend(),

@@ -114,11 +114,34 @@ class _DeadlineHTTPResponse(http.client.HTTPResponse):
         super().__init__(_SocketMaker(sock), *args, **kwargs)  # type: ignore[arg-type]
 
 
-class _HTTPConnection(HTTPConnection):
+class _DeadlineConnectMixin:
+    """After the TCP connect, the socket may wait at most what is left of the deadline.
+
+    urllib3 leaves the connect timeout on the new socket, and the TLS handshake (and the
+    request's write) run under it: a connect that took most of the deadline was followed by
+    a handshake that could take the whole connect timeout again.
+    """
+
+    timeout: Any
+
+    def _new_conn(self) -> socket.socket:
+        sock: socket.socket = super()._new_conn()  # type: ignore[misc]
+        limits = current_limits.get()
+        if limits is not None:
+            left = limits.deadline - time.monotonic()
+            if left <= 0:
+                sock.close()
+                raise ConnectTimeoutError(self, "the total deadline passed while connecting")
+            timeout = self.timeout if isinstance(self.timeout, (int, float)) else None
+            sock.settimeout(left if timeout is None else min(timeout, left))
+        return sock
+
+
+class _HTTPConnection(_DeadlineConnectMixin, HTTPConnection):
     response_class = _DeadlineHTTPResponse
 
 
-class _HTTPSConnection(HTTPSConnection):
+class _HTTPSConnection(_DeadlineConnectMixin, HTTPSConnection):
     response_class = _DeadlineHTTPResponse
 
 

@@ -12,7 +12,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from accounts.drawer import FilterForm
-from outbound.validators import validate_public_url
 from reports.models import Brand, BrandGroup, BrandStatus, Industry, ReportStatus, ReviewStatus
 from reports.selectors import SORTS, ReportFilters
 from reports.services.brand_import import MAX_BYTES, too_big
@@ -217,13 +216,6 @@ class BrandForm(forms.Form):
         )
         if not self.is_bound:
             self.initial["groups"] = list(brand.groups.values_list("pk", flat=True))
-
-    def clean_website(self) -> str:
-        # After the field's own check (one error is enough): the rule of every URL we fetch.
-        website = self.cleaned_data.get("website", "")
-        if website:
-            validate_public_url(website)
-        return website
 
 
 class AliasForm(forms.Form):

@@ -11,6 +11,7 @@ from feeds.parsing import ParsedFeed, parse_feed
 from feeds.services.refresh import FEED_ACCEPT, describe_status
 from feeds.urls_canonical import build_search_feed_url
 from outbound import FetchError, fetch
+from outbound.validators import validate_public_url
 
 PREVIEW_ENTRIES = 10
 EDITABLE_FIELDS = (
@@ -117,6 +118,8 @@ def feed_preview(*, url: str, timeout: float = PREVIEW_TIMEOUT_SECONDS) -> Previ
     Raises outbound.FetchError, feeds.parsing.NotAFeed / FeedParseError, or ValidationError
     for an HTTP error status; each carries a message for the user.
     """
+    # The address rule of a saved feed (Feed.clean), as a "url" field error, before fetching.
+    validate_public_url(url, field="url")
     response = fetch(url, headers={"Accept": FEED_ACCEPT}, timeout=timeout)
     if response.status >= 400:
         raise ValidationError(describe_status(response.status))

@@ -135,7 +135,9 @@ def make_client() -> openai.OpenAI:
         timeout=float(settings.LLM_TIMEOUT),
         max_retries=0,
         # The timeout becomes one deadline per call: httpx alone restarts it on every byte.
-        http_client=openai.DefaultHttpxClient(transport=DeadlineTransport()),
+        # No proxy from the environment: its transport would not keep the deadline (the
+        # outbound client ignores those variables too).
+        http_client=openai.DefaultHttpxClient(transport=DeadlineTransport(), trust_env=False),
     )
 
 

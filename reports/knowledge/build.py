@@ -15,6 +15,9 @@ gets a normalised key and one of three fates, with the reason kept in the table:
 import re
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
+
+from outbound.validators import validate_public_url
 from reports.knowledge import wordlists
 from reports.knowledge.sources import NSI, TICKERS, SourceData, SourceRecord
 from reports.normalize import LEGAL_FORMS, normalize_brand
@@ -99,9 +102,25 @@ def _merge_nsi(records: list[SourceRecord]) -> dict[str, tuple[EntryPlan, list[s
     return entries
 
 
+def _checked_website(url: str) -> str:
+    """The website, or "" for one the app must never fetch: not http(s), with credentials,
+    or a private address written as such. No DNS (tens of thousands of entries load at
+    once): linking a brand to its entry checks the name as well (brand_link_knowledge)."""
+    if not url:
+        return ""
+    try:
+        validate_public_url(url, resolve=False)
+    except ValidationError:
+        return ""
+    return url
+
+
 def merge(sources: list[SourceData]) -> list[tuple[EntryPlan, list[str]]]:
     """Entries with their raw written forms: NSI's by Wikidata id, then each other source's
     records joined to the entry that already has one of their names, or added alone."""
+    for source in sources:
+        for record in source.records:
+            record.website = _checked_website(record.website)
     nsi_records = [r for s in sources if s.name == NSI for r in s.records]
     merged = list(_merge_nsi(nsi_records).values())
     by_key: dict[str, int] = {}

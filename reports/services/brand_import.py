@@ -31,7 +31,6 @@ from reports.services.watchlists import (
     brand_create_tracked,
     brand_group_create,
     clean_brand_name,
-    clean_website,
 )
 
 MAX_BYTES = 1024 * 1024
@@ -162,7 +161,6 @@ def brand_list_import(
             if key in seen:
                 raise ValidationError(f"The same brand as line {seen[key]}.")
             seen[key] = row.line
-            clean_website(row.website)
             industry: Industry | None = None
             if row.industry:
                 industry = industries.get(row.industry.casefold())

@@ -1,7 +1,9 @@
 """Entity linking: a tenant's Brand gets its Wikidata id and blanks from the knowledge base."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from outbound.validators import validate_public_url
 from reports.knowledge.build import UNLOOKABLE
 from reports.knowledge.models import KnowledgeBaseVersion, KnowledgeBrand, KnowledgeName
 from reports.models import Brand, Industry
@@ -41,12 +43,22 @@ def brand_link_knowledge(*, brand: Brand) -> KnowledgeBrand | None:
         if industry is not None:
             brand.industry = industry
             changed.append("industry")
-    if not brand.website and entry.website:
+    if not brand.website and entry.website and _fetchable(entry.website):
         brand.website = entry.website
         changed.append("website")
     if changed:
         brand.save(update_fields=changed)
     return entry
+
+
+def _fetchable(website: str) -> bool:
+    """The brand-website rule (validate_public_url, with DNS) for a website the knowledge base
+    offers: the load judged it without DNS, and rows loaded before that check were not."""
+    try:
+        validate_public_url(website)
+    except ValidationError:
+        return False
+    return True
 
 
 def knowledge_base_label() -> str:

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from outbound.validators import validate_public_url
 from reports.models import (
     AliasSource,
     BlockedTerm,
@@ -157,8 +156,6 @@ def brand_update(
     key = normalize_brand(name)
     if not key:
         raise ValidationError({"name": "Enter a brand name."})
-    if website and website != brand.website:
-        validate_public_url(website, field="website")
     clash = Brand.objects.filter(
         organization_id=brand.organization_id, key=key, merged_into__isnull=True
     ).exclude(pk=brand.pk)

@@ -75,8 +75,7 @@ def clean_website(website: str) -> str:
         raise ValidationError({"website": f"“{website}” is not a web address."}) from None
     if len(website) > 500:
         raise ValidationError({"website": "The web address is longer than 500 characters."})
-    validate_public_url(website, field="website")
-    return website
+    return website  # The address rule is Brand.clean's (or brand_create_tracked's).
 
 
 def brand_find(organization: Organization, key: str) -> Brand | None:
@@ -189,6 +188,8 @@ def brand_create_tracked(
         changes["status"] = [brand.status or "", BrandStatus.TRACKED]
         brand.status = BrandStatus.TRACKED
     if website and brand.website != website:
+        if not created:  # A new brand's full_clean() below runs the rule (Brand.clean).
+            validate_public_url(website, field="website")
         changes["website"] = [brand.website, website]
         brand.website = website
     if industry is not None and brand.industry_id != industry.pk:

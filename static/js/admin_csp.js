@@ -1,5 +1,6 @@
-// Admin pages of django-import-export under the Content-Security-Policy: their inline
-// onchange="onSelectToggleChange(event)" is refused, so the same function is bound here.
+// Admin pages of django-import-export under the Content-Security-Policy: the export page's
+// "Select all" toggle had an inline onchange="onSelectToggleChange(event)", which the policy
+// refuses; our copy of the template drops it and the same function is bound here.
 document.addEventListener("change", (event) => {
   if (event.target.matches("input.select-toggle") && typeof window.onSelectToggleChange === "function") {
     window.onSelectToggleChange(event);

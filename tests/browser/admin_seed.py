@@ -1,0 +1,127 @@
+"""One row of every model the admin shows, so each change, history and delete page exists."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+from django_celery_results.models import GroupResult, TaskResult
+
+from accounts.models import Invitation, Membership, Organization, Role, UsageDaily
+from contacts.models import (
+    ContactSettings,
+    DiscoveryRun,
+    DraftTemplate,
+    DraftTone,
+    EmailDraft,
+    EmailTemplate,
+    ErasureRecord,
+)
+from jobs.models import JobExecution, JobNotification
+from monitoring.models import LogEntry
+from reports.knowledge.models import KnowledgeBaseVersion, KnowledgeBrand, KnowledgeKind
+from reports.models import (
+    BlockedTerm,
+    BrandAlias,
+    BrandGroup,
+    BrandSeparation,
+    ExtractionCache,
+    FeedbackAction,
+    FeedbackEvent,
+    KeywordRule,
+)
+from tests.contacts.builders import make_contact
+from tests.feeds.builders import make_feed
+from tests.jobs.builders import make_job
+from tests.reports.page_data import (
+    add_mention,
+    make_article,
+    make_brand,
+    make_industry,
+    make_report,
+)
+
+
+def seed_every_admin_model(org: Organization, user: User) -> None:
+    now = timezone.now()
+    feed = make_feed(org, "https://news.example/feed.xml", name="Business wire")
+    article = make_article(org, "/plant", title="Acme opens a plant", feeds=(feed,))
+    report = make_report(article, summary="Acme builds a plant in Lyon.")
+    brand = make_brand(org, "Acme Corp", website="https://acme.example")
+    other = make_brand(org, "Globex")
+    add_mention(report, brand)
+    make_industry(org, "Retail")
+    BrandAlias.objects.create(organization=org, brand=brand, alias="Acme", normalized="acme")
+    BrandGroup.objects.create(organization=org, name="Prospects")
+    BrandSeparation.objects.create(organization=org, brand=brand, other=other)
+    BlockedTerm.objects.create(organization=org, term="Monday", normalized="monday")
+    FeedbackEvent.objects.create(organization=org, action=FeedbackAction.EDIT, brand=brand)
+    KeywordRule.objects.create(organization=org, name="Plants")
+    ExtractionCache.objects.create(key="k" * 64, result={"brands": []})
+    KnowledgeBaseVersion.objects.create(label="NSI test", checksum="c" * 64)
+    KnowledgeBrand.objects.create(
+        name="Tesco", key="tesco", kind=KnowledgeKind.choices[0][0], source="nsi"
+    )
+
+    contact = make_contact(brand, "Jane Doe", email="jane@acme.example")
+    ContactSettings.objects.get_or_create(organization=org)
+    DiscoveryRun.objects.create(organization=org, brand=brand)
+    EmailTemplate.objects.create(
+        organization=org, kind=DraftTemplate.choices[0][0], subject="Hello", body="Hi {name}"
+    )
+    EmailDraft.objects.create(
+        organization=org,
+        contact=contact,
+        subject="Your plant",
+        body="Hello Jane",
+        template=DraftTemplate.choices[0][0],
+        tone=DraftTone.choices[0][0],
+        generated_at=now,
+    )
+    ErasureRecord.objects.create(organization=org, contact_ref=42)
+
+    job = make_job(org, name="Morning run", feeds=[feed])
+    JobExecution.objects.create(organization=org, job=job)
+    JobNotification.objects.create(organization=org, message="Morning run failed")
+    LogEntry.objects.create(
+        time=now,
+        level=20,
+        logger="feeds",
+        message="fetched",
+        role="web",
+        host="test",
+        pid=1,
+        stream_id="1-0",
+    )
+
+    Invitation.objects.create(organization=org, email="new@example.com")
+    UsageDaily.objects.create(organization=org, date=now.date())
+    Membership.objects.get_or_create(organization=org, user=user, defaults={"role": Role.OWNER})
+    Group.objects.create(name="Operators")
+    seen = {"user_agent": "Chromium", "http_accept": "*/*", "path_info": "/login/"}
+    AccessAttempt.objects.create(
+        username="mallory", get_data="", post_data="", failures_since_start=1, **seen
+    )
+    AccessFailureLog.objects.create(username="mallory", **seen)
+    AccessLog.objects.get_or_create(username="root", defaults=seen)
+
+    crontab = CrontabSchedule.objects.create(minute="0", hour="6")
+    IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
+    ClockedSchedule.objects.create(clocked_time=now + timedelta(days=1))
+    SolarSchedule.objects.create(event="sunrise", latitude=48.85, longitude=2.35)
+    PeriodicTask.objects.create(name="Test task", task="feeds.tasks.refresh", crontab=crontab)
+    TaskResult.objects.create(
+        task_id="t-1", content_type="application/json", content_encoding="utf-8"
+    )
+    GroupResult.objects.create(
+        group_id="g-1", content_type="application/json", content_encoding="utf-8"
+    )
