@@ -39,6 +39,9 @@ class Organization(models.Model):
     discovery_confirmed_only = models.BooleanField(
         "Discover only brands the knowledge base confirms",
         default=False,
+        # A database default too: rows written by code that predates the column (a rolling
+        # deploy, a migration test's historical model) still insert.
+        db_default=False,
         help_text=(
             "Without an LLM, report a brand nobody tracks only when the brand knowledge base "
             "knows it: fewer discoveries, far fewer wrong ones. Tracked brands and the LLM's "
