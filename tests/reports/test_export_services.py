@@ -160,7 +160,7 @@ def test_cells_that_would_run_as_formulas_are_written_as_text(org_a, world):
 
 def test_xlsx_keeps_numbers_and_times_and_drops_control_characters(org_a, world):
     article = world["first"].article
-    article.title = "Acme\x0b opens\x00 a plant"
+    article.title = "Acme\x0b opens\x1f a plant"
     article.save(update_fields=["title"])
     row = as_dicts(xlsx_rows(_export(org_a, format="xlsx")))[1]
     assert row["title"] == "Acme opens a plant"
