@@ -73,6 +73,17 @@ class ExportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.has_error("filters"):
+            # A hidden field's error would not be shown: say it on top of the form.
+            self.errors.pop("filters")
+            self.add_error(
+                None,
+                f"The list's filters are too long to export (over {MAX_QUERY:,} characters): "
+                "shorten the search and export again.",
+            )
+        if self.has_error("page"):
+            self.errors.pop("page")
+            self.add_error(None, "Start the export from the Reports or Brands page.")
         if "range" not in data:
             return data
         if data["range"] != RangePreset.CUSTOM and (

@@ -102,7 +102,7 @@ def _initial_data(form: ExportForm) -> dict[str, str]:
 def export_count(request: HttpRequest) -> HttpResponse:
     """The drawer's row count, refreshed as the form changes (htmx)."""
     form = _form(request, data=request.GET)
-    context = {"form": form, **_count_context(request, form)}
+    context = {"form": form, "counting": True, **_count_context(request, form)}
     return render(request, f"{TEMPLATE}#export-count", context)
 
 

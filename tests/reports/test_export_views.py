@@ -227,3 +227,9 @@ def test_the_admin_exports_reports_with_a_bom_following_its_filters(ops, org_a, 
     assert {row["organization"] for row in rows} == {org_a.slug}
     assert sorted(row["title"] for row in rows) == ["Story 0", "Story 1", "Story 2"]
     assert {row["brands"] for row in rows} == {"Acme Corp"}
+
+
+def test_filters_too_long_to_export_are_explained(client_for, alice, reports):
+    response = _post(client_for(alice), filters="q=" + "x" * 2100)
+    assert response.status_code == 400
+    assert "too long to export" in response.content.decode()
