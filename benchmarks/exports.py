@@ -82,6 +82,7 @@ def child(spec_json: str) -> None:
     connection.ensure_connection()
     idle_kib = _status("VmRSS")
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if job["mode"] == "tablib":
         from import_export.formats.base_formats import XLSX
 
@@ -107,12 +108,14 @@ def child(spec_json: str) -> None:
         rows, size = done.total_rows, done.size_bytes
         done.path.unlink()
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     peak_kib = _status("VmHWM")
     print(
         json.dumps(
             {
                 "rows": rows,
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "size": size,
                 "idle_mib": idle_kib / 1024,
                 "peak_mib": peak_kib / 1024,
@@ -197,12 +200,12 @@ def main() -> None:
 
     print()
     print(
-        f"{'export':<38} {'days':<22} {'rows':>7} {'seconds':>8} {'MiB file':>9} "
+        f"{'export':<38} {'days':<22} {'rows':>7} {'seconds':>8} {'CPU s':>6} {'MiB file':>9} "
         f"{'idle MiB':>9} {'peak MiB':>9} {'peak-idle':>9}"
     )
     for label, days, f in results:
         print(
-            f"{label:<38} {days:<22} {f['rows']:>7,} {f['seconds']:>8.1f} "
+            f"{label:<38} {days:<22} {f['rows']:>7,} {f['seconds']:>8.1f} {f['cpu_seconds']:>6.1f} "
             f"{f['size'] / 2**20:>9.1f} {f['idle_mib']:>9.1f} {f['peak_mib']:>9.1f} "
             f"{f['peak_mib'] - f['idle_mib']:>9.1f}"
         )

@@ -7,14 +7,18 @@ from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
 from accounts.models import Organization
-from marketing_hunting.spreadsheets import FormulaSafeResource
 from reports import selectors
 from reports.exports.models import ExportKind
 from reports.exports.ranges import DateRange
-from reports.exports.resources import BrandResource, MentionResource, ReportResource
+from reports.exports.resources import (
+    BrandResource,
+    ExportResource,
+    MentionResource,
+    ReportResource,
+)
 from reports.models import Brand, BrandStatus, Mention
 
-RESOURCES: dict[str, type[FormulaSafeResource]] = {
+RESOURCES: dict[str, type[ExportResource]] = {
     ExportKind.REPORTS: ReportResource,
     ExportKind.MENTIONS: MentionResource,
     ExportKind.BRANDS: BrandResource,

@@ -15,10 +15,9 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from marketing_hunting.spreadsheets import FormulaSafeResource
+from reports.exports.resources import ExportResource
 
 UTF8_BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when the file starts with it.
-CHUNK_ROWS = 2000  # Rows fetched per database round trip (prefetches run per chunk too).
 PROGRESS_EVERY = 1000
 XLSX_MAX_CELL = 32767  # Excel's limit for one cell's text.
 
@@ -34,15 +33,8 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def iterate(queryset: QuerySet | Iterable) -> Iterable:
-    if isinstance(queryset, QuerySet):
-        # A chunked server-side cursor; prefetch_related runs once per chunk.
-        return queryset.iterator(chunk_size=CHUNK_ROWS)
-    return queryset
-
-
 def write_csv(
-    resource: FormulaSafeResource, rows: Iterable, out: IO[bytes], progress: Progress | None
+    resource: ExportResource, rows: Iterable, out: IO[bytes], progress: Progress | None
 ) -> int:
     text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=False)
     try:
@@ -62,7 +54,7 @@ def write_csv(
 
 
 def write_xlsx(
-    resource: FormulaSafeResource,
+    resource: ExportResource,
     rows: Iterable,
     out: IO[bytes],
     progress: Progress | None,
@@ -84,7 +76,7 @@ def write_xlsx(
 
 def write_export(
     *,
-    resource: FormulaSafeResource,
+    resource: ExportResource,
     queryset: QuerySet | Iterable,
     format: str,
     out: IO[bytes],
@@ -94,7 +86,7 @@ def write_export(
     """Write the header and every row of ``queryset`` to ``out``; return the row count."""
     if isinstance(queryset, QuerySet):
         queryset = resource.filter_export(queryset)
-    rows = iterate(queryset)
+    rows = resource.iter_queryset(queryset)
     if format == "xlsx":
         return write_xlsx(resource, rows, out, progress, title)
     return write_csv(resource, rows, out, progress)

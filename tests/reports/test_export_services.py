@@ -324,3 +324,17 @@ def test_a_failed_task_marks_the_export_failed_and_removes_its_partial_file(
 def test_unreviewed_is_written_as_the_review_value(org_a, world):
     rows = as_dicts(csv_rows(_export(org_a, kind="mentions")))
     assert {row["review"] for row in rows} == {ReviewStatus.UNREVIEWED.value}
+
+
+@pytest.mark.parametrize("kind", ["reports", "mentions", "brands"])
+def test_the_queries_do_not_grow_with_the_rows(org_a, world, kind, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        _export(org_a, kind=kind)
+    for n in range(10):  # Ten more reports, brands and mentions.
+        report = make_report(make_article(org_a, f"/more{n}"), analysed_at=IN_MARCH)
+        add_mention(report, make_brand(org_a, f"Brand {n}"), mentioned_at=IN_MARCH)
+    with django_assert_num_queries(len(few.captured_queries)):
+        _export(org_a, kind=kind)
