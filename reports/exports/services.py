@@ -225,6 +225,7 @@ def export_fail(*, export_id: int, message: str) -> Export | None:
 class CleanUp:
     expired: int
     failed: int
+    orphans: int = 0
 
 
 def exports_clean_up(*, now: datetime | None = None) -> CleanUp:
@@ -243,4 +244,26 @@ def exports_clean_up(*, now: datetime | None = None) -> CleanUp:
     ).values_list("pk", flat=True)
     message = "The export never finished (its worker stopped or the task was lost); start it again."
     failed = sum(export_fail(export_id=pk, message=message) is not None for pk in list(stuck))
-    return CleanUp(expired=expired, failed=failed)
+    return CleanUp(expired=expired, failed=failed, orphans=_delete_orphans(now))
+
+
+def _delete_orphans(now: datetime) -> int:
+    """Files no export row accounts for (its row or its organization was deleted), once
+    they are older than any link could be."""
+    root = Path(settings.EXPORT_DIR)
+    if not root.is_dir():
+        return 0
+    kept = set(
+        Export.objects.filter(status__in=(*ACTIVE_EXPORT_STATUSES, ExportStatus.SUCCEEDED))
+        .exclude(file_name="")
+        .values_list("file_name", flat=True)
+    )
+    cutoff = (now - timedelta(hours=settings.EXPORT_LINK_HOURS) - STUCK_AFTER).timestamp()
+    deleted = 0
+    for path in root.glob("*/*"):
+        name = path.relative_to(root).as_posix().removesuffix(".part")
+        if name in kept or not path.is_file() or path.stat().st_mtime > cutoff:
+            continue
+        path.unlink(missing_ok=True)
+        deleted += 1
+    return deleted

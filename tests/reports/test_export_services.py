@@ -1,6 +1,7 @@
 """Exports of reports, mentions and brands: rows, columns, cells and background runs."""
 
 import io
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -300,7 +301,31 @@ def test_the_clean_up_deletes_expired_files_and_fails_lost_exports(org_a, export
     assert lost.status == ExportStatus.FAILED
     assert "never finished" in lost.error
     # Running it again changes nothing.
-    assert exports_clean_up(now=now) == services.CleanUp(expired=0, failed=0)
+    assert exports_clean_up(now=now) == services.CleanUp(expired=0, failed=0, orphans=0)
+
+
+def test_the_clean_up_deletes_old_files_no_export_accounts_for(org_a, export_dir, settings):
+    settings.EXPORT_LINK_HOURS = 1
+    folder = export_dir / "12345"  # An organization deleted with its exports.
+    folder.mkdir(parents=True)
+    old, new = folder / "7-old.xlsx", folder / "8-new.xlsx.part"
+    old.write_text("x")
+    new.write_text("x")
+    three_hours_ago = (timezone.now() - timedelta(hours=3)).timestamp()
+    os.utime(old, (three_hours_ago, three_hours_ago))
+    kept = _finished(
+        org_a,
+        status=ExportStatus.SUCCEEDED,
+        file_name=f"{org_a.pk}/9-kept.csv",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    (export_dir / str(org_a.pk)).mkdir()
+    kept.path.write_text("x")
+    os.utime(kept.path, (three_hours_ago, three_hours_ago))
+
+    assert exports_clean_up().orphans == 1
+    # The recent one may be a file being written: it stays until it is old.
+    assert (old.exists(), new.exists(), kept.path.exists()) == (False, True, True)
 
 
 def test_a_failed_task_marks_the_export_failed_and_removes_its_partial_file(
