@@ -233,3 +233,36 @@ def test_filters_too_long_to_export_are_explained(client_for, alice, reports):
     response = _post(client_for(alice), filters="q=" + "x" * 2100)
     assert response.status_code == 400
     assert "too long to export" in response.content.decode()
+
+
+def _admin_export(ops, model, format_class, query: str = "") -> bytes:
+    model_admin = admin.site._registry[model]
+    index = next(i for i, f in enumerate(model_admin.get_export_formats()) if f is format_class)
+    resource = model_admin.get_export_resource_classes(None)[0]
+    fields = {f"{resource.__name__.lower()}_{name}": "on" for name in resource().get_export_order()}
+    url = reverse(f"admin:reports_{model._meta.model_name}_export") + query
+    response = ops.post(url, {"format": index, "resource": 0, **fields})
+    assert response.status_code == 200
+    return response.content
+
+
+def test_the_admin_exports_mentions_as_xlsx_with_formulas_as_text(ops, org_a, reports):
+    from import_export.formats.base_formats import XLSX
+
+    from reports.models import Brand, Mention
+    from tests.reports.export_data import xlsx_rows
+
+    Brand.objects.filter(organization=org_a).update(name="=cmd|' /C calc'!A0")
+    rows = as_dicts(xlsx_rows(_admin_export(ops, Mention, XLSX)))
+    assert len(rows) == 3
+    assert {row["brand"] for row in rows} == {"'=cmd|' /C calc'!A0"}
+    assert {row["organization"] for row in rows} == {org_a.slug}
+
+
+def test_the_admin_exports_brands_with_their_mention_counts(ops, org_a, reports):
+    from reports.models import Brand
+
+    rows = as_dicts(csv_rows(_admin_export(ops, Brand, BomCSV)))
+    assert [(row["organization"], row["name"], row["mentions"]) for row in rows] == [
+        (org_a.slug, "Acme Corp", "3")
+    ]
