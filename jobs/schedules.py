@@ -62,6 +62,13 @@ SCHEDULES = [
         description="Searches again for brands whose suggestions are older than "
         "DISCOVERY_REFRESH_AFTER_DAYS (organizations with discovery on); fails lost runs.",
     ),
+    Schedule(
+        name="Delete expired export files",
+        task="reports.clean_up_exports",
+        every_seconds=60 * 60,
+        description="Deletes export files whose download link expired (EXPORT_LINK_HOURS) "
+        "and fails exports whose task was lost.",
+    ),
 ]
 
 

@@ -366,6 +366,14 @@ DISCOVERY_REFRESH_AFTER_DAYS = env.integer(
     "DISCOVERY_REFRESH_AFTER_DAYS", 7, minimum=1, maximum=365
 )
 
+# --- Exports (reports, mentions, brands) ---------------------------------------------------------
+# Exports of more rows than this run in the background (the page follows their progress and
+# offers a download link); smaller ones download at once.
+EXPORT_BACKGROUND_ROWS = env.integer("EXPORT_BACKGROUND_ROWS", 5000, minimum=1)
+# How long a background export's file can be downloaded; the hourly cleanup deletes it then.
+EXPORT_LINK_HOURS = env.integer("EXPORT_LINK_HOURS", 24, minimum=1, maximum=24 * 30)
+EXPORT_DIR = VAR_DIR / "exports"
+
 SENTRY_DSN = env.url("SENTRY_DSN", schemes=("http", "https"))
 if SENTRY_DSN:
     import sentry_sdk

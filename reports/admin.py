@@ -8,6 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from accounts.models import UsageDaily
+from reports.exports.admin import (
+    BrandExportAdminMixin,
+    MentionExportAdminMixin,
+    ReportExportAdminMixin,
+)
 from reports.models import (
     BlockedTerm,
     Brand,
@@ -15,6 +20,7 @@ from reports.models import (
     BrandGroup,
     BrandSeparation,
     BrandStatus,
+    Export,
     ExtractionCache,
     FeedbackEvent,
     Industry,
@@ -39,7 +45,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReportExportAdminMixin, admin.ModelAdmin):
     list_display = [
         "article",
         "organization",
@@ -97,7 +103,7 @@ class BrandAliasInline(admin.TabularInline):
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(BrandExportAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organization", "industry", "status", "merged_into", "created_at"]
     list_filter = ["status", "industry__name", "organization"]
     list_select_related = ["organization", "industry", "merged_into"]
@@ -187,7 +193,7 @@ class BrandAliasAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mention)
-class MentionAdmin(admin.ModelAdmin):
+class MentionAdmin(MentionExportAdminMixin, admin.ModelAdmin):
     list_display = [
         "surface",
         "brand",
@@ -334,3 +340,21 @@ class KnowledgeBrandAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(Export)
+class ExportAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "organization",
+        "kind",
+        "format",
+        "status",
+        "total_rows",
+        "requested_by",
+        "created_at",
+        "expires_at",
+    ]
+    list_filter = ["status", "kind", "format", "organization"]
+    list_select_related = ["organization", "requested_by"]
+    readonly_fields = ["file_name"]

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.tenancy import TenantModel
 from outbound.validators import validate_public_url
+from reports.exports.models import Export, ExportFormat, ExportKind, ExportStatus  # noqa: F401
 
 # The knowledge base's global tables live in their own module; imported here so that Django
 # finds them as models of this app.

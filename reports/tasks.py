@@ -1,13 +1,19 @@
 """Celery tasks for reports: thin adapters around the analysis service."""
 
+import logging
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from accounts.models import Organization
 from feeds.models import Article
+from reports.exports.services import export_fail, export_run, exports_clean_up
 from reports.extractors.llm import llm_configured
 from reports.models import Report
 from reports.services.analyse import AnalysisOptions, reports_analyse
 from reports.services.usage import quota_reached
+
+logger = logging.getLogger(__name__)
 
 PENDING_BATCH = 100
 
@@ -55,3 +61,44 @@ def analyse_unreported() -> int:
     if ids:
         analyse_articles.delay(ids)
     return len(ids)
+
+
+# Writing 50,000 rows takes well under a minute; the limit only stops a runaway export, and
+# stays below Redis' visibility timeout.
+EXPORT_SOFT_TIME_LIMIT = 30 * 60
+
+
+# acks_late: an export lost with its worker is delivered again; the claim makes a second
+# delivery a no-op, and the clean-up fails exports that never finish.
+@shared_task(
+    name="reports.run_export",
+    acks_late=True,
+    soft_time_limit=EXPORT_SOFT_TIME_LIMIT,
+    time_limit=EXPORT_SOFT_TIME_LIMIT + 60,
+)
+def run_export(export_id: int) -> str | None:
+    try:
+        export = export_run(export_id=export_id)
+    except SoftTimeLimitExceeded:
+        minutes = EXPORT_SOFT_TIME_LIMIT // 60
+        export_fail(
+            export_id=export_id,
+            message=f"The export took longer than {minutes} minutes and was stopped; narrow "
+            "the range or the filters and export again.",
+        )
+        return "stopped"
+    except Exception:
+        export_fail(
+            export_id=export_id,
+            message="An unexpected error stopped the export; operators can find it in the logs.",
+        )
+        raise
+    return export.status if export else None
+
+
+@shared_task(name="reports.clean_up_exports")
+def clean_up_exports() -> int:
+    done = exports_clean_up()
+    if done.failed:
+        logger.warning("Failed %d exports that never finished", done.failed)
+    return done.expired

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reports.views import keyword_rules, mentions, reports
+from reports.views import exports, keyword_rules, mentions, reports
 
 app_name = "reports"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("mentions/<int:pk>/confirm/", mentions.mention_confirm, name="mention_confirm"),
     path("mentions/<int:pk>/reject/", mentions.mention_reject, name="mention_reject"),
     path("mentions/<int:pk>/reassign/", mentions.mention_reassign, name="mention_reassign"),
+    path("exports/new/", exports.export_create, name="export"),
+    path("exports/count/", exports.export_count, name="export_count"),
+    path("exports/<int:pk>/", exports.export_detail, name="export_detail"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
     path("rules/", keyword_rules.keyword_rule_list, name="rules"),
     path("rules/add/", keyword_rules.keyword_rule_create, name="rule_create"),
     path("rules/preview/", keyword_rules.keyword_rule_preview, name="rule_preview"),
