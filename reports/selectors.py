@@ -104,6 +104,23 @@ def _fulltext(queryset: QuerySet[Report], q: str) -> QuerySet[Report]:
     return queryset
 
 
+def mention_filters(filters: ReportFilters) -> Q:
+    """The list's filters that choose mentions (brand, industry, group, confidence, review):
+    a report is listed when one of its mentions passes, and a mention export keeps those."""
+    chosen = Q()
+    if filters.brand_id:
+        chosen &= Q(brand_id=filters.brand_id)
+    if filters.industry_id:
+        chosen &= Q(brand__industry_id=filters.industry_id)
+    if filters.group_id:
+        chosen &= Q(brand__groups=filters.group_id)
+    if filters.min_confidence is not None:
+        chosen &= Q(confidence__gte=filters.min_confidence)
+    if filters.review_status:
+        chosen &= Q(review_status=filters.review_status)
+    return chosen
+
+
 def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[Report]:
     """The organization's reports, filtered and sorted: what the list counts and pages through.
 
@@ -129,17 +146,7 @@ def report_list(organization: Organization, filters: ReportFilters) -> QuerySet[
                 )
             )
         )
-    mention_filter = Q()
-    if filters.brand_id:
-        mention_filter &= Q(brand_id=filters.brand_id)
-    if filters.industry_id:
-        mention_filter &= Q(brand__industry_id=filters.industry_id)
-    if filters.group_id:
-        mention_filter &= Q(brand__groups=filters.group_id)
-    if filters.min_confidence is not None:
-        mention_filter &= Q(confidence__gte=filters.min_confidence)
-    if filters.review_status:
-        mention_filter &= Q(review_status=filters.review_status)
+    mention_filter = mention_filters(filters)
     if mention_filter:
         reports = reports.filter(
             Exists(Mention.objects.filter(mention_filter, report_id=OuterRef("pk")))

@@ -2,7 +2,7 @@
 date range. The page's filters are read by the page's own filter forms, so an export can
 never drift from the list it was started from."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 
@@ -66,20 +66,9 @@ def _mentions(organization: Organization, query: str, span: DateRange) -> QueryS
     reports = selectors.report_list(organization, filters).order_by().values("pk")
     # The mention filters of the list choose mentions too: "brand = Acme" exports Acme's
     # mentions, not every brand named in the reports that mention Acme.
-    chosen = Q()
-    if filters.brand_id:
-        chosen &= Q(brand_id=filters.brand_id)
-    if filters.industry_id:
-        chosen &= Q(brand__industry_id=filters.industry_id)
-    if filters.group_id:
-        chosen &= Q(brand__groups=filters.group_id)
-    if filters.min_confidence is not None:
-        chosen &= Q(confidence__gte=filters.min_confidence)
-    if filters.review_status:
-        chosen &= Q(review_status=filters.review_status)
     return (
         Mention.objects.filter(
-            chosen,
+            selectors.mention_filters(filters),
             organization=organization,
             report__in=reports,
             mentioned_at__gte=span.since,
