@@ -28,6 +28,7 @@ from contacts.models import (
 )
 from jobs.models import JobExecution, JobNotification
 from monitoring.models import LogEntry
+from reports.exports.models import Export, ExportFormat, ExportKind
 from reports.knowledge.models import KnowledgeBaseVersion, KnowledgeBrand, KnowledgeKind
 from reports.models import (
     BlockedTerm,
@@ -66,6 +67,15 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
     BlockedTerm.objects.create(organization=org, term="Monday", normalized="monday")
     FeedbackEvent.objects.create(organization=org, action=FeedbackAction.EDIT, brand=brand)
     KeywordRule.objects.create(organization=org, name="Plants")
+    Export.objects.create(
+        organization=org,
+        kind=ExportKind.MENTIONS,
+        format=ExportFormat.XLSX,
+        date_from=now.date() - timedelta(days=30),
+        date_to=now.date(),
+        time_zone="UTC",
+        requested_by=user,
+    )
     ExtractionCache.objects.create(key="k" * 64, result={"brands": []})
     KnowledgeBaseVersion.objects.create(label="NSI test", checksum="c" * 64)
     KnowledgeBrand.objects.create(
