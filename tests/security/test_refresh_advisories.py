@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from security import offline_audit, refresh_advisories
+from tests.harness.http_server import Reply
 
 COMMIT_DATE = "2024-01-02T03:04:05+00:00"
 
@@ -207,3 +208,19 @@ def test_a_record_whose_id_is_not_its_file_name_is_refused(
 
     assert "PYSEC-2024-2.yaml: not an advisory whose id is its file name" in capsys.readouterr().err
     assert not (tmp_path / "advisories").exists()
+
+
+def test_a_refresh_downloads_the_archive_from_a_url(tmp_path, database, requirements, http_server):
+    # `make advisories` downloads GitHub's archive of main; a local server stands in for it.
+    archive = tmp_path / "main.tar.gz"
+    git(database, "archive", "--prefix=advisory-database-main/", "-o", str(archive), "HEAD")
+    http_server.add_route("/archive/main.tar.gz", Reply(body=archive.read_bytes()))
+    http_server.add_route("/archive/gone.tar.gz", Reply(status=404, body="Not Found"))
+    from_clone, from_url = tmp_path / "from-clone", tmp_path / "from-url"
+
+    assert refresh(database, requirements, from_clone) == 0
+    assert refresh(http_server.url_for("/archive/main.tar.gz"), requirements, from_url) == 0
+    assert tree(from_url) == tree(from_clone)
+
+    assert refresh(http_server.url_for("/archive/gone.tar.gz"), requirements, from_url) == 2
+    assert tree(from_url) == tree(from_clone)
