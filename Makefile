@@ -9,7 +9,7 @@ export WEB_HOST WEB_PORT
 run: export DEBUG ?= true
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint format audit install install-dev kb-data
+.PHONY: run test lint format audit advisories install install-dev kb-data
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -66,11 +66,25 @@ test: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## make audit: the pinned requirements against PyPI's vulnerability data (needs the internet).
-## It fails when a requirement could not be checked or the service is unreachable.
-## AUDIT_SERVICE=osv asks OSV instead; see docs/security.md.
+## make audit: the pinned requirements against the vendored advisory snapshot
+## (security/advisories/, offline, always), then with AUDIT_ONLINE=1 against PyPI's live
+## vulnerability data too (pip-audit, .ci/audit; needs the internet; AUDIT_SERVICE=osv asks
+## OSV). Either part fails closed: what it could not check is a failure. docs/security.md.
 audit: install-dev
-	.ci/audit
+	@status=0; \
+	$(BIN)/python -m security.offline_audit || status=1; \
+	if [ "$${AUDIT_ONLINE:-0}" = 1 ]; then \
+		.ci/audit || status=1; \
+	else \
+		echo "Online audit not run: AUDIT_ONLINE=1 make audit also asks PyPI's live vulnerability data (pip-audit)."; \
+	fi; \
+	exit $$status
+
+## make advisories: vendor the pinned packages' advisories again from the PyPA advisory
+## database: ADVISORY_SOURCE is a clone, a .tar.gz of it, or its URL (default: GitHub's
+## archive of main, so it needs the internet).
+advisories: install-dev
+	$(BIN)/python -m security.refresh_advisories $(ADVISORY_SOURCE)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,1 @@
+"""Dependency audit tools: the offline advisory check and the advisory snapshot refresh."""
