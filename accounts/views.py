@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
+from accounts.briefing_cache import cached_dashboard_briefing
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.forms import (
     InvitationForm,
@@ -39,7 +40,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "figures": dashboard_figures(organization),
         "banners": dashboard_banners(organization),
-        "briefing": selectors.dashboard_briefing(organization),
+        "briefing": cached_dashboard_briefing(organization),
         "checklist": selectors.getting_started(
             organization, can_invite=request.membership.can_manage_members
         ),
