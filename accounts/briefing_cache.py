@@ -1,8 +1,11 @@
-"""The dashboard's briefing, cached per organization and dropped when its rows change.
+"""The dashboard's briefing, figures and banners, cached per organization and dropped when
+their rows change.
 
-The briefing is ~25 queries (weekly counts per brand, the review queue, sentiment, failing
-feeds, failed runs): ~40 ms of web CPU and ~20 ms of PostgreSQL per view at 100k reports, the
-same answer for everyone in the organization until something it reads is written.
+They are ~25 queries (weekly counts per brand, the review queue, sentiment, failing feeds,
+failed runs, every app's headline figures, the quota banner): ~25 ms of web CPU and ~20 ms of
+PostgreSQL per view at 100k reports, the same answer for everyone in the organization until
+something they read is written. (The getting-started checklist is not cached: it is gone
+once done, and depends on the viewer's role.)
 
 Invalidation: a per-organization *generation* token in the cache. A cached briefing is stored
 under (organization, generation); any write to a row the briefing reads sets a new token, so
@@ -29,6 +32,7 @@ A cache that fails (Redis down) costs the cache, not the page: the briefing is c
 import logging
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -39,13 +43,19 @@ from django.db.models.signals import post_delete, post_save
 
 if TYPE_CHECKING:  # The selectors import every app's models; writers import this module.
     from accounts.models import Organization
+    from accounts.registry import Figure
     from accounts.selectors import Briefing
 
 logger = logging.getLogger(__name__)
 
-# The models whose rows the briefing reads, and per model the fields it does not read (writes
+# The models whose rows the dashboard reads, and per model the fields it does not read (writes
 # of only those leave it alone: heartbeats, claims, schedules). Everything else counts.
 _IGNORED_FIELDS: dict[str, frozenset[str]] = {
+    "accounts.organization": frozenset({"getting_started_hidden_at"}),
+    "accounts.membership": frozenset(),
+    "accounts.usagedaily": frozenset(),
+    "contacts.brandcontact": frozenset(),
+    "contacts.emaildraft": frozenset(),
     "reports.mention": frozenset(),
     "reports.report": frozenset(),
     "reports.brand": frozenset(),
@@ -82,8 +92,8 @@ def _generation_key(organization_id: int) -> str:
     return f"dashboard:briefing-generation:{organization_id}"
 
 
-def _briefing_key(organization_id: int, generation: str) -> str:
-    return f"dashboard:briefing:{organization_id}:{generation}"
+def _dashboard_key(organization_id: int, generation: str) -> str:
+    return f"dashboard:cached:{organization_id}:{generation}"
 
 
 def watched(model: type[Model], fields: Iterable[str] | None = None) -> bool:
@@ -137,38 +147,55 @@ def briefing_changed(*organization_ids: int | None) -> None:
             pending.append(bump)
 
 
-def cached_dashboard_briefing(organization: "Organization") -> "Briefing":
-    """``dashboard_briefing`` from the cache when nothing it reads changed since."""
+@dataclass(frozen=True)
+class Dashboard:
+    briefing: "Briefing"
+    figures: list["Figure"]
+    banners: list[tuple[str, dict]]
+
+
+def _compute(organization: "Organization") -> Dashboard:
+    from accounts.registry import dashboard_banners, dashboard_figures
     from accounts.selectors import dashboard_briefing
 
+    return Dashboard(
+        briefing=dashboard_briefing(organization),
+        figures=dashboard_figures(organization),
+        banners=dashboard_banners(organization),
+    )
+
+
+def cached_dashboard(organization: "Organization") -> Dashboard:
+    """The dashboard's data from the cache when nothing it reads changed since."""
     ttl = settings.DASHBOARD_CACHE_SECONDS
     if not ttl:
-        return dashboard_briefing(organization)
+        return _compute(organization)
     try:
         # The token is read before any row (see the module's docstring).
         generation = cache.get(_generation_key(organization.pk))
         if generation is None:
             cache.add(_generation_key(organization.pk), uuid.uuid4().hex, None)
             generation = cache.get(_generation_key(organization.pk))
-        key = _briefing_key(organization.pk, generation)
-        briefing = cache.get(key)
+        key = _dashboard_key(organization.pk, generation)
+        dashboard = cache.get(key)
     except Exception:
-        logger.warning("Dashboard cache unavailable; computing the briefing", exc_info=True)
-        return dashboard_briefing(organization)
-    if briefing is None:
-        briefing = dashboard_briefing(organization)
+        logger.warning("Dashboard cache unavailable; computing the dashboard", exc_info=True)
+        return _compute(organization)
+    if dashboard is None:
+        dashboard = _compute(organization)
         try:
-            cache.set(key, briefing, ttl)
+            cache.set(key, dashboard, ttl)
         except Exception:
-            logger.warning("Could not cache the dashboard briefing", exc_info=True)
-    return briefing
+            logger.warning("Could not cache the dashboard", exc_info=True)
+    return dashboard
 
 
 def _row_written(
     sender: type[Model], instance: Model, update_fields: Iterable[str] | None = None, **_: object
 ) -> None:
     if watched(sender, update_fields):
-        briefing_changed(getattr(instance, "organization_id", None))
+        # An organization's own row (its quota, its name) is its own dashboard's.
+        briefing_changed(getattr(instance, "organization_id", instance.pk))
 
 
 def connect_signals() -> None:
