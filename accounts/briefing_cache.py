@@ -30,6 +30,8 @@ A cache that fails (Redis down) costs the cache, not the page: the briefing is c
 """
 
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -118,14 +120,56 @@ class _Bump:
         return hash(self.organization_id)
 
     def __call__(self) -> None:
+        if not _health.available():
+            _health.missed_add({self.organization_id})
+            return
+        pending = {self.organization_id} | _health.missed_take()
         try:
-            cache.set(_generation_key(self.organization_id), uuid.uuid4().hex, None)
+            while pending:
+                organization_id = next(iter(pending))
+                cache.set(_generation_key(organization_id), uuid.uuid4().hex, None)
+                pending.discard(organization_id)
         except Exception:  # The write is committed; a cache outage must not undo the request.
-            logger.warning(
-                "Could not mark the dashboard of organization %s as changed",
-                self.organization_id,
-                exc_info=True,
-            )
+            logger.warning("Could not mark dashboards %s changed", sorted(pending), exc_info=True)
+            _health.failed(missed=pending)
+
+
+class _CacheHealth:
+    """After a cache error this process leaves the cache alone for ``CACHE_RETRY_SECONDS``:
+    with Redis frozen every call waits ``REDIS_TIMEOUT`` (3 s), on each dashboard load and
+    after each committed write (a worker analysing articles would stall 3 s per article).
+    Bumps missed meanwhile are sent with the next one once the cache answers; until then a
+    cached dashboard elsewhere is stale by at most its TTL, ``DASHBOARD_CACHE_SECONDS``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._missed: set[int] = set()
+
+    def available(self) -> bool:
+        return _clock() >= self._down_until
+
+    def failed(self, *, missed: Iterable[int] = ()) -> None:
+        with self._lock:
+            self._down_until = _clock() + CACHE_RETRY_SECONDS
+            self._missed.update(missed)
+
+    def missed_add(self, organization_ids: Iterable[int]) -> None:
+        with self._lock:
+            self._missed.update(organization_ids)
+
+    def missed_take(self) -> set[int]:
+        with self._lock:
+            missed, self._missed = self._missed, set()
+        return missed
+
+
+CACHE_RETRY_SECONDS = 30
+_health = _CacheHealth()
+
+
+def _clock() -> float:
+    return time.monotonic()
 
 
 def briefing_changed(*organization_ids: int | None) -> None:
@@ -168,7 +212,7 @@ def _compute(organization: "Organization") -> Dashboard:
 def cached_dashboard(organization: "Organization") -> Dashboard:
     """The dashboard's data from the cache when nothing it reads changed since."""
     ttl = settings.DASHBOARD_CACHE_SECONDS
-    if not ttl:
+    if not ttl or not _health.available():
         return _compute(organization)
     try:
         # The token is read before any row (see the module's docstring).
@@ -180,6 +224,7 @@ def cached_dashboard(organization: "Organization") -> Dashboard:
         dashboard = cache.get(key)
     except Exception:
         logger.warning("Dashboard cache unavailable; computing the dashboard", exc_info=True)
+        _health.failed()
         return _compute(organization)
     if dashboard is None:
         dashboard = _compute(organization)
@@ -187,6 +232,7 @@ def cached_dashboard(organization: "Organization") -> Dashboard:
             cache.set(key, dashboard, ttl)
         except Exception:
             logger.warning("Could not cache the dashboard", exc_info=True)
+            _health.failed()
     return dashboard
 
 

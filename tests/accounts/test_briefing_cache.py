@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -56,6 +57,12 @@ def mention(brand, path: str, days_ago: float = 1, **values) -> Mention:
     when = timezone.now() - timedelta(days=days_ago)
     article = make_article(brand.organization, path, published_at=when, title=f"Story {path}")
     return add_mention(make_report(article), brand, mentioned_at=when, **values)
+
+
+@pytest.fixture(autouse=True)
+def _healthy_cache(monkeypatch):
+    # A test that breaks the cache must not leave this process avoiding it for the next.
+    monkeypatch.setattr(briefing_cache, "_health", briefing_cache._CacheHealth())
 
 
 @pytest.fixture
@@ -310,3 +317,54 @@ def test_contacts_members_usage_and_quota_show_in_the_figures_on_the_next_load(
     assert (
         "LLM analysis is paused" in doc.xpath("//div[contains(@class, 'banner')]")[0].text_content()
     )
+
+
+class Unanswered(Exception):
+    pass
+
+
+class FrozenCache(LocMemCache):
+    """The dashboard's keys fail, as every call does with Redis frozen (after REDIS_TIMEOUT,
+    3 s each), and are counted; other users of the cache (sessions, throttles) carry on."""
+
+    calls = 0
+
+    def _frozen(self, key: str) -> None:
+        if key.startswith("dashboard:"):
+            type(self).calls += 1
+            raise Unanswered(key)
+
+    def get(self, key, *args, **kwargs):
+        self._frozen(key)
+        return super().get(key, *args, **kwargs)
+
+    def set(self, key, *args, **kwargs):
+        self._frozen(key)
+        return super().set(key, *args, **kwargs)
+
+    def add(self, key, *args, **kwargs):
+        self._frozen(key)
+        return super().add(key, *args, **kwargs)
+
+
+def test_with_the_cache_frozen_writes_and_loads_stop_waiting_on_it_and_catch_up_after(
+    client, settings, acme, monkeypatch
+):
+    now = [1000.0]
+    monkeypatch.setattr(briefing_cache, "_clock", lambda: now[0])
+    FrozenCache.calls = 0
+    settings.CACHES = {"default": {"BACKEND": f"{__name__}.FrozenCache"}}
+
+    Brand.objects.filter(pk=acme.pk).update(name="Acme One")  # Its bump fails: one call.
+    assert FrozenCache.calls == 1
+    for n in range(3):  # Within CACHE_RETRY_SECONDS: neither writes nor loads try again.
+        Brand.objects.filter(pk=acme.pk).update(name=f"Acme {n}")
+        assert "Acme" in block(page(client), "Tracked brands")
+    assert FrozenCache.calls == 1
+
+    now[0] += briefing_cache.CACHE_RETRY_SECONDS
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    page(client)  # Cached under the current generation...
+    Brand.objects.filter(pk=acme.pk).update(name="Acme Back")  # ...which this bump replaces.
+
+    assert "Acme Back" in block(page(client), "Tracked brands")
