@@ -22,3 +22,7 @@ class AccountsConfig(AppConfig):
             ]
 
         register_figures(member_figures, order=90)
+
+        from accounts.briefing_cache import connect_signals
+
+        connect_signals()

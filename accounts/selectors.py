@@ -212,7 +212,12 @@ def dashboard_briefing(organization: Organization, now: datetime | None = None) 
         discovered=discovered,
         jumped=jumped,
         sentiment=sentiment,
-        to_review=list(queue[:LIST_SIZE]),
+        # Without the texts: the briefing is cached (pickled), and the item shows the title.
+        to_review=list(
+            queue.defer("report__summary", "report__article__text", "report__article__summary")[
+                :LIST_SIZE
+            ]
+        ),
         # Unordered and sliced: PostgreSQL stops once it has cap + 1 rows.
         to_review_total=queue.order_by()[: REVIEW_COUNT_CAP + 1].count(),
         failing_feeds=list(feeds.order_by("-consecutive_failures", "name")[:LIST_SIZE]),

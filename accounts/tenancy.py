@@ -22,6 +22,36 @@ class TenantQuerySet(models.QuerySet):
     def for_organization(self, organization: "Organization") -> "TenantQuerySet":
         return self.filter(organization=organization)
 
+    # Bulk writes send no signals: the dashboard's cached briefing hears of them here
+    # (accounts.briefing_cache explains the invalidation).
+    def update(self, **kwargs: Any) -> int:
+        from accounts.briefing_cache import briefing_changed, watched
+
+        if not watched(self.model, kwargs):
+            return super().update(**kwargs)
+        organizations = set(self.order_by().values_list("organization_id", flat=True).distinct())
+        updated = super().update(**kwargs)
+        if updated:
+            briefing_changed(*organizations)
+        return updated
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list:
+        from accounts.briefing_cache import briefing_changed, watched
+
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created and watched(self.model):
+            briefing_changed(*{obj.organization_id for obj in created})
+        return created
+
+    def bulk_update(self, objs: Any, fields: Any, *args: Any, **kwargs: Any) -> int:
+        from accounts.briefing_cache import briefing_changed, watched
+
+        objs = list(objs)
+        updated = super().bulk_update(objs, fields, *args, **kwargs)
+        if updated and watched(self.model, fields):
+            briefing_changed(*{obj.organization_id for obj in objs})
+        return updated
+
 
 class TenantModel(models.Model):
     organization = models.ForeignKey(

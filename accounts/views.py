@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
+from accounts.briefing_cache import cached_dashboard
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.forms import (
     InvitationForm,
@@ -20,7 +21,6 @@ from accounts.forms import (
 )
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership
-from accounts.registry import dashboard_banners, dashboard_figures
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 
 
@@ -36,10 +36,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     organization = request.organization
     if organization is None:
         return render(request, "accounts/dashboard.html", {})
+    cached = cached_dashboard(organization)
     context = {
-        "figures": dashboard_figures(organization),
-        "banners": dashboard_banners(organization),
-        "briefing": selectors.dashboard_briefing(organization),
+        "figures": cached.figures,
+        "banners": cached.banners,
+        "briefing": cached.briefing,
         "checklist": selectors.getting_started(
             organization, can_invite=request.membership.can_manage_members
         ),

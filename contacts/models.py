@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from accounts.tenancy import TenantModel
+from accounts.tenancy import TenantModel, TenantQuerySet
 from contacts.validators import validate_linkedin_url, validate_phone
 
 
@@ -23,7 +23,7 @@ DISCOVERY_SOURCES = (ContactSource.WEB_SEARCH, ContactSource.BRAND_WEBSITE)
 NOTES_MAX_LENGTH = 5000
 
 
-class BrandContactQuerySet(models.QuerySet):
+class BrandContactQuerySet(TenantQuerySet):
     def contacts(self) -> "BrandContactQuerySet":
         """People staff work with (imported or added), not discovery suggestions."""
         return self.filter(suggested=False)

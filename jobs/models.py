@@ -114,8 +114,10 @@ class Job(TenantModel):
         return next_run(self, last_run_at=self.periodic_task.last_run_at, now=now)
 
 
-def _plural(count: int, one: str, many: str) -> str:
-    return one if count == 1 else many
+def counted(count: int, one: str, many: str = "") -> str:
+    """ "1 feed", "36 feeds", "1 was a copy", "2 were copies": log lines and explanations are
+    read by people, a one-feed job first of all. ``many`` defaults to ``one`` + "s"."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 class ExecutionStatus(models.TextChoices):
@@ -213,16 +215,12 @@ class JobExecution(TenantModel):
         reasons = []
         if self.copies:
             reasons.append(
-                f"{self.copies} {_plural(self.copies, 'was a copy', 'were copies')} "
-                "of earlier articles"
+                f"{counted(self.copies, 'was a copy', 'were copies')} of earlier articles"
             )
         if self.excluded:
             reasons.append(f"{self.excluded} excluded by keyword rules")
         if self.unreadable:
-            reasons.append(
-                f"{self.unreadable} {_plural(self.unreadable, 'page', 'pages')} "
-                "could not be fetched or read"
-            )
+            reasons.append(f"{counted(self.unreadable, 'page')} could not be fetched or read")
         quiet = not (self.new_articles or self.analysed or self.errors)
         if self.is_finished and self.feeds_done and quiet:
             reasons.append("no new articles in the feeds since the last run")

@@ -152,6 +152,10 @@ REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 # silent) a client without a timeout waits for ever, and so did /healthz, the Logs page,
 # "Refresh now" and "Run now". Pages then say Redis is not answering.
 REDIS_TIMEOUT = env.integer("REDIS_TIMEOUT", 3, minimum=1, maximum=60)
+# The dashboard's briefing is cached per organization and recomputed after any write it reads
+# (accounts/briefing_cache.py); this bounds its age anyway, as "the last 7 days" moves on.
+# 0 turns the cache off.
+DASHBOARD_CACHE_SECONDS = env.integer("DASHBOARD_CACHE_SECONDS", 60, minimum=0, maximum=3600)
 if REDIS_URL:
     CACHES = {
         "default": {

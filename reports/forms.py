@@ -4,14 +4,16 @@ Filter forms never raise: a bad value (``brand=abc``, ``min_confidence=5``) is a
 beside its field and the filter is left out, while the other filters still apply.
 """
 
+import html
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
-from accounts.drawer import FilterForm
+from accounts.drawer import FilterForm, html_attrs
 from reports.models import Brand, BrandGroup, BrandStatus, Industry, ReportStatus, ReviewStatus
 from reports.selectors import SORTS, ReportFilters
 from reports.services.brand_import import MAX_BYTES, too_big
@@ -25,27 +27,68 @@ SORT_LABELS = {
     "positive": "Most positive",
     "negative": "Most negative",
 }
-DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class FastInputMixin:
+    """An ``<input>`` rendered in Python, the markup of ``django/forms/widgets/input.html``
+    without a template render (~0.3 ms each, several per list page)."""
+
+    def render(
+        self, name: str, value: object, attrs: dict | None = None, renderer: object = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = widget["value"]
+        return format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget["type"],
+            name,
+            format_html(' value="{}"', shown) if shown is not None else "",
+            html_attrs(widget["attrs"]),
+        )
+
+
+class FastTextInput(FastInputMixin, forms.TextInput):
+    pass
+
+
+class FastDateInput(FastInputMixin, forms.DateInput):
+    pass
+
+
+class FastNumberInput(FastInputMixin, forms.NumberInput):
+    pass
+
+
+DATE = FastDateInput(attrs={"type": "date"})
+
+
+def _escaped(text: object) -> str:
+    """``conditional_escape`` without its lazy-string wrapper: ~4x faster, hundreds of calls
+    per select."""
+    return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
 
 
 class FastSelect(forms.Select):
     """A select rendered in Python, not through a template per option: the brand filter
-    lists every tracked brand, and Django's option templates cost milliseconds per page."""
+    lists every tracked brand (hundreds), and Django's option templates cost milliseconds per
+    page; so did a ``format_html`` per option."""
 
     def render(
         self, name: str, value: object, attrs: dict | None = None, renderer: object = None
     ) -> SafeString:
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (key, " selected" if str(key) in chosen else "", label)
-                for key, label in self.choices
-            ),
+        options = "".join(
+            f'<option value="{_escaped(key)}"{" selected" if str(key) in chosen else ""}>'
+            f"{_escaped(label)}</option>"
+            for key, label in self.choices
         )
         final_attrs = self.build_attrs(self.attrs, attrs)
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(final_attrs),
+            mark_safe(options),  # noqa: S308 - every part escaped above
+        )
 
 
 class ReportFilterForm(FilterForm):
@@ -53,7 +96,7 @@ class ReportFilterForm(FilterForm):
         required=False,
         label="Search",
         max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in title or text"}),
+        widget=FastTextInput(attrs={"type": "search", "placeholder": "Words in title or text"}),
     )
     date_from = forms.DateField(required=False, label="Analysed from", widget=DATE)
     date_to = forms.DateField(required=False, label="to", widget=DATE)
@@ -73,7 +116,7 @@ class ReportFilterForm(FilterForm):
         label="Min. confidence",
         min_value=0,
         max_value=1,
-        widget=forms.NumberInput(attrs={"step": "0.05", "min": "0", "max": "1"}),
+        widget=FastNumberInput(attrs={"step": "0.05", "min": "0", "max": "1"}),
     )
     review = forms.ChoiceField(
         required=False,

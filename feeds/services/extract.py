@@ -24,6 +24,7 @@ from django.db import connections, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.briefing_cache import briefing_changed
 from feeds.extraction import (
     ExtractedArticle,
     extract_article,
@@ -411,3 +412,5 @@ def _save(articles: list[Article]) -> None:
     ]
     with transaction.atomic(using=connection.alias, savepoint=False), connection.cursor() as cur:
         cur.executemany(sql, params)
+        # Raw SQL sends no signal: titles, dates and copies are on the dashboard.
+        briefing_changed(*{article.organization_id for article in articles})

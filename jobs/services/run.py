@@ -19,7 +19,7 @@ from django.utils import timezone
 from feeds.models import Article, ArticleStatus, Feed
 from feeds.services.extract import articles_extract
 from feeds.services.refresh import feed_refresh
-from jobs.models import EventLevel, ExecutionStatus, Job, JobExecution
+from jobs.models import EventLevel, ExecutionStatus, Job, JobExecution, counted
 from jobs.services.executions import (
     COUNTERS,
     event_add,
@@ -49,11 +49,6 @@ Guard = Callable[[Callable[[], Any], str], Any]
 
 def _unguarded(step: Callable[[], T], _what: str) -> T:
     return step()
-
-
-def counted(count: int, noun: str) -> str:
-    """ "1 feed", "36 feeds": the log lines are read by people, a one-feed job first of all."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 class StopRun(Exception):

@@ -4,17 +4,15 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString
 
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
 from reports.forms import ReportFilterForm
-from reports.models import Mention, Report, ReviewStatus
+from reports.models import Report
 from reports.views.highlight import highlight
 from reports.views.quota import llm_paused_until
+from reports.views.report_rows import report_rows_html
 
 # A filtered list counts at most this many reports ("1000+ reports"): the exact total of a broad
 # search or a popular brand costs a full scan, while a capped count stops early.
@@ -38,10 +36,6 @@ class CappedPaginator(Paginator):
         return self.cap is not None and self.count > self.cap
 
 
-CHIPS_PER_ROW = 6
-CHIP_CLASSES = {ReviewStatus.CONFIRMED: " is-confirmed", ReviewStatus.REJECTED: " is-rejected"}
-
-
 def _int_or_none(value: str | None) -> int | None:
     try:
         return int(value) if value else None
@@ -49,38 +43,10 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _chips(mentions: list[Mention], brand_urls: dict[int, str]) -> SafeString:
-    """The brand chips of one row, built here rather than by a template loop: a page of 100
-    reports has 300 chips, and per-chip template work (URL reversing, floatformat, variable
-    lookups) was most of the page's time."""
-    for mention in mentions:
-        if mention.brand_id not in brand_urls:
-            brand_urls[mention.brand_id] = reverse("brands:detail", args=[mention.brand_id])
-    return format_html_join(
-        " ",
-        '<a class="chip{}" href="{}" title="{}">{} <span class="chip-score">{}</span></a>',
-        (
-            (
-                CHIP_CLASSES.get(mention.review_status, ""),
-                brand_urls[mention.brand_id],
-                mention.get_review_status_display(),
-                mention.brand.name,
-                f"{mention.confidence:.2f}",
-            )
-            for mention in mentions[:CHIPS_PER_ROW]
-        ),
-    )
-
-
 def _rows(report_ids: list[int]) -> list[Report]:
     reports = selectors.report_rows(report_ids)
-    brand_urls: dict[int, str] = {}
-    for report in reports:
-        report.chips = _chips(report.mention_list, brand_urls)
-        report.more_brands = max(0, len(report.mention_list) - CHIPS_PER_ROW)
-        # "View contacts" opens the people at every brand the report mentions, in the drawer.
-        if report.mention_list:
-            report.contacts_url = reverse("contacts:report_contacts", args=[report.pk])
+    for report, row in zip(reports, report_rows_html(reports), strict=True):
+        report.row = row
     return reports
 
 
