@@ -41,7 +41,9 @@ def _heartbeat(name: str) -> None:
 
 
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["390px", "1366px"])
-def operator_page(request, browser: Browser, live_server, transactional_db) -> Iterator[PolicyWatch]:
+def operator_page(
+    request, browser: Browser, live_server, transactional_db
+) -> Iterator[PolicyWatch]:
     User.objects.create_user("op", "op@example.com", PASSWORD, is_staff=True)
     phone = request.param is PHONE
     context = browser.new_context(viewport=request.param, is_mobile=phone, has_touch=phone)
