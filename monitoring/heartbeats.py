@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 # Written this often; readiness wants a worker seen within WORKER_SEEN_WITHIN.
 HEARTBEAT_SECONDS = 20.0
 WORKER_SEEN_WITHIN = timedelta(minutes=2)
+# Rows of processes silent this long are deleted by the hourly purge: container hostnames
+# change with every deploy, so rows of old names would pile up.
+HEARTBEAT_RETENTION = timedelta(days=7)
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -41,6 +44,13 @@ def resident_memory(pids: list[int]) -> int | None:
         total += int(fields[1]) * PAGE_SIZE
         read_any = True
     return total if read_any else None
+
+
+def process_heartbeats_purge(*, now: datetime | None = None) -> int:
+    """Delete the rows of processes not seen for HEARTBEAT_RETENTION."""
+    cutoff = (now or timezone.now()) - HEARTBEAT_RETENTION
+    deleted, _ = ProcessHeartbeat.objects.filter(seen_at__lt=cutoff).delete()
+    return deleted
 
 
 class HeartbeatWriter(threading.Thread):
