@@ -202,7 +202,7 @@ def _worker_row(
             concurrency=beat.concurrency,
             active=beat.active_tasks,
             reserved=beat.reserved_tasks,
-            memory=_bytes(beat.memory_bytes),
+            memory=_bytes(beat.memory_bytes) if beat.memory_bytes else None,
             seen=_ago(age),
             queues=beat.queues,
         )
