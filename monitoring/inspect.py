@@ -26,14 +26,14 @@ class WorkerReport:
     memory_bytes: int | None = None
 
     def as_row(self) -> dict[str, Any]:
-        from monitoring.system_health import _bytes
+        from monitoring.health_item import human_bytes
 
         return {
             "pid": self.pid,
             "concurrency": self.concurrency,
             "active": self.active,
             "reserved": self.reserved,
-            "memory": _bytes(self.memory_bytes) if self.memory_bytes else None,
+            "memory": human_bytes(self.memory_bytes) if self.memory_bytes else None,
             "inspected": True,
         }
 

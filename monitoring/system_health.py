@@ -13,7 +13,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,10 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from monitoring.health import check_broker
+from monitoring.health_item import ERROR, OK, WARN, Item, ago, error_text, human_bytes, worst
 from monitoring.heartbeats import HEARTBEAT_SECONDS, WORKER_SEEN_WITHIN
 from monitoring.inspect import WorkerReport, inspect_workers
 from monitoring.models import ProcessHeartbeat, Role
-
-OK, WARN, ERROR = "ok", "warn", "error"
-LEVEL_LABELS = {OK: "green", WARN: "amber", ERROR: "red"}
 
 DATABASE_SLOW_SECONDS = 0.1
 CONNECTIONS_AMBER_SHARE = 0.8
@@ -45,52 +42,6 @@ SHOWN_ORGANIZATIONS = 50
 STOPPED_SHOWN_FOR = timedelta(hours=24)
 # Counting files of the filesystem broker stops here (the page says "at least").
 QUEUE_COUNT_CAP = 10_000
-
-
-@dataclass
-class Item:
-    key: str
-    title: str
-    level: str
-    reason: str
-    facts: list[tuple[str, str]] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def colour(self) -> str:
-        return LEVEL_LABELS[self.level]
-
-
-def worst(levels: list[str]) -> str:
-    for level in (ERROR, WARN):
-        if level in levels:
-            return level
-    return OK
-
-
-def _error_text(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-    return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
-
-
-def _bytes(n: int | None) -> str:
-    if n is None:
-        return "—"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
-
-
-def _ago(seconds: float) -> str:
-    seconds = max(int(seconds), 0)
-    if seconds < 120:
-        return f"{seconds} s ago"
-    if seconds < 7200:
-        return f"{seconds // 60} min ago"
-    return f"{seconds // 3600} h ago"
 
 
 # --- Database ------------------------------------------------------------------------------------
@@ -112,7 +63,7 @@ def database_item() -> Item:
                     "pg_database_size(current_database())"
                 )
                 used, allowed, size = cursor.fetchone()
-                facts += [("Connections", f"{used} of {allowed}"), ("Size", _bytes(size))]
+                facts += [("Connections", f"{used} of {allowed}"), ("Size", human_bytes(size))]
             else:
                 used = allowed = None
                 name = Path(str(connection.settings_dict["NAME"]))
@@ -121,9 +72,9 @@ def database_item() -> Item:
                     for p in (name, Path(f"{name}-wal"))
                     if p.exists()  # the -wal file exists only while connections are open
                 )
-                facts += [("Connections", "SQLite file (no server)"), ("Size", _bytes(size))]
+                facts += [("Connections", "SQLite file (no server)"), ("Size", human_bytes(size))]
     except Exception as exc:  # Down or refusing: the page says so and goes on.
-        return Item("database", "Database", ERROR, f"Not answering: {_error_text(exc)}")
+        return Item("database", "Database", ERROR, f"Not answering: {error_text(exc)}")
     facts.insert(0, ("Engine", connection.vendor))
     if used and allowed and used >= allowed * CONNECTIONS_AMBER_SHARE:
         return Item("database", "Database", WARN, f"{used} of {allowed} connections in use", facts)
@@ -171,7 +122,7 @@ def broker_item(queues: list[str]) -> Item:
         lengths = _queue_lengths(queues)
     except Exception as exc:
         return Item(
-            "broker", "Broker and queues", WARN, f"Queue lengths unknown: {_error_text(exc)}", facts
+            "broker", "Broker and queues", WARN, f"Queue lengths unknown: {error_text(exc)}", facts
         )
     rows = [{"name": name, "messages": n} for name, n in sorted(lengths.items())]
     long = [row["name"] for row in rows if row["messages"] >= QUEUE_AMBER_MESSAGES]
@@ -202,18 +153,18 @@ def _worker_row(
             concurrency=beat.concurrency,
             active=beat.active_tasks,
             reserved=beat.reserved_tasks,
-            memory=_bytes(beat.memory_bytes) if beat.memory_bytes else None,
-            seen=_ago(age),
+            memory=human_bytes(beat.memory_bytes) if beat.memory_bytes else None,
+            seen=ago(age),
             queues=beat.queues,
         )
         if beat.stopped_at is not None:
             row.update(
-                level=ERROR, reason=f"Stopped {_ago((now - beat.stopped_at).total_seconds())}"
+                level=ERROR, reason=f"Stopped {ago((now - beat.stopped_at).total_seconds())}"
             )
         elif beat.seen_at < now - WORKER_SEEN_WITHIN:
-            row.update(level=ERROR, reason=f"Silent: last heartbeat {_ago(age)}")
+            row.update(level=ERROR, reason=f"Silent: last heartbeat {ago(age)}")
         elif age > HEARTBEAT_SECONDS * 3:
-            row.update(level=WARN, reason=f"Heartbeat late: {_ago(age)}")
+            row.update(level=WARN, reason=f"Heartbeat late: {ago(age)}")
         else:
             row.update(level=OK, reason="Heartbeat on time")
     if report is not None:
@@ -298,7 +249,7 @@ def beat_item(heartbeats: list[ProcessHeartbeat], now: datetime) -> Item:
         schedules = _next_due(now)
     except DatabaseError as exc:
         schedules = []
-        note = _error_text(exc)
+        note = error_text(exc)
     else:
         note = ""
     rows = schedules
@@ -309,19 +260,19 @@ def beat_item(heartbeats: list[ProcessHeartbeat], now: datetime) -> Item:
     age = (now - tick).total_seconds()
     facts = [
         ("Process", f"{beat.name} (pid {beat.pid})"),
-        ("Last tick", _ago(age) if beat.last_tick_at else "none yet"),
-        ("Heartbeat", _ago(beat.seen_seconds_ago(now))),
+        ("Last tick", ago(age) if beat.last_tick_at else "none yet"),
+        ("Heartbeat", ago(beat.seen_seconds_ago(now))),
     ]
     if note:
         facts.append(("Schedules", f"unreadable: {note}"))
     if beat.seen_seconds_ago(now) > BEAT_RED_SECONDS or age > BEAT_RED_SECONDS:
-        return Item("beat", "Beat", ERROR, f"Beat silent: last tick {_ago(age)}", facts, rows)
+        return Item("beat", "Beat", ERROR, f"Beat silent: last tick {ago(age)}", facts, rows)
     if age > BEAT_AMBER_SECONDS:
-        return Item("beat", "Beat", WARN, f"Last tick {_ago(age)}", facts, rows)
+        return Item("beat", "Beat", WARN, f"Last tick {ago(age)}", facts, rows)
     overdue = [row["name"] for row in rows if row["overdue"]]
     if overdue:
         return Item("beat", "Beat", WARN, f"Overdue: {', '.join(overdue)}", facts, rows)
-    return Item("beat", "Beat", OK, f"Ticking: last tick {_ago(age)}", facts, rows)
+    return Item("beat", "Beat", OK, f"Ticking: last tick {ago(age)}", facts, rows)
 
 
 # --- Log collector, breakers, quotas, disk -------------------------------------------------------
@@ -338,11 +289,11 @@ def collector_item(now: datetime) -> Item:
         return Item("collector", title, ERROR, "Never reported: start `manage.py collect_logs`")
     age = now.timestamp() - float(status.get("updated_at", 0))
     lag = float(status.get("lag_seconds") or 0)
-    facts = [("Reported", _ago(age)), ("Lag", f"{lag:.1f} s")]
+    facts = [("Reported", ago(age)), ("Lag", f"{lag:.1f} s")]
     if status.get("backlog") is not None:
         facts.append(("Backlog", f"{status['backlog']} records"))
     if age >= 30:  # It reports every few seconds while it runs, even when idle.
-        return Item("collector", title, ERROR, f"Not running: last report {_ago(age)}", facts)
+        return Item("collector", title, ERROR, f"Not running: last report {ago(age)}", facts)
     if lag > COLLECTOR_LAG_AMBER_SECONDS:
         return Item("collector", title, WARN, f"Lagging {lag:.0f} s behind", facts)
     return Item("collector", title, OK, "Running", facts)
@@ -453,12 +404,12 @@ def disk_item() -> Item:
     try:
         usage = shutil.disk_usage(path)
     except OSError as exc:
-        return Item("disk", title, ERROR, f"Cannot read {path}: {_error_text(exc)}")
+        return Item("disk", title, ERROR, f"Cannot read {path}: {error_text(exc)}")
     free = usage.free / usage.total if usage.total else 0.0
     facts = [
         ("Path", str(path)),
-        ("Used", f"{_bytes(usage.used)} of {_bytes(usage.total)}"),
-        ("Free", f"{_bytes(usage.free)} ({free:.0%})"),
+        ("Used", f"{human_bytes(usage.used)} of {human_bytes(usage.total)}"),
+        ("Free", f"{human_bytes(usage.free)} ({free:.0%})"),
     ]
     if free < DISK_RED_FREE:
         return Item("disk", title, ERROR, f"Nearly full: {free:.0%} free", facts)
@@ -474,7 +425,7 @@ def _guarded(key: str, title: str, read: Callable[[], Item]) -> Item:
     try:
         return read()
     except Exception as exc:  # One part failing must not take the page down.
-        return Item(key, title, ERROR, f"Could not be read: {_error_text(exc)}")
+        return Item(key, title, ERROR, f"Could not be read: {error_text(exc)}")
 
 
 def system_health() -> dict[str, Any]:
