@@ -148,7 +148,7 @@ def feed_refresh_now(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             "The task queue is not answering, so the refresh could not be started. "
-            "Try again in a minute; an operator can check /healthz.",
+            "Try again in a minute; an operator can check /readyz.",
         )
     else:
         messages.success(request, f"Refreshing “{feed}” now. New articles appear in a moment.")

@@ -29,7 +29,10 @@ SCHEDULES = [
         name="Purge old log entries",
         task="monitoring.purge_old_log_entries",
         every_seconds=60 * 60,
-        description="Deletes log entries older than LOG_RETENTION_DAYS.",
+        description=(
+            "Deletes log entries older than LOG_RETENTION_DAYS, and the heartbeat rows of "
+            "workers and beats not seen for 7 days."
+        ),
     ),
     Schedule(
         name="Analyse articles left without a report",

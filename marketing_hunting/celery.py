@@ -12,6 +12,8 @@ from celery.signals import (
     task_prerun,
     worker_process_init,
     worker_process_shutdown,
+    worker_ready,
+    worker_shutting_down,
 )
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketing_hunting.settings")
@@ -51,6 +53,29 @@ def _start_sweep_watchdog(**_kwargs: Any) -> None:
     from jobs.watchdog import start_watchdog
 
     start_watchdog()
+
+
+@beat_init.connect
+def _start_beat_heartbeat(sender: Any = None, **_kwargs: Any) -> None:
+    # Beat's last tick, for the System health page (monitoring/heartbeats.py).
+    from monitoring.heartbeats import beat_heartbeat_start
+
+    beat_heartbeat_start(sender)
+
+
+@worker_ready.connect
+def _start_worker_heartbeat(sender: Any = None, **_kwargs: Any) -> None:
+    # "A worker seen in the last 2 minutes" (/readyz) on every broker, the filesystem one too.
+    from monitoring.heartbeats import worker_heartbeat_start
+
+    worker_heartbeat_start(sender)
+
+
+@worker_shutting_down.connect
+def _stop_worker_heartbeat(**_kwargs: Any) -> None:
+    from monitoring.heartbeats import worker_heartbeat_stop
+
+    worker_heartbeat_stop()
 
 
 @worker_process_init.connect

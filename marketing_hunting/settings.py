@@ -61,7 +61,7 @@ MIDDLEWARE = [
     # Content-Security-Policy (with a per-request nonce) and Permissions-Policy.
     "marketing_hunting.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # /healthz answers here, before anything below touches the database.
+    # /healthz and /readyz answer here, before anything below touches the database.
     "monitoring.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -397,7 +397,8 @@ if SENTRY_DSN:
 if env.boolean("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # Health checks come over plain HTTP from inside.
+# Health checks come over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", False)

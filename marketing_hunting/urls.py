@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.password_reset import PasswordResetView
+from monitoring.admin_views import system_health_view
 
 admin.site.site_header = "Marketing Hunting operations"
 admin.site.site_title = "Marketing Hunting admin"
@@ -21,5 +22,11 @@ urlpatterns = [
     path("brands/", include("reports.brand_urls")),
     path("contacts/", include("contacts.urls")),
     path("", include("monitoring.urls")),
+    # Staff only: admin_view sends anyone else to the admin login.
+    path(
+        "admin/system-health/",
+        admin.site.admin_view(system_health_view),
+        name="system-health",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -1,5 +1,5 @@
-"""Request middleware of the monitoring app: /healthz before everything that needs the
-database, and the organization on every log record of a request."""
+"""Request middleware of the monitoring app: /healthz and /readyz before everything that
+needs the database, and the organization on every log record of a request."""
 
 from collections.abc import Callable
 
@@ -25,7 +25,8 @@ class LogContextMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Answers ``/healthz`` before sessions, authentication and the organization are loaded.
+    """Answers ``/healthz`` and ``/readyz`` before sessions, authentication and the organization
+    are loaded.
 
     Those read the database for any request that carries a session cookie, so during a
     database outage a monitor with a cookie got a 500 from them instead of the health check's
@@ -34,11 +35,12 @@ class HealthCheckMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.path = reverse("healthz")
+        self.paths = {reverse("healthz"): "healthz", reverse("readyz"): "readyz"}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == self.path:
-            from monitoring.views import healthz
+        name = self.paths.get(request.path)
+        if name is not None:
+            from monitoring import views
 
-            return healthz(request)
+            return getattr(views, name)(request)
         return self.get_response(request)

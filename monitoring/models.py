@@ -1,4 +1,5 @@
 import logging
+from datetime import datetime
 
 from django.db import models
 
@@ -63,3 +64,38 @@ class LogEntry(models.Model):
     @property
     def level_name(self) -> str:
         return logging.getLevelName(self.level)
+
+
+class ProcessHeartbeat(models.Model):
+    """The last sign of life of a worker or beat process, written by the process itself.
+
+    One row per process name (a worker's Celery node name, ``beat@host``), rewritten every
+    few seconds by a thread of that process (``monitoring.heartbeats``). It works on every
+    broker, so readiness (``/readyz``) and the System health page know whether a worker and
+    beat are alive in embedded mode too, where Celery's remote control cannot ask them.
+    """
+
+    role = models.CharField(max_length=10, choices=Role.choices)
+    name = models.CharField(max_length=255, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+    # Set by a clean shutdown; a process that died leaves it empty and simply goes quiet.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    concurrency = models.PositiveIntegerField(null=True, blank=True)
+    queues = models.CharField(max_length=500, blank=True)
+    active_tasks = models.PositiveIntegerField(null=True, blank=True)
+    reserved_tasks = models.PositiveIntegerField(null=True, blank=True)
+    memory_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    # Beat only: when its scheduler last went through the schedules.
+    last_tick_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["role", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def seen_seconds_ago(self, now: datetime) -> float:
+        return (now - self.seen_at).total_seconds()

@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from monitoring import views
 
-# The Logs pages get the "monitoring" namespace; /healthz keeps its plain name.
+# The Logs pages get the "monitoring" namespace; /healthz and /readyz keep plain names.
 log_patterns = (
     [
         path("", views.log_list, name="logs"),
@@ -13,5 +13,6 @@ log_patterns = (
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("logs/", include(log_patterns)),
 ]

@@ -6,7 +6,7 @@ from django.views.decorators.cache import never_cache
 
 from monitoring.collector import collector_status
 from monitoring.forms import LogFilterForm
-from monitoring.health import run_checks
+from monitoring.health import readiness_checks, run_checks
 from monitoring.selectors import (
     health_summary,
     log_entries_filter,
@@ -21,12 +21,23 @@ MAX_PAGE = 200  # deep offsets get slow; narrow the filters instead
 @login_not_required
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the broker answer; 503 naming the one that does not."""
-    results = run_checks()
+    """Liveness: the web process answers. Touches neither the database nor the broker, so a
+    dependency's outage never gets a healthy web process restarted (that is /readyz's news)."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: database, broker, migrations applied, a worker seen in the last 2 minutes.
+
+    200 when all pass, 503 otherwise; each check's status and reason in the body either way.
+    """
+    results = readiness_checks()
     failing = [result.name for result in results if not result.ok]
-    payload = {
-        "status": "ok" if not failing else "unavailable",
-        "checks": {r.name: "ok" if r.ok else f"failing: {r.detail}" for r in results},
+    payload: dict[str, object] = {
+        "status": "ready" if not failing else "not ready",
+        "checks": {result.name: result.as_json() for result in results},
     }
     if failing:
         payload["failing"] = failing

@@ -42,7 +42,7 @@ DISCOVERY_OFF = (
 )
 BROKER_DOWN = (
     "The task queue is not answering, so the search could not be started. Try again in a "
-    "minute; an operator can check /healthz."
+    "minute; an operator can check /readyz."
 )
 MAX_KEYWORDS = 15
 MAX_KEYWORD_LENGTH = 40

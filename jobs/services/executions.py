@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 BROKER_DOWN = (
     "The task queue is not answering, so the run could not be started. "
-    "Try again in a minute; an operator can check /healthz."
+    "Try again in a minute; an operator can check /readyz."
 )
 COUNTERS = (
     "feeds_total",

@@ -38,7 +38,7 @@ CONTENT_TYPES = {
 }
 BROKER_DOWN = (
     "The task queue is not answering, so the export could not be started. Try again in a "
-    "minute; an operator can check /healthz."
+    "minute; an operator can check /readyz."
 )
 # A queued or running export older than this lost its task (the task's own limit is lower).
 STUCK_AFTER = timedelta(hours=1)

@@ -48,3 +48,22 @@ def test_the_purge_is_a_periodic_task_declared_in_code():
     schedule = next(s for s in SCHEDULES if s.task == "monitoring.purge_old_log_entries")
 
     assert schedule.every_seconds <= 24 * 3600
+
+
+def test_the_purge_also_drops_heartbeats_of_processes_silent_for_a_week():
+    from monitoring.models import ProcessHeartbeat, Role
+
+    now = timezone.now()
+    for name, days in (("celery@old-container", 8), ("celery@current", 0)):
+        ProcessHeartbeat.objects.create(
+            role=Role.WORKER,
+            name=name,
+            host="h",
+            pid=1,
+            started_at=now - timedelta(days=days),
+            seen_at=now - timedelta(days=days),
+        )
+
+    purge_old_log_entries.apply().get()
+
+    assert list(ProcessHeartbeat.objects.values_list("name", flat=True)) == ["celery@current"]

@@ -41,3 +41,9 @@ def test_members_who_are_not_staff_are_refused(client_for, bob):
 def test_the_logs_page_links_to_it_for_staff_only(client_for, operator, bob):
     assert "/logs/status/" in client_for(operator).get("/logs/").content.decode()
     assert "/logs/status/" not in client_for(bob).get("/logs/").content.decode()
+
+
+def test_it_links_to_the_system_health_page(client_for, operator):
+    body = client_for(operator).get("/logs/status/").content.decode()
+
+    assert 'href="/admin/system-health/"' in body

@@ -1,0 +1,92 @@
+"""Real worker and beat processes write their heartbeat rows; /readyz follows the worker.
+
+The worker gets a queue of its own so that it takes no other test's task; in embedded mode
+it has its own broker folder too (a private VAR_DIR).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.test import Client
+
+from monitoring.models import ProcessHeartbeat, Role
+from tests.monitoring.processes import CELERY, PYTHON, processes, stop, wait_for
+
+START_CEILING = 120  # Starting Django and Celery on a loaded 2-core machine.
+
+
+def _row(name: str) -> ProcessHeartbeat | None:
+    return ProcessHeartbeat.objects.filter(name=name).first()
+
+
+def test_a_worker_makes_the_site_ready_and_its_clean_stop_makes_it_not_ready(
+    transactional_db, tmp_path
+):
+    client = Client()
+    assert client.get("/readyz").json()["failing"] == ["worker"]
+    name = f"hb-{uuid.uuid4().hex[:8]}@testhost"
+    with processes(tmp_path) as running:
+        worker = running.start(
+            "worker",
+            CELERY,
+            "-A",
+            "marketing_hunting",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            "2",
+            "--queues",
+            name.split("@")[0],
+            "--hostname",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+        )
+        wait_for(
+            lambda: client.get("/readyz").status_code == 200,
+            START_CEILING,
+            f"the worker never made /readyz ready:\n{running.output('worker')[-3000:]}",
+        )
+        row = _row(name)
+        assert row is not None and row.role == Role.WORKER
+        assert row.pid == worker.pid
+        assert row.concurrency == 2
+        assert row.queues == name.split("@")[0]
+        assert row.active_tasks == 0
+        assert row.memory_bytes and row.memory_bytes > 10_000_000  # parent and two children
+        assert row.stopped_at is None
+
+        stop(worker)  # SIGTERM: warm shutdown
+
+        wait_for(lambda: _row(name).stopped_at is not None, 60, "no stop recorded")
+    body = client.get("/readyz").json()
+    assert body["failing"] == ["worker"]
+    assert f"{name} stopped" in body["checks"]["worker"]["reason"]
+
+
+def test_beat_records_its_last_tick(transactional_db, tmp_path):
+    with processes(tmp_path) as running:
+        running.start(
+            "beat",
+            PYTHON,
+            "-m",
+            "celery",
+            "-A",
+            "marketing_hunting",
+            "beat",
+            "--scheduler",
+            "django_celery_beat.schedulers:DatabaseScheduler",
+            "--schedule",
+            str(tmp_path / "beat-schedule"),
+        )
+
+        def ticked() -> bool:
+            row = ProcessHeartbeat.objects.filter(role=Role.BEAT).first()
+            return bool(row and row.last_tick_at)
+
+        wait_for(ticked, START_CEILING, f"beat never ticked:\n{running.output('beat')[-3000:]}")
+    row = ProcessHeartbeat.objects.get(role=Role.BEAT)
+    assert row.name.startswith("beat@")
+    assert row.last_tick_at <= row.seen_at
