@@ -356,8 +356,8 @@ def acquire(
             raise _unavailable(label, f"the shared budget could not be read ({error})") from error
         if paused <= 0:
             return waited
-        sleep(paused)
-        waited += paused
+        # Take a fresh slot: the schedule puts it after the pause, behind those who asked
+        # first, so the paused callers come back one by one, not all at once.
     raise _unavailable(label, "it kept asking us to slow down", retry_after=max_wait)
 
 
