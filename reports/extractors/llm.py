@@ -5,9 +5,11 @@ OPENAI_BASE_URL. The client's own retries are off (``max_retries=0``): the calle
 ``LLMExtractor.extract`` in the project's one retry policy, so retries never multiply.
 """
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import openai
@@ -131,10 +133,24 @@ def cut_to_budget(text: str, budget: int) -> str:
 
 
 def make_client() -> openai.OpenAI:
+    """The process's client for the configured LLM. One per process and configuration, shared
+    by the analysis threads (httpx clients are thread-safe, and the deadline transport keeps
+    its deadline per thread): building one loads the CA bundle into a TLS context, tens of
+    milliseconds each, and a shared one reuses its keep-alive connections."""
+    return _client(
+        os.getpid(),  # never a client made before a fork: its connections are the parent's
+        settings.OPENAI_API_KEY,
+        settings.OPENAI_BASE_URL,
+        float(settings.LLM_TIMEOUT),
+    )
+
+
+@lru_cache(maxsize=4)
+def _client(pid: int, api_key: str | None, base_url: str | None, timeout: float) -> openai.OpenAI:
     return openai.OpenAI(
-        api_key=settings.OPENAI_API_KEY or "not-needed",  # Local servers ignore the key.
-        base_url=settings.OPENAI_BASE_URL or None,
-        timeout=float(settings.LLM_TIMEOUT),
+        api_key=api_key or "not-needed",  # Local servers ignore the key.
+        base_url=base_url or None,
+        timeout=timeout,
         max_retries=0,
         # The timeout becomes one deadline per call: httpx alone restarts it on every byte.
         http_client=openai.DefaultHttpxClient(transport=DeadlineTransport()),

@@ -177,6 +177,16 @@ class FakeOpenAIServer:
             most = max(most, last - first + 1)
         return most
 
+    def reset_records(self) -> None:
+        """Forget requests, arrivals, the provider's window and the counters (benchmarks
+        reuse one server for several runs)."""
+        with self._lock:
+            self._requests.clear()
+            self._arrivals.clear()
+            self._accepted.clear()
+            self.in_flight_peak = self._in_flight
+            self.refused = 0
+
     @property
     def pending(self) -> int:
         """Scripted replies not yet consumed; lets a test assert its script was used up."""

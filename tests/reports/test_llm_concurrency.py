@@ -14,6 +14,7 @@ from reports.services.analyse import reports_analyse
 from tests.harness.http_server import RecordedRequest, Reply
 from tests.harness.openai_server import json_completion
 from tests.harness.redis_process import RedisProcess
+from tests.harness.waiting import wait_for
 from tests.reports.analysis_data import ARTICLE_TEXT, brand, llm_answer, make_article
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,12 @@ def by_article(ids: list[int]) -> list[Report]:
 
 
 def test_a_batch_has_several_llm_requests_in_flight_at_once(org_a, llm):
-    llm.latency = 1.0
+    def when_four_wait(request: RecordedRequest) -> Reply:
+        # Sent one after another, the first would wait out the ceiling alone.
+        wait_for(lambda: llm.in_flight_peak >= 4, timeout=10)
+        return json_completion(ANSWER)(request)
+
+    llm.default_reply = when_four_wait
     ids = articles(org_a, 4)
 
     made = reports_analyse(article_ids=ids)
@@ -115,10 +121,12 @@ def test_a_hanging_provider_holds_up_only_its_own_article(org_a, llm, settings):
 
     reports_analyse(article_ids=ids)
 
-    hung, *others = by_article(ids)
+    # Whichever request came first got the hanging reply.
+    (hung,) = [r for r in by_article(ids) if r.extractor != "llm"]
     assert hung.status == ReportStatus.FALLBACK and hung.llm_pending
     assert "did not answer in time" in hung.error
-    assert all(r.extractor == "llm" and r.status == ReportStatus.DONE for r in others)
+    others = [r for r in by_article(ids) if r.pk != hung.pk]
+    assert len(others) == 2 and all(r.status == ReportStatus.DONE for r in others)
     arrivals = llm.arrivals
     # The others were sent while the first one hung, not after its timeout.
     assert arrivals[2] - arrivals[0] < 2
@@ -131,7 +139,8 @@ def test_a_budget_slot_too_far_away_leaves_the_article_to_the_rules_for_later(or
 
     reports_analyse(article_ids=ids)
 
-    sent, later = by_article(ids)
+    # Whichever of the two took the one slot first.
+    later, sent = sorted(by_article(ids), key=lambda report: report.extractor == "llm")
     assert sent.extractor == "llm"
     assert later.status == ReportStatus.FALLBACK and later.llm_pending
     assert "no free slot in the next 5 s" in later.error
@@ -146,7 +155,7 @@ def test_one_organizations_budget_does_not_hold_up_another(org_a, org_b, llm, se
 
     reports_analyse(article_ids=[*ids_a, *ids_b])
 
-    first_a, second_a = by_article(ids_a)
+    second_a, first_a = sorted(by_article(ids_a), key=lambda report: report.extractor == "llm")
     (only_b,) = by_article(ids_b)
     assert first_a.extractor == "llm" and only_b.extractor == "llm"
     assert second_a.status == ReportStatus.FALLBACK and second_a.llm_pending
@@ -173,14 +182,15 @@ def test_redis_going_away_mid_batch_loses_no_article_and_deadlocks_nothing(
     reports_analyse(article_ids=ids)
 
     reports = by_article(ids)
-    assert reports[0].extractor == "llm"
-    # Every article has a report; those whose slot could not be read wait for the LLM later.
-    for report in reports[1:]:
+    # The one sent before Redis went is analysed by the LLM (whichever thread took the
+    # first slot); every other article has a report and waits for the LLM later.
+    assert sum(report.extractor == "llm" for report in reports) >= 1
+    for report in reports:
         assert report.extractor == "llm" or (
             report.status == ReportStatus.FALLBACK and report.llm_pending
-        )
+        ), report.error
 
     redis_process.start()  # back, empty: the budget works again without anyone resetting it
     again = articles(org_a, 1, first=20)
     reports_analyse(article_ids=again)
-    assert by_article(again)[0].extractor == "llm"
+    assert by_article(again)[0].extractor == "llm", by_article(again)[0].error
