@@ -402,9 +402,13 @@ class _Batch:
             return
         if self.pool is None:
             self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="llm-call")
-        self.in_flight[self.pool.submit(_on_pool_thread, call)] = (article, call)
+        # This article is ready before a thread is free: it is sent the moment one is, and
+        # the answers that freed it are saved after, off the pool's critical path.
+        answered = []
         while len(self.in_flight) >= self.concurrency:
-            self._collect()
+            answered += self._answered()
+        self.in_flight[self.pool.submit(_on_pool_thread, call)] = (article, call)
+        self._save_answers(answered)
 
     def _finish(
         self, article: Article, call: LLMCall, outcome: ExtractionResult | BaseException
@@ -417,16 +421,19 @@ class _Batch:
 
         self._guarded(article, end)
 
-    def _collect(self) -> None:
+    def _answered(self) -> list[tuple[Article, LLMCall, Future]]:
+        """The requests that ended (at least one; waits), taken out of ``in_flight``."""
         done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
-        for future in sorted(done, key=lambda f: self.in_flight[f][0].pk):
-            article, call = self.in_flight.pop(future)
+        return [(*self.in_flight.pop(future), future) for future in done]
+
+    def _save_answers(self, answered: list[tuple[Article, LLMCall, Future]]) -> None:
+        for article, call, future in sorted(answered, key=lambda item: item[0].pk):
             error = future.exception()
             self._finish(article, call, error if error is not None else future.result())
 
     def finish(self) -> list[Report]:
         while self.in_flight:
-            self._collect()
+            self._save_answers(self._answered())
         self.close()
         return sorted(self.reports, key=lambda report: report.article_id)
 
