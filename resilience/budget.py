@@ -7,7 +7,9 @@ request, or its tokens) is given the slot ``start = max(now, free)`` and moves `
 leave evenly spaced, in the order they asked, with nobody polling, and no minute ever holds
 more than the budget (providers enforce theirs over much shorter windows than a minute, so
 a burst "allowed this minute" would still be refused). The schedule aims :data:`HEADROOM`
-below the budget so that network jitter cannot tip a sliding minute over it.
+below the budget so that network jitter cannot tip a sliding minute over it, and may lag
+:data:`CATCH_UP_SECONDS` behind the clock, so a moment when no call was ready (a batch
+ending, a thread saving its report) is caught up rather than lost.
 
 Nothing is *held*: a reservation is a time, not a lease. When Redis restarts and loses the
 keys, no worker waits on a lock that is gone; each process seeds a missing key with the
@@ -49,6 +51,9 @@ logger = logging.getLogger("resilience")
 
 # The schedule runs this fraction of the budget (see the module docstring).
 HEADROOM = 0.98
+# A schedule left idle may lag this many seconds behind now: that much unused capacity can be
+# caught up at once (1 % of a minute, half the headroom, so no sliding minute goes over).
+CATCH_UP_SECONDS = 0.6
 # What providers' rate-limit headers taught us is remembered this long (seconds).
 LEARNED_TTL = 3600
 KEY_PREFIX = "mh:budget"
@@ -90,29 +95,33 @@ class Store(Protocol):
 
 # -- Redis --------------------------------------------------------------------------------
 
-# KEYS: the schedule keys. ARGV: max_wait, headroom, then per key: per_minute, cost, hint.
+# KEYS: the schedule keys. ARGV: max_wait, headroom, catch_up, then per key: per_minute,
+# cost, hint.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local max_wait = tonumber(ARGV[1])
 local headroom = tonumber(ARGV[2])
+local catch_up = tonumber(ARGV[3])
 local start = now
 local intervals = {}
+local frees = {}
 for i = 1, #KEYS do
-  local per_minute = tonumber(ARGV[3 * i])
+  local per_minute = tonumber(ARGV[3 * i + 1])
   local learned = tonumber(redis.call('GET', KEYS[i] .. ':limit'))
   if learned and learned < per_minute then per_minute = learned end
   intervals[i] = 60 / (per_minute * headroom)
-  local free = tonumber(redis.call('GET', KEYS[i])) or tonumber(ARGV[3 * i + 2])
+  local free = tonumber(redis.call('GET', KEYS[i])) or tonumber(ARGV[3 * i + 3])
   local paused = tonumber(redis.call('GET', KEYS[i] .. ':paused'))
   if paused and paused > free then free = paused end
+  frees[i] = free
   if free > start then start = free end
 end
 if start - now > max_wait then
   return {'-1', tostring(start - now)}
 end
 for i = 1, #KEYS do
-  local free = start + tonumber(ARGV[3 * i + 1]) * intervals[i]
+  local free = math.max(frees[i], start - catch_up) + tonumber(ARGV[3 * i + 2]) * intervals[i]
   redis.call('SET', KEYS[i], tostring(free), 'PX', math.ceil((free - now + 60) * 1000))
 end
 return {tostring(start), tostring(now)}
@@ -170,7 +179,7 @@ class RedisStore:
     def reserve(
         self, limits: Sequence[Limit], max_wait: float, hints: dict[str, float]
     ) -> tuple[float, float]:
-        args: list[object] = [repr(max_wait), repr(HEADROOM)]
+        args: list[object] = [repr(max_wait), repr(HEADROOM), repr(CATCH_UP_SECONDS)]
         for limit in limits:
             args += [repr(float(limit.per_minute)), repr(limit.cost), repr(hints.get(limit.key, 0))]
         first, second = self._reserve(keys=[limit.key for limit in limits], args=args)
@@ -231,16 +240,16 @@ class FileStore:
         self, limits: Sequence[Limit], max_wait: float, hints: dict[str, float]
     ) -> tuple[float, float]:
         def change(state: dict, now: float) -> tuple[float, float]:
-            start = now
+            frees = []
             for limit in limits:
                 free = self._get(state, limit.key) or hints.get(limit.key, 0.0)
-                paused = self._get(state, f"{limit.key}:paused") or 0.0
-                start = max(start, free, paused)
+                frees.append(max(free, self._get(state, f"{limit.key}:paused") or 0.0))
+            start = max([now, *frees])
             if start - now > max_wait:
                 return -1.0, start - now
-            for limit in limits:
+            for limit, free in zip(limits, frees, strict=True):
                 per_minute = self._per_minute(state, limit.key, limit.per_minute) * HEADROOM
-                free = start + limit.cost * 60 / per_minute
+                free = max(free, start - CATCH_UP_SECONDS) + limit.cost * 60 / per_minute
                 state[limit.key] = [free, free + 60]
             return start, now
 

@@ -13,11 +13,20 @@ import pytest
 import redis
 
 from resilience import budget
-from resilience.budget import HEADROOM, BudgetUnavailable, FileStore, Limit, RedisStore
+from resilience.budget import (
+    CATCH_UP_SECONDS,
+    HEADROOM,
+    BudgetUnavailable,
+    FileStore,
+    Limit,
+    RedisStore,
+)
 from tests.harness.redis_process import RedisProcess
 from tests.harness.waiting import ceiling
 
 INTERVAL_60 = 60 / (60 * HEADROOM)  # seconds between slots at 60 a minute
+# A fresh (or idle) schedule may lag this far behind now: the second slot comes that early.
+LAG = CATCH_UP_SECONDS
 
 
 @pytest.fixture(params=["file", "redis"])
@@ -42,7 +51,22 @@ def test_slots_are_spaced_by_the_budget_in_the_order_asked(store):
     starts = [store.reserve([limit], 60, {})[0] for _ in range(5)]
 
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
-    assert gaps == pytest.approx([INTERVAL_60] * 4, abs=1e-3)
+    assert gaps == pytest.approx([INTERVAL_60 - LAG] + [INTERVAL_60] * 3, abs=1e-3)
+
+
+def test_an_idle_schedule_catches_up_a_little_unused_capacity_and_no_more(store):
+    limit = Limit(key(), 600)  # one every ~0.1 s: the catch-up allows a few at once
+    began = time.monotonic()
+    reserved = [store.reserve([limit], 60, {}) for _ in range(12)]
+    elapsed = time.monotonic() - began
+
+    at_once = sum(start <= now + 1e-3 for start, now in reserved)
+    interval = 60 / (600 * HEADROOM)
+    # The catch-up's worth, plus any slot that came due while we were asking.
+    assert int(LAG / interval) + 1 <= at_once <= int((LAG + elapsed) / interval) + 1
+    starts = [start for start, _ in reserved]
+    # Never more than the catch-up ahead of the even spacing.
+    assert all(start >= starts[0] + n * interval - LAG - 1e-3 for n, start in enumerate(starts))
 
 
 def test_a_slot_too_far_away_is_refused_and_nothing_is_reserved(store):
@@ -50,26 +74,27 @@ def test_a_slot_too_far_away_is_refused_and_nothing_is_reserved(store):
     first, _ = store.reserve([limit], 60, {})
     store.reserve([limit], 60, {})  # the next one is ~1 s away
 
-    refused, wait = store.reserve([limit], 0.5, {})  # the third would be ~2 s away
-    assert refused == -1 and wait == pytest.approx(2 * INTERVAL_60, abs=0.5)
+    refused, wait = store.reserve([limit], 0.5, {})  # the third would be ~1.4 s away
+    assert refused == -1 and wait == pytest.approx(2 * INTERVAL_60 - LAG, abs=0.5)
     third, _ = store.reserve([limit], 60, {})
-    assert third == pytest.approx(first + 2 * INTERVAL_60, abs=1e-3)
+    assert third == pytest.approx(first + 2 * INTERVAL_60 - LAG, abs=1e-3)
 
 
 def test_a_call_costing_many_tokens_pushes_the_next_one_back_by_its_share(store):
     tokens = Limit(key(), 6000, cost=3000)  # half a minute's tokens
     first, _ = store.reserve([tokens], 120, {})
     second, _ = store.reserve([tokens], 120, {})
-    assert second - first == pytest.approx(30 / HEADROOM, abs=1e-3)
+    assert second - first == pytest.approx(30 / HEADROOM - LAG, abs=1e-3)
 
 
 def test_the_slowest_of_several_budgets_decides_and_each_is_charged(store):
     slow, fast = Limit(key(), 30), Limit(key(), 600)
-    store.reserve([slow], 60, {})  # the slow budget's next slot is 2 s away
+    store.reserve([slow], 60, {})  # the slow budget's next slot is ~1.4 s away
     start, now = store.reserve([slow, fast], 60, {})
-    assert start - now == pytest.approx(60 / (30 * HEADROOM), abs=0.5)
+    assert start - now == pytest.approx(60 / (30 * HEADROOM) - LAG, abs=0.5)
     after, _ = store.reserve([fast], 60, {})
-    assert after == pytest.approx(start + 60 / (600 * HEADROOM), abs=1e-3)
+    # The fast one was charged at that slot (its catch-up counted from there).
+    assert after == pytest.approx(start - LAG + 60 / (600 * HEADROOM), abs=1e-3)
 
 
 def test_a_pause_holds_the_next_slot_and_is_not_added_up(store):
@@ -84,17 +109,15 @@ def test_a_pause_holds_the_next_slot_and_is_not_added_up(store):
 def test_a_lower_limit_learned_from_the_provider_spaces_slots_wider(store):
     limit = Limit(key(), 600)
     store.learn(limit.key, 60)
-    first, _ = store.reserve([limit], 60, {})
-    second, _ = store.reserve([limit], 60, {})
-    assert second - first == pytest.approx(INTERVAL_60, abs=1e-3)
+    starts = [store.reserve([limit], 60, {})[0] for _ in range(3)]
+    assert starts[2] - starts[1] == pytest.approx(INTERVAL_60, abs=1e-3)
 
 
 def test_a_higher_limit_from_the_provider_never_raises_ours(store):
     limit = Limit(key(), 60)
     store.learn(limit.key, 6000)
-    first, _ = store.reserve([limit], 60, {})
-    second, _ = store.reserve([limit], 60, {})
-    assert second - first == pytest.approx(INTERVAL_60, abs=1e-3)
+    starts = [store.reserve([limit], 60, {})[0] for _ in range(3)]
+    assert starts[2] - starts[1] == pytest.approx(INTERVAL_60, abs=1e-3)
 
 
 def test_settling_charges_the_real_cost_and_gives_back_unused_tokens(store):
@@ -102,7 +125,7 @@ def test_settling_charges_the_real_cost_and_gives_back_unused_tokens(store):
     first, _ = store.reserve([tokens], 120, {})
     store.settle(tokens.key, 6000, 600)  # it used twice the estimate: 6 s more
     second, _ = store.reserve([tokens], 120, {})
-    assert second - first == pytest.approx(12 / HEADROOM, abs=1e-3)
+    assert second - first == pytest.approx(12 / HEADROOM - LAG, abs=1e-3)
     store.settle(tokens.key, 6000, -600)  # the second used nothing
     third, _ = store.reserve([tokens], 120, {})
     assert third - second == pytest.approx(0, abs=1e-3)
@@ -113,7 +136,7 @@ def test_acquire_waits_for_its_slot_and_refuses_beyond_the_longest_wait(store):
     slept: list[float] = []
     assert budget.acquire([limit], max_wait=5, label="LLM", store=store, sleep=slept.append) == 0
     budget.acquire([limit], max_wait=5, label="LLM", store=store, sleep=slept.append)
-    assert slept == [pytest.approx(INTERVAL_60, abs=0.5)]
+    assert slept == [pytest.approx(INTERVAL_60 - LAG, abs=0.3)]
 
     with pytest.raises(BudgetUnavailable) as refused:
         budget.acquire([limit], max_wait=0.5, label="The LLM", store=store, sleep=slept.append)
@@ -122,7 +145,7 @@ def test_acquire_waits_for_its_slot_and_refuses_beyond_the_longest_wait(store):
 
 
 def test_a_pause_set_while_waiting_is_honoured_before_sending(store):
-    limit = Limit(key(), 600)
+    limit = Limit(key(), 60)
     slept: list[float] = []
     paused_at: list[float] = []
 
@@ -135,8 +158,8 @@ def test_a_pause_set_while_waiting_is_honoured_before_sending(store):
 
     store.reserve([limit], 60, {})
     budget.acquire([limit], max_wait=30, label="LLM", store=store, sleep=sleep)
-    # Our slot (~0.1 s), then a fresh one after the pause the other worker set.
-    assert len(slept) == 2 and slept[1] == pytest.approx(1.5, abs=0.3)
+    # Our slot (~0.4 s), then a fresh one after the pause the other worker set.
+    assert len(slept) == 2 and slept[0] + slept[1] == pytest.approx(1.5, abs=0.3)
     assert time.monotonic() >= paused_at[0] + 1.5 - 0.05
 
 
@@ -159,9 +182,11 @@ def test_two_processes_sharing_the_file_store_never_get_the_same_slot(tmp_path):
     for thread in threads:
         thread.join(ceiling(30))
     starts.sort()
-    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     assert len(starts) == 80
-    assert min(gaps) >= 60 / (600 * HEADROOM) - 1e-6
+    interval = 60 / (600 * HEADROOM)
+    # As one schedule: never ahead of the even spacing by more than the catch-up.
+    assert all(start >= starts[0] + n * interval - LAG - 1e-3 for n, start in enumerate(starts))
+    assert starts[-1] - starts[0] >= 79 * interval - LAG - 1e-3
 
 
 def test_a_torn_budget_file_starts_a_fresh_schedule(tmp_path):
@@ -181,7 +206,7 @@ def test_a_redis_restart_loses_no_slot_already_given_and_the_schedule_resumes(
     store = RedisStore(client)
     limit = Limit(key(), 60)
     slept: list[float] = []
-    for _ in range(4):  # slots now, +1, +2, +3 s: the schedule is free ~4 s from now
+    for _ in range(4):  # slots now, +0.4, +1.4, +2.5 s: the schedule is free ~3.5 s away
         budget.acquire([limit], max_wait=30, label="LLM", store=store, sleep=slept.append)
     given = time.monotonic()
 
@@ -195,7 +220,7 @@ def test_a_redis_restart_loses_no_slot_already_given_and_the_schedule_resumes(
     budget.acquire([limit], max_wait=30, label="LLM", store=store, sleep=slept.append)
     # Not "now": after the slots this process was given before the restart.
     assert slept and slept[0] == pytest.approx(
-        4 * INTERVAL_60 - (time.monotonic() - given), abs=0.3
+        4 * INTERVAL_60 - LAG - (time.monotonic() - given), abs=0.3
     )
 
 
