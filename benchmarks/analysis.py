@@ -132,6 +132,7 @@ def serve(latency: float, budget: int, pipe: Any) -> None:
         json_completion(answer, prompt_tokens=1200, completion_tokens=150),
         latency=latency,
         limits=ProviderLimits(requests_per_minute=budget),
+        keep_alive=True,
     )
 
     def stats(request: Any) -> Reply:
@@ -309,7 +310,7 @@ def io_compare(calls: int) -> None:
         return usage.ru_utime + usage.ru_stime
 
     def threads() -> None:
-        client = openai.OpenAI(api_key="x", base_url=base_url, max_retries=0, timeout=60)
+        client = openai.OpenAI(api_key="x", base_url=base_url, max_retries=3, timeout=60)
         with ThreadPoolExecutor(concurrency) as pool:
             list(
                 pool.map(
@@ -319,7 +320,7 @@ def io_compare(calls: int) -> None:
             )
 
     async def tasks() -> None:
-        client = openai.AsyncOpenAI(api_key="x", base_url=base_url, max_retries=0, timeout=60)
+        client = openai.AsyncOpenAI(api_key="x", base_url=base_url, max_retries=3, timeout=60)
         gate = asyncio.Semaphore(concurrency)
 
         async def one() -> None:

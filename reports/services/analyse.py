@@ -351,6 +351,8 @@ class _Batch:
         self.concurrency = max(1, settings.LLM_CONCURRENCY)
         self.pool: ThreadPoolExecutor | None = None
         self.in_flight: dict[Future, tuple[Article, LLMCall]] = {}
+        # Requests that ended, their reports not saved yet.
+        self.answered: list[tuple[Article, LLMCall, Future]] = []
 
     def _context(self, article: Article) -> tuple[ExtractionContext, Resolver]:
         organization_id = article.organization_id
@@ -402,13 +404,14 @@ class _Batch:
             return
         if self.pool is None:
             self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="llm-call")
-        # This article is ready before a thread is free: it is sent the moment one is, and
-        # the answers that freed it are saved after, off the pool's critical path.
-        answered = []
+        # Answers are saved only while every thread is busy: a freed thread gets the next
+        # article as soon as it is prepared, not after the reports of a whole wave of answers.
         while len(self.in_flight) >= self.concurrency:
-            answered += self._answered()
+            if self.answered:
+                self._save_answers()
+            else:
+                self.answered = self._answered()
         self.in_flight[self.pool.submit(_on_pool_thread, call)] = (article, call)
-        self._save_answers(answered)
 
     def _finish(
         self, article: Article, call: LLMCall, outcome: ExtractionResult | BaseException
@@ -426,14 +429,17 @@ class _Batch:
         done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
         return [(*self.in_flight.pop(future), future) for future in done]
 
-    def _save_answers(self, answered: list[tuple[Article, LLMCall, Future]]) -> None:
+    def _save_answers(self) -> None:
+        answered, self.answered = self.answered, []
         for article, call, future in sorted(answered, key=lambda item: item[0].pk):
             error = future.exception()
             self._finish(article, call, error if error is not None else future.result())
 
     def finish(self) -> list[Report]:
+        self._save_answers()
         while self.in_flight:
-            self._save_answers(self._answered())
+            self.answered = self._answered()
+            self._save_answers()
         self.close()
         return sorted(self.reports, key=lambda report: report.article_id)
 

@@ -121,7 +121,8 @@ class FakeOpenAIServer:
     ``latency`` makes every chat request take that long in the server (the handler thread
     waits; ``in_flight_peak`` records how many waited at once). ``limits`` enforces a
     :class:`ProviderLimits`; ``refused`` counts the 429s it sent. ``arrivals`` are the
-    ``time.monotonic()`` at which chat requests came in.
+    ``time.monotonic()`` at which chat requests came in. ``keep_alive`` speaks HTTP/1.1 and
+    keeps connections open, as real providers do (benchmarks).
     """
 
     def __init__(
@@ -131,8 +132,9 @@ class FakeOpenAIServer:
         *,
         latency: float = 0.0,
         limits: ProviderLimits | None = None,
+        keep_alive: bool = False,
     ) -> None:
-        self.http = LocalHTTPServer()
+        self.http = LocalHTTPServer(keep_alive=keep_alive)
         self.default_reply: Responder = default_reply or json_completion({})
         self.models = models or ("gpt-test",)
         self.latency = latency
