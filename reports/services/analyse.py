@@ -10,6 +10,10 @@
   cost, and is never sent to the LLM nor searched for brands.
 - Any LLM failure falls back to the rules, and the report says why; transient failures and
   the quota mark the report ``llm_pending`` so it is analysed by the LLM later. Nothing is lost.
+- A batch keeps up to ``LLM_CONCURRENCY`` LLM requests in flight (each waiting for its slot
+  in the shared budgets, ``reports/extractors/llm_budget.py``); everything that reads or
+  writes the database stays on the task's thread. The monthly quota is checked before each
+  request is sent, so the requests already in flight when it is reached still finish.
 """
 
 import logging
