@@ -327,6 +327,21 @@ OPENAI_MODEL = env.string("OPENAI_MODEL", "gpt-4o-mini")
 LLM_TIMEOUT = env.integer("LLM_TIMEOUT", 60, minimum=1, maximum=600)
 # Input tokens sent per article; longer texts are cut at paragraph boundaries.
 LLM_INPUT_TOKEN_BUDGET = env.integer("LLM_INPUT_TOKEN_BUDGET", 6000, minimum=200)
+# LLM requests one worker process (one analysis task) has in flight at once.
+LLM_CONCURRENCY = env.integer("LLM_CONCURRENCY", 8, minimum=1, maximum=64)
+# The provider's budget per model, shared by every worker (Redis, or a file under VAR_DIR):
+# requests and tokens per minute. The provider's x-ratelimit-limit-* headers lower them.
+# Defaults: OpenAI's first paid tier for gpt-4o-mini.
+LLM_REQUESTS_PER_MINUTE = env.integer("LLM_REQUESTS_PER_MINUTE", 500, minimum=1)
+LLM_TOKENS_PER_MINUTE = env.integer("LLM_TOKENS_PER_MINUTE", 200_000, minimum=1000)
+# Each organization's own share of it (0: none, the provider's budget alone applies).
+LLM_ORG_REQUESTS_PER_MINUTE = env.integer("LLM_ORG_REQUESTS_PER_MINUTE", 0, minimum=0)
+LLM_ORG_TOKENS_PER_MINUTE = env.integer("LLM_ORG_TOKENS_PER_MINUTE", 0, minimum=0)
+# A call whose budget slot is further away than this is not made: the article is analysed by
+# the rules and given to the LLM later (llm_pending).
+LLM_BUDGET_MAX_WAIT_SECONDS = env.integer(
+    "LLM_BUDGET_MAX_WAIT_SECONDS", 120, minimum=1, maximum=900
+)
 # USD per million tokens (input, output) by model, for cost estimates. JSON object; models not
 # listed cost 0 (e.g. a local Ollama model).
 LLM_PRICES = env.json_object(

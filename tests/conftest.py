@@ -5,6 +5,7 @@ tests read naturally with them: "charlie cannot see alice's feed".
 """
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -28,6 +29,11 @@ def _isolated_cache(settings: object) -> None:
     cache.clear()
     # In-process circuit breakers (embedded mode) must not carry failures between tests.
     forget_breakers()
+    # Nor the LLM budgets' schedules (Redis is flushed by cache.clear(); the file is not).
+    from resilience.budget import forget_hints
+
+    forget_hints()
+    (Path(settings.VAR_DIR) / "llm-budget.json").unlink(missing_ok=True)  # type: ignore[attr-defined]
 
 
 def _user(username: str) -> User:

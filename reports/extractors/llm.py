@@ -5,13 +5,16 @@ OPENAI_BASE_URL. The client's own retries are off (``max_retries=0``): the calle
 ``LLMExtractor.extract`` in the project's one retry policy, so retries never multiply.
 """
 
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import openai
 from django.conf import settings
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, Field, ValidationError
 
 from outbound.llm_transport import DeadlineTransport
@@ -22,6 +25,7 @@ from reports.extractors.base import (
     ExtractionResult,
     sentiment_label,
 )
+from reports.extractors.llm_budget import LLMBudget
 from reports.extractors.variants import written_forms
 from reports.normalize import normalize_brand
 from resilience import RetryPolicy, call_openai
@@ -129,10 +133,24 @@ def cut_to_budget(text: str, budget: int) -> str:
 
 
 def make_client() -> openai.OpenAI:
+    """The process's client for the configured LLM. One per process and configuration, shared
+    by the analysis threads (httpx clients are thread-safe, and the deadline transport keeps
+    its deadline per thread): building one loads the CA bundle into a TLS context, tens of
+    milliseconds each, and a shared one reuses its keep-alive connections."""
+    return _client(
+        os.getpid(),  # never a client made before a fork: its connections are the parent's
+        settings.OPENAI_API_KEY,
+        settings.OPENAI_BASE_URL,
+        float(settings.LLM_TIMEOUT),
+    )
+
+
+@lru_cache(maxsize=4)
+def _client(pid: int, api_key: str | None, base_url: str | None, timeout: float) -> openai.OpenAI:
     return openai.OpenAI(
-        api_key=settings.OPENAI_API_KEY or "not-needed",  # Local servers ignore the key.
-        base_url=settings.OPENAI_BASE_URL or None,
-        timeout=float(settings.LLM_TIMEOUT),
+        api_key=api_key or "not-needed",  # Local servers ignore the key.
+        base_url=base_url or None,
+        timeout=timeout,
         max_retries=0,
         # The timeout becomes one deadline per call: httpx alone restarts it on every byte.
         # No proxy from the environment: its transport would not keep the deadline (the
@@ -162,11 +180,16 @@ class LLMExtractor:
         call_context: Mapping[str, object] | None = None,
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        budget: LLMBudget | None = None,
     ) -> None:
         self.client = client or make_client()
         self.model = model or settings.OPENAI_MODEL
         # Logged with every failure (organization, article, execution ids).
         self.call_context = dict(call_context or {})
+        organization_id = self.call_context.get("organization_id")
+        self.budget = budget or LLMBudget(
+            self.model, organization_id if isinstance(organization_id, int) else None
+        )
         self.policy = policy
         self.sleep = sleep
 
@@ -177,16 +200,29 @@ class LLMExtractor:
             {"role": "user", "content": f"Title: {title}\n\nArticle:\n{text}"},
         ]
 
-    def _complete(self, messages: list[dict]) -> tuple[str, int, int]:
-        # Only the request itself goes through the retry policy and the breaker: a bad answer
-        # is repaired by _ask, not retried blindly.
-        response = call_openai(
-            lambda: self.client.chat.completions.create(
+    def _send(self, messages: list[dict], prompt_tokens: int) -> ChatCompletion:
+        """One request: a slot in the shared budgets first, then the request; what the
+        provider's headers say about its limits adjusts the budget for every worker."""
+        self.budget.acquire(prompt_tokens)
+        try:
+            raw = self.client.chat.completions.with_raw_response.create(
                 model=self.model,
                 messages=messages,
                 response_format=RESPONSE_FORMAT,
                 temperature=0,
-            ),
+            )
+        except openai.APIStatusError as error:
+            self.budget.observe(error.status_code, error.response.headers)
+            raise
+        self.budget.observe(raw.status_code, raw.headers)
+        return raw.parse()
+
+    def _complete(self, messages: list[dict]) -> tuple[str, int, int]:
+        # Only the request itself goes through the retry policy and the breaker: a bad answer
+        # is repaired by _ask, not retried blindly. Each attempt takes its own budget slot.
+        prompt_tokens = sum(estimate_tokens(str(m.get("content") or "")) for m in messages)
+        response = call_openai(
+            lambda: self._send(messages, prompt_tokens),
             context={**self.call_context, "model": self.model},
             policy=self.policy,
             sleep=self.sleep,
@@ -194,6 +230,7 @@ class LLMExtractor:
         choice = response.choices[0]
         usage = response.usage
         tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+        self.budget.settle(prompt_tokens, sum(tokens))
         if choice.finish_reason == "length":
             raise _Unparseable("the answer was cut off (too long)", choice.message.content, tokens)
         refusal = getattr(choice.message, "refusal", None)

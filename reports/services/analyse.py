@@ -10,33 +10,32 @@
   cost, and is never sent to the LLM nor searched for brands.
 - Any LLM failure falls back to the rules, and the report says why; transient failures and
   the quota mark the report ``llm_pending`` so it is analysed by the LLM later. Nothing is lost.
+- A batch keeps up to ``LLM_CONCURRENCY`` LLM requests in flight (each waiting for its slot
+  in the shared budgets, ``reports/extractors/llm_budget.py``); everything that reads or
+  writes the database stays on the task's thread. The monthly quota is checked before each
+  request is sent, so the requests already in flight when it is reached still finish.
 """
 
-import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
-from accounts.models import Organization
 from feeds.models import Article, ArticleStatus
 from reports.extractors.base import ExtractionContext, ExtractionResult
 from reports.extractors.llm import (
     PROMPT_VERSION,
     SYSTEM_PROMPT,
-    InvalidModelOutput,
-    LLMExtractor,
-    answer_to_json,
     cut_to_budget,
     estimate_tokens,
     llm_configured,
 )
-from reports.extractors.rules import RulesExtractor, merge_findings
 from reports.keyword_rules import CompiledRule
 from reports.models import (
     BrandStatus,
@@ -47,7 +46,17 @@ from reports.models import (
     ReportVersion,
 )
 from reports.services.keyword_rules import compiled_rules, first_failing_rule
-from reports.services.llm_calls import LLMFailure, call_llm
+from reports.services.llm_step import (
+    QUOTA_REACHED,
+    AnalysisOptions,
+    Extraction,
+    LLMCall,
+    cache_key,
+    extract_for_article,
+    llm_finish,
+    llm_outcome,
+    llm_start,
+)
 from reports.services.report_versions import report_mentions_replace, report_version_record
 from reports.services.resolution import Resolver, build_context
 from reports.services.usage import cost_estimate, quota_reached, usage_record
@@ -55,85 +64,14 @@ from resilience.database import DATABASE_OUTAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 
-QUOTA_REACHED = "The organization's monthly LLM token quota is used up; analysed by rules."
-
-
-@dataclass
-class AnalysisOptions:
-    use_llm: bool = True  # False: rules only (e.g. a job configured for rules).
-    model: str | None = None
-    reanalyse: bool = False  # Replace an existing report.
-    job_id: int | None = None  # The job analysing: its keyword rules apply too.
-
-
-def cache_key(content_hash: str, model: str, prompt_version: str) -> str:
-    return hashlib.sha256(f"{content_hash}|{model}|{prompt_version}".encode()).hexdigest()
-
-
-def _llm_result(
-    article: Article,
-    context: ExtractionContext,
-    extractor: LLMExtractor,
-) -> tuple[ExtractionResult, bool]:
-    """The LLM's result for the article, from the cache when the same text was analysed."""
-    text = article.display_text
-    key = cache_key(article.content_hash, extractor.model, PROMPT_VERSION)
-    cached = ExtractionCache.objects.filter(key=key).first() if article.content_hash else None
-    if cached is not None:
-        result = extractor.to_result(
-            cached.result, text=text, language=article.language, context=context, tokens=(0, 0)
-        )
-        return result, True
-    result = call_llm(
-        lambda: extractor.extract(
-            text=text, title=article.title, language=article.language, context=context
-        )
-    )
-    if article.content_hash:
-        ExtractionCache.objects.update_or_create(
-            key=key,
-            defaults={
-                "result": answer_to_json(result),
-                "tokens_in": result.tokens_in,
-                "tokens_out": result.tokens_out,
-            },
-        )
-    return result, False
-
-
-def extract_for_article(
-    article: Article,
-    organization: Organization,
-    context: ExtractionContext,
-    options: AnalysisOptions,
-    llm_factory: Callable[..., LLMExtractor] = LLMExtractor,
-) -> tuple[ExtractionResult, str, bool, bool]:
-    """Returns (result, status, cached, llm_pending)."""
-    text = article.display_text
-    rules = RulesExtractor().extract(
-        text=text, title=article.title, language=article.language, context=context
-    )
-    if not (options.use_llm and llm_configured()):
-        return rules, ReportStatus.DONE, False, False
-    if organization.llm_prefilter and not rules.brands:
-        return rules, ReportStatus.DONE, False, False
-    if quota_reached(organization):
-        rules.fallback_reason = QUOTA_REACHED
-        return rules, ReportStatus.FALLBACK, False, True
-    extractor = llm_factory(
-        model=options.model,
-        call_context={"organization_id": organization.pk, "article_id": article.pk},
-    )
-    try:
-        result, cached = _llm_result(article, context, extractor)
-    except InvalidModelOutput as exc:
-        rules.fallback_reason = f"{exc.message} Analysed by rules instead."
-        return rules, ReportStatus.FALLBACK, False, False
-    except LLMFailure as exc:
-        rules.fallback_reason = f"{exc.message} Analysed by rules instead."
-        return rules, ReportStatus.FALLBACK, False, exc.retry_later
-    result.brands = merge_findings(result.brands, rules.brands)
-    return result, ReportStatus.DONE, cached, False
+__all__ = [
+    "QUOTA_REACHED",
+    "AnalysisOptions",
+    "cache_key",
+    "extract_for_article",
+    "report_analyse",
+    "reports_analyse",
+]
 
 
 @transaction.atomic
@@ -319,16 +257,21 @@ def _rules_for(
     return compiled_rules(article.organization_id, job_id)
 
 
-def report_analyse(
-    *,
+@dataclass
+class _Pending:
+    """An article whose LLM answer is awaited; saved on the task's thread when it comes."""
+
+    call: LLMCall
+
+
+def _report_begin(
     article: Article,
-    options: AnalysisOptions | None = None,
-    context: ExtractionContext | None = None,
-    resolver: Resolver | None = None,
-    rules: list[CompiledRule] | None = None,
-) -> Report | None:
-    """Analyse one article; None when there is nothing to analyse (copy, no text, done)."""
-    options = options or AnalysisOptions()
+    options: AnalysisOptions,
+    context: ExtractionContext | None,
+    resolver: Resolver | None,
+    rules: list[CompiledRule] | None,
+) -> Report | _Pending | None:
+    """Everything up to the LLM request: the report, None, or the request still to make."""
     if article.duplicate_of_id is not None or article.status in (
         ArticleStatus.PENDING,
         ArticleStatus.SKIPPED,
@@ -345,8 +288,16 @@ def report_analyse(
         return _save_excluded(article, failing, options)
     organization = article.organization
     context = context or build_context(organization)
-    resolver = resolver or Resolver(organization)
-    result, status, cached, pending = extract_for_article(article, organization, context, options)
+    step = llm_start(article, organization, context, options)
+    if isinstance(step, LLMCall):
+        return _Pending(step)
+    return _report_end(article, step, resolver or Resolver(organization), context)
+
+
+def _report_end(
+    article: Article, extraction: Extraction, resolver: Resolver, context: ExtractionContext
+) -> Report:
+    result, status, cached, pending = extraction
     return _save(
         article,
         result,
@@ -358,33 +309,68 @@ def report_analyse(
     )
 
 
-def reports_analyse(
-    *, article_ids: Iterable[int], options: AnalysisOptions | None = None
-) -> list[Report]:
-    """Analyse several articles; one bad article never stops the batch."""
-    options = options or AnalysisOptions()
-    reports: list[Report] = []
-    contexts: dict[int, tuple[ExtractionContext, Resolver]] = {}
-    # Compiled once per organization for the whole batch, not once per article.
-    rules: dict[int, list[CompiledRule]] = {}
-    articles = Article.objects.filter(pk__in=list(article_ids)).select_related("organization")
-    for article in articles.order_by("id"):
-        if article.organization_id not in contexts:
-            contexts[article.organization_id] = (
+def report_analyse(
+    *,
+    article: Article,
+    options: AnalysisOptions | None = None,
+    context: ExtractionContext | None = None,
+    resolver: Resolver | None = None,
+    rules: list[CompiledRule] | None = None,
+) -> Report | None:
+    """Analyse one article; None when there is nothing to analyse (copy, no text, done)."""
+    begun = _report_begin(article, options or AnalysisOptions(), context, resolver, rules)
+    if not isinstance(begun, _Pending):
+        return begun
+    call = begun.call
+    resolver = resolver or Resolver(article.organization)
+    return _report_end(article, llm_finish(call, llm_outcome(call)), resolver, call.context)
+
+
+def _on_pool_thread(call: LLMCall) -> ExtractionResult | BaseException:
+    try:
+        return llm_outcome(call)
+    finally:
+        # The request needs no database; should anything in it open a connection, it is this
+        # thread's own and must not outlive the call.
+        connections.close_all()
+
+
+class _Batch:
+    """Analyses a batch: each article's database work on the calling (task's) thread, up to
+    ``LLM_CONCURRENCY`` LLM requests at once on a thread pool.
+
+    Threads, not asyncio: the openai client, its deadline transport, the retry policy, the
+    breakers and the ORM are all synchronous; threads reuse them unchanged, and a thread
+    waiting on its socket releases the GIL. The CPU each answer needs (JSON, evidence
+    checks) is a few milliseconds, so a handful of threads fills any provider budget (see
+    docs/benchmarks.md, "analysis").
+    """
+
+    def __init__(self, options: AnalysisOptions) -> None:
+        self.options = options
+        self.reports: list[Report] = []
+        self.contexts: dict[int, tuple[ExtractionContext, Resolver]] = {}
+        # Compiled once per organization for the whole batch, not once per article.
+        self.rules: dict[int, list[CompiledRule]] = {}
+        self.concurrency = max(1, settings.LLM_CONCURRENCY)
+        self.pool: ThreadPoolExecutor | None = None
+        self.in_flight: dict[Future, tuple[Article, LLMCall]] = {}
+        # Requests that ended, their reports not saved yet.
+        self.answered: list[tuple[Article, LLMCall, Future]] = []
+
+    def _context(self, article: Article) -> tuple[ExtractionContext, Resolver]:
+        organization_id = article.organization_id
+        if organization_id not in self.contexts:
+            self.contexts[organization_id] = (
                 build_context(article.organization),
                 Resolver(article.organization),
             )
-        context, resolver = contexts[article.organization_id]
-        if article.organization_id not in rules:
-            rules[article.organization_id] = compiled_rules(article.organization_id, options.job_id)
+        return self.contexts[organization_id]
+
+    def _guarded(self, article: Article, step) -> None:  # type: ignore[no-untyped-def]
+        """Run one step of ``article``; one bad article never stops the batch."""
         try:
-            report = report_analyse(
-                article=article,
-                options=options,
-                context=context,
-                resolver=resolver,
-                rules=rules[article.organization_id],
-            )
+            report = step()
         except (*DATABASE_OUTAGE_ERRORS, SoftTimeLimitExceeded):
             # The database is away, or the run's time limit struck here: not the article at
             # fault, so no "failed" report; the caller retries the batch, gives up or times out.
@@ -392,8 +378,93 @@ def reports_analyse(
         except Exception as exc:
             logger.exception("Analysis of article %s failed", article.pk)
             # The resolver may hold brands of the rolled-back transaction: start afresh.
-            contexts.pop(article.organization_id, None)
+            self.contexts.pop(article.organization_id, None)
             report = _save_failure(article, exc)
         if report is not None:
-            reports.append(report)
-    return reports
+            self.reports.append(report)
+
+    def add(self, article: Article) -> None:
+        context, resolver = self._context(article)
+        if article.organization_id not in self.rules:
+            self.rules[article.organization_id] = compiled_rules(
+                article.organization_id, self.options.job_id
+            )
+        rules = self.rules[article.organization_id]
+        begun: list[_Pending] = []
+
+        def begin() -> Report | None:
+            outcome = _report_begin(article, self.options, context, resolver, rules)
+            if isinstance(outcome, _Pending):
+                begun.append(outcome)
+                return None
+            return outcome
+
+        self._guarded(article, begin)
+        if not begun:
+            return
+        call = begun[0].call
+        if self.concurrency == 1:
+            self._finish(article, call, llm_outcome(call))
+            return
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="llm-call")
+        # Answers are saved only while every thread is busy: a freed thread gets the next
+        # article as soon as it is prepared, not after the reports of a whole wave of answers.
+        while len(self.in_flight) >= self.concurrency:
+            if self.answered:
+                self._save_answers()
+            else:
+                self.answered = self._answered()
+        self.in_flight[self.pool.submit(_on_pool_thread, call)] = (article, call)
+
+    def _finish(
+        self, article: Article, call: LLMCall, outcome: ExtractionResult | BaseException
+    ) -> None:
+        def end() -> Report:
+            # The organization's resolver now, not the one when the call started (it may
+            # have been replaced after a failure).
+            _, resolver = self._context(article)
+            return _report_end(article, llm_finish(call, outcome), resolver, call.context)
+
+        self._guarded(article, end)
+
+    def _answered(self) -> list[tuple[Article, LLMCall, Future]]:
+        """The requests that ended (at least one; waits), taken out of ``in_flight``."""
+        done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+        return [(*self.in_flight.pop(future), future) for future in done]
+
+    def _save_answers(self) -> None:
+        answered, self.answered = self.answered, []
+        for article, call, future in sorted(answered, key=lambda item: item[0].pk):
+            error = future.exception()
+            self._finish(article, call, error if error is not None else future.result())
+
+    def finish(self) -> list[Report]:
+        self._save_answers()
+        while self.in_flight:
+            self.answered = self._answered()
+            self._save_answers()
+        self.close()
+        return sorted(self.reports, key=lambda report: report.article_id)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            # Requests already sent end on their own deadline (LLM_TIMEOUT); none start.
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool = None
+
+
+def reports_analyse(
+    *, article_ids: Iterable[int], options: AnalysisOptions | None = None
+) -> list[Report]:
+    """Analyse several articles, their LLM requests concurrently (``LLM_CONCURRENCY``)
+    within the shared budgets; one bad article never stops the batch. Reports come back in
+    article order."""
+    batch = _Batch(options or AnalysisOptions())
+    articles = Article.objects.filter(pk__in=list(article_ids)).select_related("organization")
+    try:
+        for article in articles.order_by("id"):
+            batch.add(article)
+        return batch.finish()
+    finally:
+        batch.close()

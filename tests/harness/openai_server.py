@@ -12,7 +12,7 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tests.harness.http_server import LocalHTTPServer, RecordedRequest, Reply, Responder
@@ -98,22 +98,55 @@ def _request_json(request: RecordedRequest) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+@dataclass
+class ProviderLimits:
+    """A provider's per-minute budget as the scripted server enforces it: at most
+    ``requests_per_minute`` requests (and ``tokens_per_minute`` prompt tokens, counted as the
+    ``usage.prompt_tokens`` the replies report) in any sliding 60 s; beyond, a 429 (with
+    ``Retry-After`` when ``retry_after``). Every reply carries OpenAI's ``x-ratelimit-*``
+    headers (``reset`` in OpenAI's "1.5s" form)."""
+
+    requests_per_minute: int
+    tokens_per_minute: int | None = None
+    retry_after: bool = True
+    window: float = 60.0
+
+
 class FakeOpenAIServer:
     """Scripted OpenAI-compatible server. Use ``base_url`` as the client's ``base_url``.
 
     Each scripting method queues one reply for the next chat completion request and returns
     it; when the queue is empty ``default_reply`` answers (a JSON completion of ``{}``).
+
+    ``latency`` makes every chat request take that long in the server (the handler thread
+    waits; ``in_flight_peak`` records how many waited at once). ``limits`` enforces a
+    :class:`ProviderLimits`; ``refused`` counts the 429s it sent. ``arrivals`` are the
+    ``time.monotonic()`` at which chat requests came in. ``keep_alive`` speaks HTTP/1.1 and
+    keeps connections open, as real providers do (benchmarks).
     """
 
     def __init__(
-        self, default_reply: Responder | None = None, models: tuple[str, ...] = ()
+        self,
+        default_reply: Responder | None = None,
+        models: tuple[str, ...] = (),
+        *,
+        latency: float = 0.0,
+        limits: ProviderLimits | None = None,
+        keep_alive: bool = False,
     ) -> None:
-        self.http = LocalHTTPServer()
+        self.http = LocalHTTPServer(keep_alive=keep_alive)
         self.default_reply: Responder = default_reply or json_completion({})
         self.models = models or ("gpt-test",)
+        self.latency = latency
+        self.limits = limits
         self._lock = threading.Lock()
         self._queue: deque[Responder] = deque()
         self._requests: list[dict[str, Any]] = []
+        self._arrivals: list[float] = []
+        self._accepted: deque[tuple[float, int]] = deque()  # (time, prompt tokens) in window
+        self._in_flight = 0
+        self.in_flight_peak = 0
+        self.refused = 0
         for path in CHAT_PATHS:
             self.http.add_route(path, self._answer_chat)
         for path in MODEL_PATHS:
@@ -130,6 +163,31 @@ class FakeOpenAIServer:
         """Parsed JSON bodies of chat completion requests, oldest first."""
         with self._lock:
             return list(self._requests)
+
+    @property
+    def arrivals(self) -> list[float]:
+        with self._lock:
+            return list(self._arrivals)
+
+    def most_in_window(self, seconds: float = 60.0) -> int:
+        """The most chat requests that arrived within any ``seconds`` (a sliding window)."""
+        times = self.arrivals
+        most, first = 0, 0
+        for last, now in enumerate(times):
+            while now - times[first] >= seconds:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
+    def reset_records(self) -> None:
+        """Forget requests, arrivals, the provider's window and the counters (benchmarks
+        reuse one server for several runs)."""
+        with self._lock:
+            self._requests.clear()
+            self._arrivals.clear()
+            self._accepted.clear()
+            self.in_flight_peak = self._in_flight
+            self.refused = 0
 
     @property
     def pending(self) -> int:
@@ -225,10 +283,92 @@ class FakeOpenAIServer:
     def _answer_chat(self, request: RecordedRequest) -> Reply:
         if request.method != "POST":
             return error_reply(405, "Use POST.", error_type="invalid_request_error")
+        now = time.monotonic()
         with self._lock:
             self._requests.append(_request_json(request))
+            self._arrivals.append(now)
+            refusal = self._over_limits(now)
+            if refusal is not None:
+                self.refused += 1
+                return refusal
             responder = self._queue.popleft() if self._queue else self.default_reply
-        return _resolve(responder, request)
+            self._in_flight += 1
+            self.in_flight_peak = max(self.in_flight_peak, self._in_flight)
+        try:
+            if self.latency:
+                self.http._sleep(self.latency)
+            reply = _resolve(responder, request)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+        return self._with_limit_headers(reply, now)
+
+    # -- the provider's budget --------------------------------------------------------------
+
+    def _window_state(self, now: float) -> tuple[int, int]:
+        """(requests, tokens) accepted in the window ending now; drops older ones."""
+        assert self.limits is not None
+        while self._accepted and now - self._accepted[0][0] >= self.limits.window:
+            self._accepted.popleft()
+        return len(self._accepted), sum(tokens for _, tokens in self._accepted)
+
+    def _reset_after(self, now: float) -> float:
+        assert self.limits is not None
+        return self.limits.window - (now - self._accepted[0][0]) if self._accepted else 0.0
+
+    def _over_limits(self, now: float) -> Reply | None:
+        if self.limits is None:
+            return None
+        requests, tokens = self._window_state(now)
+        full = requests >= self.limits.requests_per_minute or (
+            self.limits.tokens_per_minute is not None and tokens >= self.limits.tokens_per_minute
+        )
+        if not full:
+            self._accepted.append((now, 0))
+            return None
+        wait = max(0.001, self._reset_after(now))
+        headers = self._limit_headers(now)
+        if self.limits.retry_after:
+            headers["Retry-After"] = str(max(1, round(wait)))
+        message = "Rate limit reached for requests. Please try again later."
+        return error_reply(
+            429, message, error_type="requests", code="rate_limit_exceeded", headers=headers
+        )
+
+    def _limit_headers(self, now: float) -> dict[str, str]:
+        assert self.limits is not None
+        requests, tokens = self._window_state(now)
+        reset = f"{self._reset_after(now):.3f}s"
+        headers = {
+            "x-ratelimit-limit-requests": str(self.limits.requests_per_minute),
+            "x-ratelimit-remaining-requests": str(
+                max(0, self.limits.requests_per_minute - requests)
+            ),
+            "x-ratelimit-reset-requests": reset,
+        }
+        if self.limits.tokens_per_minute is not None:
+            headers["x-ratelimit-limit-tokens"] = str(self.limits.tokens_per_minute)
+            headers["x-ratelimit-remaining-tokens"] = str(
+                max(0, self.limits.tokens_per_minute - tokens)
+            )
+            headers["x-ratelimit-reset-tokens"] = reset
+        return headers
+
+    def _with_limit_headers(self, reply: Reply, arrived: float) -> Reply:
+        if self.limits is None:
+            return reply
+        with self._lock:
+            try:
+                used = int(json.loads(reply.body).get("usage", {}).get("prompt_tokens", 0))
+            except (ValueError, AttributeError, TypeError):
+                used = 0
+            # The request's tokens count from when it came in.
+            for index, (when, _) in enumerate(self._accepted):
+                if when == arrived:
+                    self._accepted[index] = (when, used)
+                    break
+            headers = {**reply.headers, **self._limit_headers(time.monotonic())}
+        return replace(reply, headers=headers)
 
     def _answer_models(self, request: RecordedRequest) -> Reply:
         data = [

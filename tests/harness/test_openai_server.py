@@ -208,3 +208,23 @@ def test_openai_server_fixture_points_django_settings_at_the_fake(
     assert ask(client).choices[0].message.content == "via settings"
     assert settings.OPENAI_API_KEY == "test-key"
     assert openai_server.http.requests[0].headers["authorization"] == "Bearer test-key"
+
+
+def test_provider_limits_refuse_beyond_the_budget_and_say_so_in_headers():
+    from tests.harness.openai_server import ProviderLimits
+
+    with FakeOpenAIServer(limits=ProviderLimits(requests_per_minute=2, retry_after=False)) as fake:
+        client = make_client(fake)
+        first = client.chat.completions.with_raw_response.create(
+            model="gpt-test", messages=[{"role": "user", "content": "hi"}]
+        )
+        assert first.headers["x-ratelimit-limit-requests"] == "2"
+        assert first.headers["x-ratelimit-remaining-requests"] == "1"
+        ask(client)
+        with pytest.raises(openai.RateLimitError) as refused:
+            ask(client)
+
+    headers = refused.value.response.headers
+    assert headers["x-ratelimit-remaining-requests"] == "0"
+    assert "retry-after" not in headers
+    assert fake.refused == 1 and fake.most_in_window(60) == 3

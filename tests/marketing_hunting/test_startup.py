@@ -41,6 +41,8 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
         ("TIME_ZONE", "Europe/Pariss", "TIME_ZONE='Europe/Pariss' is not a known time zone"),
         ("EMAIL_PORT", "25x", "EMAIL_PORT='25x' is not a whole number"),
         ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT=0 is below the minimum of 1"),
+        ("LLM_REQUESTS_PER_MINUTE", "fast", "LLM_REQUESTS_PER_MINUTE='fast' is not a whole"),
+        ("LLM_CONCURRENCY", "0", "LLM_CONCURRENCY=0 is below the minimum of 1"),
     ],
 )
 def test_an_invalid_value_stops_start_up_with_a_message_naming_it(

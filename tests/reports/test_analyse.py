@@ -181,14 +181,14 @@ def test_one_bad_article_does_not_stop_the_batch(org_a, no_llm, monkeypatch):
 
     good = make_article(org_a, n=1)
     bad = make_article(org_a, n=2, text="Boom. Nike said so.")
-    real = analyse.extract_for_article
+    real = analyse.llm_start
 
     def explode_on_bad(article, *args, **kwargs):
         if article.pk == bad.pk:
             raise RuntimeError("extractor crashed")
         return real(article, *args, **kwargs)
 
-    monkeypatch.setattr(analyse, "extract_for_article", explode_on_bad)
+    monkeypatch.setattr(analyse, "llm_start", explode_on_bad)
 
     reports = reports_analyse(article_ids=[bad.pk, good.pk])
 
@@ -220,10 +220,10 @@ def test_the_runs_time_limit_striking_during_analysis_is_no_failed_report(
 
     article = make_article(org_a)
 
-    def time_is_up(**kwargs):
+    def time_is_up(*args, **kwargs):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(analyse, "report_analyse", time_is_up)
+    monkeypatch.setattr(analyse, "_report_begin", time_is_up)
 
     with pytest.raises(SoftTimeLimitExceeded):
         reports_analyse(article_ids=[article.pk], options=AnalysisOptions())
