@@ -9,7 +9,7 @@ export WEB_HOST WEB_PORT
 run: export DEBUG ?= true
 
 .DEFAULT_GOAL := run
-.PHONY: run test lint format audit advisories install install-dev kb-data
+.PHONY: run test lint format audit advisories schema install install-dev kb-data
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -85,6 +85,12 @@ audit: install-dev
 ## archive of main, so it needs the internet).
 advisories: install-dev
 	$(BIN)/python -m security.refresh_advisories $(ADVISORY_SOURCE)
+
+## make schema: write docs/schema.md from the models (the test suite fails while it is stale).
+## Development settings unless the environment or .env says otherwise: no SECRET_KEY needed.
+schema: export DEBUG ?= true
+schema: $(VENV)/.installed
+	$(BIN)/python manage.py schema_doc
 
 lint: install-dev
 	$(BIN)/ruff check .
