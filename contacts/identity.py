@@ -35,6 +35,15 @@ def identity_keys(*, email: str, full_name: str, brand_id: int | None) -> list[s
     return keys
 
 
-def hashed_key(key: str) -> str:
+def hashed_key(key: str, secret: str | None = None) -> str:
     """An identity key as stored after an erasure: useless to anyone without SECRET_KEY."""
-    return hmac.new(settings.SECRET_KEY.encode(), key.encode(), hashlib.sha256).hexdigest()
+    secret = settings.SECRET_KEY if secret is None else secret
+    return hmac.new(secret.encode(), key.encode(), hashlib.sha256).hexdigest()
+
+
+def hashed_forms(key: str) -> list[str]:
+    """Every stored form an erasure of ``key`` may have: under the current SECRET_KEY and under
+    each key it had before a rotation (``ERASURE_PREVIOUS_SECRET_KEYS``), so rotating the key
+    does not let an erased person back in."""
+    secrets = [settings.SECRET_KEY, *settings.ERASURE_PREVIOUS_SECRET_KEYS]
+    return [hashed_key(key, secret) for secret in dict.fromkeys(secrets)]

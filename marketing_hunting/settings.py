@@ -31,6 +31,14 @@ if not SECRET_KEY:
         "SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off. Generate one with: "
         "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
     )
+# Keys SECRET_KEY had before a rotation, kept only to recognise people erased under them (their
+# identities are stored as HMACs keyed with SECRET_KEY: contacts/identity.py). Never used to
+# sign anything, so a leaked old key stops signing sessions the moment it is rotated out.
+ERASURE_PREVIOUS_SECRET_KEYS = [
+    key.strip()
+    for key in (env.secret("ERASURE_PREVIOUS_SECRET_KEYS") or "").split(",")
+    if key.strip()
+]
 ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.origins("CSRF_TRUSTED_ORIGINS")
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
-from contacts.identity import hashed_key, identity_keys, normalize_email, normalize_name
+from contacts.identity import hashed_forms, identity_keys, normalize_email, normalize_name
 from contacts.models import BrandContact, ContactSettings, ContactSource, ErasureRecord
 from reports.models import Brand
 
@@ -105,7 +105,12 @@ class Erasures:
         keys = identity_keys(
             email=email, full_name=full_name, brand_id=brand.pk if brand is not None else None
         )
-        found = [self.by_key[hashed] for hashed in map(hashed_key, keys) if hashed in self.by_key]
+        found = [
+            self.by_key[hashed]
+            for key in keys
+            for hashed in hashed_forms(key)
+            if hashed in self.by_key
+        ]
         return max(found, key=lambda record: (record.erased_at, record.pk), default=None)
 
 

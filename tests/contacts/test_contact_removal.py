@@ -178,3 +178,37 @@ def test_the_admin_cannot_delete_a_brand_that_still_has_contacts(ops, jane, org_
     assert Brand.objects.filter(pk=acme.pk).exists()
     assert BrandContact.objects.filter(pk=jane.pk).exists()
     assert not Brand.objects.filter(pk=empty.pk).exists()  # the others go as asked
+
+
+def test_an_erasure_still_matches_after_the_secret_key_is_rotated(jane, alice, settings):
+    """The erasure list holds HMACs keyed with SECRET_KEY: a rotated key must keep the erased
+    person out when the old key is listed in ERASURE_PREVIOUS_SECRET_KEYS."""
+    from contacts.services.privacy import contact_erase
+
+    old_key, brand = "old-key-" + "x" * 40, jane.brand
+    settings.SECRET_KEY = old_key
+    contact_erase(contact=jane, actor=alice, reason="Asked to be forgotten")
+
+    def erased() -> bool:
+        record = services.erasure_of(
+            organization=brand.organization,
+            email="Jane.Doe@acme.example",
+            full_name="",
+            brand=brand,
+        )
+        return record is not None
+
+    assert erased()
+    settings.SECRET_KEY = "new-key-" + "y" * 40
+    settings.ERASURE_PREVIOUS_SECRET_KEYS = []
+    assert not erased()  # what rotating without the setting costs: the person is unknown again
+    settings.ERASURE_PREVIOUS_SECRET_KEYS = [old_key]
+    assert erased()
+    with pytest.raises(ValidationError, match="was erased on request"):
+        services.contact_create(
+            organization=brand.organization,
+            actor=alice,
+            brand=brand,
+            full_name="Jane Doe",
+            email="jane.doe@acme.example",
+        )
