@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 # acks_late: a run lost with its worker is delivered again; the claim makes that a no-op and
 # the sweep fails the row, so a lost run is visible instead of silently dropped.
-@shared_task(name="jobs.run_execution", bind=True, acks_late=True)
+# track_started=False: the run records its own start (the claim); Celery's "started" row is a
+# database write *before* the task body, which a database outage turned into a lost run.
+@shared_task(name="jobs.run_execution", bind=True, acks_late=True, track_started=False)
 def run_job_execution(self, execution_id: int) -> str | None:
     return execution_run(
         execution_id=execution_id,

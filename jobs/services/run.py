@@ -35,6 +35,7 @@ from resilience.database import (
     DATABASE_OUTAGE_ERRORS,
     close_broken_connection,
     database_error_summary,
+    retry_database,
 )
 
 logger = logging.getLogger(__name__)
@@ -224,7 +225,16 @@ def _final_status(counters: dict[str, int], timed_out: bool) -> str:
 
 def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -> str | None:
     """Claim and run the execution; returns its final status, or None if it was not ours."""
-    if not execution_claim(execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid):
+    # The claim rides out a database outage too (a run that starts while PostgreSQL is away).
+    # Past the budget the task fails and the row stays queued: the sweep fails it in time.
+    claimed = retry_database(
+        lambda: execution_claim(
+            execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid
+        ),
+        budget=settings.JOB_DATABASE_RETRY_SECONDS,
+        what=f"execution {execution_id}: claiming the run",
+    )
+    if not claimed:
         logger.info(
             "Execution %s already claimed, finished or cancelled: nothing to do", execution_id
         )

@@ -28,6 +28,7 @@ from feeds.models import Article
 from jobs.models import ExecutionStatus
 from jobs.services.executions import execution_enqueue, execution_retry
 from jobs.services.sweep import execution_sweep_stuck
+from monitoring.models import ProcessHeartbeat
 from reports.models import Report
 from tests.harness.tcp_proxy import TcpProxy
 from tests.harness.waiting import ceiling, wait_for
@@ -41,7 +42,7 @@ from tests.jobs.test_worker import (
 
 __all__ = ["empty_queue"]  # The fixture, imported for use here.
 
-pytestmark = pytest.mark.skipif(
+_POSTGRES_ONLY = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the outage is cut between a worker and PostgreSQL"
 )
 
@@ -101,6 +102,7 @@ def _lines(execution) -> list[str]:
     return list(execution.events.order_by("id").values_list("message", flat=True))
 
 
+@_POSTGRES_ONLY
 def test_a_database_back_within_the_budget_lets_the_run_finish_without_redoing_anything(
     empty_queue, http_server, org_a, database_proxy, worker_behind
 ):
@@ -133,6 +135,7 @@ def test_a_database_back_within_the_budget_lets_the_run_finish_without_redoing_a
     assert lines[-1] == f"Finished: 3 feeds, {ARTICLES} reports."
 
 
+@_POSTGRES_ONLY
 def test_a_database_away_past_the_budget_fails_the_run_with_the_real_reason_and_a_retry_resumes(
     empty_queue, http_server, org_a, database_proxy, worker_behind, client_for, alice
 ):
@@ -171,3 +174,29 @@ def test_a_database_away_past_the_budget_fails_the_run_with_the_real_reason_and_
     assert_no_duplicates(org_a)
     for n in range(2):
         assert len(http_server.requests_to(f"/before/story-{n}")) == 1
+
+
+@_POSTGRES_ONLY
+def test_a_run_that_starts_while_the_database_is_away_waits_for_it_and_finishes(
+    empty_queue, http_server, org_a, database_proxy, worker_behind
+):
+    """Before: the claim was the one step not retried, so the task failed on its first query
+    and the row stayed queued until the sweep failed it as lost."""
+    make_served_feed(org_a, http_server, "only", stories=2)
+    worker, console = worker_behind(retry_seconds=30)
+    ready = lambda: ProcessHeartbeat.objects.filter(name__startswith="db-outage-").exists()  # noqa: E731
+    assert wait_for(ready, timeout=90), console.read_text(errors="replace")[-3000:]
+    database_proxy.cut()
+    execution = execution_enqueue(job=make_job(org_a))  # The test's own connection is direct.
+    claiming = lambda: "claiming the run" in console.read_text(errors="replace")  # noqa: E731
+    assert wait_for(claiming, timeout=60), console.read_text(errors="replace")[-4000:]
+    assert current(execution).status == ExecutionStatus.QUEUED
+    database_proxy.restore()
+
+    finished = wait_for(lambda: current(execution).is_finished, timeout=90)
+    log = console.read_text(errors="replace")
+    assert finished, (execution.status, log[-4000:])
+    assert execution.status == ExecutionStatus.SUCCEEDED, (execution.error_message, log[-4000:])
+    assert worker.poll() is None
+    assert Report.objects.filter(organization=org_a).count() == 2
+    assert_no_duplicates(org_a)
