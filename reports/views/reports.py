@@ -10,6 +10,7 @@ from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
 from reports.forms import ReportFilterForm
 from reports.models import Report
+from reports.pdf.report import report_pdf as report_pdf_document
 from reports.views.highlight import highlight
 from reports.views.quota import llm_paused_until
 from reports.views.report_rows import report_rows_html
@@ -107,3 +108,12 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": report.versions.all()[:MAX_VERSIONS_SHOWN],
         },
     )
+
+
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a PDF download; another organization's report is a 404."""
+    report = get_object_for_request(request, Report.objects.select_related("article"), pk=pk)
+    document = report_pdf_document(report=report, organization=request_organization(request))
+    response = HttpResponse(document.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    return response
