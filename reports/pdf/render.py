@@ -8,6 +8,7 @@ through (``<img src="http://...">``, ``@import``, ``url(file:///...)``) fetches 
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,6 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +28,30 @@ BASE_URL = "https://pdf.marketing-hunting.invalid/"
 _TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg"}
 
 
+INSTALL_HINT = (
+    "PDF documents need Pango: on Debian or Ubuntu, apt install libpango-1.0-0 "
+    "libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core (README, Set up and run)."
+)
+
+
 class RefusedURL(ValueError):
     """A URL a PDF may not fetch; WeasyPrint logs it and leaves the resource out."""
+
+
+class PdfUnavailable(RuntimeError):
+    """WeasyPrint cannot run here (its system libraries are missing)."""
+
+
+@functools.cache
+def _weasyprint() -> tuple[type, type, type]:
+    """WeasyPrint's HTML, URLFetcher and URLFetcherResponse, imported on first use: importing
+    it loads Pango, and a server without Pango must still start (only PDFs are unavailable)."""
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except OSError as error:  # "cannot load library 'libpango-1.0-0'"
+        raise PdfUnavailable(f"{INSTALL_HINT} ({error})") from error
+    return HTML, URLFetcher, URLFetcherResponse
 
 
 def _static_prefix() -> str:
@@ -65,22 +86,28 @@ def static_file_for(url: str) -> Path:
     raise RefusedURL(f"No such static file: {name[:200]!r}")
 
 
-class StaticOnlyFetcher(URLFetcher):
-    """WeasyPrint's fetcher, cut down to our static files: no HTTP, no file://, no data:."""
+@functools.cache
+def _fetcher_class() -> type:
+    _, URLFetcher, URLFetcherResponse = _weasyprint()
 
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=(), allow_redirects=False)
-        self.refused: list[str] = []
+    class StaticOnlyFetcher(URLFetcher):
+        """WeasyPrint's fetcher cut down to our static files: no HTTP, no file://, no data:."""
 
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        try:
-            path = static_file_for(url)
-        except RefusedURL:
-            self.refused.append(url)
-            raise
-        return URLFetcherResponse(
-            url, path.read_bytes(), {"Content-Type": _TYPES[path.suffix.lower()]}
-        )
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=(), allow_redirects=False)
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+            try:
+                path = static_file_for(url)
+            except RefusedURL:
+                self.refused.append(url)
+                raise
+            return URLFetcherResponse(
+                url, path.read_bytes(), {"Content-Type": _TYPES[path.suffix.lower()]}
+            )
+
+    return StaticOnlyFetcher
 
 
 def render_pdf(
@@ -94,8 +121,9 @@ def render_pdf(
 
 def html_to_pdf(html: str, *, name: str = "document") -> bytes:
     """PDF bytes of an HTML document. Resources other than our static files are left out
-    (logged as a warning), never fetched."""
-    fetcher = StaticOnlyFetcher()
+    (logged as a warning), never fetched. PdfUnavailable when WeasyPrint cannot run."""
+    HTML = _weasyprint()[0]
+    fetcher = _fetcher_class()()
     pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
     if fetcher.refused:
         logger.warning(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,45 @@ def test_the_pdf_needs_a_login(client, report):
     response = client.get(reverse("reports:pdf", args=[report.pk]))
 
     assert response.status_code == 302
+
+
+def test_without_pango_the_pdf_says_what_to_install_and_the_page_still_works(
+    client_for, alice, report, monkeypatch
+):
+    import reports.pdf.render as render
+
+    def no_pango() -> None:
+        raise render.PdfUnavailable(render.INSTALL_HINT)
+
+    monkeypatch.setattr(render, "_weasyprint", no_pango)
+    monkeypatch.setattr(render, "_fetcher_class", no_pango)
+    client = client_for(alice)
+
+    response = client.get(reverse("reports:pdf", args=[report.pk]))
+
+    assert response.status_code == 503
+    assert b"The PDF cannot be made on this server" in response.content
+    assert b"libpango-1.0-0" in response.content
+    assert client.get(reverse("reports:detail", args=[report.pk])).status_code == 200
+
+
+def test_importing_the_app_does_not_load_weasyprint():
+    """A server without Pango must start: WeasyPrint (which loads Pango) is imported lazily."""
+    code = (
+        "import os, sys, django;"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tests.settings');"
+        "django.setup();"
+        "import reports.urls, reports.pdf.report;"
+        "from django.urls import reverse; reverse('reports:pdf', args=[1]);"
+        "print('weasyprint' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+    assert result.stdout.strip() == "False"
