@@ -275,3 +275,26 @@ def test_importing_the_app_does_not_load_weasyprint():
     )
 
     assert result.stdout.strip() == "False"
+
+
+def test_with_collected_hashed_static_files_the_pdf_keeps_its_stylesheet(
+    report, org_a, settings, tmp_path, caplog
+):
+    """Production serves collected files under hashed names (ManifestStaticFilesStorage):
+    the fetcher must find those, or the PDF loses its layout and page numbers silently."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    # Django's setting_changed handler rebuilds staticfiles_storage from the new settings.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    assert staticfiles_storage.url("css/pdf.css") != "/static/css/pdf.css"  # a hashed name
+
+    text = pdf_text(report_pdf(report=report, organization=org_a).content)
+
+    assert "Page 1 of 1" in text  # the @page rules of the stylesheet applied
+    assert "refused" not in caplog.text
