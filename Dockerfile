@@ -25,6 +25,12 @@ WORKDIR /app
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
+# WeasyPrint (PDF documents) loads Pango and HarfBuzz at run time and needs a font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so code changes do not invalidate this layer.
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

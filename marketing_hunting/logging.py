@@ -261,6 +261,9 @@ def build_logging_config(
             "celery": propagate_only,
             # The shipping handler's own transport must not log into itself.
             "redis": {**propagate_only, "level": "WARNING"},
+            # WeasyPrint logs seven "Step n" lines per PDF at INFO; its warnings (a refused
+            # URL, a missing font) still come through.
+            "weasyprint.progress": {**propagate_only, "level": "WARNING"},
         },
     }
 

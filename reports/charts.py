@@ -160,3 +160,41 @@ def _half(ceiling: int) -> str:
 
 def empty_chart(message: str) -> SafeString:
     return format_html('<p class="chart-empty muted">{}</p>', message)
+
+
+_TONES = {"positive": "#1e7d32", "negative": "#c62828", "neutral": "#8a94a3"}
+
+
+def sentiment_bar(score: float, *, width: int = 160, height: int = 12) -> SafeString:
+    """A sentiment score (-1 … 1) as a bar growing from the middle: right and green when
+    positive, left and red when negative. Vector, so it prints sharp in PDF."""
+    clamped = max(-1.0, min(1.0, score))
+    middle = width / 2
+    length = abs(clamped) * middle
+    x = middle if clamped >= 0 else middle - length
+    tone = "positive" if clamped >= 0.05 else "negative" if clamped <= -0.05 else "neutral"
+    label = f"Sentiment {clamped:+.2f} on a scale from -1 to +1"
+    return format_html(
+        '<svg class="sentiment-bar is-{}" role="img" aria-label="{}" width="{}" height="{}" '
+        'viewBox="0 0 {} {}"><title>{}</title>'
+        # Colours as attributes, not classes: PDF and email renderers ignore page CSS in SVG.
+        '<rect class="track" x="0" y="0" width="{}" height="{}" rx="2" fill="#e6e9ee"/>'
+        '<rect class="value" x="{}" y="0" width="{}" height="{}" rx="2" fill="{}"/>'
+        '<line class="zero" x1="{}" x2="{}" y1="0" y2="{}" stroke="#5f6b7a"/></svg>',
+        tone,
+        label,
+        width,
+        height,
+        width,
+        height,
+        label,
+        width,
+        height,
+        _num(x),
+        _num(max(length, 1)),
+        height,
+        _TONES[tone],
+        _num(middle),
+        _num(middle),
+        height,
+    )

@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", reports.report_list, name="list"),
     path("<int:pk>/", reports.report_detail, name="detail"),
+    path("<int:pk>/pdf/", reports.report_pdf, name="pdf"),
     path("mentions/<int:pk>/confirm/", mentions.mention_confirm, name="mention_confirm"),
     path("mentions/<int:pk>/reject/", mentions.mention_reject, name="mention_reject"),
     path("mentions/<int:pk>/reassign/", mentions.mention_reassign, name="mention_reassign"),

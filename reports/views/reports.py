@@ -1,5 +1,7 @@
 """The reports list and the report page."""
 
+import logging
+
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -10,9 +12,13 @@ from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
 from reports.forms import ReportFilterForm
 from reports.models import Report
+from reports.pdf.render import PdfUnavailable
+from reports.pdf.report import report_pdf as report_pdf_document
 from reports.views.highlight import highlight
 from reports.views.quota import llm_paused_until
 from reports.views.report_rows import report_rows_html
+
+logger = logging.getLogger(__name__)
 
 # A filtered list counts at most this many reports ("1000+ reports"): the exact total of a broad
 # search or a popular brand costs a full scan, while a capped count stops early.
@@ -107,3 +113,16 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": report.versions.all()[:MAX_VERSIONS_SHOWN],
         },
     )
+
+
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a PDF download; another organization's report is a 404."""
+    report = get_object_for_request(request, Report.objects.select_related("article"), pk=pk)
+    try:
+        document = report_pdf_document(report=report, organization=request_organization(request))
+    except PdfUnavailable as error:
+        logger.error("Report PDF unavailable: %s", error)
+        return render(request, "reports/pdf_unavailable.html", {"report": report}, status=503)
+    response = HttpResponse(document.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    return response

@@ -93,3 +93,19 @@ def test_a_bad_name_keeps_the_drawer_open_with_the_error(log_in, live_server, al
     )
     expect(page.locator("#drawer-root")).to_have_class("drawer-root open")
     assert page.evaluate("window.__sameDocument") is True
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_alice_downloads_the_report_as_a_pdf(log_in, live_server, alice, report, width):
+    page = log_in("alice")
+    page.set_viewport_size({"width": width, "height": 800})
+    open_report(page, live_server, report)
+    button = page.get_by_role("link", name="Download PDF")
+    expect(button).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    with page.expect_download() as download:
+        button.click()
+
+    assert download.value.suggested_filename == f"report-{report.pk}-acme-opens-a-plant.pdf"
+    assert download.value.path().read_bytes().startswith(b"%PDF-")

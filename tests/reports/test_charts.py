@@ -5,7 +5,13 @@ from datetime import date
 import pytest
 from lxml import etree
 
-from reports.charts import _nice_ceiling, daily_bar_chart, empty_chart, sparkline
+from reports.charts import (
+    _nice_ceiling,
+    daily_bar_chart,
+    empty_chart,
+    sentiment_bar,
+    sparkline,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -90,3 +96,15 @@ def test_the_bar_chart_has_a_bar_per_day_with_a_dated_tooltip():
 )
 def test_the_axis_ends_on_a_round_number(peak, ceiling):
     assert _nice_ceiling(peak) == ceiling
+
+
+def test_the_sentiment_bar_grows_right_when_positive_and_left_when_negative():
+    positive = parse(str(sentiment_bar(0.5, width=100)))
+    negative = parse(str(sentiment_bar(-2.0, width=100)))  # clamped to -1
+
+    value = positive.find(f"{SVG}rect[@class='value']")
+    assert (value.get("x"), value.get("width"), value.get("fill")) == ("50", "25", "#1e7d32")
+    value = negative.find(f"{SVG}rect[@class='value']")
+    assert (value.get("x"), value.get("width"), value.get("fill")) == ("0", "50", "#c62828")
+    assert "is-neutral" in str(sentiment_bar(0.01))
+    assert negative.get("aria-label") == "Sentiment -1.00 on a scale from -1 to +1"
