@@ -79,6 +79,9 @@ class HeartbeatWriter(threading.Thread):
     def beat(self, *, stopped: bool = False) -> None:
         try:
             close_old_connections()
+            # Described before "now": a tick stamped from the clock a moment ago must never be
+            # later than the sighting that reports it (seen on a loaded CI machine).
+            described = self.describe()
             now = timezone.now()
             fields = {
                 "role": self.role,
@@ -87,7 +90,7 @@ class HeartbeatWriter(threading.Thread):
                 "started_at": self.started_at,
                 "seen_at": now,
                 "stopped_at": now if stopped else None,
-                **self.describe(),
+                **described,
             }
             ProcessHeartbeat.objects.update_or_create(name=self.process_name, defaults=fields)
         except Exception:  # The database may be away; the next beat tries again.
