@@ -114,6 +114,9 @@ def test_a_failing_view_is_reported_without_the_contacts_data(
     )
     assert (event["release"], event["environment"]) == (RELEASE, ENVIRONMENT)
     assert b'"sentry-test-env"' in envelope.raw and RELEASE.encode() in envelope.raw
+    integrations = set(event["sdk"]["integrations"])
+    assert {"django", "celery", "logging", "redis"} <= integrations
+    assert "openai" not in integrations  # auto-enabled integrations are off
     assert event["request"]["method"] == "POST"
     assert event["request"]["url"].endswith(f"/test-sentry/draft/{contact.pk}/")
     # The view's locals are there, text filtered, ids kept for debugging.

@@ -20,6 +20,7 @@ from tests.marketing_hunting.test_error_tracking import (
     PHONE,
     RELEASE,
     assert_no_personal_data,
+    sentry_types,
 )
 from tests.monitoring.processes import CELERY, processes
 from tests.monitoring.test_no_duplicates import producer_app
@@ -84,6 +85,9 @@ def test_a_failing_task_and_a_logged_error_arrive_scrubbed(receiver, transaction
     assert frame["vars"]["greeting"] == "[Filtered]"
     # The warning the task logged first is a breadcrumb, as its template.
     assert "Calling %s on %s" in [c.get("message") for c in failed["breadcrumbs"]["values"]]
+    # SENTRY_TRACES_SAMPLE_RATE is unset here (0): errors only, no performance traces.
+    assert "event" in sentry_types(receiver)
+    assert "transaction" not in sentry_types(receiver)
     logged = by_type["log"]
     assert logged["logentry"]["message"] == "Bounce from %s (%s)"
     assert logged["release"] == RELEASE
