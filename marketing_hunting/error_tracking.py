@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import tomllib
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,12 +39,25 @@ def init_error_tracking(
     *, dsn: str, release: str, environment: str, traces_sample_rate: float
 ) -> None:
     import sentry_sdk
+    from django.core.exceptions import ImproperlyConfigured
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
     from sentry_sdk.integrations.redis import RedisIntegration
+    from sentry_sdk.utils import BadDsn, Dsn
 
     from marketing_hunting.scrubbing import SAFE_HEADERS, scrub_breadcrumb, scrub_event
+
+    try:
+        Dsn(dsn)
+    except BadDsn as exc:
+        # A URL that is not a DSN would otherwise stop every process with a traceback.
+        # Named by host and path only: the key in front of "@" is a credential.
+        where = urlsplit(dsn).hostname or "?"
+        raise ImproperlyConfigured(
+            f"SENTRY_DSN for {where} is not a Sentry DSN ({exc}); copy it from the project's "
+            "Client Keys page: https://<public key>@<host>/<project id>."
+        ) from None
 
     sentry_sdk.init(
         dsn=dsn,

@@ -8,6 +8,8 @@ contact's data is caught wherever in the event it might have gone.
 from __future__ import annotations
 
 import logging
+import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,9 +17,10 @@ from collections.abc import Iterator
 
 import pytest
 import sentry_sdk
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
-from marketing_hunting.error_tracking import init_error_tracking
+from marketing_hunting.error_tracking import ROOT, default_release, init_error_tracking
 from tests.contacts.builders import make_brand, make_contact
 from tests.harness.sentry_server import SentryReceiver
 from tests.harness.waiting import ceiling, wait_for
@@ -152,3 +155,24 @@ def test_a_logged_error_is_reported_as_its_template(sentry, db):
     assert logged["release"] == RELEASE
     assert raised["exception"]["values"][-1]["type"] == "ValueError"
     assert raised["environment"] == ENVIRONMENT
+
+
+def test_a_dsn_without_a_project_stops_start_up_without_showing_its_key():
+    with pytest.raises(ImproperlyConfigured) as error:
+        init_error_tracking(
+            dsn="https://k3y-s3cret@sentry.example.com/",
+            release=RELEASE,
+            environment=ENVIRONMENT,
+            traces_sample_rate=0.0,
+        )
+    assert "SENTRY_DSN for sentry.example.com is not a Sentry DSN" in str(error.value)
+    assert "k3y-s3cret" not in str(error.value)
+
+
+def test_the_release_is_the_package_version_and_the_commit_when_there_is_one(tmp_path):
+    release = default_release()
+    if (ROOT / ".git").exists():  # a checkout (CI, development); not an exported tree
+        assert re.fullmatch(r"marketing-hunting@0\.1\.0\+[0-9a-f]{12}", release), release
+    # A container image has no .git: the version alone.
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    assert default_release(tmp_path) == "marketing-hunting@0.1.0"
