@@ -162,6 +162,18 @@ def _scrub_breadcrumb(crumb: dict[str, Any]) -> dict[str, Any]:
     return crumb
 
 
+def _scrub_span_data(data: dict[str, Any]) -> dict[str, Any]:
+    # Outbound HTTP spans (search API, feeds) carry the URL and its query: the query may name
+    # whom a search was about, so it goes; the rest loses emails, phones and quoted values.
+    scrubbed = _walk_strings(data, scrub_text)
+    for key in ("http.query", "http.fragment"):
+        if key in scrubbed:
+            scrubbed[key] = FILTERED
+    if "url" in scrubbed:
+        scrubbed["url"] = _strip_query(data["url"])
+    return scrubbed
+
+
 def _scrub_logentry(entry: dict[str, Any]) -> dict[str, Any]:
     # The template is code; its arguments are data. Keep the template only, so "could not
     # reach %s" stays readable and whatever filled %s is never sent. A message logged without
@@ -209,7 +221,7 @@ def scrub_event(event: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
         if isinstance(span.get("description"), str):
             span["description"] = scrub_text(span["description"])
         if isinstance(span.get("data"), dict):
-            span["data"] = _walk_strings(span["data"], scrub_text)
+            span["data"] = _scrub_span_data(span["data"])
         if isinstance(span.get("tags"), dict):
             span["tags"] = _walk_strings(span["tags"], scrub_text)
     return event

@@ -110,7 +110,11 @@ def test_an_event_keeps_what_fixes_the_fault_and_nothing_that_identifies_anyone(
         "contexts": {"runtime": {"name": "CPython"}, "contact": {"email": "jane@x.io", "id": 4}},
         "tags": {"celery_task_name": "contacts.discover_brand", "who": "jane@x.io"},
         "spans": [
-            {"description": "SELECT 1 WHERE email = 'jane@x.io'", "data": {"q": "jane@x.io"}}
+            {"description": "SELECT 1 WHERE email = 'jane@x.io'", "data": {"q": "jane@x.io"}},
+            {
+                "description": "GET https://api.example/search",
+                "data": {"url": "https://api.example/search?q=Jane", "http.query": "q=Jane"},
+            },
         ],
     }
     scrubbed = scrub_event(event)
@@ -140,3 +144,7 @@ def test_an_event_keeps_what_fixes_the_fault_and_nothing_that_identifies_anyone(
         "contact": {"email": FILTERED, "id": 4},
     }
     assert scrubbed["tags"]["celery_task_name"] == "contacts.discover_brand"
+    assert scrubbed["spans"][1]["data"] == {
+        "url": "https://api.example/search",
+        "http.query": FILTERED,
+    }
