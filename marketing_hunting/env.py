@@ -79,6 +79,21 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} is above the maximum of {maximum}.")
         return number
 
+    def fraction(self, name: str, default: float) -> float:
+        """A number from 0 to 1 (a sample rate)."""
+        value = self._raw(name)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a number from 0 to 1.") from None
+        if not 0.0 <= number <= 1.0:  # also refuses nan
+            raise ImproperlyConfigured(
+                f"{name}={value!r} is not a number from 0 to 1 (0.05 samples 5 %)."
+            )
+        return number
+
     def strings(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)
         if value is None:

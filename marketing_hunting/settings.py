@@ -401,17 +401,22 @@ EXPORT_BACKGROUND_ROWS = env.integer("EXPORT_BACKGROUND_ROWS", 5000, minimum=1)
 EXPORT_LINK_HOURS = env.integer("EXPORT_LINK_HOURS", 24, minimum=1, maximum=24 * 30)
 EXPORT_DIR = VAR_DIR / "exports"
 
+# --- Error tracking (Sentry; marketing_hunting/error_tracking.py) ------------------------------
+# Personal data is scrubbed from every event before it leaves (marketing_hunting/scrubbing.py).
 SENTRY_DSN = env.url("SENTRY_DSN", schemes=("http", "https"))
+SENTRY_ENVIRONMENT = env.string("SENTRY_ENVIRONMENT", "development" if DEBUG else "production")
+# Share of requests and tasks traced for performance (0 to 1); errors are always sent.
+SENTRY_TRACES_SAMPLE_RATE = env.fraction("SENTRY_TRACES_SAMPLE_RATE", 0.0)
+SENTRY_RELEASE = env.string("SENTRY_RELEASE")
 if SENTRY_DSN:
-    import sentry_sdk
-    from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.django import DjangoIntegration
+    from marketing_hunting.error_tracking import default_release, init_error_tracking
 
-    sentry_sdk.init(
+    SENTRY_RELEASE = SENTRY_RELEASE or default_release()
+    init_error_tracking(
         dsn=SENTRY_DSN,
-        integrations=[DjangoIntegration(), CeleryIntegration()],
-        send_default_pii=False,
-        traces_sample_rate=0.0,
+        release=SENTRY_RELEASE,
+        environment=SENTRY_ENVIRONMENT,
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
 
 # --- Security ------------------------------------------------------------------------------------

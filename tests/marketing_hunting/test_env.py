@@ -29,6 +29,18 @@ def test_integers_are_checked_for_form_and_range():
         env.integer("BIG", 1, maximum=65535)
 
 
+@pytest.mark.parametrize("raw", ["5%", "1.5", "-0.1", "nan", "fast"])
+def test_a_fraction_outside_0_to_1_is_an_error_naming_the_variable(raw):
+    with pytest.raises(ImproperlyConfigured, match=r"RATE=.* is not a number from 0 to 1"):
+        Env({"RATE": raw}).fraction("RATE", 0.0)
+
+
+def test_fractions_read_as_numbers():
+    assert Env({"RATE": "0.05"}).fraction("RATE", 0.0) == 0.05
+    assert Env({"RATE": "1"}).fraction("RATE", 0.0) == 1.0
+    assert Env({}).fraction("RATE", 0.25) == 0.25
+
+
 def test_a_url_with_the_wrong_scheme_is_refused_without_showing_its_password():
     env = Env({"DATABASE_URL": "mysql://user:hunter2@db/app"})
     with pytest.raises(ImproperlyConfigured) as error:

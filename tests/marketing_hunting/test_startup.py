@@ -43,6 +43,10 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
         ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT=0 is below the minimum of 1"),
         ("LLM_REQUESTS_PER_MINUTE", "fast", "LLM_REQUESTS_PER_MINUTE='fast' is not a whole"),
         ("LLM_CONCURRENCY", "0", "LLM_CONCURRENCY=0 is below the minimum of 1"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "5%", "SENTRY_TRACES_SAMPLE_RATE='5%' is not a number"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE='1.5' is not a number"),
+        ("SENTRY_DSN", "sentry.example.com/1", "SENTRY_DSN='sentry.example.com/1' is not a"),
+        ("SENTRY_DSN", "https://sentry.example.com/", "SENTRY_DSN for sentry.example.com is not"),
     ],
 )
 def test_an_invalid_value_stops_start_up_with_a_message_naming_it(
