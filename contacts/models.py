@@ -234,6 +234,11 @@ class DiscoveryRun(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The hourly sweep of lost runs (discovery_runs_fail_stuck) reads the few queued or
+            # running ones, not every run ever made.
+            models.Index(fields=["status", "created_at"], name="discovery_run_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Discovery for brand {self.brand_id} ({self.status})"
