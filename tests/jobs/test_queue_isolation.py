@@ -15,7 +15,7 @@ import uuid
 from jobs.tasks import sweep_stuck_executions
 from monitoring.models import ProcessHeartbeat
 from monitoring.system_health import _queue_lengths
-from tests.feeds.builders import make_feed
+from tests.feeds.builders import make_feed, rss
 from tests.harness.http_server import Reply
 from tests.harness.waiting import ceiling, wait_for
 from tests.jobs.builders import RSS_TYPE
@@ -31,7 +31,8 @@ ON_TIME_SECONDS = 30  # The sweep runs every 60 s: it must finish well within it
 def test_the_sweep_runs_on_time_while_the_ingest_queue_is_flooded(empty_queue, http_server, org_a):
     from marketing_hunting.celery import app
 
-    http_server.add_route("/slow.xml", Reply(body="<rss/>", headers=RSS_TYPE, delay=FETCH_SECONDS))
+    # A valid, empty feed: every refresh succeeds (no breaker opens to make the rest fast).
+    http_server.add_route("/slow.xml", Reply(body=rss([]), headers=RSS_TYPE, delay=FETCH_SECONDS))
     feed = make_feed(org_a, http_server.url_for("/slow.xml"), name="slow")
     tag = uuid.uuid4().hex[:8]
     ingest_name, maintenance_name = f"ingest-{tag}@flood.test", f"maintenance-{tag}@flood.test"
