@@ -93,6 +93,12 @@ class BrandContact(TenantModel):
         indexes = [
             models.Index(fields=["organization", "brand", "suggested"]),
             models.Index(fields=["expires_at"]),
+            # The hourly refresh of stale suggestions reads only suggestions, oldest first.
+            models.Index(
+                fields=["updated_at"],
+                condition=models.Q(suggested=True),
+                name="contact_suggestion_age_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -234,6 +240,13 @@ class DiscoveryRun(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # The hourly sweep of lost runs (discovery_runs_fail_stuck) reads the few queued or
+            # running ones, not every run ever made.
+            models.Index(fields=["status", "created_at"], name="discovery_run_status_idx"),
+            # ... and the hourly refresh skips brands searched recently: the recent runs only.
+            models.Index(fields=["created_at"], name="discovery_run_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Discovery for brand {self.brand_id} ({self.status})"

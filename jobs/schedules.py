@@ -38,7 +38,8 @@ SCHEDULES = [
         name="Analyse articles left without a report",
         task="reports.analyse_unreported",
         every_seconds=10 * 60,
-        description="Safety net for lost analysis tasks: extracted articles get their report.",
+        description="Safety net for lost analysis tasks: articles extracted in the last two "
+        "days get their report (older ones at the next run of a job that reads their feed).",
     ),
     Schedule(
         name="Give the LLM the articles analysed by rules meanwhile",

@@ -444,7 +444,9 @@ def system_health() -> dict[str, Any]:
             )
         except DatabaseError:
             heartbeats = []
-    queues = {app.conf.task_default_queue}
+    # Every declared queue (marketing_hunting/queues.py), even with no worker on it: a
+    # queue nobody consumes is exactly the backlog an operator must see.
+    queues = {app.conf.task_default_queue, *(q.name for q in app.conf.task_queues or ())}
     for beat in heartbeats:
         if beat.role == Role.WORKER and beat.queues:
             queues.update(q.strip() for q in beat.queues.split(",") if q.strip())

@@ -299,7 +299,20 @@ class Report(TenantModel):
         ordering = ["-analysed_at", "-id"]
         indexes = [
             models.Index(fields=["organization", "-analysed_at"], name="report_org_analysed_idx"),
-            models.Index(fields=["organization", "llm_pending"], name="report_org_pending_idx"),
+            # The hourly catch-up (reports.analyse_llm_pending) reads only the reports waiting
+            # for the LLM: their organizations (for the quota), then a batch in id order. Two
+            # small partial indexes replaced (organization, llm_pending), which the catch-up
+            # read whole: every report of every organization, each hour.
+            models.Index(
+                fields=["organization"],
+                name="report_org_llm_pending_idx",
+                condition=models.Q(llm_pending=True),
+            ),
+            models.Index(
+                fields=["id"],
+                name="report_llm_pending_idx",
+                condition=models.Q(llm_pending=True),
+            ),
             models.Index(fields=["organization", "status"], name="report_org_status_idx"),
         ]
 

@@ -240,7 +240,8 @@ def discovery_run_fail(
 def discovery_runs_fail_stuck(*, older_than: timedelta) -> int:
     """Fail runs still queued or running after ``older_than``: their task was lost."""
     cutoff = timezone.now() - older_than
-    stuck = DiscoveryRun.objects.filter(status__in=ACTIVE, created_at__lt=cutoff)
+    # No ordering: the model's newest-first would sort the matches for nothing.
+    stuck = DiscoveryRun.objects.filter(status__in=ACTIVE, created_at__lt=cutoff).order_by()
     message = "The search never finished (its worker stopped or the task was lost); start it again."
     return sum(
         discovery_run_fail(run_id=pk, message=message) is not None

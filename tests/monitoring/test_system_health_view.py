@@ -196,3 +196,23 @@ def test_with_redis_down_the_page_renders_and_says_so(transactional_db, operator
     assert "Redis is not answering" in _section(body, "collector")
     assert "Answering" in _section(body, "database")
     assert "celery@live" in _section(body, "workers")
+
+
+def test_the_broker_lists_every_queue_with_its_waiting_messages(
+    transactional_db, client_for, operator
+):
+    from marketing_hunting import queues
+    from marketing_hunting.celery import app
+
+    app.control.purge()
+    with app.producer_or_acquire() as producer:
+        for _ in range(2):  # Waiting on the maintenance queue; no worker takes it here.
+            app.send_task("jobs.sweep_stuck_executions", producer=producer)
+
+    broker = _section(client_for(operator).get(URL).content.decode(), "broker")
+    app.control.purge()
+
+    listed = dict(re.findall(r"<strong>([\w-]+)</strong>\s*(\d+) messages? waiting", broker))
+    assert set(listed) == {*queues.QUEUES, queues.DEFAULT}
+    assert listed["maintenance"] == "2"
+    assert listed["ingest"] == "0"
