@@ -432,7 +432,10 @@ if SENTRY_DSN:
 METRICS_ENABLED = env.boolean("METRICS_ENABLED", True)
 # /metrics answers a request with "Authorization: Bearer <METRICS_TOKEN>" or from these networks.
 METRICS_TOKEN = env.secret("METRICS_TOKEN", "") or ""
+# "none": the token only (e.g. behind a proxy on this machine that makes every client look local).
 METRICS_ALLOWED_NETWORKS = env.strings("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+if [n.lower() for n in METRICS_ALLOWED_NETWORKS] == ["none"]:
+    METRICS_ALLOWED_NETWORKS = []
 # Every process of the installation counts into files here; /metrics adds them up. It must be
 # one folder shared by all processes (VAR_DIR is, in the compose file).
 METRICS_DIR = VAR_DIR / "metrics"

@@ -340,3 +340,48 @@ def test_a_part_that_cannot_be_read_is_flagged_and_the_rest_still_arrives(client
     assert value(series, "mh_metrics_read_errors", part="queues") == 1
     assert not any(name == "mh_queue_messages" for name, _ in series)
     assert ("mh_job_executions_stuck", frozenset()) in series
+
+
+def test_none_leaves_the_token_as_the_only_way_in(client, settings):
+    settings.METRICS_ALLOWED_NETWORKS = []  # what METRICS_ALLOWED_NETWORKS=none gives
+    settings.METRICS_TOKEN = "scrape-secret-0123456789"
+
+    assert client.get("/metrics").status_code == 403
+    scrape(client, HTTP_AUTHORIZATION="Bearer scrape-secret-0123456789")
+
+
+def test_the_grafana_dashboard_reads_only_series_the_app_serves(client, org_a):
+    """docs/grafana-dashboard.json must not go stale: every mh_ series it queries is served."""
+    import json
+    import re
+
+    dashboard = json.loads((ROOT / "docs" / "grafana-dashboard.json").read_text())
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bmh_[a-z_]+", target["expr"])
+    }
+    # Every counter and histogram is served once it has counted something.
+    from monitoring import metrics
+
+    metrics.count_feed_fetch("ok")
+    metrics.count_article_page("extracted")
+    metrics.count_provider_call("openai", "chat.completions", "ok", 1)
+    metrics.count_llm_usage("gpt-test", 1, 1, 0.0)
+    metrics.count_job_execution("succeeded")
+    client.get("/healthz")
+    from django.core.cache import cache
+
+    from monitoring.collector import STATUS_CACHE_KEY
+
+    cache.set(STATUS_CACHE_KEY, {"updated_at": timezone.now().timestamp(), "lag_seconds": 0.5})
+    try:
+        body = client.get("/metrics").content.decode()
+    finally:
+        cache.delete(STATUS_CACHE_KEY)  # other tests expect a collector that never reported
+    families = {family.name for family in text_string_to_metric_families(body)}
+    families |= {f"{name}_{part}" for name in families for part in ("bucket", "count", "sum")}
+    families |= {f"{name}_total" for name in families}
+
+    assert queried and queried <= families, queried - families
