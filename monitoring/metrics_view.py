@@ -12,14 +12,15 @@ import ipaddress
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
 
 from monitoring import metrics
 from monitoring.metrics_collector import StateCollector
+from monitoring.metrics_exposition import render
 
 REFUSED = (
     "Forbidden: /metrics answers a client with the bearer token (METRICS_TOKEN) or from an "
@@ -54,9 +55,10 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
     if not allowed(request):
         return HttpResponse(REFUSED, status=403, content_type="text/plain; charset=utf-8")
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=str(settings.METRICS_DIR))
     registry.register(StateCollector())
-    response = HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    # Counted series from the files of every process, then the state read now.
+    body = render(Path(settings.METRICS_DIR)).encode() + generate_latest(registry)
+    response = HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"
     return response
 

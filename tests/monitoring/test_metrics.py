@@ -385,3 +385,34 @@ def test_the_grafana_dashboard_reads_only_series_the_app_serves(client, org_a):
     families |= {f"{name}_total" for name in families}
 
     assert queried and queried <= families, queried - families
+
+
+def test_the_fast_reader_writes_what_prometheus_clients_own_reader_writes(client, settings):
+    """monitoring.metrics_exposition against MultiProcessCollector on the same files."""
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    from monitoring import metrics
+    from monitoring.metrics_exposition import render
+
+    metrics.count_provider_call("openai", 'quote"back\\slash\nline', "ok", 2)
+    for seconds in (0.001, 0.02, 0.3, 7.0, 60.0):
+        metrics.observe_request("reports:detail", "GET", 200, seconds)
+    metrics.count_job_swept()
+
+    def samples(text: str) -> dict:
+        found = {}
+        for family in text_string_to_metric_families(text):
+            assert family.documentation, family.name
+            for sample in family.samples:
+                key = (family.type, sample.name, frozenset(sample.labels.items()))
+                found[key] = sample.value
+        return found
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(settings.METRICS_DIR))
+    theirs = samples(generate_latest(registry).decode())
+    ours = samples(render(Path(settings.METRICS_DIR)))
+
+    assert ours == theirs
+    assert any("quote" in str(labels) for _, _, labels in ours)
