@@ -5,6 +5,7 @@ SQLite file and kombu's filesystem broker under VAR_DIR; with them it runs on Po
 Redis. Invalid values stop start-up with a message naming the variable.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,11 +67,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request time it records includes every middleware below.
+    "monitoring.metrics_view.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy (with a per-request nonce) and Permissions-Policy.
     "marketing_hunting.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # /healthz and /readyz answer here, before anything below touches the database.
+    # /healthz, /readyz and /metrics answer here, before anything below touches the session.
     "monitoring.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -423,6 +426,26 @@ if SENTRY_DSN:
         environment=SENTRY_ENVIRONMENT,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
+
+# --- Metrics (Prometheus; monitoring/metrics.py, docs/operations.md) -----------------------------
+# Counting costs a few microseconds per event; false turns counting off and /metrics answers 404.
+METRICS_ENABLED = env.boolean("METRICS_ENABLED", True)
+# /metrics answers a request with "Authorization: Bearer <METRICS_TOKEN>" or from these networks.
+METRICS_TOKEN = env.secret("METRICS_TOKEN", "") or ""
+# "none": the token only (e.g. behind a proxy on this machine that makes every client look local).
+METRICS_ALLOWED_NETWORKS = env.strings("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+if [n.lower() for n in METRICS_ALLOWED_NETWORKS] == ["none"]:
+    METRICS_ALLOWED_NETWORKS = []
+# Every process of the installation counts into files here; /metrics adds them up. It must be
+# one folder shared by all processes (VAR_DIR is, in the compose file).
+METRICS_DIR = VAR_DIR / "metrics"
+for _network in METRICS_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            f"METRICS_ALLOWED_NETWORKS: {_network!r} is not a network (e.g. 10.0.0.0/8)."
+        ) from _error
 
 # --- Security ------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Request middleware of the monitoring app: /healthz and /readyz before everything that
-needs the database, and the organization on every log record of a request."""
+"""Request middleware of the monitoring app: /healthz, /readyz and /metrics before everything
+that needs a session, and the organization on every log record of a request."""
 
 from collections.abc import Callable
 
@@ -25,8 +25,8 @@ class LogContextMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Answers ``/healthz`` and ``/readyz`` before sessions, authentication and the organization
-    are loaded.
+    """Answers ``/healthz``, ``/readyz`` and ``/metrics`` before sessions, authentication and the
+    organization are loaded.
 
     Those read the database for any request that carries a session cookie, so during a
     database outage a monitor with a cookie got a 500 from them instead of the health check's
@@ -35,12 +35,17 @@ class HealthCheckMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.paths = {reverse("healthz"): "healthz", reverse("readyz"): "readyz"}
+        self.paths = {
+            reverse("healthz"): "healthz",
+            reverse("readyz"): "readyz",
+            reverse("metrics"): "metrics",
+        }
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         name = self.paths.get(request.path)
         if name is not None:
             from monitoring import views
 
+            request.answered_by = name  # type: ignore[attr-defined]  # the metrics' view label
             return getattr(views, name)(request)
         return self.get_response(request)

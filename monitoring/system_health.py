@@ -88,7 +88,15 @@ def database_item() -> Item:
 # --- Broker and queues ---------------------------------------------------------------------------
 
 
-def _queue_lengths(queues: list[str]) -> dict[str, int]:
+def declared_queues() -> set[str]:
+    """Every queue of marketing_hunting/queues.py and the default one."""
+    from marketing_hunting.celery import app
+
+    return {app.conf.task_default_queue, *(q.name for q in app.conf.task_queues or ())}
+
+
+def queue_lengths(queues: list[str]) -> dict[str, int]:
+    """Messages waiting per queue, read from the broker (Redis or the embedded folder)."""
     from marketing_hunting.celery import app
 
     lengths: dict[str, int] = {}
@@ -119,7 +127,7 @@ def broker_item(queues: list[str]) -> Item:
         return Item("broker", "Broker and queues", ERROR, f"{kind} not answering: {result.detail}")
     facts = [("Kind", kind), ("Latency", f"{(result.seconds or 0) * 1000:.1f} ms")]
     try:
-        lengths = _queue_lengths(queues)
+        lengths = queue_lengths(queues)
     except Exception as exc:
         return Item(
             "broker", "Broker and queues", WARN, f"Queue lengths unknown: {error_text(exc)}", facts
@@ -429,7 +437,6 @@ def _guarded(key: str, title: str, read: Callable[[], Item]) -> Item:
 
 
 def system_health() -> dict[str, Any]:
-    from marketing_hunting.celery import app
 
     now = timezone.now()
     database = database_item()
@@ -446,7 +453,7 @@ def system_health() -> dict[str, Any]:
             heartbeats = []
     # Every declared queue (marketing_hunting/queues.py), even with no worker on it: a
     # queue nobody consumes is exactly the backlog an operator must see.
-    queues = {app.conf.task_default_queue, *(q.name for q in app.conf.task_queues or ())}
+    queues = declared_queues()
     for beat in heartbeats:
         if beat.role == Role.WORKER and beat.queues:
             queues.update(q.strip() for q in beat.queues.split(",") if q.strip())

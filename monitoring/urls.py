@@ -14,5 +14,6 @@ log_patterns = (
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("logs/", include(log_patterns)),
 ]

@@ -28,6 +28,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_not_required
 @never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text format; a token or an allowed network (``monitoring.metrics_view``)."""
+    from monitoring.metrics_view import metrics_page
+
+    return metrics_page(request)
+
+
+@login_not_required
+@never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: database, broker, migrations applied, a worker seen in the last 2 minutes.
 

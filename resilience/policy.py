@@ -125,12 +125,35 @@ def call_with_policy(
         reraise=True,
     )
     try:
-        return retrying(call.attempt, fn)
+        result = retrying(call.attempt, fn)
     except Exception as error:
         final = call.final_error(error)
+        count_provider_call(provider, endpoint, _outcome(final), call.attempts)
         if final is error:
             raise
         raise final from error
+    count_provider_call(provider, endpoint, "ok", call.attempts)
+    return result
+
+
+def count_provider_call(provider: str, endpoint: str, outcome: str, requests: int) -> None:
+    # Imported here: resilience is imported by code that runs before Django's apps are ready.
+    from monitoring.metrics import count_provider_call as count
+
+    count(provider, endpoint, outcome, requests)
+
+
+def _outcome(error: BaseException) -> str:
+    """A metrics label for how a call ended: the kind of error it raised, in a fixed set."""
+    for kind, label in (
+        (ProviderQuotaExhausted, "quota"),
+        (ProviderUnavailable, "unavailable"),
+        (PermanentFailure, "permanent"),
+        (TemporaryFailure, "temporary"),
+    ):
+        if isinstance(error, kind):
+            return label
+    return "error"
 
 
 class stop_after_elapsed(tenacity.stop.stop_base):

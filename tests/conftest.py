@@ -89,6 +89,21 @@ def client_for(db: None) -> Callable[[User], Client]:
 
 
 @pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remove the metrics files earlier test runs' processes left in the test VAR_DIR (each
+    run's web servers and workers add their own; a scrape reads them all). This process's own
+    files stay: it may have counted already."""
+    import os
+
+    from django.conf import settings
+
+    own = f"-{os.getpid()}.db"
+    folder = Path(settings.METRICS_DIR)
+    for path in folder.glob("*.db") if folder.is_dir() else ():
+        if not path.name.endswith(own):
+            path.unlink(missing_ok=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Run the browser tests last.
 

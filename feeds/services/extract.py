@@ -39,6 +39,7 @@ from feeds.similarity import (
     near_duplicates,
     simhash_of_normalized,
 )
+from monitoring.metrics import count_article_page
 from outbound import FetchError, FetchResponse, fetch
 
 logger = logging.getLogger(__name__)
@@ -107,12 +108,16 @@ def _fetch_page(article: Article, timeout: float) -> FetchResponse | FetchError:
 def _extract_page(article: Article, response: FetchResponse | FetchError) -> PageOutcome:
     url = _page_url(article)
     if isinstance(response, FetchError):
-        return PageOutcome(article, reason=f"The page could not be fetched: {response.message}")
+        return _counted(
+            "fetch_failed", article, f"The page could not be fetched: {response.message}"
+        )
     if response.status >= 400:
-        return PageOutcome(article, reason=describe_status(response.status, "page"))
+        return _counted("http_error", article, describe_status(response.status, "page"))
     if response.content_type not in HTML_TYPES:
-        return PageOutcome(
-            article, reason=f"The page is not HTML ({response.content_type}); kept the summary."
+        return _counted(
+            "not_html",
+            article,
+            f"The page is not HTML ({response.content_type}); kept the summary.",
         )
     try:
         extracted = extract_article(response.body, url=response.url, encoding=response.charset)
@@ -120,12 +125,20 @@ def _extract_page(article: Article, response: FetchResponse | FetchError) -> Pag
         raise  # The run's time limit, raised wherever it finds the run: not the page's fault.
     except Exception:  # A hostile page must not stop the batch; the reason is recorded.
         logger.exception("Extraction crashed on %s", url)
-        return PageOutcome(article, reason="The page could not be read (extraction error).")
-    if extracted is None:
-        return PageOutcome(
-            article, reason="No article text found on the page (paywall or empty page)."
+        return _counted(
+            "extraction_error", article, "The page could not be read (extraction error)."
         )
+    if extracted is None:
+        return _counted(
+            "no_text", article, "No article text found on the page (paywall or empty page)."
+        )
+    count_article_page("extracted")
     return PageOutcome(article, extracted=extracted)
+
+
+def _counted(outcome: str, article: Article, reason: str) -> PageOutcome:
+    count_article_page(outcome)
+    return PageOutcome(article, reason=reason)
 
 
 def _claim(article_ids: Iterable[int], now: datetime) -> list[Article]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from feeds.models import Article, ArticleFeed, Feed, FeedKind, FetchStatus
 from feeds.parsing import FeedParseError, NotAFeed, ParsedEntry, parse_feed
 from feeds.urls_canonical import canonicalize_url, url_hash
+from monitoring.metrics import count_feed_fetch
 from outbound import FetchError, FetchResponse
 from resilience.fetch import HostPaused, breaker_fetch
 
@@ -73,6 +74,7 @@ def _record_failure(
     feed.consecutive_failures += 1
     feed.last_fetched_at = now
     feed.last_status = FetchStatus.ERROR
+    count_feed_fetch("failed")
     feed.last_http_status = http_status
     feed.last_error = message
     feed.next_fetch_at = feed.next_fetch_after(now, failed=True, retry_after=retry_after)
@@ -201,6 +203,7 @@ def _record_success(
     feed.consecutive_failures = 0
     feed.last_fetched_at = now
     feed.last_status = status
+    count_feed_fetch(str(status))
     feed.last_http_status = response.status
     feed.last_error = ""
     # A 304 carries the validators again only sometimes: keep the ones we had.

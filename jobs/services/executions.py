@@ -24,6 +24,7 @@ from jobs.models import (
     JobExecution,
     Trigger,
 )
+from monitoring.metrics import count_job_execution
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def execution_enqueue(
                     event_add(
                         execution_id=execution.pk, message=f"{BROKER_DOWN} ({exc})", level="error"
                     )
+                    transaction.on_commit(lambda: count_job_execution(ExecutionStatus.FAILED))
             if failed:
                 execution.status, execution.error_message = ExecutionStatus.FAILED, BROKER_DOWN
 
@@ -165,6 +167,9 @@ def execution_finish(
     finished = JobExecution.objects.filter(pk=execution_id, status=ExecutionStatus.RUNNING).update(
         status=status, completed_at=timezone.now(), error_message=error_message, **values
     )
+    if finished:
+        # Counted once the status is written for good: a rolled-back finish counts nothing.
+        transaction.on_commit(lambda: count_job_execution(status))
     return finished == 1
 
 
@@ -177,6 +182,7 @@ def execution_cancel(*, execution: JobExecution) -> JobExecution:
         ).update(status=ExecutionStatus.CANCELLED, cancel_requested=True, completed_at=now)
         if cancelled:
             event_add(execution_id=execution.pk, message="Cancelled before it started.")
+            transaction.on_commit(lambda: count_job_execution(ExecutionStatus.CANCELLED))
     if not cancelled and JobExecution.objects.filter(
         pk=execution.pk, status=ExecutionStatus.RUNNING
     ).update(cancel_requested=True):

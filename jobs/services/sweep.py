@@ -20,6 +20,7 @@ from accounts.models import Organization
 from jobs.models import ACTIVE_STATUSES, EventLevel, ExecutionStatus, JobExecution, JobNotification
 from jobs.services.executions import event_add
 from marketing_hunting.single_line import one_line
+from monitoring.metrics import count_job_swept
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def _fail(execution: JobExecution, reason: str) -> bool:
         execution.status, execution.error_message = ExecutionStatus.FAILED, reason
         event_add(execution_id=execution.pk, message=reason, level=EventLevel.ERROR)
         _notify(execution, reason)
+        transaction.on_commit(count_job_swept)
     logger.warning("Execution %s failed by the sweep: %s", execution.pk, reason)
     return True
 

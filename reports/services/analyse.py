@@ -28,6 +28,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from feeds.models import Article, ArticleStatus
+from monitoring.metrics import count_llm_usage
 from reports.extractors.base import ExtractionContext, ExtractionResult
 from reports.extractors.llm import (
     PROMPT_VERSION,
@@ -129,6 +130,7 @@ def _save(
         )
     report_mentions_replace(report=report, mentions=mentions.values(), version=version)
     if result.extractor == "llm" and (result.tokens_in or cached):
+        count_llm_usage(result.model, report.tokens_in, report.tokens_out, cost, cached=cached)
         usage_record(
             organization=article.organization,
             tokens_in=report.tokens_in,

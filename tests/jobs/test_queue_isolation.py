@@ -14,7 +14,7 @@ import uuid
 
 from jobs.tasks import sweep_stuck_executions
 from monitoring.models import ProcessHeartbeat
-from monitoring.system_health import _queue_lengths
+from monitoring.system_health import queue_lengths
 from tests.feeds.builders import make_feed, rss
 from tests.harness.http_server import Reply
 from tests.harness.waiting import ceiling, wait_for
@@ -54,7 +54,7 @@ def test_the_sweep_runs_on_time_while_the_ingest_queue_is_flooded(empty_queue, h
         swept = result.get(timeout=ceiling(ON_TIME_SECONDS))
         took = time.monotonic() - sent
         fetched = len(http_server.requests_to("/slow.xml"))
-        waiting = _queue_lengths(["ingest"])["ingest"]
+        waiting = queue_lengths(["ingest"])["ingest"]
     finally:
         for worker in workers:
             if worker.poll() is None:
