@@ -47,6 +47,7 @@ class BulkAction:
     consequence: str = ""
     danger: bool = False
     log_deletions: bool = False  # deleted rows: history entries written before, not after
+    label: Callable[[Any], str] = str  # how a row is named on the confirmation page
 
     def noun(self, n: int) -> str:
         return f"{n} {self.singular if n == 1 else self.plural}"
@@ -71,8 +72,8 @@ def one_by_one(
 
 @dataclass
 class _Plan:
-    act: list[tuple[Any, str]] = field(default_factory=list)
-    skip: dict[str, list[Any]] = field(default_factory=dict)
+    act: list[tuple[Any, str]] = field(default_factory=list)  # (row, what will happen)
+    skip: dict[str, list[Any]] = field(default_factory=dict)  # reason: rows
 
 
 def _plan(action: BulkAction, rows: Sequence[Any]) -> _Plan:
@@ -84,6 +85,11 @@ def _plan(action: BulkAction, rows: Sequence[Any]) -> _Plan:
         else:
             plan.act.append((row, action.will(row)))
     return plan
+
+
+def _shown(action: BulkAction, row: Any) -> dict[str, str]:
+    organization = str(row.organization) if getattr(row, "organization_id", None) else ""
+    return {"label": action.label(row), "organization": organization}
 
 
 def result_message(action: BulkAction, done: int, skipped: Counter[str]) -> str:
@@ -175,11 +181,16 @@ def _confirmation(
         "subtitle": None,
         "opts": opts,
         "action": action,
-        "act": plan.act[:SHOWN_ROWS],
+        "act": [{**_shown(action, row), "will": will} for row, will in plan.act[:SHOWN_ROWS]],
         "act_count": len(plan.act),
         "act_more": max(len(plan.act) - SHOWN_ROWS, 0),
         "skip": [
-            (reason, found[:SHOWN_ROWS], len(found), max(len(found) - SHOWN_ROWS, 0))
+            (
+                reason,
+                [_shown(action, row) for row in found[:SHOWN_ROWS]],
+                len(found),
+                max(len(found) - SHOWN_ROWS, 0),
+            )
             for reason, found in plan.skip.items()
         ],
         "organizations": organizations,

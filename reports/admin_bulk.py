@@ -60,6 +60,10 @@ def delete_refusal(report: Any) -> Outcome:
     return ""
 
 
+def report_label(report: Any) -> str:
+    return f"“{report.article.title}” (report {report.pk})"
+
+
 def _plural(n: int, word: str, words: str) -> str:
     return f"{n} {word if n == 1 else words}"
 
@@ -98,6 +102,7 @@ DELETE_REPORTS = BulkAction(
     "job reading their feeds analyses them again, as new reports.",
     danger=True,
     log_deletions=True,
+    label=report_label,
 )
 
 
@@ -131,6 +136,7 @@ REANALYSE_REPORTS = BulkAction(
     will=lambda report: "analysed again in place",
     plan=lambda report: "",
     apply_many=_reanalyse,
+    label=report_label,
     consequence="Each report is analysed again with today's extractor, rules and brands. It "
     "keeps its address, reviews, feedback and the drafts citing it; what it said before is "
     "kept as an earlier analysis. With the LLM, this uses tokens of each organization's "
