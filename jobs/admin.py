@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from jobs import admin_bulk as bulk
+from jobs import bulk
 from jobs.models import ExecutionEvent, ExecutionStatus, Job, JobExecution, JobNotification
 from monitoring.admin_bulk import run_bulk
 

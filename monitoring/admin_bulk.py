@@ -121,32 +121,50 @@ def run_bulk(
     if request.POST.get("post") != "yes":
         return _confirmation(modeladmin, request, action, rows)
 
-    plan = _plan(action, rows)
-    skipped: Counter[str] = Counter({reason: len(r) for reason, r in plan.skip.items()})
-    targets = [row for row, _ in plan.act]
-    if action.log_deletions and targets:
-        _history(modeladmin, request, action, targets, deleted=True)
-    outcomes = action.apply_many(request, targets) if targets else {}
-    done_rows = [row for row in targets if not outcomes.get(row.pk)]
-    skipped.update(reason for reason in outcomes.values() if reason)
+    done_rows, skipped = bulk_apply(
+        action,
+        request,
+        rows,
+        before_delete=lambda targets: _history(modeladmin, request, action, targets, deleted=True),
+    )
     if not action.log_deletions:
         _history(modeladmin, request, action, done_rows, deleted=False)
     text = result_message(action, len(done_rows), skipped)
+    level = messages.SUCCESS if done_rows and not skipped else messages.WARNING
+    modeladmin.message_user(request, text, level)
+    return None
+
+
+def bulk_apply(
+    action: BulkAction,
+    request: HttpRequest,
+    rows: Sequence[Any],
+    *,
+    before_delete: Callable[[list[Any]], None] | None = None,
+) -> tuple[list[Any], Counter[str]]:
+    """Act on the rows the rule allows; the rows done, the skip reasons counted, one line
+    in the central log. For the console and for the app's own list pages alike."""
+    plan = _plan(action, rows)
+    skipped: Counter[str] = Counter({reason: len(r) for reason, r in plan.skip.items()})
+    targets = [row for row, _ in plan.act]
+    if action.log_deletions and targets and before_delete is not None:
+        before_delete(targets)
+    outcomes = action.apply_many(request, targets) if targets else {}
+    done_rows = [row for row in targets if not outcomes.get(row.pk)]
+    skipped.update(reason for reason in outcomes.values() if reason)
     logger.info(
         "Bulk action %s on %s by %s: %s",
         action.name,
         action.plural,
         request.user.get_username(),
-        text,
+        result_message(action, len(done_rows), skipped),
         extra={
             "bulk_action": action.name,
             "done": len(done_rows),
             "skipped": sum(skipped.values()),
         },
     )
-    level = messages.SUCCESS if done_rows and not skipped else messages.WARNING
-    modeladmin.message_user(request, text, level)
-    return None
+    return done_rows, skipped
 
 
 def _history(

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 
 from accounts.models import UsageDaily
 from monitoring.admin_bulk import run_bulk
-from reports import admin_bulk as report_bulk
+from reports import bulk as report_bulk
 from reports.exports.admin import (
     BrandExportAdminMixin,
     MentionExportAdminMixin,

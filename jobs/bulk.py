@@ -1,5 +1,6 @@
-"""The jobs console's bulk actions (jobs/admin.py): each row's rule, acted through the jobs
-services so the state machines stay there (monitoring/admin_bulk.py runs the pages)."""
+"""Bulk actions on jobs and runs, their rule per row, acted through the jobs services so the
+state machines stay there: the console (jobs/admin.py, pages in monitoring/admin_bulk.py) and
+the jobs list page (jobs/views.py) use the same ones."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reports console's bulk actions (reports/admin.py): re-analyse in place and delete.
+"""Bulk actions on reports (the console, reports/admin.py): re-analyse in place and delete.
 
 Identity is sacred: a report people worked on (a reviewed mention, feedback on its mentions,
 an email draft citing it) is what those reviews and drafts point at, so it is never deleted
