@@ -220,6 +220,40 @@ def test_a_slow_part_times_out_and_the_others_still_render(client_for, operator,
             assert cursor.fetchone()[0] != "300ms"
 
 
+@on_postgresql
+def test_a_table_locked_by_a_migration_times_out_its_part_only(
+    transactional_db, client_for, operator, monkeypatch
+):
+    # A real slow database: another session holds the lock an ALTER TABLE takes, so reading
+    # the table's size waits. Without the limit the page would wait as long as the lock.
+    import psycopg
+    from django.conf import settings
+
+    monkeypatch.setattr(db_stats, "STATEMENT_TIMEOUT_MS", 500)
+    db = settings.DATABASES["default"]
+    migration = psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        password=db["PASSWORD"],
+        dbname=connection.settings_dict["NAME"],
+    )
+    try:
+        migration.execute("LOCK TABLE reports_report IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        body = client_for(operator).get(URL).content.decode()
+        elapsed = time.monotonic() - started
+    finally:
+        migration.rollback()
+        migration.close()
+
+    assert "Timed out after 0.5 s" in _section(body, "tables")
+    for key in ("overview", "advice", "statements"):
+        assert "Timed out" not in _section(body, key), key
+        assert "Could not be read" not in _section(body, key), key
+    assert elapsed < ceiling(20)
+
+
 def test_a_failing_part_says_so_and_the_rest_still_reads(client_for, operator, monkeypatch):
     def broken(cursor):
         cursor.execute("SELECT * FROM no_such_statistics_table")
