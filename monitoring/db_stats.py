@@ -1,9 +1,10 @@
 """What the Database statistics page shows: table sizes and row counts, index use, the slowest
 statements (PostgreSQL's pg_stat_statements when installed) and vacuum/analyze advice.
 
-Each part runs its few queries under a time limit (PostgreSQL's ``statement_timeout``, a
-progress handler on SQLite) inside its own savepoint, so a slow or failing catalogue query
-costs at most the limit and turns its own box red while the others still render. The number
+Each part runs its few queries under a time limit (PostgreSQL's ``statement_timeout`` inside
+its own savepoint; a progress handler on SQLite, outside any transaction), so a slow or
+failing catalogue query costs at most the limit and turns its own box red while the others
+still render. The number
 of queries does not grow with the number of tables or indexes (a test holds the budget).
 """
 
@@ -75,22 +76,25 @@ def run_part(key: str, title: str, read: Callable[[Any], Item]) -> Item:
     """``read(cursor)`` within the time limit and its own savepoint; never raises."""
     seconds = STATEMENT_TIMEOUT_MS / 1000
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Local to the transaction; put back after a success, because inside an outer
-                # transaction (tests) releasing the savepoint would keep it. A failure rolls
-                # the savepoint back, and the setting with it.
-                cursor.execute(
-                    "SELECT current_setting('statement_timeout'), "
-                    "set_config('statement_timeout', %s, true)",
-                    [str(STATEMENT_TIMEOUT_MS)],
-                )
-                before = cursor.fetchone()[0]
-                item = read(cursor)
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
-                return item
-            with _sqlite_deadline(seconds):
+        if connection.vendor != "postgresql":
+            # No transaction: the embedded database opens them IMMEDIATE (the write lock),
+            # which would stall the workers' writes for as long as the page reads. A failed
+            # read does not spoil an SQLite transaction, so none is needed either.
+            with connection.cursor() as cursor, _sqlite_deadline(seconds):
                 return read(cursor)
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Local to the transaction; put back after a success, because inside an outer
+            # transaction (tests) releasing the savepoint would keep it. A failure rolls
+            # the savepoint back, and the setting with it.
+            cursor.execute(
+                "SELECT current_setting('statement_timeout'), "
+                "set_config('statement_timeout', %s, true)",
+                [str(STATEMENT_TIMEOUT_MS)],
+            )
+            before = cursor.fetchone()[0]
+            item = read(cursor)
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [before])
+            return item
     except Exception as exc:  # One part failing must not take the page down.
         if _is_timeout(exc):
             return Item(
@@ -340,12 +344,11 @@ def sqlite_tables(cursor: Any) -> Item:
     sizes: dict[str, int] = {}
     try:
         # dbstat is compiled into most SQLite builds, not all: sizes are a bonus.
-        with transaction.atomic():
-            cursor.execute(
-                "SELECT coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat d "
-                "LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY 1"
-            )
-            sizes = {name: int(size) for name, size in cursor.fetchall()}
+        cursor.execute(
+            "SELECT coalesce(m.tbl_name, d.name), sum(d.pgsize) FROM dbstat d "
+            "LEFT JOIN sqlite_master m ON m.name = d.name GROUP BY 1"
+        )
+        sizes = {name: int(size) for name, size in cursor.fetchall()}
     except DatabaseError as exc:
         if _is_timeout(exc):
             raise

@@ -254,6 +254,29 @@ def test_a_table_locked_by_a_migration_times_out_its_part_only(
     assert elapsed < ceiling(20)
 
 
+@on_sqlite
+def test_on_sqlite_the_page_reads_outside_any_transaction(
+    transactional_db, client_for, operator, monkeypatch
+):
+    # The embedded database begins transactions IMMEDIATE, taking the write lock: a page
+    # reading statistics inside one would hold up every worker's writes meanwhile.
+    seen: list[bool] = []
+    parts = dict(db_stats.PARTS["sqlite"])
+    title, read = parts["tables"]
+
+    def watched(cursor):
+        seen.append(connection.in_atomic_block)
+        return read(cursor)
+
+    parts["tables"] = (title, watched)
+    monkeypatch.setitem(db_stats.PARTS, "sqlite", parts)
+
+    body = client_for(operator).get(URL).content.decode()
+
+    assert seen == [False]
+    assert "The 15 largest" in _section(body, "tables")
+
+
 def test_a_failing_part_says_so_and_the_rest_still_reads(client_for, operator, monkeypatch):
     def broken(cursor):
         cursor.execute("SELECT * FROM no_such_statistics_table")
