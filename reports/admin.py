@@ -21,7 +21,6 @@ from reports.models import (
     BrandAlias,
     BrandGroup,
     BrandSeparation,
-    BrandStatus,
     Export,
     ExtractionCache,
     FeedbackEvent,
@@ -33,7 +32,6 @@ from reports.models import (
     Mention,
     Report,
 )
-from reports.services import feedback
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -163,30 +161,13 @@ class BrandAdmin(BrandExportAdminMixin, admin.ModelAdmin):
             queryset = queryset.exclude(pk__in=[b.pk for b in blocked])
         super().delete_queryset(request, queryset)
 
-    def _set_status(self, request: HttpRequest, queryset: QuerySet[Brand], status: str) -> int:
-        changed = 0
-        for brand in queryset.select_related("industry").exclude(status=status):
-            # Through the service: the change is recorded in the brand's feedback history.
-            feedback.brand_update(
-                brand=brand,
-                actor=request.user,
-                name=brand.name,
-                status=status,
-                industry=brand.industry,
-                website=brand.website,
-            )
-            changed += 1
-        return changed
+    @admin.action(description="Mark selected brands tracked", permissions=["change"])
+    def mark_tracked(self, request: HttpRequest, queryset: QuerySet[Brand]) -> HttpResponse | None:
+        return run_bulk(self, request, queryset, report_bulk.MARK_TRACKED)
 
-    @admin.action(description="Mark selected brands tracked")
-    def mark_tracked(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
-        changed = self._set_status(request, queryset, BrandStatus.TRACKED)
-        self.message_user(request, f"{changed} brands marked tracked.", messages.SUCCESS)
-
-    @admin.action(description="Mark selected brands ignored")
-    def mark_ignored(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
-        changed = self._set_status(request, queryset, BrandStatus.IGNORED)
-        self.message_user(request, f"{changed} brands marked ignored.", messages.SUCCESS)
+    @admin.action(description="Mark selected brands ignored", permissions=["change"])
+    def mark_ignored(self, request: HttpRequest, queryset: QuerySet[Brand]) -> HttpResponse | None:
+        return run_bulk(self, request, queryset, report_bulk.MARK_IGNORED)
 
 
 @admin.register(BrandGroup)

@@ -1,4 +1,5 @@
-"""Bulk actions on reports (the console, reports/admin.py): re-analyse in place and delete.
+"""Bulk actions on reports and brands (the console, reports/admin.py): re-analyse in place and
+delete reports; mark brands tracked or ignored.
 
 Identity is sacred: a report people worked on (a reviewed mention, feedback on its mentions,
 an email draft citing it) is what those reviews and drafts point at, so it is never deleted
@@ -16,8 +17,18 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from contacts.models import EmailDraft
-from monitoring.admin_bulk import BulkAction, Outcome
-from reports.models import FeedbackEvent, Mention, Report, ReportStatus, ReportVersion, ReviewStatus
+from monitoring.admin_bulk import BulkAction, Outcome, one_by_one
+from reports.models import (
+    Brand,
+    BrandStatus,
+    FeedbackEvent,
+    Mention,
+    Report,
+    ReportStatus,
+    ReportVersion,
+    ReviewStatus,
+)
+from reports.services import feedback
 
 HAS_REVIEWS = "kept: people reviewed its mentions (re-analyse it instead)"
 HAS_FEEDBACK = "kept: feedback was given on its mentions (re-analyse it instead)"
@@ -142,3 +153,43 @@ REANALYSE_REPORTS = BulkAction(
     "kept as an earlier analysis. With the LLM, this uses tokens of each organization's "
     "quota.",
 )
+
+
+# --- Brands ----------------------------------------------------------------------------------
+
+
+def _brand_status(status: str, done: str) -> BulkAction:
+    def apply(request: HttpRequest, brand: Brand) -> Outcome:
+        # Through the service: the change is recorded in the brand's feedback history.
+        feedback.brand_update(
+            brand=brand,
+            actor=request.user,
+            name=brand.name,
+            status=status,
+            industry=brand.industry,
+            website=brand.website,
+        )
+        return ""
+
+    return BulkAction(
+        name=f"mark_{status}",
+        verb=f"Mark {done}",
+        done=f"marked {done}",
+        singular="brand",
+        plural="brands",
+        will=lambda brand: f"{brand.get_status_display().lower()} → {done}",
+        plan=lambda brand: f"already {done}" if brand.status == status else "",
+        apply_many=one_by_one(apply),
+        consequence=(
+            "Tracked brands are found by the rules extractor too and lead the dashboard. Each "
+            "change is kept in the brand's feedback history."
+            if status == BrandStatus.TRACKED
+            else "An ignored brand is still recognised, so it never comes back as a discovery, "
+            "but the next analyses leave it out; past mentions are kept. Each change is kept "
+            "in the brand's feedback history."
+        ),
+    )
+
+
+MARK_TRACKED = _brand_status(BrandStatus.TRACKED, "tracked")
+MARK_IGNORED = _brand_status(BrandStatus.IGNORED, "ignored")

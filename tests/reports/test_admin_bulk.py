@@ -154,3 +154,26 @@ def test_export_selected_exports_exactly_the_ticked_reports(ops, three, caplog):
     titles = sorted(row["title"] for row in as_dicts(csv_rows(response.content)))
     assert titles == ["Story /drafted", "Story /plain"]
     assert "Admin export of 2 reports by ops" in caplog.text
+
+
+def test_marking_brands_tracked_asks_first_and_skips_the_tracked_ones(ops, org_a, org_b):
+    from reports.models import Brand, BrandStatus
+
+    tracked = make_brand(org_a, "Acme Corp")
+    new = make_brand(org_a, "Globex", status=BrandStatus.UNREVIEWED)
+    ignored = make_brand(org_b, "Initech", status=BrandStatus.IGNORED)
+    url = reverse("admin:reports_brand_changelist")
+    ids = [tracked.pk, new.pk, ignored.pk]
+
+    page = ops.post(url, {"action": "mark_tracked", "_selected_action": ids}).content.decode()
+    assert "Mark tracked 3 brands?" in page
+    assert "unreviewed → tracked" in page and "ignored → tracked" in page
+    assert "Skipped: 1 — already tracked" in page
+    assert Brand.objects.filter(status=BrandStatus.TRACKED).count() == 1
+
+    done = ops.post(
+        url, {"action": "mark_tracked", "_selected_action": ids, "post": "yes"}, follow=True
+    ).content.decode()
+
+    assert "2 brands marked tracked, 1 skipped: already tracked." in done
+    assert Brand.objects.filter(status=BrandStatus.TRACKED).count() == 3

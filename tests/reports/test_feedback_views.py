@@ -261,11 +261,11 @@ def test_every_reports_model_opens_in_the_admin(operator, mention):
 def test_the_admin_marks_brands_tracked_through_the_feedback_service(operator, mention):
     response = operator.post(
         "/admin/reports/brand/",
-        {"action": "mark_tracked", "_selected_action": [mention.brand_id]},
+        {"action": "mark_tracked", "_selected_action": [mention.brand_id], "post": "yes"},
         follow=True,
     )
 
-    assert "1 brands marked tracked." in response.content.decode()
+    assert "1 brand marked tracked." in response.content.decode()
     mention.brand.refresh_from_db()
     assert mention.brand.status == BrandStatus.TRACKED
     event = FeedbackEvent.objects.get()
