@@ -14,7 +14,8 @@ from monitoring.admin_bulk import run_bulk
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = ("name", "organization", "schedule_kind", "enabled", "use_llm", "updated_at")
-    list_filter = ("enabled", "schedule_kind", "use_llm")
+    # By organization too: a bulk action then reaches only that organization's rows.
+    list_filter = ("enabled", "schedule_kind", "use_llm", "organization")
     search_fields = ("name",)
     raw_id_fields = ("organization", "periodic_task")
     filter_horizontal = ("feeds",)
@@ -67,7 +68,7 @@ class JobExecutionAdmin(admin.ModelAdmin):
         "reports",
         "errors",
     )
-    list_filter = ("status", "trigger")
+    list_filter = ("status", "trigger", "organization")
     list_select_related = ("job", "organization")
     search_fields = ("job__name", "task_id", "worker_hostname")
     raw_id_fields = ("job", "organization", "retry_of")

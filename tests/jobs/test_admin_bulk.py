@@ -235,3 +235,20 @@ def test_staff_without_the_change_permission_is_not_offered_the_actions(client_f
     assert 'value="pause_jobs"' not in page
     client.post(JOBS, {"action": "pause_jobs", "_selected_action": [jobs[0].pk], "post": "yes"})
     assert Job.objects.get(pk=jobs[0].pk).enabled
+
+
+def test_on_a_list_filtered_by_organization_another_organizations_rows_are_left_alone(
+    operator, jobs, org_a
+):
+    # Stale or forged ids of another organization's jobs, posted to a list filtered to
+    # organization A, are neither shown nor paused.
+    morning, _evening, theirs = jobs
+    url = f"{JOBS}?organization__id__exact={org_a.pk}"
+
+    page = _ask(operator, url, "pause_jobs", [morning, theirs])
+    assert "Pause 1 job?" in page and "Their" not in page
+    done = _confirm(operator, url, "pause_jobs", [morning, theirs])
+
+    assert "1 job paused." in done
+    theirs.refresh_from_db()
+    assert theirs.enabled
