@@ -1,5 +1,7 @@
 """Jobs pages: list with bulk actions, drawer form, history, execution detail and controls."""
 
+from collections import Counter
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from jobs import bulk
 from jobs.confirm import confirm_step, is_confirmed
 from jobs.forms import JobForm
 from jobs.models import ExecutionStatus, Job, JobExecution, JobNotification
@@ -21,6 +24,7 @@ from jobs.services.run import nothing_to_run_message
 from jobs.services.schedule import describe_schedule
 from jobs.services.sweep import execution_sweep_stuck
 from jobs.streams import WORKER_LINES
+from monitoring.admin_bulk import bulk_apply, result_message
 from monitoring.selectors import execution_log_lines, execution_log_signature
 from reports.extractors.llm import llm_configured
 
@@ -154,48 +158,46 @@ def job_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("jobs:list")
 
 
-BULK_LABELS = {
-    "pause": ("Pause", "paused"),
-    "resume": ("Resume", "resumed"),
-    "delete": ("Delete", "deleted"),
+BULK_ACTIONS = {"pause": bulk.PAUSE_JOBS, "resume": bulk.RESUME_JOBS, "delete": bulk.DELETE_JOBS}
+BULK_CONSEQUENCES = {
+    "pause": "They only run when you press Run now until resumed.",
+    "resume": "They run on their schedules again.",
+    "delete": "Their schedules and run history are deleted too; articles and reports are kept.",
 }
 
 
 @require_POST
 def job_bulk(request: HttpRequest) -> HttpResponse:
-    jobs = list(scoped_queryset(request, Job).filter(pk__in=_ids(request)).order_by("name"))
-    action = request.POST.get("action")
-    handlers = {
-        "pause": job_services.job_pause,
-        "resume": job_services.job_resume,
-        "delete": job_services.job_delete,
-    }
-    if action not in handlers or not jobs:
+    jobs = list(
+        scoped_queryset(request, Job)
+        .select_related("periodic_task")
+        .filter(pk__in=_ids(request))
+        .order_by("name")
+    )
+    action = BULK_ACTIONS.get(request.POST.get("action", ""))
+    if action is None or not jobs:
         messages.error(request, "Choose one or more jobs and an action.")
         return drawer_done(request, reverse("jobs:list"))
-    verb, done = BULK_LABELS[action]
+    # The same rule per job as the console's (jobs/bulk.py): what is already so is skipped.
     if not is_confirmed(request):
         names = ", ".join(f"“{job.name}”" for job in jobs[:10])
         more = f" and {len(jobs) - 10} more" if len(jobs) > 10 else ""
-        consequence = {
-            "pause": "They only run when you press Run now until resumed.",
-            "resume": "They run on their schedules again.",
-            "delete": "Their schedules and run history are deleted too; articles and reports "
-            "are kept.",
-        }[action]
+        skipped = Counter(reason for job in jobs if (reason := action.plan(job)))
+        skips = "".join(f" {n} skipped: {reason}." for reason, n in skipped.most_common())
+        key = request.POST["action"]
         return confirm_step(
             request,
-            title=f"{verb} {len(jobs)} job{'s' if len(jobs) != 1 else ''}?",
-            intro=f"{names}{more}. {consequence}",
+            title=f"{action.verb} {action.noun(len(jobs))}?",
+            intro=f"{names}{more}. {BULK_CONSEQUENCES[key]}{skips}",
             action=reverse("jobs:bulk"),
-            submit_label=f"{verb} {len(jobs)} job{'s' if len(jobs) != 1 else ''}",
+            submit_label=f"{action.verb} {action.noun(len(jobs) - sum(skipped.values()))}",
             cancel_url=reverse("jobs:list"),
-            carry={"action": action, "ids": [job.pk for job in jobs]},
-            danger=action == "delete",
+            carry={"action": key, "ids": [job.pk for job in jobs]},
+            danger=action.danger,
         )
-    for job in jobs:
-        handlers[action](job=job)
-    messages.success(request, f"{len(jobs)} job{'s' if len(jobs) != 1 else ''} {done}.")
+    done, skipped = bulk_apply(action, request, jobs)
+    text = result_message(action, len(done), skipped)
+    (messages.success if done and not skipped else messages.warning)(request, text)
     return drawer_done(request, reverse("jobs:list"))
 
 

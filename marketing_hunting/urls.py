@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.password_reset import PasswordResetView
-from monitoring.admin_views import system_health_view
+from monitoring.admin_views import database_statistics_view, system_health_view
 
 admin.site.site_header = "Marketing Hunting operations"
 admin.site.site_title = "Marketing Hunting admin"
@@ -27,6 +27,11 @@ urlpatterns = [
         "admin/system-health/",
         admin.site.admin_view(system_health_view),
         name="system-health",
+    ),
+    path(
+        "admin/database-statistics/",
+        admin.site.admin_view(database_statistics_view),
+        name="database-statistics",
     ),
     path("admin/", admin.site.urls),
 ]

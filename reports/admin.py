@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from accounts.models import UsageDaily
+from monitoring.admin_bulk import run_bulk
+from reports import bulk as report_bulk
 from reports.exports.admin import (
     BrandExportAdminMixin,
     MentionExportAdminMixin,
@@ -19,7 +21,6 @@ from reports.models import (
     BrandAlias,
     BrandGroup,
     BrandSeparation,
-    BrandStatus,
     Export,
     ExtractionCache,
     FeedbackEvent,
@@ -31,7 +32,6 @@ from reports.models import (
     Mention,
     Report,
 )
-from reports.services import feedback
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -73,26 +73,40 @@ class ReportAdmin(ReportExportAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["article", "organization"]
     readonly_fields = ["created_at", "analysed_at", "tokens_in", "tokens_out", "cost_estimate"]
     show_full_result_count = False
-    actions = ["reanalyse"]
+    actions = ["reanalyse", "delete_reports"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
         # The list shows the article's title only: never load article texts by the page.
         return super().get_queryset(request).defer("article__text", "article__summary")
 
-    @admin.action(description="Re-analyse selected reports")
-    def reanalyse(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        # Imported here: the analysis pulls in the extractors, which the admin otherwise
-        # does not need at start-up.
-        from reports.services.analyse import AnalysisOptions, reports_analyse
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        # Django's bulk delete knows nothing of reviews and drafts: delete_reports instead.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
-        article_ids = list(queryset.values_list("article_id", flat=True))
-        reports = reports_analyse(article_ids=article_ids, options=AnalysisOptions(reanalyse=True))
-        failed = sum(1 for report in reports if report.status == "failed")
-        level = messages.WARNING if failed or len(reports) < len(article_ids) else messages.SUCCESS
-        text = f"Re-analysed {len(reports)} of {len(article_ids)} reports."
-        if failed:
-            text += f" {failed} failed; see their error."
-        self.message_user(request, text, level)
+    @admin.action(description="Re-analyse selected reports", permissions=["change"])
+    def reanalyse(self, request: HttpRequest, queryset: QuerySet[Report]) -> HttpResponse | None:
+        return run_bulk(self, request, queryset, report_bulk.REANALYSE_REPORTS)
+
+    @admin.action(description="Delete selected reports", permissions=["delete"])
+    def delete_reports(
+        self, request: HttpRequest, queryset: QuerySet[Report]
+    ) -> HttpResponse | None:
+        queryset = report_bulk.with_dependants(queryset)
+        return run_bulk(self, request, queryset, report_bulk.DELETE_REPORTS)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The same rule as the bulk action, for the Delete link of one report.
+        report = report_bulk.with_dependants(Report.objects.filter(pk=unquote(object_id))).first()
+        if report is not None and (reason := report_bulk.delete_refusal(report)):
+            self.message_user(
+                request, f"“{report}” is {reason}. Nothing was deleted.", messages.ERROR
+            )
+            return redirect("admin:reports_report_change", object_id)
+        return super().delete_view(request, object_id, extra_context)
 
 
 class BrandAliasInline(admin.TabularInline):
@@ -147,30 +161,13 @@ class BrandAdmin(BrandExportAdminMixin, admin.ModelAdmin):
             queryset = queryset.exclude(pk__in=[b.pk for b in blocked])
         super().delete_queryset(request, queryset)
 
-    def _set_status(self, request: HttpRequest, queryset: QuerySet[Brand], status: str) -> int:
-        changed = 0
-        for brand in queryset.select_related("industry").exclude(status=status):
-            # Through the service: the change is recorded in the brand's feedback history.
-            feedback.brand_update(
-                brand=brand,
-                actor=request.user,
-                name=brand.name,
-                status=status,
-                industry=brand.industry,
-                website=brand.website,
-            )
-            changed += 1
-        return changed
+    @admin.action(description="Mark selected brands tracked", permissions=["change"])
+    def mark_tracked(self, request: HttpRequest, queryset: QuerySet[Brand]) -> HttpResponse | None:
+        return run_bulk(self, request, queryset, report_bulk.MARK_TRACKED)
 
-    @admin.action(description="Mark selected brands tracked")
-    def mark_tracked(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
-        changed = self._set_status(request, queryset, BrandStatus.TRACKED)
-        self.message_user(request, f"{changed} brands marked tracked.", messages.SUCCESS)
-
-    @admin.action(description="Mark selected brands ignored")
-    def mark_ignored(self, request: HttpRequest, queryset: QuerySet[Brand]) -> None:
-        changed = self._set_status(request, queryset, BrandStatus.IGNORED)
-        self.message_user(request, f"{changed} brands marked ignored.", messages.SUCCESS)
+    @admin.action(description="Mark selected brands ignored", permissions=["change"])
+    def mark_ignored(self, request: HttpRequest, queryset: QuerySet[Brand]) -> HttpResponse | None:
+        return run_bulk(self, request, queryset, report_bulk.MARK_IGNORED)
 
 
 @admin.register(BrandGroup)

@@ -91,6 +91,8 @@ def admin_pages(user: User) -> tuple[list[str], list[str]]:
             with contextlib.suppress(NoReverseMatch):  # an admin may have no delete page
                 pages.append(reverse(f"{name}_delete", args=[row.pk]))
     pages.append(reverse("admin:auth_user_password_change", args=[user.pk]))
+    # The console's own pages beside the models'.
+    pages += [reverse("system-health"), reverse("database-statistics")]
     return pages, no_row
 
 

@@ -122,7 +122,7 @@ def test_the_admin_action_calls_the_sweep(job, settings, alice, client_for):
 
     client_for(alice).post(
         reverse("admin:jobs_jobexecution_changelist"),
-        {"action": "mark_stuck_failed", "_selected_action": [stuck.pk, fresh.pk]},
+        {"action": "mark_stuck_failed", "_selected_action": [stuck.pk, fresh.pk], "post": "yes"},
     )
 
     stuck.refresh_from_db()

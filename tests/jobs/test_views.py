@@ -129,6 +129,24 @@ def test_bulk_pause_and_resume_once_confirmed(client_for, alice, feed):
     ) == [f"job:{first.pk}"]
 
 
+def test_bulk_pause_says_which_were_already_paused_and_counts_both(client_for, alice, feed):
+    first, second = make_job(feed.organization), make_job(feed.organization, name="Other")
+    client = client_for(alice)
+    client.post(reverse("jobs:bulk"), {"action": "pause", "ids": [second.pk], "confirmed": "1"})
+
+    ask = client.post(reverse("jobs:bulk"), {"action": "pause", "ids": [first.pk, second.pk]})
+    assert "1 skipped: already paused." in ask.content.decode()
+    assert "Pause 1 job" in ask.content.decode()  # the button counts what will change
+    done = client.post(
+        reverse("jobs:bulk"),
+        {"action": "pause", "ids": [first.pk, second.pk], "confirmed": "1"},
+        follow=True,
+    )
+
+    assert "1 job paused, 1 skipped: already paused." in done.content.decode()
+    assert not Job.objects.filter(enabled=True).exists()
+
+
 def test_the_execution_page_shows_progress_and_a_cancel_button(client_for, alice, feed):
     execution = execution_enqueue(job=make_job(feed.organization))
 

@@ -261,11 +261,11 @@ def test_every_reports_model_opens_in_the_admin(operator, mention):
 def test_the_admin_marks_brands_tracked_through_the_feedback_service(operator, mention):
     response = operator.post(
         "/admin/reports/brand/",
-        {"action": "mark_tracked", "_selected_action": [mention.brand_id]},
+        {"action": "mark_tracked", "_selected_action": [mention.brand_id], "post": "yes"},
         follow=True,
     )
 
-    assert "1 brands marked tracked." in response.content.decode()
+    assert "1 brand marked tracked." in response.content.decode()
     mention.brand.refresh_from_db()
     assert mention.brand.status == BrandStatus.TRACKED
     event = FeedbackEvent.objects.get()
@@ -280,11 +280,11 @@ def test_the_admin_reanalyses_selected_reports(operator, org_a):
 
     response = operator.post(
         "/admin/reports/report/",
-        {"action": "reanalyse", "_selected_action": [report.pk]},
+        {"action": "reanalyse", "_selected_action": [report.pk], "post": "yes"},
         follow=True,
     )
 
-    assert "Re-analysed 1 of 1 reports." in response.content.decode()
+    assert "1 report re-analysed." in response.content.decode()
     again = Report.objects.get(article=report.article)
     assert again.analysed_at > report.analysed_at
     assert "Globex Industries" not in set(again.mentions.values_list("brand__name", flat=True))
