@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from accounts.models import UsageDaily
+from reports.alerts import admin as alerts_admin  # noqa: F401  (registers the alert admins)
 from reports.exports.admin import (
     BrandExportAdminMixin,
     MentionExportAdminMixin,
