@@ -2,6 +2,7 @@
 webhook URL), alerts, and deliveries, where failed sends are listed and can be retried."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -17,6 +18,7 @@ class AlertRuleAdmin(admin.ModelAdmin):
     search_fields = ("name",)
     raw_id_fields = ("group", "created_by")
     filter_horizontal = ("email_recipients",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Alert)

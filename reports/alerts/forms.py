@@ -26,6 +26,16 @@ class AlertRuleForm(forms.ModelForm):
         help_text="Members who receive each alert by email (unless they muted it).",
     )
 
+    webhook_url = forms.URLField(
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        label="Webhook URL",
+        widget=forms.URLInput(attrs={"placeholder": "https://hooks.example.com/…"}),
+        help_text="Optional. Receives a signed JSON POST (Slack- and Teams-style incoming "
+        "webhooks show its “text”). See docs/alerts.md for the signature.",
+    )
+
     class Meta:
         model = AlertRule
         fields = [
@@ -54,21 +64,17 @@ class AlertRuleForm(forms.ModelForm):
             "window_hours": "Within hours (negative cluster, group mention)",
             "min_confidence": "Ignore mentions less confident than",
             "cooldown_hours": "Cool-down (hours)",
-            "webhook_url": "Webhook URL",
         }
         help_texts = {
             "group": "Required for “Any mention of a group's brand”; for the other kinds it "
             "limits the rule to the group's tracked brands (empty: every tracked brand).",
             "cooldown_hours": "After an alert about a brand, this rule stays quiet about that "
             "brand this long: one spike alerts once.",
-            "webhook_url": "Optional. Receives a signed JSON POST (Slack- and Teams-style "
-            "incoming webhooks show its “text”). See docs/alerts.md for the signature.",
         }
         widgets = {
             "spike_factor": forms.NumberInput(attrs={"step": "0.1", "inputmode": "decimal"}),
             "negative_threshold": forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
             "min_confidence": forms.NumberInput(attrs={"step": "0.05", "inputmode": "decimal"}),
-            "webhook_url": forms.URLInput(attrs={"placeholder": "https://hooks.example.com/…"}),
         }
 
     def __init__(self, *args: Any, organization: Organization, **kwargs: Any) -> None:
