@@ -194,3 +194,23 @@ def test_a_delivery_lost_mid_send_is_made_due_again_by_the_sweep(org_a, alice):
 
     assert deliveries_due() == [delivery.pk]
     assert AlertDelivery.objects.get(pk=delivery.pk).status == DeliveryStatus.PENDING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_that_fails_shows_on_a_dashboard_already_cached(
+    org_a, alice, settings, client_for
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.ALERT_DELIVERY_ATTEMPTS = 1
+    rule = _spike(org_a)
+    rule.email_recipients.set([alice])
+    alerts_evaluate()
+    client = client_for(alice)
+    assert "Alert deliveries failed" not in client.get("/").content.decode()  # now cached
+
+    failed = delivery_attempt(delivery_id=_only(DeliveryChannel.EMAIL).pk)
+
+    assert failed.status == DeliveryStatus.FAILED
+    assert "Alert deliveries failed (7 days)" in client.get("/").content.decode()
