@@ -206,3 +206,15 @@ def test_a_member_mutes_a_rule_and_every_alert(client_for, bob, org_a):
     assert AlertMute.objects.filter(user=bob, rule__isnull=True).exists()
     assert "You muted every alert" in client.get("/alerts/").content.decode()
     assert not Alert.objects.exists()
+
+
+def test_deleting_a_group_says_which_alert_rules_go_with_it(client_for, alice, org_a):
+    clients = BrandGroup.objects.create(organization=org_a, name="Clients")
+    make_rule(org_a, name="Client news & more", kind=AlertKind.GROUP, group=clients)
+    client = client_for(alice)
+
+    drawer = client.get(f"/brands/groups/{clients.pk}/delete/", **HTMX).content.decode()
+    assert "Its alert rules go with it: “Client news &amp; more”." in drawer
+    client.post(f"/brands/groups/{clients.pk}/delete/")
+
+    assert not AlertRule.objects.exists()
