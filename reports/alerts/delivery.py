@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -189,9 +189,11 @@ def _send_webhook(delivery: AlertDelivery) -> int:
 
 
 def _claim(delivery_id: int, now: datetime) -> AlertDelivery | None:
+    # The attempt is counted as it is claimed: one that dies with its worker counts too, so a
+    # delivery that kills workers cannot be retried for ever.
     claimed = AlertDelivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(status=DeliveryStatus.SENDING, last_attempt_at=now)
+    ).update(status=DeliveryStatus.SENDING, last_attempt_at=now, attempts=F("attempts") + 1)
     if claimed != 1:
         return None
     return AlertDelivery.objects.select_related("alert__rule", "alert__organization").get(
@@ -205,12 +207,17 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> AlertD
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
-    delivery.attempts += 1
     try:
-        if delivery.channel == DeliveryChannel.EMAIL:
-            _send_email(delivery)
-        else:
-            delivery.response_status = _send_webhook(delivery)
+        try:
+            if delivery.channel == DeliveryChannel.EMAIL:
+                _send_email(delivery)
+            else:
+                delivery.response_status = _send_webhook(delivery)
+        except DeliveryFailed:
+            raise
+        except Exception as error:  # A bug must not leave the delivery "sending" for good.
+            logger.exception("Alert delivery %s could not be attempted", delivery.pk)
+            raise DeliveryFailed(f"{error.__class__.__name__}: {error}") from error
     except DeliveryFailed as error:
         delivery.last_error = str(error)[:2000]
         delivery.response_status = error.status
@@ -243,7 +250,6 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> AlertD
     delivery.save(
         update_fields=[
             "status",
-            "attempts",
             "last_error",
             "response_status",
             "next_attempt_at",
@@ -261,9 +267,14 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> AlertD
 def deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
     """The sweep: deliveries due now, and those whose worker was lost mid-send (made due)."""
     now = now or timezone.now()
-    AlertDelivery.objects.filter(
+    lost = AlertDelivery.objects.filter(
         status=DeliveryStatus.SENDING, last_attempt_at__lt=now - SENDING_LOST_AFTER
-    ).update(status=DeliveryStatus.PENDING, next_attempt_at=now)
+    )
+    lost.filter(attempts__gte=settings.ALERT_DELIVERY_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED,
+        last_error="The worker sending it stopped during the last attempt.",
+    )
+    lost.update(status=DeliveryStatus.PENDING, next_attempt_at=now)
     due = AlertDelivery.objects.filter(
         Q(status=DeliveryStatus.PENDING), next_attempt_at__lte=now
     ).order_by("next_attempt_at")

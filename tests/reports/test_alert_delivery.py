@@ -214,3 +214,37 @@ def test_a_delivery_that_fails_shows_on_a_dashboard_already_cached(
 
     assert failed.status == DeliveryStatus.FAILED
     assert "Alert deliveries failed (7 days)" in client.get("/").content.decode()
+
+
+def test_a_delivery_lost_mid_send_at_its_last_attempt_fails_with_the_reason(org_a, alice):
+    rule = _spike(org_a)
+    rule.email_recipients.set([alice])
+    alerts_evaluate()
+    delivery = _only(DeliveryChannel.EMAIL)
+    AlertDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.SENDING,
+        attempts=3,  # ALERT_DELIVERY_ATTEMPTS in these tests
+        last_attempt_at=timezone.now() - timedelta(hours=1),
+    )
+
+    assert deliveries_due() == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "The worker sending it stopped during the last attempt."
+
+
+def test_an_unexpected_error_is_recorded_as_a_failed_attempt(org_a, alice, monkeypatch):
+    # A bug in building the payload, simulated: it must not leave the delivery "sending".
+    from reports.alerts import delivery as delivery_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("payload bug")
+
+    monkeypatch.setattr(delivery_module, "webhook_payload", broken)
+    _spike(org_a, webhook_url="https://hooks.example.com/x")
+    alerts_evaluate()
+
+    attempted = delivery_attempt(delivery_id=_only(DeliveryChannel.WEBHOOK).pk)
+
+    assert attempted.status == DeliveryStatus.PENDING and attempted.attempts == 1
+    assert attempted.last_error == "RuntimeError: payload bug"
