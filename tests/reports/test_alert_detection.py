@@ -231,3 +231,20 @@ def test_members_who_join_later_see_no_past_alert(org_a, alice, now, django_user
     Membership.objects.create(organization=org_a, user=dave, role=Role.MEMBER)
 
     assert not AlertNotification.objects.filter(user=dave).exists()
+
+
+def test_an_analysis_queues_at_most_one_evaluation_a_minute_and_only_where_rules_are(
+    org_a, org_b, django_capture_on_commit_callbacks
+):
+    from reports.alerts.services import alerts_evaluate_soon
+
+    make_rule(org_a, kind=AlertKind.SPIKE)
+    make_rule(org_b, kind=AlertKind.SPIKE, enabled=False)
+
+    with django_capture_on_commit_callbacks() as queued:
+        alerts_evaluate_soon(organization_ids=[org_a.pk, org_b.pk])
+    assert len(queued) == 1  # org_b has no enabled rule
+
+    with django_capture_on_commit_callbacks() as again:
+        alerts_evaluate_soon(organization_ids=[org_a.pk])
+    assert again == []  # the evaluation already queued covers it
