@@ -18,7 +18,8 @@ reads the analysis time instead, so an old article analysed today is still news 
 from __future__ import annotations
 
 import statistics
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -76,22 +77,29 @@ def watched_brands(rule: AlertRule) -> QuerySet[Brand]:
     return brands
 
 
-def daily_counts(rule: AlertRule, brand_id: int, *, end: datetime, days: int) -> list[int]:
-    """Mentions per 24-hour period, for the ``days`` periods that end at ``end``."""
+def daily_counts(
+    rule: AlertRule, brand_ids: Iterable[int], *, end: datetime, days: int
+) -> dict[int, list[int]]:
+    """Each brand's mentions per 24-hour period, for the ``days`` periods that end at
+    ``end`` (one query for all the brands)."""
+    brand_ids = list(brand_ids)
     start = end - timedelta(days=days)
     times = counted_mentions(rule).filter(
-        brand_id=brand_id, mentioned_at__gte=start, mentioned_at__lt=end
+        brand_id__in=brand_ids, mentioned_at__gte=start, mentioned_at__lt=end
     )
-    per_day = Counter(
-        min(int((moment - start) / timedelta(days=1)), days - 1)
-        for moment in times.values_list("mentioned_at", flat=True)
-    )
-    return [per_day.get(day, 0) for day in range(days)]
+    per_day: dict[int, Counter[int]] = {brand_id: Counter() for brand_id in brand_ids}
+    for brand_id, moment in times.order_by().values_list("brand_id", "mentioned_at"):
+        per_day[brand_id][min(int((moment - start) / timedelta(days=1)), days - 1)] += 1
+    return {
+        brand_id: [counts.get(day, 0) for day in range(days)]
+        for brand_id, counts in per_day.items()
+    }
 
 
-def baseline(rule: AlertRule, brand_id: int, *, now: datetime) -> float:
-    counts = daily_counts(rule, brand_id, end=now - SPIKE_WINDOW, days=rule.baseline_days)
-    return float(statistics.median(counts))
+def baselines(rule: AlertRule, brand_ids: Iterable[int], *, now: datetime) -> dict[int, float]:
+    """The median daily count of each brand before the spike window (see the module)."""
+    counts = daily_counts(rule, brand_ids, end=now - SPIKE_WINDOW, days=rule.baseline_days)
+    return {brand_id: float(statistics.median(days)) for brand_id, days in counts.items()}
 
 
 def _per_brand(mentions: QuerySet[Mention], minimum: int) -> dict[int, int]:
@@ -105,28 +113,35 @@ def _per_brand(mentions: QuerySet[Mention], minimum: int) -> dict[int, int]:
     return dict(rows)
 
 
-def _ids(mentions: QuerySet[Mention], brand_id: int) -> list[int]:
-    return list(
-        mentions.filter(brand_id=brand_id)
+def _ids_by_brand(mentions: QuerySet[Mention], brand_ids: Iterable[int]) -> dict[int, list[int]]:
+    """The mentions of each brand, newest first, in one query."""
+    found: dict[int, list[int]] = defaultdict(list)
+    rows = (
+        mentions.filter(brand_id__in=list(brand_ids))
         .order_by("-mentioned_at", "-id")
-        .values_list("id", flat=True)
+        .values_list("brand_id", "id")
     )
+    for brand_id, mention_id in rows:
+        found[brand_id].append(mention_id)
+    return found
 
 
-def find_incidents(rule: AlertRule, *, now: datetime) -> list[Incident]:
-    """The brands for which ``rule`` holds at ``now`` (cool-down not applied here)."""
-    brands = watched_brands(rule)
+def find_incidents(rule: AlertRule, *, now: datetime, skip: Iterable[int] = ()) -> list[Incident]:
+    """The brands for which ``rule`` holds at ``now``, leaving out the brands in ``skip``
+    (those in their cool-down: nothing is computed for them)."""
+    skipped = set(skip)
+    brands = watched_brands(rule).exclude(pk__in=skipped)
     counted = counted_mentions(rule).filter(brand__in=brands)
-    incidents = []
     if rule.kind == AlertKind.SPIKE:
         start = now - SPIKE_WINDOW
         window = counted.filter(mentioned_at__gte=start, mentioned_at__lte=now)
-        for brand_id, observed in _per_brand(window, rule.min_mentions).items():
-            median = baseline(rule, brand_id, now=now)
-            if observed > rule.spike_factor * median:
-                incidents.append(
-                    Incident(brand_id, observed, start, now, _ids(window, brand_id), median)
-                )
+        candidates = _per_brand(window, rule.min_mentions)
+        medians = baselines(rule, candidates, now=now) if candidates else {}
+        found = {
+            brand_id: (observed, medians[brand_id])
+            for brand_id, observed in candidates.items()
+            if observed > rule.spike_factor * medians[brand_id]
+        }
     elif rule.kind == AlertKind.NEGATIVE:
         start = now - timedelta(hours=rule.window_hours)
         window = counted.filter(
@@ -134,16 +149,18 @@ def find_incidents(rule: AlertRule, *, now: datetime) -> list[Incident]:
             mentioned_at__lte=now,
             sentiment__lte=rule.negative_threshold,
         )
-        for brand_id, observed in _per_brand(window, rule.cluster_size).items():
-            incidents.append(Incident(brand_id, observed, start, now, _ids(window, brand_id)))
+        found = {b: (n, None) for b, n in _per_brand(window, rule.cluster_size).items()}
     else:
         start = now - timedelta(hours=rule.window_hours)
         window = counted.filter(
             report__analysed_at__gte=start, report__analysed_at__lte=now
         ).exclude(alerts__rule=rule)
-        for brand_id, observed in _per_brand(window, 1).items():
-            incidents.append(Incident(brand_id, observed, start, now, _ids(window, brand_id)))
-    by_id = Brand.objects.in_bulk([incident.brand_id for incident in incidents])
-    for incident in incidents:
-        incident.brand = by_id[incident.brand_id]
-    return incidents
+        found = {b: (n, None) for b, n in _per_brand(window, 1).items()}
+    if not found:
+        return []
+    ids = _ids_by_brand(window, found)
+    by_id = Brand.objects.in_bulk(list(found))
+    return [
+        Incident(brand_id, observed, start, now, ids[brand_id], median, by_id[brand_id])
+        for brand_id, (observed, median) in found.items()
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Organization
@@ -124,24 +126,44 @@ def alert_rule_delete(*, rule: AlertRule, actor: Membership) -> None:
 # --- Evaluation ----------------------------------------------------------------------------------
 
 
-def _in_cool_down(rule: AlertRule, brand_id: int, now: datetime) -> bool:
-    return Alert.objects.filter(
-        rule=rule, brand_id=brand_id, created_at__gt=now - rule.cooldown
-    ).exists()
+def _cooling(rule: AlertRule, now: datetime) -> set[int]:
+    """Brands this rule alerted about within its cool-down."""
+    recent = Alert.objects.filter(rule=rule, created_at__gt=now - rule.cooldown)
+    return set(recent.values_list("brand_id", flat=True))
 
 
-def _muted_user_ids(rule: AlertRule) -> set[int]:
-    mutes = AlertMute.objects.filter(organization_id=rule.organization_id)
-    return set(mutes.filter(rule__isnull=True).values_list("user_id", flat=True)) | set(
-        mutes.filter(rule=rule).values_list("user_id", flat=True)
-    )
+@dataclass
+class _Audience:
+    """Who hears of this rule's alerts, read once per evaluation."""
+
+    notified: list[int]
+    emails: list[str]
+
+    @classmethod
+    def of(cls, rule: AlertRule) -> _Audience:
+        mutes = AlertMute.objects.filter(organization_id=rule.organization_id)
+        muted = set(
+            mutes.filter(Q(rule__isnull=True) | Q(rule=rule)).values_list("user_id", flat=True)
+        )
+        members = Membership.objects.filter(organization_id=rule.organization_id)
+        notified = [pk for pk in members.values_list("user_id", flat=True) if pk not in muted]
+        # Only members (one who left is sent nothing), with an address, not muted.
+        emails = (
+            rule.email_recipients.filter(memberships__organization_id=rule.organization_id)
+            .exclude(pk__in=muted)
+            .exclude(email="")
+            .values_list("email", flat=True)
+            .distinct()
+        )
+        return cls(notified, sorted(emails))
 
 
-def _raise(rule: AlertRule, incident: Incident, now: datetime) -> Alert:
+def _raise(rule: AlertRule, incident: Incident, audience: _Audience, now: datetime) -> Alert:
     if incident.brand is None:  # find_incidents always loads it
         raise ValueError("an incident without its brand")
+    organization_id = rule.organization_id
     alert = Alert.objects.create(
-        organization_id=rule.organization_id,
+        organization_id=organization_id,
         rule=rule,
         brand=incident.brand,
         kind=rule.kind,
@@ -152,35 +174,27 @@ def _raise(rule: AlertRule, incident: Incident, now: datetime) -> Alert:
         window_start=incident.window_start,
         window_end=incident.window_end,
     )
-    alert.mentions.set(incident.mention_ids)
-    muted = _muted_user_ids(rule)
-    members = Membership.objects.filter(organization_id=rule.organization_id).exclude(
-        user_id__in=muted
+    Alert.mentions.through.objects.bulk_create(
+        Alert.mentions.through(alert_id=alert.pk, mention_id=pk) for pk in incident.mention_ids
     )
     AlertNotification.objects.bulk_create(
-        [
-            AlertNotification(organization_id=rule.organization_id, alert=alert, user_id=user_id)
-            for user_id in members.values_list("user_id", flat=True)
-        ]
+        AlertNotification(organization_id=organization_id, alert=alert, user_id=user_id)
+        for user_id in audience.notified
     )
     deliveries = [
         AlertDelivery(
-            organization_id=rule.organization_id,
+            organization_id=organization_id,
             alert=alert,
             channel=DeliveryChannel.EMAIL,
             recipient=email,
             next_attempt_at=now,
         )
-        for email in rule.email_recipients.filter(memberships__organization_id=rule.organization_id)
-        .exclude(pk__in=muted)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
+        for email in audience.emails
     ]
     if rule.webhook_url:
         deliveries.append(
             AlertDelivery(
-                organization_id=rule.organization_id,
+                organization_id=organization_id,
                 alert=alert,
                 channel=DeliveryChannel.WEBHOOK,
                 recipient=rule.webhook_url,
@@ -200,17 +214,16 @@ def _raise(rule: AlertRule, incident: Incident, now: datetime) -> Alert:
 def alert_rule_evaluate(*, rule: AlertRule, now: datetime | None = None) -> list[Alert]:
     """Raise one alert per brand for which ``rule`` holds and that is out of its cool-down."""
     now = now or timezone.now()
-    raised = []
     with transaction.atomic():
         # The claim: a second evaluation of this rule waits here, then sees our alerts.
         locked = AlertRule.objects.select_for_update().filter(pk=rule.pk, enabled=True).first()
         if locked is None:
             return []
-        for incident in find_incidents(locked, now=now):
-            if _in_cool_down(locked, incident.brand_id, now):
-                continue
-            raised.append(_raise(locked, incident, now))
-    return raised
+        incidents = find_incidents(locked, now=now, skip=_cooling(locked, now))
+        if not incidents:
+            return []
+        audience = _Audience.of(locked)
+        return [_raise(locked, incident, audience, now) for incident in incidents]
 
 
 def alerts_evaluate(

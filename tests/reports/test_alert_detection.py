@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Membership, Role
-from reports.alerts.detection import baseline
+from reports.alerts.detection import baselines
 from reports.alerts.models import (
     Alert,
     AlertDelivery,
@@ -35,7 +35,8 @@ def test_the_baseline_is_the_median_of_the_brands_daily_counts(org_a, now):
     mention_at(acme, now - timedelta(days=3, hours=5))  # one day has 3
     rule = make_rule(org_a, kind=AlertKind.SPIKE)
 
-    assert baseline(rule, acme.pk, now=now) == 2.0
+    globex = make_brand(org_a, "Globex")  # never mentioned: a baseline of 0
+    assert baselines(rule, [acme.pk, globex.pk], now=now) == {acme.pk: 2.0, globex.pk: 0.0}
 
 
 def test_a_spike_alerts_once_with_the_articles_that_caused_it(org_a, alice, bob, now):
