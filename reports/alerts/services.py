@@ -25,7 +25,6 @@ from reports.alerts.detection import Incident, find_incidents
 from reports.alerts.models import (
     Alert,
     AlertDelivery,
-    AlertKind,
     AlertMute,
     AlertNotification,
     AlertRule,
@@ -294,10 +293,6 @@ def alert_mute_set(
             AlertMute.objects.create(organization=organization, user=user, rule=rule)
     else:
         existing.delete()
-
-
-def alert_kind_label(kind: str) -> str:
-    return AlertKind(kind).label
 
 
 def recent_failed_deliveries(organization: Organization, *, days: int = 7) -> int:
