@@ -61,6 +61,10 @@ _IGNORED_FIELDS: dict[str, frozenset[str]] = {
     "reports.mention": frozenset(),
     "reports.report": frozenset(),
     "reports.brand": frozenset(),
+    # The "Alert deliveries failed" figure reads the status only.
+    "reports.alertdelivery": frozenset(
+        {"attempts", "next_attempt_at", "last_attempt_at", "last_error", "response_status"}
+    ),
     "feeds.feed": frozenset({"next_fetch_at", "updated_at"}),
     "feeds.article": frozenset({"fetched_at", "status", "status_reason"}),
     "jobs.job": frozenset({"updated_at"}),

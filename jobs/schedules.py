@@ -73,6 +73,20 @@ SCHEDULES = [
         description="Deletes export files whose download link expired (EXPORT_LINK_HOURS) "
         "and fails exports whose task was lost.",
     ),
+    Schedule(
+        name="Evaluate alert rules",
+        task="reports.evaluate_alerts",
+        every_seconds=5 * 60,
+        description="Raises spike, negative-cluster and group-mention alerts (docs/alerts.md); "
+        "an analysis that finds mentions also queues an evaluation of its organization.",
+    ),
+    Schedule(
+        name="Send due alert deliveries",
+        task="reports.send_due_alert_deliveries",
+        every_seconds=60,
+        description="Retries alert emails and webhook calls whose retry was lost or whose "
+        "worker died mid-send (ALERT_DELIVERY_ATTEMPTS attempts in all).",
+    ),
 ]
 
 

@@ -18,7 +18,7 @@ INGEST = "ingest"  # feeds and article pages: network-bound
 ANALYSIS = "analysis"  # rules-only analysis and exports: CPU- and database-bound
 LLM = "llm"  # analysis that waits on the LLM provider (rate-limited, costly)
 DISCOVERY = "discovery"  # contact discovery: web search and brands' sites
-MAIL = "mail"  # digests and notifications (no task sends mail on its own yet)
+MAIL = "mail"  # digests and notifications: alert emails and webhook calls
 MAINTENANCE = "maintenance"  # beat-driven sweeps, purges, clean-ups, dispatchers: short
 DEFAULT = "celery"  # Celery's default: nothing of ours is routed here
 
@@ -32,6 +32,9 @@ ROUTES: dict[str, str] = {
     "reports.analyse_llm_pending": LLM,
     "reports.run_export": ANALYSIS,
     "contacts.discover_brand": DISCOVERY,
+    "reports.send_alert_delivery": MAIL,
+    # Reads mentions per rule: short, and alerts should not wait behind a page-fetch backlog.
+    "reports.evaluate_alerts": MAINTENANCE,
     # Beat-driven and short: each finds work and enqueues it, or sweeps and purges.
     "feeds.refresh_due_feeds": MAINTENANCE,
     "jobs.run_scheduled_job": MAINTENANCE,
@@ -41,6 +44,7 @@ ROUTES: dict[str, str] = {
     "reports.clean_up_exports": MAINTENANCE,
     "contacts.expire_suggestions": MAINTENANCE,
     "contacts.refresh_stale_suggestions": MAINTENANCE,
+    "reports.send_due_alert_deliveries": MAINTENANCE,
 }
 
 

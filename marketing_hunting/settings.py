@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
+                "reports.alerts.context_processors.alert_bell",
                 "marketing_hunting.security_headers.csp_nonce",
             ],
         },
@@ -408,6 +409,11 @@ EXPORT_BACKGROUND_ROWS = env.integer("EXPORT_BACKGROUND_ROWS", 5000, minimum=1)
 # How long a background export's file can be downloaded; the hourly cleanup deletes it then.
 EXPORT_LINK_HOURS = env.integer("EXPORT_LINK_HOURS", 24, minimum=1, maximum=24 * 30)
 EXPORT_DIR = VAR_DIR / "exports"
+
+# --- Alerts (reports/alerts; docs/alerts.md) -----------------------------------------------------
+# Attempts per alert email or webhook call (growing delays: 30 s, 2 min, 10 min, 30 min...)
+# before the delivery stays failed and shows as such.
+ALERT_DELIVERY_ATTEMPTS = env.integer("ALERT_DELIVERY_ATTEMPTS", 5, minimum=1, maximum=20)
 
 # --- Error tracking (Sentry; marketing_hunting/error_tracking.py) ------------------------------
 # Personal data is scrubbed from every event before it leaves (marketing_hunting/scrubbing.py).

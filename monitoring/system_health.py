@@ -353,6 +353,33 @@ def breakers_item() -> Item:
     )
 
 
+def alert_deliveries_item(now: datetime) -> Item:
+    """Alert emails and webhook calls of the last 24 hours: amber while some are being
+    retried or have failed (a mail server or receiver down), with where to look."""
+    from django.db.models import Count
+
+    from reports.alerts.models import AlertDelivery, DeliveryStatus
+
+    counts = AlertDelivery.objects.filter(created_at__gte=now - timedelta(hours=24)).aggregate(
+        sent=Count("id", filter=Q(status=DeliveryStatus.SENT)),
+        failed=Count("id", filter=Q(status=DeliveryStatus.FAILED)),
+        retrying=Count("id", filter=Q(status=DeliveryStatus.PENDING, attempts__gt=0)),
+    )
+    title = "Alert deliveries (24 h)"
+    facts = [
+        ("Sent", str(counts["sent"])),
+        ("Being retried", str(counts["retrying"])),
+        ("Failed", str(counts["failed"])),
+    ]
+    if counts["failed"]:
+        reason = f"{counts['failed']} failed every attempt: Admin → Alert deliveries, state Failed"
+        return Item("alerts", title, WARN, reason, facts)
+    if counts["retrying"]:
+        reason = f"{counts['retrying']} being retried: is the mail server or a webhook down?"
+        return Item("alerts", title, WARN, reason, facts)
+    return Item("alerts", title, OK, "None failing", facts)
+
+
 def quota_item(today: Any) -> Item:
     from accounts.models import Organization
 
@@ -474,5 +501,9 @@ def system_health() -> dict[str, Any]:
         )
     else:
         items.append(_guarded("quota", "LLM quota this month", lambda: quota_item(now.date())))
+    if database.level != ERROR:
+        items.append(
+            _guarded("alerts", "Alert deliveries (24 h)", lambda: alert_deliveries_item(now))
+        )
     items.append(_guarded("disk", "Disk (VAR_DIR)", disk_item))
     return {"items": items, "level": worst([i.level for i in items]), "checked_at": now}

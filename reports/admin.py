@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from accounts.models import UsageDaily
 from monitoring.admin_bulk import run_bulk
 from reports import bulk as report_bulk
+from reports.alerts import admin as alerts_admin  # noqa: F401  (registers the alert admins)
 from reports.exports.admin import (
     BrandExportAdminMixin,
     MentionExportAdminMixin,

@@ -21,7 +21,29 @@ class ReportsConfig(AppConfig):
         register_nav_item(NavItem("Reports", "reports:list", order=30, section="reports"))
         register_nav_item(NavItem("Brands", "brands:list", order=40, section="brands"))
         register_figures(report_figures, order=30)
+        register_figures(alert_figures, order=35)
         register_banner(quota_banner)
+
+
+def alert_figures(organization: "Organization") -> list["Figure"]:
+    """A failed alert email or webhook is shown where failed runs are: on the dashboard
+    (each alert's page lists its deliveries; operators see them all in the admin)."""
+    from django.urls import reverse
+
+    from accounts.registry import Figure
+    from reports.alerts.services import recent_failed_deliveries
+
+    failed = recent_failed_deliveries(organization)
+    if not failed:
+        return []
+    return [
+        Figure(
+            "Alert deliveries failed (7 days)",
+            failed,
+            url=reverse("alerts:list"),
+            hint="Emails or webhook calls that failed every attempt: see each alert's page",
+        )
+    ]
 
 
 def quota_banner(organization: "Organization") -> tuple[str, dict] | None:

@@ -450,3 +450,16 @@ class ExtractionCache(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# Alerts have their own module (reports/alerts); imported here so Django finds their models.
+from reports.alerts.models import (  # noqa: E402, F401
+    Alert,
+    AlertDelivery,
+    AlertKind,
+    AlertMute,
+    AlertNotification,
+    AlertRule,
+    DeliveryChannel,
+    DeliveryStatus,
+)

@@ -121,3 +121,34 @@ def clean_up_exports() -> int:
     if done.failed:
         logger.warning("Failed %d exports that never finished", done.failed)
     return done.expired
+
+
+# --- Alerts (reports.alerts) ---------------------------------------------------------------------
+
+
+@shared_task(name="reports.evaluate_alerts", soft_time_limit=10 * 60)
+def evaluate_alerts(organization_id: int | None = None) -> int:
+    """Beat (every 5 minutes) and right after an analysis: raise what the
+    rules say. Running it twice is harmless (the rule is locked, then the cool-down holds)."""
+    from reports.alerts.services import alerts_evaluate
+
+    return len(alerts_evaluate(organization_id=organization_id))
+
+
+@shared_task(name="reports.send_alert_delivery", acks_late=True, soft_time_limit=60)
+def send_alert_delivery(delivery_id: int) -> str | None:
+    """One email or webhook call; the claim makes a redelivered message a no-op."""
+    from reports.alerts.delivery import delivery_attempt
+
+    delivery = delivery_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery else None
+
+
+@shared_task(name="reports.send_due_alert_deliveries")
+def send_due_alert_deliveries() -> int:
+    """Safety net: deliveries whose retry message was lost, or whose worker died mid-send."""
+    from reports.alerts.delivery import deliveries_due, enqueue_deliveries
+
+    ids = deliveries_due()
+    enqueue_deliveries(ids)
+    return len(ids)

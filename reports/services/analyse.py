@@ -467,6 +467,22 @@ def reports_analyse(
     try:
         for article in articles.order_by("id"):
             batch.add(article)
-        return batch.finish()
+        reports = batch.finish()
     finally:
         batch.close()
+    _evaluate_alerts_soon(reports)
+    return reports
+
+
+def _evaluate_alerts_soon(reports: list[Report]) -> None:
+    """New mentions may raise alerts: their organizations' rules are evaluated shortly (only
+    organizations with rules; at most once a minute each). Never fails the analysis."""
+    from reports.alerts.services import alerts_evaluate_soon
+
+    organizations = {r.organization_id for r in reports if r.status != ReportStatus.FAILED}
+    if not organizations:
+        return
+    try:
+        alerts_evaluate_soon(organization_ids=organizations)
+    except Exception:
+        logger.exception("Could not queue the alert evaluation after an analysis")

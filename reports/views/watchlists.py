@@ -183,5 +183,12 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render_drawer(
         request,
         "reports/group_delete.html",
-        {"group": group, "brand_count": group.brands.count()},
+        {
+            "group": group,
+            "brand_count": group.brands.count(),
+            # Rules about a group go with it: say so before it happens.
+            "alert_rules": ", ".join(
+                f"“{name}”" for name in group.alert_rules.values_list("name", flat=True)
+            ),
+        },
     )

@@ -28,6 +28,7 @@ from contacts.models import (
 )
 from jobs.models import JobExecution, JobNotification
 from monitoring.models import LogEntry
+from reports.alerts.models import Alert, AlertDelivery, AlertKind, AlertRule, DeliveryChannel
 from reports.exports.models import Export, ExportFormat, ExportKind
 from reports.knowledge.models import KnowledgeBaseVersion, KnowledgeBrand, KnowledgeKind
 from reports.models import (
@@ -75,6 +76,25 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
         date_to=now.date(),
         time_zone="UTC",
         requested_by=user,
+    )
+    rule = AlertRule.objects.create(organization=org, name="Spikes", kind=AlertKind.SPIKE)
+    alert = Alert.objects.create(
+        organization=org,
+        rule=rule,
+        brand=brand,
+        kind=AlertKind.SPIKE,
+        brand_name=brand.name,
+        summary="Acme Corp: 6 mentions in 24 hours.",
+        observed=6,
+        window_start=now - timedelta(hours=24),
+        window_end=now,
+    )
+    AlertDelivery.objects.create(
+        organization=org,
+        alert=alert,
+        channel=DeliveryChannel.EMAIL,
+        recipient="alice@example.com",
+        next_attempt_at=now,
     )
     ExtractionCache.objects.create(key="k" * 64, result={"brands": []})
     KnowledgeBaseVersion.objects.create(label="NSI test", checksum="c" * 64)

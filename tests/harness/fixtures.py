@@ -19,6 +19,7 @@ import pytest
 from tests.harness.http_server import LocalHTTPServer
 from tests.harness.openai_server import FakeOpenAIServer
 from tests.harness.redis_process import RedisProcess
+from tests.harness.smtp_server import LocalSMTPServer
 from tests.harness.waiting import ceiling
 
 if TYPE_CHECKING:
@@ -65,6 +66,17 @@ def http_server() -> Iterator[LocalHTTPServer]:
     directory = HTTP_FIXTURES_DIR if HTTP_FIXTURES_DIR.is_dir() else None
     with LocalHTTPServer(directory) as server:
         yield server
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[LocalSMTPServer]:
+    """A real SMTP server on 127.0.0.1 that Django's mail is pointed at for the test."""
+    server = LocalSMTPServer().start()
+    server.settings_for(settings)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

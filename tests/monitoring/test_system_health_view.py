@@ -21,9 +21,9 @@ from tests.jobs.builders import make_job as _make_job
 URL = "/admin/system-health/"
 # Queries of one refresh, whatever the number of workers, schedules and organizations:
 # session, user, membership and the admin's two permission reads (5); the latency probe and,
-# on PostgreSQL, connections and size (1-2); heartbeats, schedules, quotas (3). Breakers,
-# providers and the collector's state are read from Redis or the cache.
-QUERY_BUDGET = 10
+# on PostgreSQL, connections and size (1-2); heartbeats, schedules, quotas, alert deliveries
+# (4). Breakers, providers and the collector's state are read from Redis or the cache.
+QUERY_BUDGET = 11
 
 
 def make_job(organization, **values):
@@ -216,3 +216,36 @@ def test_the_broker_lists_every_queue_with_its_waiting_messages(
     assert set(listed) == {*queues.QUEUES, queues.DEFAULT}
     assert listed["maintenance"] == "2"
     assert listed["ingest"] == "0"
+
+
+def test_failing_alert_deliveries_are_amber_with_where_to_look(client_for, operator, org_a):
+    from reports.alerts.models import AlertDelivery, DeliveryChannel, DeliveryStatus
+    from tests.reports.alert_builders import make_rule
+    from tests.reports.page_data import make_brand
+
+    client = client_for(operator)
+    assert "None failing" in _section(client.get(URL).content.decode(), "alerts")
+    brand = make_brand(org_a, "Acme Corp")
+    alert = make_rule(org_a).alerts.create(
+        organization=org_a,
+        brand=brand,
+        kind="spike",
+        brand_name="Acme Corp",
+        summary="Acme Corp: 5 mentions",
+        window_start=timezone.now(),
+        window_end=timezone.now(),
+    )
+    AlertDelivery.objects.create(
+        organization=org_a,
+        alert=alert,
+        channel=DeliveryChannel.EMAIL,
+        recipient="alice@example.com",
+        status=DeliveryStatus.FAILED,
+        attempts=5,
+        next_attempt_at=timezone.now(),
+    )
+
+    section = _section(client.get(URL).content.decode(), "alerts")
+
+    assert "amber" in section
+    assert "1 failed every attempt: Admin → Alert deliveries" in section

@@ -113,9 +113,9 @@ def test_the_list_draws_all_trends_in_one_query(
     client = client_for(alice)
     client.get(LIST_URL)
 
-    # Session, user, memberships, industries and groups, brands to review, count, brands,
-    # daily mentions, the footer's knowledge-base version.
-    with django_assert_max_num_queries(9):
+    # Session, user, memberships, the alert bell's unread count, industries and groups,
+    # brands to review, count, brands, daily mentions, the footer's knowledge-base version.
+    with django_assert_max_num_queries(10):
         response = client.get(LIST_URL)
 
     assert len(doc(response).xpath("//tbody//svg")) == 30
