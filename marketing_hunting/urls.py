@@ -20,6 +20,7 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("reports/", include("reports.urls")),
     path("brands/", include("reports.brand_urls")),
+    path("analytics/", include("reports.analytics_urls")),
     path("contacts/", include("contacts.urls")),
     path("", include("monitoring.urls")),
     # Staff only: admin_view sends anyone else to the admin login.
