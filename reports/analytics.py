@@ -167,7 +167,8 @@ def top_sources(
         .order_by("-n", "feed_id")[:TOP_SOURCES]
     )
     feeds = Feed.objects.filter(organization=organization).in_bulk([pk for pk, _ in rows])
-    return [(feeds[pk], n) for pk, n in rows if pk in feeds]
+    found = [(feeds[pk], n) for pk, n in rows if pk in feeds]
+    return sorted(found, key=lambda row: (-row[1], row[0].name.casefold()))
 
 
 @dataclass

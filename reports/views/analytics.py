@@ -138,9 +138,8 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         charts.append(_sentiment_chart(timeline, chosen.span))
         if chosen.group is None:
             charts.append(_share_chart(organization, chosen, timeline))
-    lazy = [key for key in LAZY if chosen.compared or key == "share"]
-    if chosen.group is None:
-        lazy.remove("share")
+    # Nothing compared (a group nobody mentioned): the page says so instead of empty charts.
+    lazy = [key for key in LAZY if chosen.compared and (key != "share" or chosen.group)]
     for key in lazy:
         # Without JavaScript the chart's link asks for the page with that chart drawn in it.
         charts.append(
