@@ -10,11 +10,13 @@ from reports.charts.heat import HeatTable, heat_level, heat_table
 from reports.charts.scale import PALETTE, TONES, _nice_ceiling
 from reports.charts.series import Period, Series, legend, line_chart, stacked_bar_chart
 from reports.charts.small import daily_bar_chart, empty_chart, sentiment_bar, sparkline
+from reports.charts.table import DataTable
 
 __all__ = [
     "PALETTE",
     "TONES",
     "Bar",
+    "DataTable",
     "HeatTable",
     "Period",
     "Series",

@@ -46,21 +46,23 @@ def _coloured(series: Sequence[Series]) -> list[Series]:
     ]
 
 
-def _y_axis(ceiling: int, plot_h: float) -> SafeString:
+def _y_axis(ceiling: int, plot_h: float, width: int = WIDTH) -> SafeString:
     """Labels 0, half and the top, each with a grid line across the plot."""
     return format_html_join(
         "",
         '<text class="axis-label" x="{}" y="{}" text-anchor="end" fill="#5f6b7a">{}</text>'
         '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}" stroke="#dde2e8"/>',
         (
-            (LEFT - 6, _num(y + 4), label, LEFT, WIDTH - RIGHT, _num(y), _num(y))
+            (LEFT - 6, _num(y + 4), label, LEFT, width - RIGHT, _num(y), _num(y))
             for share, label in ((0, "0"), (0.5, _half(ceiling)), (1, f"{ceiling:,}"))
             for y in [TOP + plot_h - plot_h * share]
         ),
     )
 
 
-def _x_labels(periods: Sequence[Period], centres: Sequence[float]) -> SafeString:
+def _x_labels(
+    periods: Sequence[Period], centres: Sequence[float], height: int = HEIGHT
+) -> SafeString:
     """The first, middle and last periods; the edge labels hang inwards so none is cut."""
     count = len(periods)
     ticks = sorted({0, count // 2, count - 1}) if count else []
@@ -70,7 +72,7 @@ def _x_labels(periods: Sequence[Period], centres: Sequence[float]) -> SafeString
         (
             (
                 _num(centres[index]),
-                HEIGHT - 6,
+                height - 6,
                 "start" if index == 0 and count > 1 else "end" if index == count - 1 else "middle",
                 periods[index].short,
             )
@@ -107,13 +109,20 @@ def legend(series: Sequence[Series], unit: str) -> SafeString:
 
 
 def line_chart(
-    periods: Sequence[Period], series: Sequence[Series], *, title: str, unit: str = "mention"
+    periods: Sequence[Period],
+    series: Sequence[Series],
+    *,
+    title: str,
+    unit: str = "mention",
+    width: int = WIDTH,
+    height: int = HEIGHT,
 ) -> SafeString:
     """One line per series over ``periods``, with a marker and tooltip per point, and the
-    legend below. ``title`` names the chart for screen readers."""
+    legend below. ``title`` names the chart for screen readers. A smaller ``width`` and
+    ``height`` draw a compact chart whose text stays legible in a narrow card."""
     series = _coloured(series)
     count = len(periods)
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
     ceiling = _nice_ceiling(max((max(line.values, default=0) for line in series), default=0))
     step = plot_w / max(count - 1, 1)
     xs = [LEFT + (index * step if count > 1 else plot_w / 2) for index in range(count)]
@@ -151,12 +160,12 @@ def line_chart(
         '<svg class="time-chart line-chart" role="img" aria-label="{}" viewBox="0 0 {} {}">'
         "<title>{}</title>{}{}{}</svg>{}",
         summary,
-        WIDTH,
-        HEIGHT,
+        width,
+        height,
         summary,
-        _y_axis(ceiling, plot_h),
+        _y_axis(ceiling, plot_h, width),
         format_html_join("", "{}", ((line,) for line in lines)),
-        _x_labels(periods, xs),
+        _x_labels(periods, xs, height),
         legend(series, unit),
     )
 

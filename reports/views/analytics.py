@@ -17,6 +17,7 @@ from reports.analytics_form import AnalyticsForm
 from reports.charts import (
     TONES,
     Bar,
+    DataTable,
     HeatTable,
     Series,
     bar_chart,
@@ -29,15 +30,6 @@ from reports.models import Brand, BrandGroup, BrandStatus
 
 # Compared when nobody chose brands: the most mentioned tracked brands (or group members).
 DEFAULT_COMPARED = 5
-
-
-@dataclass
-class DataTable:
-    """The numbers behind a chart, for screen readers and for anyone who would rather read."""
-
-    caption: str
-    head: list[str]
-    rows: list[list[object]]
 
 
 @dataclass
@@ -302,4 +294,24 @@ def _heat_chart(organization: Organization, chosen: Selection) -> Chart:
         heat=table,
         note="Stories naming each brand that also name a brand of each industry (a story "
         "counts once per industry).",
+    )
+
+
+def brand_charts(
+    organization: Organization, brand: Brand, timeline: analytics.Timeline, span: DateRange
+) -> list[Chart]:
+    """The brand page's charts besides its mentions per day: the same sentiment over time
+    and top sources as the Analytics page, for this one brand."""
+    chosen = Selection(span, None, [(brand.pk, brand.name)], chose_brands=True)
+    return [_sentiment_chart(timeline, span), _sources_chart(organization, chosen)]
+
+
+def mentions_table(timeline: analytics.Timeline, brand: Brand, span: DateRange) -> DataTable:
+    return DataTable(
+        f"Mentions of {brand.name} per day, {span.describe()}",
+        ["Day", "Mentions"],
+        [
+            [period.long, timeline.by_brand[brand.pk][index]]
+            for index, period in enumerate(timeline.periods)
+        ],
     )
