@@ -384,5 +384,5 @@ def test_the_brand_page_charts_sentiment_and_sources_with_their_numbers(client_f
     assert [" ".join(row.text_content().split()) for row in sources] == ["Nothing in this range."]
     mentions = page.xpath("//section[@aria-labelledby='chart-title']//details//tbody/tr")
     assert len(mentions) == 90
-    link = page.xpath("//a[starts-with(@href, '/analytics/')]/@href")
+    link = page.xpath("//main//a[starts-with(@href, '/analytics/')]/@href")
     assert link == [f"/analytics/?brand={brands['acme'].pk}"]
