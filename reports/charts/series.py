@@ -81,18 +81,16 @@ def _x_labels(
     )
 
 
-def _marker(shape: int, x: float, y: float, fill: str, tip: str) -> tuple[str, ...]:
-    return (str(shape), _num(x), _num(y), fill, tip)
-
-
-# Markers differ by shape as well as colour: circle, square, diamond.
+# Markers differ by shape as well as colour: circle, square, diamond. {1}, {2} is the point,
+# {5} the half size: smaller when the points are many, so a quiet stretch is not a solid band.
 _MARKER_HTML = (
-    '<circle class="point" cx="{1}" cy="{2}" r="3.5" fill="{3}"><title>{4}</title></circle>',
-    '<rect class="point" x="{1}" y="{2}" width="7" height="7" transform="translate(-3.5 -3.5)" '
-    'fill="{3}"><title>{4}</title></rect>',
-    '<rect class="point" x="{1}" y="{2}" width="6" height="6" '
-    'transform="rotate(45 {1} {2}) translate(-3 -3)" fill="{3}"><title>{4}</title></rect>',
+    '<circle class="point" cx="{1}" cy="{2}" r="{5}" fill="{3}"><title>{4}</title></circle>',
+    '<rect class="point" x="{1}" y="{2}" width="{6}" height="{6}" '
+    'transform="translate(-{5} -{5})" fill="{3}"><title>{4}</title></rect>',
+    '<rect class="point" x="{1}" y="{2}" width="{6}" height="{6}" '
+    'transform="rotate(45 {1} {2}) translate(-{5} -{5})" fill="{3}"><title>{4}</title></rect>',
 )
+MANY_POINTS = 31
 
 
 def legend(series: Sequence[Series], unit: str) -> SafeString:
@@ -130,16 +128,19 @@ def line_chart(
     for number, line in enumerate(series):
         ys = [TOP + plot_h - plot_h * value / ceiling for value in line.values]
         path = " ".join(f"{_num(x)},{_num(y)}" for x, y in zip(xs, ys, strict=True))
+        half = 3.5 if count <= MANY_POINTS else 2
         markers = format_html_join(
             "",
             _MARKER_HTML[number % len(_MARKER_HTML)],
             (
-                _marker(
+                (
                     number,
-                    x,
-                    y,
+                    _num(x),
+                    _num(y),
                     line.colour,
                     f"{line.name}, {period.long}: {plural(value, unit)}",
+                    _num(half),
+                    _num(2 * half),
                 )
                 for x, y, period, value in zip(xs, ys, periods, line.values, strict=True)
             ),

@@ -184,7 +184,14 @@ def _mentions_chart(timeline: analytics.Timeline, chosen: Selection) -> Chart:
     return Chart(
         "mentions",
         f"Mentions per {per}",
-        line_chart(timeline.periods, series, title=f"Mentions per {per}, {span.describe()}"),
+        # Wider than the default: this chart spans the page, and its text keeps its size.
+        line_chart(
+            timeline.periods,
+            series,
+            title=f"Mentions per {per}, {span.describe()}",
+            width=960,
+            height=300,
+        ),
         DataTable(
             f"Mentions per {per}, {span.describe()}",
             [per.capitalize(), *[name for _, name in chosen.compared]],
