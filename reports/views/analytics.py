@@ -141,6 +141,9 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("chart", None)
+    # The deferred charts' requests name the brands this page compares: they need not look
+    # for the most mentioned ones again (a count over the whole range).
+    query.setlist("brand", [str(pk) for pk in chosen.ids])
     ids = {pk for pk, _ in chosen.compared} if chosen.chose_brands else set()
     brand_options = [(pk, name, pk in ids) for pk, name in tracked]
     # A compared brand that is not tracked (chosen from its page) is listed too.

@@ -145,6 +145,8 @@ def test_a_group_compares_its_brands_and_shows_their_share_of_voice(client_for, 
     assert table(page, "mentions")[0] == ["Day", "Acme Corp", "Globex"]
     loader = page.xpath("//section[@id='chart-share']//a[@hx-get]")[0]
     assert "chart=share" in loader.get("hx-get") and loader.get("hx-trigger") == "load"
+    # The chart's request names the brands the page chose, so it need not choose again.
+    assert f"brand={data['acme'].pk}&brand={data['globex'].pk}" in loader.get("hx-get")
     share = chart(client, "share", query)
     assert share.xpath("//h2/text()") == ["Share of voice in “Competitors”"]
     assert table(share, "share")[1:] == [["Acme Corp", "3", "60.0 %"], ["Globex", "2", "40.0 %"]]
