@@ -20,7 +20,7 @@ from accounts.models import Organization
 from feeds.models import ArticleFeed, Feed
 from reports.charts import Period
 from reports.exports.ranges import DateRange
-from reports.models import Brand, BrandGroup, Industry, Mention, Report
+from reports.models import Brand, BrandGroup, BrandStatus, Industry, Mention, Report
 
 MAX_COMPARED = 10
 # Up to this many days a point is a day; beyond it, a week (two years make 105 weeks).
@@ -184,8 +184,10 @@ def industry_co_mentions(
 ) -> CoMentions:
     """For each brand, the stories in ``span`` that also name another brand, by that other
     brand's industry ("Unclassified" when it has none). A story naming two other carmakers
-    counts once under Automotive."""
-    others = ~Q(report__mentions__brand_id=F("brand_id"))
+    counts once under Automotive. Ignored brands (noise someone dismissed) are no company."""
+    others = ~Q(report__mentions__brand_id=F("brand_id")) & ~Q(
+        report__mentions__brand__status=BrandStatus.IGNORED
+    )
     rows = (
         Mention.objects.filter(_in_range(span), organization=organization, brand_id__in=brand_ids)
         .values_list("brand_id", "report__mentions__brand__industry_id")

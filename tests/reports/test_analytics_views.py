@@ -161,6 +161,13 @@ def test_top_sources_count_each_story_once_per_feed_that_carried_it(client_for, 
 
 
 def test_the_heat_table_counts_stories_shared_with_each_industry(client_for, alice, data):
+    # A dismissed name beside Acme is no company: the heat table leaves it out.
+    org, acme = data["acme"].organization, data["acme"]
+    noise = make_brand(org, "Noise", status="ignored", industry=make_industry(org, "Automotive"))
+    report = make_report(make_article(org, "/noise", published_at=at(6)))
+    add_mention(report, acme, mentioned_at=at(6))
+    add_mention(report, noise, mentioned_at=at(6))
+
     heat = chart(
         client_for(alice), "heat", {**MARCH, "brand": [data["acme"].pk, data["globex"].pk]}
     )
