@@ -46,7 +46,7 @@ class Chart:
 
 # Charts that read more than the timeline: the page comes first and each of these follows in
 # its own request (htmx, on load; a plain link without JavaScript), so neither waits for the
-# other. Each stays within the benchmark's budget on its own (benchmarks/pages.py).
+# other. benchmarks/pages.py times each of them on its own.
 LAZY = {
     "share": "Share of voice",
     "sources": "Top sources",
@@ -169,7 +169,13 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
 
 def _lazy_chart(organization: Organization, chosen: Selection, key: str) -> Chart:
     if key == "share":
-        return _share_chart(organization, chosen, None)
+        # Asked for without a group (an edited address): the compared brands' own shares.
+        timeline = (
+            None
+            if chosen.group is not None
+            else analytics.timeline(organization, chosen.ids, chosen.span)
+        )
+        return _share_chart(organization, chosen, timeline)
     if not chosen.compared:
         return Chart(key, LAZY[key], note="No brand to chart in this range.")
     if key == "sources":

@@ -308,3 +308,11 @@ def test_the_navigation_leads_to_analytics(client_for, alice, data):
 
     current = page.xpath("//nav[@aria-label='Main']//a[@aria-current='page']")
     assert [a.text_content() for a in current] == ["Analytics"]
+
+
+def test_share_of_voice_asked_for_without_a_group_shares_among_the_brands(client_for, alice, data):
+    share = chart(
+        client_for(alice), "share", {**MARCH, "brand": [data["acme"].pk, data["globex"].pk]}
+    )
+
+    assert table(share, "share")[1:] == [["Acme Corp", "3", "60.0 %"], ["Globex", "2", "40.0 %"]]
