@@ -17,6 +17,8 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Organization
 from feeds.models import Article, Feed, FetchStatus, unreachable_q
 from jobs.models import ExecutionStatus, Job, JobExecution
+from reports.analytics import Timeline, timeline
+from reports.exports.ranges import RangePreset, resolve_range
 from reports.extractors.llm import llm_configured
 from reports.models import Brand, BrandStatus, Mention, Report, ReportStatus, ReviewStatus
 
@@ -33,6 +35,8 @@ LIST_SIZE = 5
 # where the link leads, caps its filtered counts the same way.
 REVIEW_COUNT_CAP = 1000
 TRACKED_SHOWN = 8
+# Lines in the dashboard's compact chart: more would not read at a third of the page.
+TRACKED_CHARTED = 5
 FAILED_RUN_STATUSES = (ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT)
 
 
@@ -100,6 +104,9 @@ class Briefing:
     offline: bool
     failed_runs: list[JobExecution]
     failed_runs_total: int
+    # Mentions per day of the busiest tracked brands over the last 30 days (the dashboard's
+    # compact chart), counted by the same publication date as everything above.
+    tracked_timeline: "Timeline | None" = None
 
     @property
     def to_review_capped(self) -> bool:
@@ -225,7 +232,18 @@ def dashboard_briefing(organization: Organization, now: datetime | None = None) 
         offline=0 < feed_counts["enabled"] == feed_counts["unreachable"],
         failed_runs=list(runs.select_related("job").order_by("-completed_at")[:LIST_SIZE]),
         failed_runs_total=runs.count(),
+        tracked_timeline=_tracked_timeline(organization, tracked_rows, now),
     )
+
+
+def _tracked_timeline(
+    organization: Organization, tracked: list[BrandTrend], now: datetime
+) -> "Timeline | None":
+    charted = [trend.brand_id for trend in tracked if trend.this_week or trend.last_week]
+    if not charted:
+        return None
+    span = resolve_range(preset=RangePreset.LAST_30_DAYS, time_zone=organization.time_zone, now=now)
+    return timeline(organization, charted[:TRACKED_CHARTED], span)
 
 
 def review_queue(organization: Organization) -> QuerySet[Mention]:

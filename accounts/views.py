@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -22,6 +23,7 @@ from accounts.forms import (
 from accounts.middleware import SESSION_KEY
 from accounts.models import Invitation, Membership
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from reports.charts import DataTable, Series, line_chart
 
 
 def _manager_membership(request: HttpRequest) -> Membership:
@@ -30,6 +32,32 @@ def _manager_membership(request: HttpRequest) -> Membership:
     if not request.membership.can_manage_members:
         raise PermissionDenied("Only owners and admins can change organization settings.")
     return request.membership
+
+
+def _tracked_chart(briefing: selectors.Briefing) -> tuple[SafeString, DataTable] | None:
+    """The compact chart of the busiest tracked brands, and the numbers behind it."""
+    line = briefing.tracked_timeline
+    if line is None:
+        return None
+    names = {trend.brand_id: trend.name for trend in briefing.tracked}
+    charted = [(pk, names.get(pk, "")) for pk in line.by_brand]
+    title = "Mentions per day, last 30 days"
+    chart = line_chart(
+        line.periods,
+        [Series(name, line.by_brand[pk]) for pk, name in charted],
+        title=title,
+        width=420,
+        height=180,
+    )
+    table = DataTable(
+        f"{title}, busiest tracked brands",
+        ["Day", *[name for _, name in charted]],
+        [
+            [period.long, *[line.by_brand[pk][index] for pk, _ in charted]]
+            for index, period in enumerate(line.periods)
+        ],
+    )
+    return chart, table
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -41,6 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "figures": cached.figures,
         "banners": cached.banners,
         "briefing": cached.briefing,
+        "tracked_chart": _tracked_chart(cached.briefing),
         "checklist": selectors.getting_started(
             organization, can_invite=request.membership.can_manage_members
         ),

@@ -20,6 +20,7 @@ class ReportsConfig(AppConfig):
 
         register_nav_item(NavItem("Reports", "reports:list", order=30, section="reports"))
         register_nav_item(NavItem("Brands", "brands:list", order=40, section="brands"))
+        register_nav_item(NavItem("Analytics", "analytics:page", order=45, section="analytics"))
         register_figures(report_figures, order=30)
         register_figures(alert_figures, order=35)
         register_banner(quota_banner)

@@ -22,6 +22,8 @@ class RangePreset(models.TextChoices):
     TODAY = "today", "Today"
     LAST_7_DAYS = "7d", "Last 7 days"
     LAST_30_DAYS = "30d", "Last 30 days"
+    LAST_90_DAYS = "90d", "Last 90 days"
+    LAST_12_MONTHS = "12m", "Last 12 months"
     THIS_MONTH = "this_month", "This month"
     LAST_MONTH = "last_month", "Last month"
     CUSTOM = "custom", "Custom range"
@@ -72,8 +74,12 @@ def resolve_range(
     date_from: date | None = None,
     date_to: date | None = None,
     now: datetime | None = None,
+    too_long: str = "an export covers at most {max_days} days (two years). Export it in parts.",
 ) -> DateRange:
-    """The days a preset (or a custom range) covers; ValidationError says what is wrong."""
+    """The days a preset (or a custom range) covers; ValidationError says what is wrong.
+
+    ``too_long`` ends the message for a custom range over MAX_RANGE_DAYS (the Analytics page
+    says it in its own words)."""
     today = local_today(time_zone, now)
     if preset == RangePreset.TODAY:
         return DateRange(today, today, time_zone)
@@ -81,6 +87,10 @@ def resolve_range(
         return DateRange(today - timedelta(days=6), today, time_zone)
     if preset == RangePreset.LAST_30_DAYS:
         return DateRange(today - timedelta(days=29), today, time_zone)
+    if preset == RangePreset.LAST_90_DAYS:
+        return DateRange(today - timedelta(days=89), today, time_zone)
+    if preset == RangePreset.LAST_12_MONTHS:
+        return DateRange(_year_before(today) + timedelta(days=1), today, time_zone)
     if preset == RangePreset.THIS_MONTH:
         return DateRange(today.replace(day=1), today, time_zone)
     if preset == RangePreset.LAST_MONTH:
@@ -88,10 +98,19 @@ def resolve_range(
         return DateRange(last_day.replace(day=1), last_day, time_zone)
     if preset != RangePreset.CUSTOM:
         raise ValidationError({"range": f"Choose a range (not “{preset}”)."})
-    return _custom(date_from, date_to, time_zone)
+    return _custom(date_from, date_to, time_zone, too_long)
 
 
-def _custom(date_from: date | None, date_to: date | None, time_zone: str) -> DateRange:
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _custom(
+    date_from: date | None, date_to: date | None, time_zone: str, too_long: str
+) -> DateRange:
     if date_from is None and date_to is None:
         raise ValidationError(
             {
@@ -114,8 +133,8 @@ def _custom(date_from: date | None, date_to: date | None, time_zone: str) -> Dat
     if chosen.days > MAX_RANGE_DAYS:
         raise ValidationError(
             {
-                "date_to": f"This range spans {chosen.days:,} days; an export covers at most "
-                f"{MAX_RANGE_DAYS} days (two years). Export it in parts."
+                "date_to": f"This range spans {chosen.days:,} days; "
+                + too_long.format(max_days=MAX_RANGE_DAYS)
             }
         )
     return chosen

@@ -7,13 +7,13 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization
-from reports import selectors
+from reports import analytics, selectors
 from reports.charts import daily_bar_chart, sparkline
+from reports.exports.ranges import RangePreset, resolve_range
 from reports.forms import AliasForm, BrandFilterForm, BrandForm, BrandPickForm
 from reports.models import (
     Brand,
@@ -26,10 +26,10 @@ from reports.models import (
 from reports.services import feedback
 from reports.services.brand_knowledge import knowledge_base_label
 from reports.services.watchlists import brand_groups_set
+from reports.views.analytics import brand_charts, mentions_table
 
 BRANDS_PER_PAGE = 50
 SPARKLINE_DAYS = 30
-CHART_DAYS = 90
 RECENT_MENTIONS = 20
 HISTORY_EVENTS = 50
 
@@ -105,8 +105,11 @@ def _describe(event: FeedbackEvent) -> str:
 def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     brand = _brand(request, pk)
     organization = request_organization(request)
-    today = timezone.localdate()
-    series = selectors.daily_mentions(organization, [brand.pk], days=CHART_DAYS)[brand.pk]
+    # The organization's last 90 days, counted like the Analytics page (one query gives the
+    # mentions per day and their sentiment).
+    span = resolve_range(preset=RangePreset.LAST_90_DAYS, time_zone=organization.time_zone)
+    timeline = analytics.timeline(organization, [brand.pk], span)
+    series = timeline.by_brand[brand.pk]
     recent = (
         # With the organization, the (organization, brand, time) index serves the order.
         Mention.objects.filter(organization=organization, brand=brand)
@@ -125,8 +128,10 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reports/brand_detail.html",
         {
             "brand": brand,
-            "chart": daily_bar_chart(series, end=today, title=f"Mentions of {brand.name}"),
+            "chart": daily_bar_chart(series, end=span.end, title=f"Mentions of {brand.name}"),
             "chart_total": sum(series),
+            "chart_table": mentions_table(timeline, brand, span),
+            "charts": brand_charts(organization, brand, timeline, span),
             "totals": totals,
             "aliases": brand.aliases.order_by("alias"),
             "alias_form": AliasForm(),

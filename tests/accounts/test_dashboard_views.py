@@ -248,9 +248,34 @@ def test_the_whole_page_stays_within_its_query_budget(
     for n in range(5):
         mention(make_brand(org_a, f"More {n}", status=BrandStatus.UNREVIEWED), f"/more{n}")
 
-    # Briefing 12, checklist 5, the figures of feeds, jobs, reports, contacts and members 10,
-    # the session, user and memberships 3: 30 measured. More rows must not add queries.
-    with django_assert_max_num_queries(30):
+    # Briefing 13 (one for the compact chart), checklist 5, the figures of feeds, jobs,
+    # reports, contacts and members 10, the session, user and memberships 3: 31 measured.
+    # More rows must not add queries.
+    with django_assert_max_num_queries(31):
         response = client.get(DASHBOARD)
 
     assert response.status_code == 200
+
+
+def test_the_tracked_brands_chart_counts_their_mentions_per_published_day(client_for, alice, week):
+    tracked = block(doc(client_for(alice).get(DASHBOARD)), "Tracked brands")
+
+    [svg] = tracked.xpath(".//div[contains(@class, 'compact-chart')]/svg")
+    assert svg.get("aria-label") == "Mentions per day, last 30 days: Acme Corp 4 mentions"
+    rows = tracked.xpath(".//details[@class='chart-data']//tbody/tr")
+    assert len(rows) == 30
+    counts = [int(text(row.xpath("td")[0])) for row in rows]
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert counts[-2] == 3 and sum(counts) == 4
+    assert text(rows[-2].xpath("th")[0]) == f"{yesterday.day} {yesterday:%b %Y}"
+    assert tracked.xpath(".//a[text()='More on the Analytics page']/@href") == [
+        reverse("analytics:page")
+    ]
+
+
+def test_no_chart_while_no_tracked_brand_was_mentioned(client_for, alice, org_a):
+    make_brand(org_a, "Quiet Co")
+
+    tracked = block(doc(client_for(alice).get(DASHBOARD)), "Tracked brands")
+
+    assert not tracked.xpath(".//svg") and not tracked.xpath(".//details")

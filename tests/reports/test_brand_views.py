@@ -367,3 +367,22 @@ def test_the_dashboard_shows_the_report_figures(client_for, alice, brands, org_a
     assert figures["LLM tokens this month"] == (
         "LLM tokens this month 2,500 of 10,000 (25 % of the quota) · $1.50 this month"
     )
+
+
+def test_the_brand_page_charts_sentiment_and_sources_with_their_numbers(client_for, alice, brands):
+    page = doc(client_for(alice).get(reverse("brands:detail", args=[brands["acme"].pk])))
+
+    sentiment = page.xpath("//section[@id='chart-sentiment']")[0]
+    assert sentiment.xpath(".//svg[@role='img']/@aria-label") == [
+        "Sentiment of the mentions per day: 0 mentions positive, 5 mentions neutral, "
+        "0 mentions negative"
+    ]
+    rows = sentiment.xpath(".//details//tbody/tr")
+    assert len(rows) == 90
+    assert sum(int(row.xpath("td")[1].text_content()) for row in rows) == 5
+    sources = page.xpath("//section[@id='chart-sources']//tbody/tr")
+    assert [" ".join(row.text_content().split()) for row in sources] == ["Nothing in this range."]
+    mentions = page.xpath("//section[@aria-labelledby='chart-title']//details//tbody/tr")
+    assert len(mentions) == 90
+    link = page.xpath("//main//a[starts-with(@href, '/analytics/')]/@href")
+    assert link == [f"/analytics/?brand={brands['acme'].pk}"]

@@ -5,13 +5,23 @@ from datetime import date
 import pytest
 from lxml import etree
 
+from reports.analytics import periods_for
 from reports.charts import (
+    Bar,
+    Period,
+    Series,
     _nice_ceiling,
+    bar_chart,
     daily_bar_chart,
     empty_chart,
+    heat_level,
+    heat_table,
+    line_chart,
     sentiment_bar,
     sparkline,
+    stacked_bar_chart,
 )
+from reports.exports.ranges import DateRange
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -108,3 +118,125 @@ def test_the_sentiment_bar_grows_right_when_positive_and_left_when_negative():
     assert (value.get("x"), value.get("width"), value.get("fill")) == ("0", "50", "#c62828")
     assert "is-neutral" in str(sentiment_bar(0.01))
     assert negative.get("aria-label") == "Sentiment -1.00 on a scale from -1 to +1"
+
+
+DAYS = [Period(date(2026, 3, day), f"{day} Mar", f"{day} Mar 2026") for day in (1, 2, 3)]
+
+
+def parse_figure(markup: str) -> tuple[etree._Element, etree._Element]:
+    """A chart with its legend: the SVG, and the list after it (swatches namespaced too)."""
+    svg, legend = str(markup).split("</svg>", 1)
+    legend = legend.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ')
+    return parse(svg + "</svg>"), etree.fromstring(legend)
+
+
+def test_a_line_chart_draws_one_line_per_series_with_a_tooltip_per_point():
+    svg, legend = parse_figure(
+        line_chart(DAYS, [Series("Acme", [0, 5, 10]), Series("Globex", [2, 2, 0])], title="T")
+    )
+
+    lines = svg.findall(f"{SVG}g[@class='series']")
+    assert len(lines) == 2
+    acme = points(lines[0].find(f"{SVG}polyline"))
+    # Left 40, right 12 of 720; top 12, bottom 26 of 240: the plot is 668 x 202, tops at 10.
+    assert [x for x, _ in acme] == pytest.approx([40, 374, 708])
+    assert [y for _, y in acme] == pytest.approx([214, 113, 12])
+    assert lines[0].find(f"{SVG}polyline").get("stroke") != lines[1].find(f"{SVG}polyline").get(
+        "stroke"
+    )
+    tips = [title.text for title in lines[1].iter(f"{SVG}title")]
+    assert tips == [
+        "Globex, 1 Mar 2026: 2 mentions",
+        "Globex, 2 Mar 2026: 2 mentions",
+        "Globex, 3 Mar 2026: 0 mentions",
+    ]
+    # The second series marks its points with another shape than the first.
+    assert lines[0][1].tag == f"{SVG}circle" and lines[1][1].tag == f"{SVG}rect"
+    assert svg.get("aria-label") == "T: Acme 15 mentions, Globex 4 mentions"
+    assert ["".join(li.itertext()).strip() for li in legend] == [
+        "Acme 15 mentions",
+        "Globex 4 mentions",
+    ]
+
+
+def test_a_stacked_chart_piles_the_series_on_one_baseline():
+    svg, _ = parse_figure(
+        stacked_bar_chart(
+            DAYS,
+            [Series("Positive", [1, 0, 3], "#0a0"), Series("Negative", [1, 0, 1], "#a00")],
+            title="Sentiment",
+        )
+    )
+
+    segments = svg.findall(f"{SVG}rect[@class='segment']")
+    # Empty segments are not drawn: 2 + 0 + 2.
+    assert len(segments) == 4
+    heights = [float(s.get("height")) for s in segments]
+    # The axis tops at 5 (the tallest column holds 4): 202 px for 5 mentions.
+    assert heights == pytest.approx([40.4, 40.4, 121.2, 40.4])
+    first, second = segments[2], segments[3]
+    assert float(second.get("y")) + float(second.get("height")) == pytest.approx(
+        float(first.get("y"))
+    )
+    assert [s.get("fill") for s in segments] == ["#0a0", "#a00", "#0a0", "#a00"]
+    assert second.find(f"{SVG}title").text == "3 Mar 2026: 1 mention, negative (25 %)"
+
+
+def test_bars_are_as_long_as_their_share_of_the_longest():
+    svg = parse(bar_chart([Bar("Wire", 4, "80 %"), Bar("Daily", 1, "20 %")], title="Top"))
+
+    bars = svg.findall(f".//{SVG}rect[@class='bar']")
+    assert [float(bar.get("width")) for bar in bars] == pytest.approx([390, 97.5])
+    assert [bar.find(f"{SVG}title").text for bar in bars] == [
+        "Wire: 4 mentions (80 %)",
+        "Daily: 1 mention (20 %)",
+    ]
+    labels = [text.text for text in svg.findall(f".//{SVG}text[@class='bar-label']")]
+    assert labels == ["Wire", "Daily"]
+
+
+def test_charts_with_nothing_to_show_still_name_themselves():
+    assert "nothing to show" in parse(bar_chart([], title="Top")).get("aria-label")
+    svg, legend = parse_figure(line_chart([], [], title="T"))
+    assert svg.get("aria-label") == "T: nothing to show" and len(legend) == 0
+
+
+def test_text_in_the_new_charts_is_escaped():
+    hostile = '<script>alert(1)</script>" onload="alert(2)'
+
+    markup = "".join(
+        str(chart)
+        for chart in (
+            line_chart(DAYS, [Series(hostile, [1, 2, 3])], title=hostile),
+            stacked_bar_chart(DAYS, [Series(hostile, [1, 2, 3])], title=hostile),
+            bar_chart([Bar(hostile, 1, hostile)], title=hostile),
+        )
+    )
+
+    assert "<script>" not in markup and '" onload="' not in markup
+    assert markup.count("&lt;script&gt;alert(1)&lt;/script&gt;&quot; onload=&quot;") >= 9
+
+
+@pytest.mark.parametrize(
+    "value, level", [(0, 0), (1, 1), (20, 1), (21, 2), (50, 3), (99, 5), (100, 5)]
+)
+def test_heat_levels_follow_the_share_of_the_peak(value, level):
+    assert heat_level(value, 100) == level
+
+
+def test_a_heat_table_shades_by_the_whole_tables_peak():
+    table = heat_table(["Cars", "Shops"], [("Acme", "/a", [4, 0]), ("Globex", "/g", [1, 2])])
+
+    assert [[cell.level for cell in row.cells] for row in table.rows] == [[5, 0], [2, 3]]
+    assert not table.empty
+    assert heat_table(["Cars"], [("Acme", "", [0])]).empty
+
+
+def test_up_to_92_days_a_point_is_a_day_and_beyond_a_week():
+    step, days = periods_for(DateRange(date(2026, 1, 1), date(2026, 4, 2), "UTC"))
+    assert step == 1 and len(days) == 92 and days[-1].long == "2 Apr 2026"
+
+    step, weeks = periods_for(DateRange(date(2026, 1, 1), date(2026, 4, 3), "UTC"))
+    assert step == 7 and len(weeks) == 14
+    assert (weeks[0].short, weeks[0].long) == ("1 Jan", "1 Jan to 7 Jan 2026")
+    assert weeks[-1].long == "2 Apr to 3 Apr 2026"

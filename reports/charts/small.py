@@ -1,8 +1,4 @@
-"""Charts drawn on the server as inline SVG: no chart library, nothing fetched from a CDN.
-
-Every piece of text in a chart goes through ``format_html``: a brand called
-``<script>`` is drawn as those characters, never run.
-"""
+"""The small charts: a sparkline, the daily bar chart and the sentiment bar."""
 
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -10,10 +6,7 @@ from datetime import date, timedelta
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-
-def _num(value: float) -> str:
-    """Coordinates with at most two decimals, without trailing zeros."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+from reports.charts.scale import TONES, _half, _nice_ceiling, _num
 
 
 def sparkline(
@@ -58,19 +51,6 @@ def sparkline(
         _num(last_x),
         _num(last_y),
     )
-
-
-def _nice_ceiling(value: int) -> int:
-    """The axis maximum: 1, 2, 5 or 10 times a power of ten, at least ``value``."""
-    if value <= 0:
-        return 1
-    magnitude = 1
-    while magnitude * 10 <= value:
-        magnitude *= 10
-    for factor in (1, 2, 5, 10):
-        if factor * magnitude >= value:
-            return factor * magnitude
-    return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
 def daily_bar_chart(
@@ -153,16 +133,8 @@ def daily_bar_chart(
     )
 
 
-def _half(ceiling: int) -> str:
-    half = ceiling / 2
-    return str(int(half)) if half == int(half) else f"{half:g}"
-
-
 def empty_chart(message: str) -> SafeString:
     return format_html('<p class="chart-empty muted">{}</p>', message)
-
-
-_TONES = {"positive": "#1e7d32", "negative": "#c62828", "neutral": "#8a94a3"}
 
 
 def sentiment_bar(score: float, *, width: int = 160, height: int = 12) -> SafeString:
@@ -193,7 +165,7 @@ def sentiment_bar(score: float, *, width: int = 160, height: int = 12) -> SafeSt
         _num(x),
         _num(max(length, 1)),
         height,
-        _TONES[tone],
+        TONES[tone],
         _num(middle),
         _num(middle),
         height,

@@ -1,0 +1,218 @@
+"""Reads behind the Analytics page (and the charts of the brand page and the dashboard).
+
+Every count is by ``Mention.mentioned_at``: the article's publication time, or its analysis
+time when the feed gave none. It is the date the dashboard and the Brands page count by, so a
+week here is the same week there. Days are the organization's (its time zone), as in exports.
+Mentions of excluded reports are counted like the dashboard's brand counts do (they are
+mentions all the same; excluding a report keeps it out of the review lists).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils.dateformat import format as format_date
+
+from accounts.models import Organization
+from feeds.models import ArticleFeed, Feed
+from reports.charts import Period
+from reports.exports.ranges import DateRange
+from reports.models import Brand, BrandGroup, BrandStatus, Industry, Mention, Report
+
+MAX_COMPARED = 10
+# Up to this many days a point is a day; beyond it, a week (two years make 105 weeks).
+DAILY_UNTIL = 92
+TOP_SOURCES = 10
+SHARE_SHOWN = 10
+TONE_ORDER = ("positive", "neutral", "negative")
+# VADER's cut, as reports.extractors.base.sentiment_label labels reports.
+TONE_CUT = 0.05
+
+
+def periods_for(span: DateRange) -> tuple[int, list[Period]]:
+    """The step in days (1 or 7) and the periods that cover ``span``."""
+    step = 1 if span.days <= DAILY_UNTIL else 7
+    periods = []
+    start = span.start
+    while start <= span.end:
+        if step == 1:
+            long = format_date(start, "j M Y")
+        else:
+            last = min(start + timedelta(days=6), span.end)
+            long = f"{format_date(start, 'j M')} to {format_date(last, 'j M Y')}"
+        periods.append(Period(start, format_date(start, "j M"), long))
+        start += timedelta(days=step)
+    return step, periods
+
+
+def _in_range(span: DateRange) -> Q:
+    # On the column itself (not __date): the (organization, brand, time) index reads the range.
+    return Q(mentioned_at__gte=span.since, mentioned_at__lt=span.until)
+
+
+def _tone() -> Case:
+    return Case(
+        When(sentiment__gte=TONE_CUT, then=Value("positive")),
+        When(sentiment__lte=-TONE_CUT, then=Value("negative")),
+        default=Value("neutral"),
+    )
+
+
+@dataclass
+class Timeline:
+    """Mentions per period of each brand, and of each tone over all of them: one query."""
+
+    step: int
+    periods: list[Period]
+    by_brand: dict[int, list[int]]
+    by_tone: dict[str, list[int]]
+
+    def brand_total(self, brand_id: int) -> int:
+        return sum(self.by_brand.get(brand_id, ()))
+
+
+def timeline(organization: Organization, brand_ids: list[int], span: DateRange) -> Timeline:
+    step, periods = periods_for(span)
+    by_brand = {brand_id: [0] * len(periods) for brand_id in brand_ids}
+    by_tone = {tone: [0] * len(periods) for tone in TONE_ORDER}
+    rows = (
+        Mention.objects.filter(_in_range(span), organization=organization, brand_id__in=brand_ids)
+        .annotate(day=TruncDate("mentioned_at", tzinfo=span.zone), tone=_tone())
+        .values_list("brand_id", "day", "tone")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for brand_id, day, tone, count in rows:
+        index = (day - span.start).days // step
+        if 0 <= index < len(periods):
+            by_brand[brand_id][index] += count
+            by_tone[tone][index] += count
+    return Timeline(step, periods, by_brand, by_tone)
+
+
+def top_brands(
+    organization: Organization, span: DateRange, brand_ids: list[int], *, limit: int
+) -> list[tuple[int, int]]:
+    """(brand id, mentions) of the most mentioned of ``brand_ids`` in ``span``, most first.
+
+    The ids are passed in (the tracked brands the page lists anyway, or a group's): a list
+    reads the (organization, brand, time) index alone, where joining the brands to filter
+    them took three times as long (70 ms against 24 ms over 90 days at 300,000 mentions)."""
+    if not brand_ids:
+        return []
+    return list(
+        Mention.objects.filter(_in_range(span), organization=organization, brand_id__in=brand_ids)
+        .values_list("brand_id")
+        # COUNT(*), not COUNT(id): every column it reads is in the index, so PostgreSQL
+        # answers from the index alone (8 ms against 26 ms for 50,000 mentions).
+        .annotate(n=Count("*"))
+        .order_by("-n", "brand_id")
+        .values_list("brand_id", "n")[:limit]
+    )
+
+
+def group_brand_ids(group: BrandGroup) -> list[int]:
+    return list(group.brands.filter(merged_into__isnull=True).values_list("pk", flat=True))
+
+
+@dataclass
+class Share:
+    brand_id: int
+    name: str
+    mentions: int
+    percent: float
+
+
+@dataclass
+class ShareOfVoice:
+    rows: list[Share]
+    total: int
+    # Brands beyond SHARE_SHOWN, summed in one row.
+    others: int = 0
+    other_brands: int = 0
+
+
+def share_of_voice(organization: Organization, group: BrandGroup, span: DateRange) -> ShareOfVoice:
+    """Each brand of the group's share of the group's mentions in ``span``."""
+    counts = top_brands(organization, span, group_brand_ids(group), limit=10_000)
+    total = sum(n for _, n in counts)
+    names = dict(Brand.objects.filter(pk__in=[pk for pk, _ in counts]).values_list("pk", "name"))
+    rows = [
+        Share(pk, names[pk], n, 100 * n / total if total else 0.0) for pk, n in counts[:SHARE_SHOWN]
+    ]
+    rest = counts[SHARE_SHOWN:]
+    return ShareOfVoice(rows, total, sum(n for _, n in rest), len(rest))
+
+
+def top_sources(
+    organization: Organization, brand_ids: list[int], span: DateRange
+) -> list[tuple[Feed, int]]:
+    """The feeds that carried the most stories naming the brands in ``span``. A story in two
+    feeds counts for both: each feed did carry it; a story naming two of the brands counts
+    once.
+
+    Written as "feed links of the articles of the reports of these mentions" (semi-joins):
+    each story is then counted once without a DISTINCT, and PostgreSQL hashes the mentions'
+    reports instead of joining every report and article (55 ms against 110 ms over 90 days
+    of ten popular brands at 300,000 mentions)."""
+    mentions = Mention.objects.filter(
+        _in_range(span), organization=organization, brand_id__in=brand_ids
+    )
+    stories = Report.objects.filter(pk__in=mentions.values("report_id")).values("article_id")
+    rows = list(
+        ArticleFeed.objects.filter(article_id__in=stories)
+        .values_list("feed_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "feed_id")[:TOP_SOURCES]
+    )
+    feeds = Feed.objects.filter(organization=organization).in_bulk([pk for pk, _ in rows])
+    found = [(feeds[pk], n) for pk, n in rows if pk in feeds]
+    return sorted(found, key=lambda row: (-row[1], row[0].name.casefold()))
+
+
+@dataclass
+class CoMentions:
+    """Stories naming each brand (rows) and also a brand of each industry (columns)."""
+
+    industries: list[tuple[int | None, str]]
+    counts: dict[int, dict[int | None, int]] = field(default_factory=dict)
+
+
+def industry_co_mentions(
+    organization: Organization, brand_ids: list[int], span: DateRange
+) -> CoMentions:
+    """For each brand, the stories in ``span`` that also name another brand, by that other
+    brand's industry ("Unclassified" when it has none). A story naming two other carmakers
+    counts once under Automotive. Ignored brands (noise someone dismissed) are no company."""
+    others = ~Q(report__mentions__brand_id=F("brand_id")) & ~Q(
+        report__mentions__brand__status=BrandStatus.IGNORED
+    )
+    rows = (
+        Mention.objects.filter(_in_range(span), organization=organization, brand_id__in=brand_ids)
+        .values_list("brand_id", "report__mentions__brand__industry_id")
+        .annotate(n=Count("report_id", distinct=True, filter=others))
+        .order_by()
+    )
+    counts: dict[int, dict[int | None, int]] = defaultdict(dict)
+    seen: set[int | None] = set()
+    for brand_id, industry_id, n in rows:
+        if n:
+            counts[brand_id][industry_id] = n
+            seen.add(industry_id)
+    names = dict(
+        Industry.objects.filter(
+            organization=organization, pk__in=[i for i in seen if i]
+        ).values_list("pk", "name")
+    )
+    industries = sorted(
+        ((pk, names.get(pk, "Unclassified") if pk else "Unclassified") for pk in seen),
+        key=lambda entry: (entry[0] is None, entry[1].casefold()),
+    )
+    return CoMentions(industries, dict(counts))
+
+
+def brand_url(brand_id: int) -> str:
+    return reverse("brands:detail", args=[brand_id])
