@@ -251,6 +251,18 @@ def batch_poll(
         return 0, 0
     try:
         remote = provider.retrieve(batch.provider_id)
+    except PermanentFailure as exc:
+        # The provider no longer knows the batch (deleted there, another account's key):
+        # polling again cannot help. Its items get their second chance in a new batch.
+        logger.warning("LLM batch %s unknown to the provider: %s", batch.pk, exc.message)
+        failed = 0
+        for item_id in batch.items.filter(status=BatchItemStatus.SUBMITTED).values_list(
+            "id", flat=True
+        ):
+            reason = f"the provider could not find the batch: {exc.message}"
+            failed += _item_fail(item_id, batch.pk, reason) == "failed"
+        _batch_finish(batch.pk, BatchStatus.FAILED, error=exc.message)
+        return 0, failed
     except ProviderError as exc:
         logger.warning("LLM batch %s not polled: %s", batch.pk, exc.message)
         return 0, 0

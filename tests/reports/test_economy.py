@@ -16,11 +16,13 @@ from reports.economy.services import (
 )
 from reports.models import ExtractionCache, Mention, Report, ReportMode, ReportStatus
 from reports.services.analyse import AnalysisOptions, report_analyse, reports_analyse
+from tests.harness.openai_server import error_reply
 from tests.reports.analysis_data import brand, llm_answer, make_article, track
 
 pytestmark = pytest.mark.django_db
 
 NIKE = brand("Nike", "Nike reported record sales in Europe on Tuesday", sentiment=0.6)
+UNAVAILABLE = error_reply(503, "The server is overloaded.", error_type="server_error")
 GLOBEX = brand("Globex", "Meanwhile, Globex Corporation (NASDAQ: GLBX) announced a partnership")
 
 
@@ -242,7 +244,7 @@ def test_a_refused_batch_is_retried_once_then_left_to_the_rules(economy, openai_
 
 def test_a_provider_outage_at_submission_keeps_the_items_queued(economy, openai_server):
     report_analyse(article=make_article(economy))
-    openai_server.http.add_route("/v1/files", openai_server.server_error(503))
+    openai_server.http.add_route("/v1/files", UNAVAILABLE)
 
     run()
 
@@ -284,6 +286,39 @@ def test_an_interrupted_submission_the_provider_never_saw_is_queued_again(econom
     batch.refresh_from_db()
     assert batch.status == BatchStatus.FAILED and "interrupted" in batch.error
     assert LLMBatch.objects.exclude(pk=batch.pk).get().status == BatchStatus.OPEN
+
+
+def test_a_batch_the_provider_no_longer_knows_is_closed_and_its_items_queued_again(
+    economy, openai_server
+):
+    report_analyse(article=make_article(economy))
+    run()  # submitted
+    batch = LLMBatch.objects.get()
+    openai_server.http.add_route(
+        f"/v1/batches/{batch.provider_id}",
+        error_reply(404, "No such batch", error_type="invalid_request_error"),
+    )
+
+    run()
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.FAILED and "No such batch" in batch.error
+    assert LLMBatchItem.objects.get(attempt=1).status == BatchItemStatus.RETRIED
+    # The second attempt went out in a new batch in the same tick.
+    assert LLMBatchItem.objects.get(attempt=2).status == BatchItemStatus.SUBMITTED
+
+
+def test_a_provider_outage_while_polling_leaves_the_batch_open(economy, openai_server):
+    report_analyse(article=make_article(economy))
+    run()  # submitted
+    batch = LLMBatch.objects.get()
+    openai_server.http.add_route(f"/v1/batches/{batch.provider_id}", UNAVAILABLE)
+
+    run()
+
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.OPEN
+    assert LLMBatchItem.objects.get().status == BatchItemStatus.SUBMITTED
 
 
 def test_batches_are_per_organization_and_an_answer_cannot_reach_another(
