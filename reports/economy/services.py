@@ -166,11 +166,11 @@ def _batch_lines(batch: LLMBatch, provider: BatchProvider) -> bytes:
         .order_by("id")
     )
     contexts = _Contexts()
+    extractor = LLMExtractor(client=provider.client, model=batch.model)
     lines = []
     for item in items:
         article = item.report.article
         context, _ = contexts.get(item.organization)
-        extractor = LLMExtractor(client=provider.client, model=batch.model)
         body = extractor.request_body(
             text=article.display_text, title=article.title, context=context
         )
