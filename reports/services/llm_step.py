@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from accounts.models import Organization
+from accounts.models import AnalysisMode, Organization
 from feeds.models import Article
 from reports.extractors.base import ExtractionContext, ExtractionResult
 from reports.extractors.llm import (
@@ -114,8 +114,6 @@ class BatchDeferred:
 
 
 def economy_mode(organization: Organization, options: AnalysisOptions) -> bool:
-    from accounts.models import AnalysisMode
-
     return (options.mode or organization.analysis_mode) == AnalysisMode.ECONOMY
 
 
