@@ -16,8 +16,16 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "time_zone", "discovery_confirmed_only"]
+        fields = ["name", "time_zone", "discovery_confirmed_only", "analysis_mode"]
         help_texts = {"time_zone": "Used for schedules and dates shown to the whole team."}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # A form posted without it (an older page still open) keeps the current mode.
+        self.fields["analysis_mode"].required = False
+
+    def clean_analysis_mode(self) -> str:
+        return self.cleaned_data["analysis_mode"] or self.instance.analysis_mode
 
 
 def _role_field(roles: list[str]) -> forms.ChoiceField:

@@ -21,6 +21,15 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone.") from None
 
 
+class AnalysisMode(models.TextChoices):
+    """How articles that need the LLM are analysed."""
+
+    STANDARD = "standard", "Standard (answers at once)"
+    # The provider's batch interface: half the price, answers within 24 h; the rules' result
+    # shows meanwhile.
+    ECONOMY = "economy", "Economy (batch, within 24 h, half price)"
+
+
 class Organization(models.Model):
     """A tenant: every tenant-owned row points to one."""
 
@@ -46,6 +55,17 @@ class Organization(models.Model):
             "Without an LLM, report a brand nobody tracks only when the brand knowledge base "
             "knows it: fewer discoveries, far fewer wrong ones. Tracked brands and the LLM's "
             "findings are not affected."
+        ),
+    )
+    analysis_mode = models.CharField(
+        "LLM analysis mode",
+        max_length=10,
+        choices=AnalysisMode.choices,
+        default=AnalysisMode.STANDARD,
+        db_default=AnalysisMode.STANDARD,
+        help_text=(
+            "Economy sends articles through the provider's batch interface: half the price, "
+            "answers within 24 hours. Articles are analysed by the rules at once meanwhile."
         ),
     )
     # Set when a member hid the dashboard's getting-started checklist for everyone: a team
@@ -160,6 +180,9 @@ class UsageDaily(TenantModel):
     tokens_in = models.PositiveBigIntegerField(default=0)
     tokens_out = models.PositiveBigIntegerField(default=0)
     cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    # Economy (batch) analysis: its answers, and what standard mode would have cost more.
+    batch_calls = models.PositiveIntegerField(default=0, db_default=0)
+    batch_saved = models.DecimalField(max_digits=14, decimal_places=6, default=0, db_default=0)
 
     class Meta:
         ordering = ["-date"]

@@ -56,14 +56,19 @@ def organization_update(
     name: str,
     time_zone: str,
     discovery_confirmed_only: bool | None = None,
+    analysis_mode: str | None = None,
 ) -> Organization:
     _require_manager(actor, organization.pk)
     organization.name = name
     organization.time_zone = time_zone
     if discovery_confirmed_only is not None:
         organization.discovery_confirmed_only = discovery_confirmed_only
+    if analysis_mode is not None:
+        organization.analysis_mode = analysis_mode
     organization.full_clean()
-    organization.save(update_fields=["name", "time_zone", "discovery_confirmed_only"])
+    organization.save(
+        update_fields=["name", "time_zone", "discovery_confirmed_only", "analysis_mode"]
+    )
     return organization
 
 

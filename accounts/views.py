@@ -131,6 +131,7 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 time_zone=form.cleaned_data["time_zone"],
                 discovery_confirmed_only=form.cleaned_data["discovery_confirmed_only"],
+                analysis_mode=form.cleaned_data["analysis_mode"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -273,23 +274,51 @@ def _rss(items: list[tuple[str, str]]) -> str:
     return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'
 
 
-def llm_calls_per_100(articles: list[dict[str, Any]]) -> tuple[int, int, int]:
-    """Run the real pipeline (fetch, extract, dedupe, analyse) on 100 articles of which 30 %
-    are syndicated copies, with a local OpenAI-compatible server counting the calls.
+def _sized_answer(answer: dict[str, Any]) -> Any:
+    """A scripted completion whose usage counts the request's prompt as the project estimates
+    tokens (~4 characters each) and the answer's length, so costs follow the articles."""
+    from reports.extractors.llm import estimate_tokens
+    from tests.harness.openai_server import json_completion
 
-    Returns (LLM calls, reports created, copies detected). The count depends on our cost
-    control (dedupe, cache), not on the model, so a scripted server measures it honestly.
+    content = json.dumps(answer)
+
+    def respond(request: Any) -> Any:
+        try:
+            messages = request.json().get("messages", [])
+        except ValueError:
+            messages = []
+        prompt = sum(estimate_tokens(str(m.get("content") or "")) for m in messages)
+        return json_completion(
+            answer, prompt_tokens=prompt, completion_tokens=estimate_tokens(content)
+        )(request)
+
+    return respond
+
+
+def llm_calls_per_100(articles: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run the real pipeline (fetch, extract, dedupe, analyse) on 100 articles of which 30 %
+    are syndicated copies, with a local OpenAI-compatible server counting the calls; then
+    the same articles again in economy mode (answer cache emptied), through the scripted
+    server's Batch API, to price both modes per 1,000 articles.
+
+    The call count depends on our cost control (dedupe, cache), not on the model, so a
+    scripted server measures it honestly; the costs come from the token counts it reports
+    (the prompts' estimated size) and LLM_PRICES for the default model.
     """
     from django.conf import settings
     from django.core.management import call_command
+    from django.db.models import Sum
 
+    from accounts.models import AnalysisMode
     from accounts.services import organization_create
     from feeds.models import Article, Feed
     from feeds.services.extract import articles_extract
     from feeds.services.refresh import feed_refresh
-    from reports.services.analyse import reports_analyse
+    from reports.economy.services import llm_batches_run
+    from reports.models import ExtractionCache, Report, ReportMode
+    from reports.services.analyse import AnalysisOptions, reports_analyse
     from tests.harness.http_server import LocalHTTPServer, Reply
-    from tests.harness.openai_server import FakeOpenAIServer, json_completion
+    from tests.harness.openai_server import FakeOpenAIServer
 
     call_command("migrate", verbosity=0)
     import logging  # Here, after the sys.path fix above: benchmarks/logging.py shadows it.
@@ -301,9 +330,7 @@ def llm_calls_per_100(articles: list[dict[str, Any]]) -> tuple[int, int, int]:
     empty_answer = {"summary": "", "topic": "", "sentiment": 0, "brands": []}
     with (
         LocalHTTPServer() as server,
-        FakeOpenAIServer(
-            default_reply=json_completion(empty_answer, prompt_tokens=800, completion_tokens=60)
-        ) as fake,
+        FakeOpenAIServer(default_reply=_sized_answer(empty_answer)) as fake,
     ):
         settings.OPENAI_BASE_URL = fake.base_url
         settings.OPENAI_API_KEY = "benchmark"
@@ -329,14 +356,44 @@ def llm_calls_per_100(articles: list[dict[str, Any]]) -> tuple[int, int, int]:
         ids = list(Article.objects.filter(organization=organization).values_list("id", flat=True))
         reports = reports_analyse(article_ids=ids)
         copies = Article.objects.filter(duplicate_of__isnull=False).count()
-        return len(fake.requests), len(reports), copies
+        calls = len(fake.requests)
+        mine = Report.objects.filter(organization=organization)
+        standard = mine.aggregate(cost=Sum("cost_estimate"))["cost"] or 0
+
+        ExtractionCache.objects.all().delete()
+        organization.analysis_mode = AnalysisMode.ECONOMY
+        organization.save(update_fields=["analysis_mode"])
+        reports_analyse(article_ids=ids, options=AnalysisOptions(reanalyse=True))
+        llm_batches_run()  # submits
+        llm_batches_run()  # the scripted batch finishes at its first poll: applied
+        economy_reports = mine.filter(mode=ReportMode.ECONOMY)
+        economy = economy_reports.aggregate(cost=Sum("cost_estimate"))["cost"] or 0
+        return {
+            "calls": calls,
+            "reports": len(reports),
+            "copies": copies,
+            "articles": len(ids),
+            "standard": standard,
+            "economy": economy,
+            "economy_reports": economy_reports.count(),
+            "model": settings.OPENAI_MODEL,
+            "discount": settings.LLM_BATCH_DISCOUNT,
+        }
 
 
 def evaluate_llm(catalogue: dict[str, Any], articles: list[dict[str, Any]]) -> None:
-    calls, reports, copies = llm_calls_per_100(articles)
+    run = llm_calls_per_100(articles)
     print(
-        f"LLM calls per 100 articles at 30 % duplicates: {calls} "
-        f"({reports} reports; {copies} copies detected as syndicated; target <= 70)"
+        f"LLM calls per 100 articles at 30 % duplicates: {run['calls']} "
+        f"({run['reports']} reports; {run['copies']} copies detected as syndicated; "
+        "target <= 70)"
+    )
+    per_1000 = 1000 / max(1, run["articles"])
+    print(
+        f"LLM cost per 1,000 articles ({run['model']}, same articles and duplicates): "
+        f"standard ${run['standard'] * Decimal(per_1000):.4f}, "
+        f"economy (batch, {run['discount']:.0%} off) ${run['economy'] * Decimal(per_1000):.4f} "
+        f"({run['economy_reports']} reports answered by the batch)"
     )
     base_url = os.environ.get("OPENAI_BASE_URL")
     if not (base_url and os.environ.get("OPENAI_API_KEY")):

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from accounts.drawer import add_service_errors
-from accounts.models import Organization
+from accounts.models import AnalysisMode, Organization
 from feeds.models import Feed
 from jobs.models import IntervalUnit, Job, ScheduleKind, stuck_after_error
 from jobs.services.jobs import JOB_FIELDS, NO_FEEDS, SCHEDULE_FIELDS
@@ -46,6 +46,7 @@ class JobForm(forms.Form):
         "enabled",
         "feed_timeout",
         "use_llm",
+        "analysis_mode",
         "max_articles",
         "stuck_after_seconds",
         "recipients",
@@ -103,6 +104,12 @@ class JobForm(forms.Form):
     )
     use_llm = forms.BooleanField(
         required=False, initial=True, label="Analyse with the LLM (else rules only)"
+    )
+    analysis_mode = forms.ChoiceField(
+        choices=[("", "The organization's mode"), *AnalysisMode.choices],
+        required=False,
+        label="LLM analysis mode",
+        help_text="Economy: rules at once, the LLM's answer within 24 hours at half the price.",
     )
     max_articles = forms.IntegerField(
         min_value=1, max_value=1000, required=False, label="Max articles per feed"

@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import AnalysisMode
 from accounts.tenancy import TenantModel
 from marketing_hunting.single_line import validate_single_line
 
@@ -72,6 +73,14 @@ class Job(TenantModel):
         null=True, blank=True, help_text="Seconds per request; empty: each feed's own timeout."
     )
     use_llm = models.BooleanField(default=True)
+    # Empty: the organization's mode (accounts.AnalysisMode).
+    analysis_mode = models.CharField(
+        max_length=10,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("", "The organization's mode"), *AnalysisMode.choices],
+    )
     max_articles = models.PositiveIntegerField(null=True, blank=True)
     stuck_after_seconds = models.PositiveIntegerField(null=True, blank=True)
     recipients = models.TextField(blank=True, help_text="Emails told when a run is auto-failed.")

@@ -48,6 +48,13 @@ SCHEDULES = [
         description="After an LLM outage or when the monthly quota resets.",
     ),
     Schedule(
+        name="Submit and collect economy LLM batches",
+        task="reports.run_llm_batches",
+        every_seconds=5 * 60,
+        description="Economy analysis: polls the provider's open batches and applies their "
+        "answers to the reports, then submits the articles queued since.",
+    ),
+    Schedule(
         name="Sweep stuck job executions",
         task="jobs.sweep_stuck_executions",
         every_seconds=60,

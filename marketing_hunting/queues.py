@@ -30,6 +30,8 @@ ROUTES: dict[str, str] = {
     # A job run fetches its feeds and pages (and analyses what it found in the same task).
     "jobs.run_execution": INGEST,
     "reports.analyse_llm_pending": LLM,
+    # Economy batches: requests to the LLM provider, and applying its answers.
+    "reports.run_llm_batches": LLM,
     "reports.run_export": ANALYSIS,
     "contacts.discover_brand": DISCOVERY,
     "reports.send_alert_delivery": MAIL,

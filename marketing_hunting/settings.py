@@ -372,6 +372,12 @@ LLM_PRICES = env.json_object(
     },
 )
 
+# Economy analysis (an organization's or a job's choice): requests go through the provider's
+# batch interface (OpenAI's Batch API: answers within 24 h) at this discount on LLM_PRICES
+# (0.5: half price), at most this many requests per batch file.
+LLM_BATCH_DISCOUNT = env.fraction("LLM_BATCH_DISCOUNT", 0.5)
+LLM_BATCH_MAX_REQUESTS = env.integer("LLM_BATCH_MAX_REQUESTS", 5000, minimum=1, maximum=50_000)
+
 # --- Brand knowledge base ----------------------------------------------------------------------
 
 # Where npm installs the name-suggestion-index package (`npm ci --prefix kb`, run by `make run`).

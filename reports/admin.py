@@ -30,6 +30,8 @@ from reports.models import (
     KnowledgeBaseVersion,
     KnowledgeBrand,
     KnowledgeName,
+    LLMBatch,
+    LLMBatchItem,
     Mention,
     Report,
 )
@@ -58,6 +60,7 @@ class ReportAdmin(ReportExportAdminMixin, admin.ModelAdmin):
         "cost_estimate",
         "cached",
         "llm_pending",
+        "mode",
         "analysed_at",
     ]
     list_filter = [
@@ -65,6 +68,7 @@ class ReportAdmin(ReportExportAdminMixin, admin.ModelAdmin):
         "extractor",
         "cached",
         "llm_pending",
+        "mode",
         "sentiment_label",
         "organization",
     ]
@@ -265,6 +269,52 @@ class ExtractionCacheAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+class LLMBatchItemInline(admin.TabularInline):
+    model = LLMBatchItem
+    fields = ["report", "attempt", "status", "tokens_in", "tokens_out", "cost", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(LLMBatch)
+class LLMBatchAdmin(ReadOnlyAdmin):
+    """Economy analysis: each batch at the provider, written by reports.run_llm_batches."""
+
+    list_display = [
+        "__str__",
+        "organization",
+        "model",
+        "status",
+        "provider_status",
+        "request_count",
+        "completed_count",
+        "failed_count",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["provider_id", "input_file_id"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    inlines = [LLMBatchItemInline]
+
+
+@admin.register(LLMBatchItem)
+class LLMBatchItemAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "organization", "batch", "attempt", "status", "cost", "created_at"]
+    list_filter = ["status", "organization"]
+    list_select_related = ["organization", "batch"]
+    raw_id_fields = ["report", "batch"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+
 # accounts/admin.py does not register usage; guard in case it does one day.
 if not admin.site.is_registered(UsageDaily):
 
@@ -278,6 +328,8 @@ if not admin.site.is_registered(UsageDaily):
             "tokens_in",
             "tokens_out",
             "cost",
+            "batch_calls",
+            "batch_saved",
         ]
         list_filter = ["organization"]
         list_select_related = ["organization"]

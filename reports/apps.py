@@ -86,9 +86,21 @@ def report_figures(organization: "Organization") -> list["Figure"]:
     today = now.date()
     usage = UsageDaily.objects.filter(
         organization=organization, date__gte=today.replace(day=1), date__lte=today
-    ).aggregate(tokens_in=Sum("tokens_in"), tokens_out=Sum("tokens_out"), cost=Sum("cost"))
+    ).aggregate(
+        tokens_in=Sum("tokens_in"),
+        tokens_out=Sum("tokens_out"),
+        cost=Sum("cost"),
+        batch_saved=Sum("batch_saved"),
+    )
     tokens = (usage["tokens_in"] or 0) + (usage["tokens_out"] or 0)
     cost = f"${usage['cost'] or 0:.2f} this month"
+    if usage["batch_saved"]:
+        # What economy (batch) mode saved: standard mode would have cost this much more.
+        standard = (usage["cost"] or 0) + usage["batch_saved"]
+        cost += (
+            f" (economy mode saved ${usage['batch_saved']:.2f}; standard mode would have "
+            f"cost ${standard:.2f})"
+        )
     quota = organization.llm_monthly_token_quota
     # Same test as reports.services.usage.quota_reached, from the sums already loaded.
     if quota is not None and tokens >= quota:

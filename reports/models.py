@@ -5,6 +5,12 @@ from django.urls import reverse
 
 from accounts.tenancy import TenantModel
 from outbound.validators import validate_public_url
+from reports.economy.models import (  # noqa: F401
+    BatchItemStatus,
+    BatchStatus,
+    LLMBatch,
+    LLMBatchItem,
+)
 from reports.exports.models import Export, ExportFormat, ExportKind, ExportStatus  # noqa: F401
 
 # The knowledge base's global tables live in their own module; imported here so that Django
@@ -256,6 +262,13 @@ class ReportStatus(models.TextChoices):
     EXCLUDED = "excluded", "Excluded by a keyword rule"
 
 
+class ReportMode(models.TextChoices):
+    """Which LLM mode produced a report's analysis (rules-only reports say standard)."""
+
+    STANDARD = "standard", "Standard"
+    ECONOMY = "economy", "Economy (batch)"
+
+
 class Report(TenantModel):
     """The analysis of one article."""
 
@@ -292,6 +305,12 @@ class Report(TenantModel):
     # What the LLM call would have cost (estimated input tokens x the model's input price).
     tokens_saved = models.PositiveIntegerField(default=0)
     cost_saved = models.DecimalField(max_digits=12, decimal_places=6, default=0)
+    mode = models.CharField(
+        max_length=10,
+        choices=ReportMode.choices,
+        default=ReportMode.STANDARD,
+        db_default=ReportMode.STANDARD,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     analysed_at = models.DateTimeField()
 

@@ -53,6 +53,21 @@ def analyse_llm_pending(organization_id: int | None = None) -> int:
     return len(reports)
 
 
+@shared_task(name="reports.run_llm_batches", soft_time_limit=20 * 60)
+def run_llm_batches() -> dict[str, int]:
+    """Economy analysis: poll and apply the open batches, submit the queued articles. A
+    second run at once does no harm: every item is claimed before it is sent or applied."""
+    from reports.economy.services import llm_batches_run
+
+    summary = llm_batches_run()
+    return {
+        "polled": summary.polled,
+        "applied": summary.applied,
+        "failed": summary.failed,
+        "submitted": len(summary.submitted),
+    }
+
+
 def unreported_article_ids(*, now: datetime | None = None, limit: int = PENDING_BATCH) -> list[int]:
     """Articles extracted within UNREPORTED_WINDOW that have no report: their task was lost.
 

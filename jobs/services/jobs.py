@@ -29,6 +29,7 @@ JOB_FIELDS = (
     *SCHEDULE_FIELDS,
     "feed_timeout",
     "use_llm",
+    "analysis_mode",
     "max_articles",
     "stuck_after_seconds",
     "recipients",

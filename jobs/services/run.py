@@ -174,7 +174,7 @@ def run_feed(
     copies, unreadable = counters["copies"], counters["unreadable"]
     analysed = reports = excluded = 0
     # The job's own keyword rules apply on top of the organization's.
-    options = AnalysisOptions(use_llm=job.use_llm, job_id=job.pk)
+    options = AnalysisOptions(use_llm=job.use_llm, job_id=job.pk, mode=job.analysis_mode or None)
     for start in range(0, len(to_extract), EXTRACT_BATCH):
         beat()
         batch = to_extract[start : start + EXTRACT_BATCH]

@@ -264,6 +264,16 @@ class LLMExtractor:
             ]
         raise AssertionError("unreachable")
 
+    def request_body(self, *, text: str, title: str, context: ExtractionContext) -> dict[str, Any]:
+        """The chat completion request :meth:`extract` sends, as a batch file line's body."""
+        sent = cut_to_budget(text, settings.LLM_INPUT_TOKEN_BUDGET)
+        return {
+            "model": self.model,
+            "messages": self._messages(title, sent, context),
+            "response_format": RESPONSE_FORMAT,
+            "temperature": 0,
+        }
+
     def extract(
         self, *, text: str, title: str, language: str, context: ExtractionContext
     ) -> ExtractionResult:
@@ -324,6 +334,33 @@ class LLMExtractor:
             tokens_out=tokens[1],
             invented_dropped=dropped,
         )
+
+
+def completion_answer(body: Mapping[str, Any]) -> tuple[dict[str, Any], int, int]:
+    """The answer and the tokens of a chat completion body read from a batch output file,
+    checked as :meth:`LLMExtractor._complete` checks a live one. A batch has no repair round:
+    an unusable answer raises :class:`InvalidModelOutput` and the caller asks once more."""
+    try:
+        completion = ChatCompletion.model_validate(body)
+        choice = completion.choices[0]
+    except (ValidationError, IndexError):
+        raise InvalidModelOutput(
+            "The model's answer was unusable: not a chat completion."
+        ) from None
+    usage = completion.usage
+    tokens_in, tokens_out = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+    if choice.finish_reason == "length":
+        raise InvalidModelOutput("The model's answer was unusable: it was cut off (too long).")
+    if getattr(choice.message, "refusal", None):
+        raise InvalidModelOutput(f"The model refused: {choice.message.refusal}")
+    try:
+        answer = _Answer.model_validate_json(choice.message.content or "")
+    except (ValidationError, ValueError) as exc:
+        problem = str(exc).splitlines()[0]
+        raise InvalidModelOutput(
+            f"The model's answer was unusable: it did not match the schema ({problem})."
+        ) from None
+    return answer.model_dump(), tokens_in, tokens_out
 
 
 class _Unparseable(Exception):

@@ -10,6 +10,9 @@
   cost, and is never sent to the LLM nor searched for brands.
 - Any LLM failure falls back to the rules, and the report says why; transient failures and
   the quota mark the report ``llm_pending`` so it is analysed by the LLM later. Nothing is lost.
+- Economy mode (the organization's or the job's choice): the rules' report at once, and the
+  article queued for the provider's batch interface (``reports/economy``), whose answer later
+  updates the report through :func:`report_save`, the same checks and versioning.
 - A batch keeps up to ``LLM_CONCURRENCY`` LLM requests in flight (each waiting for its slot
   in the shared budgets, ``reports/extractors/llm_budget.py``); everything that reads or
   writes the database stays on the task's thread. The monthly quota is checked before each
@@ -43,6 +46,7 @@ from reports.models import (
     ExtractionCache,
     Mention,
     Report,
+    ReportMode,
     ReportStatus,
     ReportVersion,
 )
@@ -50,6 +54,7 @@ from reports.services.keyword_rules import compiled_rules, first_failing_rule
 from reports.services.llm_step import (
     QUOTA_REACHED,
     AnalysisOptions,
+    BatchDeferred,
     Extraction,
     LLMCall,
     cache_key,
@@ -71,12 +76,13 @@ __all__ = [
     "cache_key",
     "extract_for_article",
     "report_analyse",
+    "report_save",
     "reports_analyse",
 ]
 
 
 @transaction.atomic
-def _save(
+def report_save(
     article: Article,
     result: ExtractionResult,
     status: str,
@@ -85,9 +91,19 @@ def _save(
     llm_pending: bool,
     resolver: Resolver,
     context: ExtractionContext,
+    mode: str = ReportMode.STANDARD,
 ) -> Report:
+    """The article's report (created or versioned) with ``result``'s findings. An economy
+    answer is priced at the batch discount, and the usage rows keep what it saved."""
     now = timezone.now()
     cost = cost_estimate(result.model, result.tokens_in, result.tokens_out) if not cached else 0
+    saved = Decimal(0)
+    if mode == ReportMode.ECONOMY and cost:
+        full = cost
+        cost = (full * (1 - Decimal(str(settings.LLM_BATCH_DISCOUNT)))).quantize(
+            Decimal("0.000001")
+        )
+        saved = full - cost
     report, version = _report_upsert(
         article,
         summary=result.summary,
@@ -106,6 +122,7 @@ def _save(
         status=status,
         error=result.fallback_reason,
         llm_pending=llm_pending,
+        mode=mode,
         analysed_at=now,
     )
     mentions: dict[int, Mention] = {}
@@ -137,6 +154,8 @@ def _save(
             tokens_out=report.tokens_out,
             cost=cost,
             cached=cached,
+            batch=mode == ReportMode.ECONOMY,
+            saved=saved,
         )
     return report
 
@@ -222,6 +241,7 @@ _REPORT_RESET = {
     "excluded_rule_name": "",
     "tokens_saved": 0,
     "cost_saved": Decimal(0),
+    "mode": ReportMode.STANDARD,
 }
 
 
@@ -293,14 +313,28 @@ def _report_begin(
     step = llm_start(article, organization, context, options)
     if isinstance(step, LLMCall):
         return _Pending(step)
+    if isinstance(step, BatchDeferred):
+        return _save_deferred(article, step, resolver or Resolver(organization), context)
     return _report_end(article, step, resolver or Resolver(organization), context)
+
+
+@transaction.atomic
+def _save_deferred(
+    article: Article, step: BatchDeferred, resolver: Resolver, context: ExtractionContext
+) -> Report:
+    """Economy mode: the rules' report now, and the article queued for the next batch."""
+    from reports.economy.services import batch_item_queue
+
+    report = _report_end(article, step.extraction, resolver, context)
+    batch_item_queue(report=report, model=step.model)
+    return report
 
 
 def _report_end(
     article: Article, extraction: Extraction, resolver: Resolver, context: ExtractionContext
 ) -> Report:
     result, status, cached, pending = extraction
-    return _save(
+    return report_save(
         article,
         result,
         status,

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from accounts.models import Organization
+from accounts.models import AnalysisMode, Organization
 from feeds.models import Article
 from reports.extractors.base import ExtractionContext, ExtractionResult
 from reports.extractors.llm import (
@@ -27,6 +27,10 @@ from reports.services.llm_calls import LLMFailure, call_llm
 from reports.services.usage import quota_reached
 
 QUOTA_REACHED = "The organization's monthly LLM token quota is used up; analysed by rules."
+BATCH_QUEUED = (
+    "Economy mode: analysed by rules at once; the LLM's answer comes with the next batch "
+    "(within 24 hours)."
+)
 
 
 @dataclass
@@ -35,6 +39,9 @@ class AnalysisOptions:
     model: str | None = None
     reanalyse: bool = False  # Replace an existing report.
     job_id: int | None = None  # The job analysing: its keyword rules apply too.
+    # AnalysisMode: "economy" sends the LLM requests through the provider's batch interface;
+    # None or "": the organization's mode.
+    mode: str | None = None
 
 
 def cache_key(content_hash: str, model: str, prompt_version: str) -> str:
@@ -60,7 +67,7 @@ def _cached_result(
     )
 
 
-def _cache_store(article: Article, extractor: LLMExtractor, result: ExtractionResult) -> None:
+def cache_store(article: Article, extractor: LLMExtractor, result: ExtractionResult) -> None:
     if article.content_hash:
         ExtractionCache.objects.update_or_create(
             key=cache_key(article.content_hash, extractor.model, PROMPT_VERSION),
@@ -98,14 +105,27 @@ class LLMCall:
         )
 
 
+@dataclass
+class BatchDeferred:
+    """Economy mode: the rules' extraction now, the LLM request in the next batch."""
+
+    extraction: Extraction
+    model: str
+
+
+def economy_mode(organization: Organization, options: AnalysisOptions) -> bool:
+    return (options.mode or organization.analysis_mode) == AnalysisMode.ECONOMY
+
+
 def llm_start(
     article: Article,
     organization: Organization,
     context: ExtractionContext,
     options: AnalysisOptions,
     llm_factory: Callable[..., LLMExtractor] = LLMExtractor,
-) -> Extraction | LLMCall:
-    """Everything before the LLM request: the rules, the quota, the cache."""
+) -> Extraction | LLMCall | BatchDeferred:
+    """Everything before the LLM request: the rules, the quota, the cache, and in economy
+    mode the rules' result standing in until the batch answers."""
     text = article.display_text
     rules = RulesExtractor().extract(
         text=text, title=article.title, language=article.language, context=context
@@ -129,6 +149,9 @@ def llm_start(
     if cached is not None:
         cached.brands = merge_findings(cached.brands, rules.brands)
         return cached, ReportStatus.DONE, True, False
+    if economy_mode(organization, options):
+        rules.fallback_reason = BATCH_QUEUED
+        return BatchDeferred((rules, ReportStatus.FALLBACK, False, False), extractor.model)
     return LLMCall(article, context, extractor, rules)
 
 
@@ -141,7 +164,7 @@ def llm_finish(call: LLMCall, outcome: ExtractionResult | BaseException) -> Extr
         return rules, ReportStatus.FALLBACK, False, pending
     if isinstance(outcome, BaseException):
         raise outcome
-    _cache_store(call.article, call.extractor, outcome)
+    cache_store(call.article, call.extractor, outcome)
     outcome.brands = merge_findings(outcome.brands, rules.brands)
     return outcome, ReportStatus.DONE, False, False
 
@@ -164,4 +187,6 @@ def extract_for_article(
     step = llm_start(article, organization, context, options, llm_factory)
     if isinstance(step, LLMCall):
         return llm_finish(step, llm_outcome(step))
+    if isinstance(step, BatchDeferred):  # No batch from here: the rules' result alone.
+        return step.extraction
     return step

@@ -26,8 +26,11 @@ def usage_record(
     tokens_out: int,
     cost: Decimal,
     cached: bool = False,
+    batch: bool = False,
+    saved: Decimal = Decimal(0),
     day: date | None = None,
 ) -> None:
+    """``batch``: an economy (batch) answer, which cost ``saved`` less than standard mode."""
     day = day or timezone.now().date()
     row, _ = UsageDaily.objects.get_or_create(organization=organization, date=day)
     # F() updates: several workers may record usage for the same day at once.
@@ -37,6 +40,8 @@ def usage_record(
         tokens_in=F("tokens_in") + tokens_in,
         tokens_out=F("tokens_out") + tokens_out,
         cost=F("cost") + cost,
+        batch_calls=F("batch_calls") + (1 if batch else 0),
+        batch_saved=F("batch_saved") + saved,
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.functional import cached_property
 
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
+from reports.economy.models import OPEN_ITEM_STATUSES
 from reports.forms import ReportFilterForm
 from reports.models import Report
 from reports.pdf.render import PdfUnavailable
@@ -111,6 +112,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "source_feeds": article.feeds.order_by("name"),
             "copies": article.duplicates.order_by("id").only("id", "canonical_url", "title")[:20],
             "versions": report.versions.all()[:MAX_VERSIONS_SHOWN],
+            "batch_waiting": report.batch_items.filter(status__in=OPEN_ITEM_STATUSES).exists(),
         },
     )
 

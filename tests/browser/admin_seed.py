@@ -29,6 +29,7 @@ from contacts.models import (
 from jobs.models import JobExecution, JobNotification
 from monitoring.models import LogEntry
 from reports.alerts.models import Alert, AlertDelivery, AlertKind, AlertRule, DeliveryChannel
+from reports.economy.models import BatchItemStatus, BatchStatus, LLMBatch, LLMBatchItem
 from reports.exports.models import Export, ExportFormat, ExportKind
 from reports.knowledge.models import KnowledgeBaseVersion, KnowledgeBrand, KnowledgeKind
 from reports.models import (
@@ -97,6 +98,22 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
         next_attempt_at=now,
     )
     ExtractionCache.objects.create(key="k" * 64, result={"brands": []})
+    batch = LLMBatch.objects.create(
+        organization=org,
+        model="gpt-4o-mini",
+        provider_id="batch_seed",
+        status=BatchStatus.OPEN,
+        provider_status="in_progress",
+        request_count=1,
+        submitted_at=now,
+    )
+    LLMBatchItem.objects.create(
+        organization=org,
+        batch=batch,
+        report=report,
+        model="gpt-4o-mini",
+        status=BatchItemStatus.SUBMITTED,
+    )
     KnowledgeBaseVersion.objects.create(label="NSI test", checksum="c" * 64)
     KnowledgeBrand.objects.create(
         name="Tesco", key="tesco", kind=KnowledgeKind.choices[0][0], source="nsi"

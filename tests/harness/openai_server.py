@@ -3,6 +3,7 @@
 The app reaches the LLM through the official ``openai`` client pointed at ``OPENAI_BASE_URL``,
 so tests point that setting here and script what "the model" answers, including the
 failures our retry and quota policies must handle (429s, quota, 5xx, timeouts, bad JSON).
+The Files + Batches endpoints (economy analysis) are in ``openai_batches``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tests.harness.http_server import LocalHTTPServer, RecordedRequest, Reply, Responder
+from tests.harness.openai_batches import FakeBatchAPI
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 MODEL_PATHS = ("/v1/models", "/models")
@@ -151,6 +153,8 @@ class FakeOpenAIServer:
             self.http.add_route(path, self._answer_chat)
         for path in MODEL_PATHS:
             self.http.add_route(path, self._answer_models)
+        # Files + Batches (economy analysis): ``batches.plan(...)`` scripts the next batch.
+        self.batches = FakeBatchAPI(self)
 
     # -- addresses and records --------------------------------------------------------------
 
@@ -302,6 +306,17 @@ class FakeOpenAIServer:
             with self._lock:
                 self._in_flight -= 1
         return self._with_limit_headers(reply, now)
+
+    def answer_batch_request(self, body: dict[str, Any]) -> Reply:
+        """A batch's request answered by the chat script (next scripted reply, else the
+        default), recorded with the chat requests."""
+        request = RecordedRequest(
+            method="POST", path=CHAT_PATHS[0], headers={}, body=json.dumps(body).encode()
+        )
+        with self._lock:
+            self._requests.append(body)
+            responder = self._queue.popleft() if self._queue else self.default_reply
+        return _resolve(responder, request)
 
     # -- the provider's budget --------------------------------------------------------------
 

@@ -186,7 +186,8 @@ def test_the_job_page_says_rules_when_no_llm_is_connected(client_for, alice, fee
     assert "No LLM is connected" in form
 
     settings.OPENAI_BASE_URL = "http://127.0.0.1:9/v1"
-    assert "Analysis: LLM." in client_for(alice).get(job.get_absolute_url()).content.decode()
+    page = client_for(alice).get(job.get_absolute_url()).content.decode()
+    assert "Analysis: LLM, " in page and "the organization's mode</span>." in page
 
 
 def test_every_time_on_the_job_pages_carries_its_zone(client_for, alice, feed):
