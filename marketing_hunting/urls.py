@@ -21,6 +21,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("brands/", include("reports.brand_urls")),
     path("contacts/", include("contacts.urls")),
+    path("api/", include("api.urls")),
     path("", include("monitoring.urls")),
     # Staff only: admin_view sends anyone else to the admin login.
     path(

@@ -1,0 +1,36 @@
+"""The one NinjaAPI instance: routers of each app, our error bodies, docs from static files."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI, Swagger
+
+from api import errors
+
+api = NinjaAPI(
+    title="Marketing Hunting API",
+    version="1",
+    description=(
+        "Reports, mentions, brands and feeds of the organization an API key belongs to. "
+        "Authenticate with `Authorization: Bearer mh_…` (keys are made in Organization "
+        "settings). Guide: docs/api.md."
+    ),
+    urls_namespace="api",
+    # Swagger UI from django-ninja's own static files (no CDN: the CSP allows 'self' only).
+    docs=Swagger(settings={"persistAuthorization": False}),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+
+def _routers() -> None:
+    from feeds.api import router as feeds_router
+    from reports.api import brands_router, mentions_router, reports_router
+
+    api.add_router("/reports", reports_router)
+    api.add_router("/mentions", mentions_router)
+    api.add_router("/brands", brands_router)
+    api.add_router("/feeds", feeds_router)
+
+
+_routers()
