@@ -14,7 +14,7 @@ from typing import Literal
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from kombu.exceptions import OperationalError as BrokerError
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from api.auth import ApiKeyAuth
@@ -152,9 +152,9 @@ def feed_detail(request: HttpRequest, feed_id: int) -> HttpResponse:
 
 
 @router.post("", response={201: FeedOut, **ERRORS}, summary="Add a feed")
-def feed_create(request: HttpRequest, payload: FeedIn) -> tuple[int, FeedOut]:
+def feed_create(request: HttpRequest, payload: FeedIn) -> Status[FeedOut]:
     feed = feed_services.feed_create(organization=request_organization(request), **_values(payload))
-    return 201, _out(feed)
+    return Status(201, _out(feed))
 
 
 @router.patch("/{int:feed_id}", response={200: FeedOut, **ERRORS}, summary="Change a feed")
@@ -199,10 +199,10 @@ def feed_update(request: HttpRequest, feed_id: int, payload: FeedPatch) -> FeedO
 
 
 @router.delete("/{int:feed_id}", response={204: None, **ERRORS}, summary="Delete a feed")
-def feed_delete(request: HttpRequest, feed_id: int) -> tuple[int, None]:
+def feed_delete(request: HttpRequest, feed_id: int) -> Status[None]:
     """Its articles and their reports stay."""
     feed_services.feed_delete(feed=get_object_for_request(request, Feed, pk=feed_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -210,7 +210,7 @@ def feed_delete(request: HttpRequest, feed_id: int) -> tuple[int, None]:
     response={202: Accepted, 503: ErrorResponse, **ERRORS},
     summary="Refresh a feed now",
 )
-def feed_refresh(request: HttpRequest, feed_id: int) -> tuple[int, Accepted]:
+def feed_refresh(request: HttpRequest, feed_id: int) -> Status[Accepted]:
     """Queues a fetch of the feed now; new articles appear as it is read and analysed."""
     feed = get_object_for_request(request, Feed, pk=feed_id)
     try:
@@ -224,4 +224,4 @@ def feed_refresh(request: HttpRequest, feed_id: int) -> tuple[int, Accepted]:
             "The task queue is not answering; try again in a minute.",
             headers={"Retry-After": "60"},
         ) from None
-    return 202, Accepted(status="queued")
+    return Status(202, Accepted(status="queued"))

@@ -12,7 +12,7 @@ from typing import Literal
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from api.auth import ApiKeyAuth
@@ -420,10 +420,10 @@ def brand_ignore(request: HttpRequest, brand_id: int) -> BrandDetail:
     response={201: AliasOut, **LIST_ERRORS},
     summary="Add an alias",
 )
-def alias_add(request: HttpRequest, brand_id: int, payload: AliasIn) -> tuple[int, AliasOut]:
+def alias_add(request: HttpRequest, brand_id: int, payload: AliasIn) -> Status[AliasOut]:
     brand = _live_brand(request, brand_id)
     alias = feedback.brand_alias_add(brand=brand, alias=payload.alias, actor=_actor(request))
-    return 201, AliasOut(id=alias.pk, alias=alias.alias, source=alias.source)
+    return Status(201, AliasOut(id=alias.pk, alias=alias.alias, source=alias.source))
 
 
 @brands_router.delete(
@@ -431,10 +431,10 @@ def alias_add(request: HttpRequest, brand_id: int, payload: AliasIn) -> tuple[in
     response={204: None, **LIST_ERRORS},
     summary="Remove an alias",
 )
-def alias_remove(request: HttpRequest, brand_id: int, alias_id: int) -> tuple[int, None]:
+def alias_remove(request: HttpRequest, brand_id: int, alias_id: int) -> Status[None]:
     brand = _live_brand(request, brand_id)
     alias = get_object_for_request(
         request, BrandAlias.objects.select_related("brand"), pk=alias_id, brand=brand
     )
     feedback.brand_alias_remove(alias=alias, actor=_actor(request))
-    return 204, None
+    return Status(204, None)

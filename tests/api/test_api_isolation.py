@@ -1,0 +1,97 @@
+"""Charlie's key (organization B) with organization A's ids: every endpoint is a 404 and
+nothing of A changes. The list below is checked against the OpenAPI schema, so an endpoint
+added without an isolation case fails here."""
+
+import pytest
+
+from api.main import api
+from feeds.models import Feed
+from reports.models import Brand, BrandAlias, FeedbackEvent
+from tests.reports.page_data import add_mention, make_article, make_brand, make_feed, make_report
+
+
+@pytest.fixture
+def org_a_rows(org_a):
+    feed = make_feed(org_a, "Wire")
+    brand = make_brand(org_a, "Acme Corp", status="unreviewed")
+    alias = BrandAlias.objects.create(
+        organization=org_a, brand=brand, alias="Acme", normalized="acme", source="manual"
+    )
+    report = make_report(make_article(org_a, "/a", feeds=(feed,)))
+    mention = add_mention(report, brand)
+    return {"feed": feed, "brand": brand, "alias": alias, "report": report, "mention": mention}
+
+
+def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
+    """(method, schema path) -> (concrete path with A's ids, body)."""
+    brand, feed = rows["brand"].pk, rows["feed"].pk
+    return {
+        ("GET", "/api/reports/{report_id}"): (f"/api/reports/{rows['report'].pk}", None),
+        ("GET", "/api/mentions/{mention_id}"): (f"/api/mentions/{rows['mention'].pk}", None),
+        ("GET", "/api/brands/{brand_id}"): (f"/api/brands/{brand}", None),
+        ("POST", "/api/brands/{brand_id}/track"): (f"/api/brands/{brand}/track", None),
+        ("POST", "/api/brands/{brand_id}/ignore"): (f"/api/brands/{brand}/ignore", None),
+        ("POST", "/api/brands/{brand_id}/aliases"): (
+            f"/api/brands/{brand}/aliases",
+            {"alias": "Acme Group"},
+        ),
+        ("DELETE", "/api/brands/{brand_id}/aliases/{alias_id}"): (
+            f"/api/brands/{brand}/aliases/{rows['alias'].pk}",
+            None,
+        ),
+        ("GET", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", None),
+        ("PATCH", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", {"name": "Taken over"}),
+        ("DELETE", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", None),
+        ("POST", "/api/feeds/{feed_id}/refresh"): (f"/api/feeds/{feed}/refresh", None),
+    }
+
+
+# Lists take A's ids as filters: they answer 200 with nothing of A.
+LIST_FILTERS = {
+    "/api/reports": lambda rows: {"brand": rows["brand"].pk, "feed": rows["feed"].pk},
+    "/api/mentions": lambda rows: {"brand": rows["brand"].pk, "report": rows["report"].pk},
+    "/api/brands": lambda rows: {"q": "Acme"},
+    "/api/feeds": lambda rows: {"q": "Wire"},
+}
+
+
+def _schema_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {(method.upper(), path) for path, item in paths.items() for method in item}
+
+
+def _snapshot(org_a) -> list:
+    return [
+        list(Brand.objects.filter(organization=org_a).values()),
+        list(BrandAlias.objects.filter(organization=org_a).values()),
+        list(Feed.objects.filter(organization=org_a).values()),
+        FeedbackEvent.objects.filter(organization=org_a).count(),
+    ]
+
+
+def test_every_endpoint_is_covered_here(org_a_rows):
+    covered = set(_cases(org_a_rows)) | {("GET", path) for path in LIST_FILTERS}
+    # Creating is not about A's ids: it is checked below to land in B.
+    covered.add(("POST", "/api/feeds"))
+    assert _schema_operations() == covered
+
+
+def test_charlie_reads_and_writes_nothing_of_organization_a(org_a, org_a_rows, charlie_api):
+    before = _snapshot(org_a)
+    for (method, _path), (path, body) in _cases(org_a_rows).items():
+        call = getattr(charlie_api, method.lower())
+        response = call(path, body) if body is not None else call(path)
+        assert response.status_code == 404, (method, path, response.content)
+        assert response.json()["error"]["code"] == "not_found"
+    for path, params in LIST_FILTERS.items():
+        response = charlie_api.get(path, params(org_a_rows))
+        assert response.status_code == 200, path
+        assert response.json()["items"] == [], path
+    assert _snapshot(org_a) == before
+
+
+def test_a_feed_charlie_creates_is_his_organizations(org_a, org_b, charlie_api):
+    response = charlie_api.post("/api/feeds", {"name": "Mine", "url": "https://b.example/rss"})
+    assert response.status_code == 201, response.content
+    assert Feed.objects.get(pk=response.json()["id"]).organization == org_b
+    assert not Feed.objects.filter(organization=org_a).exists()
