@@ -76,11 +76,13 @@ def error_response(
 
 
 def _location(loc: Any) -> str:
-    # Ninja's locations read ("query", "limit") or ("body", "payload", "name"): the first item
-    # says where, the parameter's own name is what the client wrote.
-    parts = [str(part) for part in loc if part not in ("payload",)]
-    if parts and parts[0] in ("query", "path", "body", "header"):
-        parts = parts[1:] or parts
+    """The name the client wrote: ninja's locations read ("query", "limit"), or with the
+    view's argument in between (("query", "query", "brnad")), or ("body", "payload", "url")."""
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in ("query", "path", "header", "cookie"):
+        return parts[-1] if len(parts) > 1 else parts[0]
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
     return ".".join(parts) or "body"
 
 

@@ -20,7 +20,7 @@ from accounts.tenancy import get_object_for_request, request_organization, scope
 from api.auth import ApiKeyAuth
 from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from api.pagination import ListQuery, Page, paginate
 from feeds.models import Feed, FeedKind
 from feeds.services import feeds as feed_services
 from feeds.tasks import refresh_feed
@@ -59,11 +59,9 @@ class FeedOut(Schema):
     updated_at: datetime
 
 
-class FeedQuery(Schema):
+class FeedQuery(ListQuery):
     q: str = Field("", max_length=200, description="Words in the name or address.")
     enabled: bool | None = None
-    cursor: str | None = Field(None, max_length=2000)
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 class FeedSettings(Schema):

@@ -18,7 +18,7 @@ from accounts.tenancy import get_object_for_request, request_organization, scope
 from api.auth import ApiKeyAuth
 from api.errors import ErrorResponse
 from api.etag import detail_response
-from api.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, paginate
+from api.pagination import ListQuery, Page, paginate
 from reports import selectors
 from reports.models import Brand, BrandAlias, Mention, Report, ReportStatus, ReviewStatus
 from reports.services import feedback, watchlists
@@ -47,7 +47,7 @@ class Strict(Schema):
 # -- Reports ---------------------------------------------------------------------------------
 
 
-class ReportQuery(Schema):
+class ReportQuery(ListQuery):
     q: str = Field("", max_length=200, description="Words in the title or text (websearch).")
     date_from: date | None = Field(None, description="Analysed on or after (UTC date).")
     date_to: date | None = Field(None, description="Analysed on or before (UTC date).")
@@ -62,8 +62,6 @@ class ReportQuery(Schema):
         None, description="Every status but 'excluded' when left out."
     )
     sort: Literal["newest", "oldest", "positive", "negative"] = "newest"
-    cursor: str | None = Field(None, max_length=2000)
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
     def filters(self) -> selectors.ReportFilters:
         return selectors.ReportFilters(
@@ -253,15 +251,13 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 # -- Mentions --------------------------------------------------------------------------------
 
 
-class MentionQuery(Schema):
+class MentionQuery(ListQuery):
     brand: int | None = Field(None, ge=1)
     report: int | None = Field(None, ge=1)
     review_status: ReviewStatus | None = None
     min_confidence: float | None = Field(None, ge=0, le=1)
     since: datetime | None = Field(None, description="Mentioned at or after.")
     until: datetime | None = Field(None, description="Mentioned before.")
-    cursor: str | None = Field(None, max_length=2000)
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 @mentions_router.get("", response={200: Page[MentionOut], **LIST_ERRORS}, summary="List mentions")
@@ -325,12 +321,10 @@ class BrandDetail(BrandOut):
     groups: list[str]
 
 
-class BrandQuery(Schema):
+class BrandQuery(ListQuery):
     q: str = Field("", max_length=200, description="Words in the name or an alias.")
     status: Literal["unreviewed", "tracked", "ignored"] | None = None
     group: int | None = Field(None, ge=1)
-    cursor: str | None = Field(None, max_length=2000)
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 class AliasIn(Strict):

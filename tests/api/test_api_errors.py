@@ -52,6 +52,18 @@ def test_a_service_refusal_is_a_422_on_its_field(alice_api, org_a):
     assert response.json()["error"]["details"][0]["field"] == "url"
 
 
-def test_an_unknown_path_under_api_is_a_json_404(alice_api):
-    response = alice_api.get("/api/nothing-here")
-    assert response.status_code == 404
+def test_an_unknown_address_under_api_is_a_json_404(alice_api, client):
+    for response in (
+        alice_api.get("/api/nothing-here"),
+        alice_api.get("/api/reports/-1"),
+        client.get("/api/feeds/x/"),
+        alice_api.post("/api/brands/-1/track"),
+    ):
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_unknown_query_parameter_is_refused_by_name(alice_api):
+    response = alice_api.get("/api/reports", {"brnad": 3, "limit": 5})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"] == [{"field": "brnad", "message": "Unknown field."}]
