@@ -1,8 +1,8 @@
 """API benchmark: the reports list through /api/reports at 100k reports, and the rate limiter.
 
     psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE mh_api_bench"
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mh_api_bench REDIS_URL=redis://127.0.0.1:6379/9 \\
-        .venv/bin/python benchmarks/api.py [--reports 100000 --requests 50]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mh_api_bench \\
+    REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python benchmarks/api.py [--requests 50]
 
 It seeds the data of ``benchmarks/pages.py`` (one organization, 100,000 reports with three
 mentions each; reused when present), makes an API key, and requests /api/reports through

@@ -145,6 +145,11 @@ class ReportDetail(Schema):
     mentions: list[MentionOut]
 
 
+def _actor(request: HttpRequest):  # type: ignore[no-untyped-def]
+    # What a key does is recorded as done by the member who created it.
+    return request.api_key.created_by  # type: ignore[attr-defined]
+
+
 def _article(report: Report) -> ArticleOut:
     article = report.article
     return ArticleOut(
@@ -296,6 +301,28 @@ def mention_detail(request: HttpRequest, mention_id: int) -> HttpResponse:
     return detail_response(request, _mention(mention))
 
 
+@mentions_router.post(
+    "/{int:mention_id}/confirm", response={200: MentionOut, **LIST_ERRORS}, summary="Confirm"
+)
+def mention_confirm(request: HttpRequest, mention_id: int) -> MentionOut:
+    """The mention is right; an unreviewed brand becomes tracked (as on the report page)."""
+    mention = get_object_for_request(
+        request, Mention.objects.select_related("brand"), pk=mention_id
+    )
+    return _mention(feedback.mention_confirm(mention=mention, actor=_actor(request)))
+
+
+@mentions_router.post(
+    "/{int:mention_id}/reject", response={200: MentionOut, **LIST_ERRORS}, summary="Reject"
+)
+def mention_reject(request: HttpRequest, mention_id: int) -> MentionOut:
+    """The mention is wrong; its words are never reported as a brand again."""
+    mention = get_object_for_request(
+        request, Mention.objects.select_related("brand"), pk=mention_id
+    )
+    return _mention(feedback.mention_reject(mention=mention, actor=_actor(request)))
+
+
 # -- Brands ----------------------------------------------------------------------------------
 
 
@@ -360,11 +387,6 @@ def _brand_detail(brand: Brand) -> BrandDetail:
         aliases=[AliasOut(id=a.pk, alias=a.alias, source=a.source) for a in brand.aliases.all()],
         groups=sorted(group.name for group in brand.groups.all()),
     )
-
-
-def _actor(request: HttpRequest):  # type: ignore[no-untyped-def]
-    # What a key does is recorded as done by the member who created it.
-    return request.api_key.created_by  # type: ignore[attr-defined]
 
 
 @brands_router.get("", response={200: Page[BrandOut], **LIST_ERRORS}, summary="List brands")

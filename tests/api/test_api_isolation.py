@@ -6,7 +6,7 @@ import pytest
 
 from api.main import api
 from feeds.models import Feed
-from reports.models import Brand, BrandAlias, FeedbackEvent
+from reports.models import BlockedTerm, Brand, BrandAlias, FeedbackEvent, Mention
 from tests.reports.page_data import add_mention, make_article, make_brand, make_feed, make_report
 
 
@@ -28,6 +28,14 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
     return {
         ("GET", "/api/reports/{report_id}"): (f"/api/reports/{rows['report'].pk}", None),
         ("GET", "/api/mentions/{mention_id}"): (f"/api/mentions/{rows['mention'].pk}", None),
+        ("POST", "/api/mentions/{mention_id}/confirm"): (
+            f"/api/mentions/{rows['mention'].pk}/confirm",
+            None,
+        ),
+        ("POST", "/api/mentions/{mention_id}/reject"): (
+            f"/api/mentions/{rows['mention'].pk}/reject",
+            None,
+        ),
         ("GET", "/api/brands/{brand_id}"): (f"/api/brands/{brand}", None),
         ("POST", "/api/brands/{brand_id}/track"): (f"/api/brands/{brand}/track", None),
         ("POST", "/api/brands/{brand_id}/ignore"): (f"/api/brands/{brand}/ignore", None),
@@ -66,6 +74,8 @@ def _snapshot(org_a) -> list:
         list(BrandAlias.objects.filter(organization=org_a).values()),
         list(Feed.objects.filter(organization=org_a).values()),
         FeedbackEvent.objects.filter(organization=org_a).count(),
+        list(Mention.objects.filter(organization=org_a).values()),
+        BlockedTerm.objects.filter(organization=org_a).count(),
     ]
 
 

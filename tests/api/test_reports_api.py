@@ -142,3 +142,31 @@ def test_mentions_list_filters_and_pages(alice_api, reports_a):
     detail = alice_api.get(f"/api/mentions/{confirmed[0]['id']}")
     assert detail.status_code == 200
     assert detail.json()["evidence"].startswith("The plant will build parts for Globex")
+
+
+def test_confirming_and_rejecting_a_mention_go_through_the_feedback_services(
+    alice, alice_api, reports_a
+):
+    from reports.models import BlockedTerm, Mention
+
+    report = reports_a["reports"][4]
+    acme, globex = Mention.objects.filter(report=report).order_by("brand__name")
+    confirmed = alice_api.post(f"/api/mentions/{acme.pk}/confirm")
+    assert confirmed.status_code == 200
+    assert confirmed.json()["review_status"] == "confirmed"
+    rejected = alice_api.post(f"/api/mentions/{globex.pk}/reject")
+    assert rejected.json()["review_status"] == "rejected"
+    globex.refresh_from_db()
+    assert globex.reviewed_by == alice
+    assert BlockedTerm.objects.filter(normalized="globex").exists()
+
+
+def test_a_read_only_key_cannot_review(alice, key_for, reports_a):
+    from reports.models import Mention
+
+    mention = Mention.objects.filter(report=reports_a["reports"][0]).get()
+    reader = key_for(alice, ["reports:read"])
+    response = reader.post(f"/api/mentions/{mention.pk}/confirm")
+    assert response.status_code == 403
+    mention.refresh_from_db()
+    assert mention.review_status == "unreviewed"
