@@ -125,6 +125,12 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
     )
     if membership.role == Role.OWNER and not _other_owner_exists(membership):
         raise ValidationError("The organization needs at least one owner.")
+    # Whoever leaves takes no access along: the API keys they made stop working with them.
+    ApiKey.objects.filter(
+        organization_id=membership.organization_id,
+        created_by_id=membership.user_id,
+        revoked_at__isnull=True,
+    ).update(revoked_at=timezone.now(), revoked_by=actor.user)
     membership.delete()
 
 

@@ -7,10 +7,10 @@ import hashlib
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
-from ninja import Schema
+from pydantic import BaseModel
 
 
-def detail_response(request: HttpRequest, body: Schema) -> HttpResponse:
+def detail_response(request: HttpRequest, body: BaseModel) -> HttpResponse:
     content = body.model_dump_json().encode()
     etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
     response = get_conditional_response(request, etag=etag)

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
 from ninja import Field, Schema
-from pydantic import ValidationInfo, model_validator
+from pydantic import BaseModel, ValidationInfo, model_validator
 
 from api.errors import ApiError
 
@@ -26,7 +26,7 @@ MAX_LIMIT = 100
 _SALT = "api.cursor"
 
 
-class Page(Schema, Generic[T]):
+class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
 

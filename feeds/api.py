@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from kombu.exceptions import OperationalError as BrokerError
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel
 
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from api.auth import ApiKeyAuth
@@ -38,7 +39,7 @@ ERRORS = {
 }
 
 
-class FeedOut(Schema):
+class FeedOut(BaseModel):
     id: int
     name: str
     url: str
@@ -99,7 +100,7 @@ class FeedPatch(Schema):
     max_articles_per_run: int | None = Field(None, ge=1, le=1000)
 
 
-class Accepted(Schema):
+class Accepted(BaseModel):
     status: str
 
 

@@ -71,3 +71,18 @@ def test_charlie_cannot_revoke_alices_key(alice, charlie, client_for):
     assert response.status_code == 404
     key.refresh_from_db()
     assert key.revoked_at is None
+
+
+def test_removing_a_member_revokes_the_keys_they_made(alice, bob, client_for, db):
+    from accounts.models import Membership, Role
+
+    Membership.objects.filter(user=bob).update(role=Role.ADMIN)
+    token = _token(_create(client_for(bob), name="Bob's sync"))
+    remover = client_for(alice)
+    bob_membership = Membership.objects.get(user=bob)
+    remover.post(f"/organization/settings/members/{bob_membership.pk}/remove/")
+    key = ApiKey.objects.get()
+    assert key.revoked_at is not None and key.revoked_by == alice
+    api = remover.get("/api/reports", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401
+    assert api.json()["error"]["code"] == "revoked_key"
