@@ -17,11 +17,20 @@ from pydantic import BaseModel
 
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from api.auth import ApiKeyAuth
-from api.errors import ErrorResponse
+from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
 from reports import selectors
-from reports.models import Brand, BrandAlias, Mention, Report, ReportStatus, ReviewStatus
+from reports.models import (
+    Brand,
+    BrandAlias,
+    BrandGroup,
+    Industry,
+    Mention,
+    Report,
+    ReportStatus,
+    ReviewStatus,
+)
 from reports.services import feedback, watchlists
 
 ERRORS = {400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse}
@@ -365,6 +374,45 @@ class AliasIn(Strict):
     alias: str = Field(..., min_length=1, max_length=200)
 
 
+class BrandIn(Strict):
+    """A brand to track. An existing brand of the same name (or alias) is tracked and
+    updated instead (200 rather than 201), as the "Track a brand" form does."""
+
+    name: str = Field(..., min_length=1, max_length=200)
+    aliases: list[str] = Field([], max_length=50)
+    website: str = Field("", max_length=500)
+    industry: int | None = Field(None, ge=1, description="An industry id of the organization.")
+    groups: list[int] = Field([], max_length=50, description="Brand group ids.")
+
+
+class BrandPatch(Strict):
+    """Only the fields sent change; ``industry: null`` clears it."""
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    status: Literal["unreviewed", "tracked", "ignored"] | None = None
+    website: str | None = Field(None, max_length=500)
+    industry: int | None = Field(None, ge=1)
+
+
+class MergeIn(Strict):
+    into: int = Field(..., ge=1, description="The brand that takes this one's mentions.")
+
+
+def _own(request: HttpRequest, model: type, ids: list[int], field: str) -> list:
+    """Rows of the key's organization for ids a body names: a missing or foreign id is a 422
+    on its field, worded the same either way."""
+    rows = {row.pk: row for row in scoped_queryset(request, model).filter(pk__in=ids)}
+    missing = [pk for pk in ids if pk not in rows]
+    if missing:
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"No {model._meta.verbose_name} {missing[0]} in this organization.",
+            details=[{"field": field, "message": "Not one of this organization's."}],
+        )
+    return [rows[pk] for pk in ids]
+
+
 def _brand(brand: Brand, mentions_7d: int = 0, mentions_30d: int = 0) -> BrandOut:
     return BrandOut(
         id=brand.pk,
@@ -413,6 +461,79 @@ def brand_list(request: HttpRequest, query: Query[BrandQuery]) -> Page[BrandOut]
 )
 def brand_detail(request: HttpRequest, brand_id: int) -> HttpResponse:
     return detail_response(request, _brand_detail(_live_brand(request, brand_id)))
+
+
+@brands_router.post(
+    "", response={200: BrandDetail, 201: BrandDetail, **LIST_ERRORS}, summary="Track a new brand"
+)
+def brand_create(request: HttpRequest, payload: BrandIn) -> Status[BrandDetail]:
+    industry = (
+        _own(request, Industry, [payload.industry], "industry")[0] if payload.industry else None
+    )
+    groups = _own(request, BrandGroup, payload.groups, "groups")
+    brand, created = watchlists.brand_create_tracked(
+        organization=request_organization(request),
+        actor=_actor(request),
+        name=payload.name,
+        aliases=payload.aliases,
+        website=payload.website,
+        industry=industry,
+        groups=groups,
+    )
+    return Status(201 if created else 200, _brand_detail(_live_brand(request, brand.pk)))
+
+
+@brands_router.patch(
+    "/{int:brand_id}", response={200: BrandDetail, **LIST_ERRORS}, summary="Change a brand"
+)
+def brand_update(request: HttpRequest, brand_id: int, payload: BrandPatch) -> BrandDetail:
+    brand = _live_brand(request, brand_id)
+    values = payload.model_dump(exclude_unset=True)
+    for name in ("name", "status", "website"):
+        if name in values and values[name] is None:
+            raise ApiError(
+                422,
+                "invalid_input",
+                f"{name} cannot be null.",
+                details=[{"field": name, "message": "Give a value or leave the field out."}],
+            )
+    industry = brand.industry
+    if "industry" in values:
+        industry = (
+            _own(request, Industry, [values["industry"]], "industry")[0]
+            if values["industry"]
+            else None
+        )
+    feedback.brand_update(
+        brand=brand,
+        actor=_actor(request),
+        name=values.get("name", brand.name),
+        status=values.get("status", brand.status),
+        industry=industry,
+        website=values.get("website", brand.website),
+    )
+    return _brand_detail(_live_brand(request, brand_id))
+
+
+@brands_router.post(
+    "/{int:brand_id}/merge",
+    response={200: BrandDetail, **LIST_ERRORS},
+    summary="Merge a brand into another",
+)
+def brand_merge(request: HttpRequest, brand_id: int, payload: MergeIn) -> BrandDetail:
+    """This brand's mentions, aliases and contacts move to ``into``; its own id then answers
+    404. Answers the brand merged into."""
+    source = _live_brand(request, brand_id)
+    target = _own(request, Brand, [payload.into], "into")[0]
+    if target.merged_into_id is not None:
+        raise ApiError(
+            422,
+            "invalid_input",
+            "That brand was merged into another; merge into that one.",
+            details=[{"field": "into", "message": "Already merged into another brand."}],
+        )
+    feedback.brand_merge(source=source, target=target, actor=_actor(request))
+    return _brand_detail(_live_brand(request, target.pk))
 
 
 @brands_router.post(

@@ -14,12 +14,20 @@ from tests.reports.page_data import add_mention, make_article, make_brand, make_
 def org_a_rows(org_a):
     feed = make_feed(org_a, "Wire")
     brand = make_brand(org_a, "Acme Corp", status="unreviewed")
+    other_brand = make_brand(org_a, "Globex", status="tracked")
     alias = BrandAlias.objects.create(
         organization=org_a, brand=brand, alias="Acme", normalized="acme", source="manual"
     )
     report = make_report(make_article(org_a, "/a", feeds=(feed,)))
     mention = add_mention(report, brand)
-    return {"feed": feed, "brand": brand, "alias": alias, "report": report, "mention": mention}
+    return {
+        "feed": feed,
+        "brand": brand,
+        "other_brand": other_brand,
+        "alias": alias,
+        "report": report,
+        "mention": mention,
+    }
 
 
 def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
@@ -37,6 +45,11 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
             None,
         ),
         ("GET", "/api/brands/{brand_id}"): (f"/api/brands/{brand}", None),
+        ("PATCH", "/api/brands/{brand_id}"): (f"/api/brands/{brand}", {"name": "Taken"}),
+        ("POST", "/api/brands/{brand_id}/merge"): (
+            f"/api/brands/{brand}/merge",
+            {"into": rows["other_brand"].pk},
+        ),
         ("POST", "/api/brands/{brand_id}/track"): (f"/api/brands/{brand}/track", None),
         ("POST", "/api/brands/{brand_id}/ignore"): (f"/api/brands/{brand}/ignore", None),
         ("POST", "/api/brands/{brand_id}/aliases"): (
@@ -81,8 +94,9 @@ def _snapshot(org_a) -> list:
 
 def test_every_endpoint_is_covered_here(org_a_rows):
     covered = set(_cases(org_a_rows)) | {("GET", path) for path in LIST_FILTERS}
-    # Creating is not about A's ids: it is checked below to land in B.
-    covered.add(("POST", "/api/feeds"))
+    # Creating names no row of A in its path: checked below to land in B, and to refuse A's
+    # ids in its body.
+    covered |= {("POST", "/api/feeds"), ("POST", "/api/brands")}
     assert _schema_operations() == covered
 
 
@@ -105,3 +119,23 @@ def test_a_feed_charlie_creates_is_his_organizations(org_a, org_b, charlie_api):
     assert response.status_code == 201, response.content
     assert Feed.objects.get(pk=response.json()["id"]).organization == org_b
     assert not Feed.objects.filter(organization=org_a).exists()
+
+
+def test_charlie_cannot_name_organization_a_rows_in_a_body(org_a, org_b, org_a_rows, charlie_api):
+    from reports.models import Industry
+
+    before = _snapshot(org_a)
+    industry = Industry.objects.create(organization=org_a, name="Retail")
+    own = charlie_api.post("/api/brands", {"name": "Initech"})
+    assert own.status_code == 201, own.content
+    attempts = [
+        charlie_api.post("/api/brands", {"name": "Hooli", "industry": industry.pk}),
+        charlie_api.patch(f"/api/brands/{own.json()['id']}", {"industry": industry.pk}),
+        charlie_api.post(f"/api/brands/{own.json()['id']}/merge", {"into": org_a_rows["brand"].pk}),
+    ]
+    for response in attempts:
+        assert response.status_code == 422, response.content
+        assert "this organization" in response.json()["error"]["message"]
+    assert not Brand.objects.filter(organization=org_b, name="Hooli").exists()
+    assert Brand.objects.get(pk=own.json()["id"]).merged_into is None
+    assert _snapshot(org_a) == before

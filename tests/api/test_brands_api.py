@@ -69,3 +69,42 @@ def test_an_alias_of_another_brand_is_not_removed_through_this_one(alice_api, or
     response = alice_api.delete(f"/api/brands/{acme.pk}/aliases/{alias.pk}")
     assert response.status_code == 404
     assert BrandAlias.objects.filter(pk=alias.pk).exists()
+
+
+def test_a_brand_is_tracked_changed_and_merged(alice_api, org_a):
+    from reports.models import Industry
+
+    industry = Industry.objects.create(organization=org_a, name="Retail")
+    created = alice_api.post(
+        "/api/brands",
+        {"name": "Acme Corp", "aliases": ["Roadrunner Supplies"], "industry": industry.pk},
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["status"] == "tracked" and body["industry"] == industry.name
+    assert [a["alias"] for a in body["aliases"]] == ["Roadrunner Supplies"]
+    again = alice_api.post("/api/brands", {"name": "ACME Corp"})
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    changed = alice_api.patch(
+        f"/api/brands/{body['id']}", {"website": "https://acme.example", "industry": None}
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["website"] == "https://acme.example"
+    assert changed.json()["industry"] is None
+    target = make_brand(org_a, "Acme Holdings")
+    merged = alice_api.post(f"/api/brands/{body['id']}/merge", {"into": target.pk})
+    assert merged.status_code == 200, merged.content
+    assert merged.json()["id"] == target.pk
+    assert alice_api.get(f"/api/brands/{body['id']}").status_code == 404
+    assert Brand.objects.get(pk=body["id"]).merged_into_id == target.pk
+
+
+def test_a_brand_cannot_be_merged_into_itself_nor_renamed_onto_another(alice_api, org_a):
+    acme, globex = make_brand(org_a, "Acme"), make_brand(org_a, "Globex")
+    itself = alice_api.post(f"/api/brands/{acme.pk}/merge", {"into": acme.pk})
+    assert itself.status_code == 422
+    clash = alice_api.patch(f"/api/brands/{acme.pk}", {"name": "Globex"})
+    assert clash.status_code == 422
+    assert clash.json()["error"]["details"][0]["field"] == "name"
+    acme.refresh_from_db()
+    assert acme.name == "Acme" and acme.merged_into is None and globex.merged_into is None
