@@ -22,6 +22,7 @@ from api.auth import ApiKeyAuth
 from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
+from api.params import PathId
 from feeds.models import Feed, FeedKind
 from feeds.services import feeds as feed_services
 from feeds.tasks import refresh_feed
@@ -146,7 +147,7 @@ def feed_list(request: HttpRequest, query: Query[FeedQuery]) -> Page[FeedOut]:
 
 
 @router.get("/{int:feed_id}", response={200: FeedOut, 304: None, **ERRORS}, summary="Get a feed")
-def feed_detail(request: HttpRequest, feed_id: int) -> HttpResponse:
+def feed_detail(request: HttpRequest, feed_id: PathId) -> HttpResponse:
     return detail_response(request, _out(get_object_for_request(request, Feed, pk=feed_id)))
 
 
@@ -157,7 +158,7 @@ def feed_create(request: HttpRequest, payload: FeedIn) -> Status[FeedOut]:
 
 
 @router.patch("/{int:feed_id}", response={200: FeedOut, **ERRORS}, summary="Change a feed")
-def feed_update(request: HttpRequest, feed_id: int, payload: FeedPatch) -> FeedOut:
+def feed_update(request: HttpRequest, feed_id: PathId, payload: FeedPatch) -> FeedOut:
     """A keyword-search feed takes ``keywords``, ``language`` and ``country`` (its address is
     rebuilt); any other feed takes ``url``."""
     feed = get_object_for_request(request, Feed, pk=feed_id)
@@ -198,7 +199,7 @@ def feed_update(request: HttpRequest, feed_id: int, payload: FeedPatch) -> FeedO
 
 
 @router.delete("/{int:feed_id}", response={204: None, **ERRORS}, summary="Delete a feed")
-def feed_delete(request: HttpRequest, feed_id: int) -> Status[None]:
+def feed_delete(request: HttpRequest, feed_id: PathId) -> Status[None]:
     """Its articles and their reports stay."""
     feed_services.feed_delete(feed=get_object_for_request(request, Feed, pk=feed_id))
     return Status(204, None)
@@ -209,7 +210,7 @@ def feed_delete(request: HttpRequest, feed_id: int) -> Status[None]:
     response={202: Accepted, 503: ErrorResponse, **ERRORS},
     summary="Refresh a feed now",
 )
-def feed_refresh(request: HttpRequest, feed_id: int) -> Status[Accepted]:
+def feed_refresh(request: HttpRequest, feed_id: PathId) -> Status[Accepted]:
     """Queues a fetch of the feed now; new articles appear as it is read and analysed."""
     feed = get_object_for_request(request, Feed, pk=feed_id)
     try:

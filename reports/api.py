@@ -20,6 +20,7 @@ from api.auth import ApiKeyAuth
 from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
+from api.params import Id, PathId
 from reports import selectors
 from reports.models import (
     Brand,
@@ -67,10 +68,10 @@ class ReportQuery(ListQuery):
     q: str = Field("", max_length=200, description="Words in the title or text (websearch).")
     date_from: date | None = Field(None, description="Analysed on or after (UTC date).")
     date_to: date | None = Field(None, description="Analysed on or before (UTC date).")
-    feed: int | None = Field(None, ge=1, description="Carried by this feed.")
-    brand: int | None = Field(None, ge=1, description="Mentions this brand.")
-    industry: int | None = Field(None, ge=1, description="Mentions a brand of this industry.")
-    group: int | None = Field(None, ge=1, description="Mentions a brand of this group.")
+    feed: Id | None = Field(None, description="Carried by this feed.")
+    brand: Id | None = Field(None, description="Mentions this brand.")
+    industry: Id | None = Field(None, description="Mentions a brand of this industry.")
+    group: Id | None = Field(None, description="Mentions a brand of this group.")
     sentiment: Literal["positive", "neutral", "negative"] | None = None
     min_confidence: float | None = Field(None, ge=0, le=1)
     review_status: ReviewStatus | None = None
@@ -237,7 +238,7 @@ def report_list(request: HttpRequest, query: Query[ReportQuery]) -> Page[ReportO
 @reports_router.get(
     "/{int:report_id}", response={200: ReportDetail, **DETAIL_ERRORS}, summary="Get a report"
 )
-def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_detail(request: HttpRequest, report_id: PathId) -> HttpResponse:
     report = get_object_for_request(
         request,
         Report.objects.select_related("article").prefetch_related(
@@ -273,8 +274,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 class MentionQuery(ListQuery):
-    brand: int | None = Field(None, ge=1)
-    report: int | None = Field(None, ge=1)
+    brand: Id | None = None
+    report: Id | None = None
     review_status: ReviewStatus | None = None
     min_confidence: float | None = Field(None, ge=0, le=1)
     since: datetime | None = Field(None, description="Mentioned at or after.")
@@ -310,7 +311,7 @@ def mention_list(request: HttpRequest, query: Query[MentionQuery]) -> Page[Menti
 @mentions_router.get(
     "/{int:mention_id}", response={200: MentionOut, **DETAIL_ERRORS}, summary="Get a mention"
 )
-def mention_detail(request: HttpRequest, mention_id: int) -> HttpResponse:
+def mention_detail(request: HttpRequest, mention_id: PathId) -> HttpResponse:
     mention = get_object_for_request(
         request, Mention.objects.select_related("brand"), pk=mention_id
     )
@@ -320,7 +321,7 @@ def mention_detail(request: HttpRequest, mention_id: int) -> HttpResponse:
 @mentions_router.post(
     "/{int:mention_id}/confirm", response={200: MentionOut, **LIST_ERRORS}, summary="Confirm"
 )
-def mention_confirm(request: HttpRequest, mention_id: int) -> MentionOut:
+def mention_confirm(request: HttpRequest, mention_id: PathId) -> MentionOut:
     """The mention is right; an unreviewed brand becomes tracked (as on the report page)."""
     mention = get_object_for_request(
         request, Mention.objects.select_related("brand"), pk=mention_id
@@ -331,7 +332,7 @@ def mention_confirm(request: HttpRequest, mention_id: int) -> MentionOut:
 @mentions_router.post(
     "/{int:mention_id}/reject", response={200: MentionOut, **LIST_ERRORS}, summary="Reject"
 )
-def mention_reject(request: HttpRequest, mention_id: int) -> MentionOut:
+def mention_reject(request: HttpRequest, mention_id: PathId) -> MentionOut:
     """The mention is wrong; its words are never reported as a brand again."""
     mention = get_object_for_request(
         request, Mention.objects.select_related("brand"), pk=mention_id
@@ -367,7 +368,7 @@ class BrandDetail(BrandOut):
 class BrandQuery(ListQuery):
     q: str = Field("", max_length=200, description="Words in the name or an alias.")
     status: Literal["unreviewed", "tracked", "ignored"] | None = None
-    group: int | None = Field(None, ge=1)
+    group: Id | None = None
 
 
 class AliasIn(Strict):
@@ -381,8 +382,8 @@ class BrandIn(Strict):
     name: str = Field(..., min_length=1, max_length=200)
     aliases: list[str] = Field([], max_length=50)
     website: str = Field("", max_length=500)
-    industry: int | None = Field(None, ge=1, description="An industry id of the organization.")
-    groups: list[int] = Field([], max_length=50, description="Brand group ids.")
+    industry: Id | None = Field(None, description="An industry id of the organization.")
+    groups: list[Id] = Field([], max_length=50, description="Brand group ids.")
 
 
 class BrandPatch(Strict):
@@ -391,11 +392,11 @@ class BrandPatch(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     status: Literal["unreviewed", "tracked", "ignored"] | None = None
     website: str | None = Field(None, max_length=500)
-    industry: int | None = Field(None, ge=1)
+    industry: Id | None = None
 
 
 class MergeIn(Strict):
-    into: int = Field(..., ge=1, description="The brand that takes this one's mentions.")
+    into: Id = Field(..., description="The brand that takes this one's mentions.")
 
 
 def _own(request: HttpRequest, model: type, ids: list[int], field: str) -> list:
@@ -459,7 +460,7 @@ def brand_list(request: HttpRequest, query: Query[BrandQuery]) -> Page[BrandOut]
 @brands_router.get(
     "/{int:brand_id}", response={200: BrandDetail, **DETAIL_ERRORS}, summary="Get a brand"
 )
-def brand_detail(request: HttpRequest, brand_id: int) -> HttpResponse:
+def brand_detail(request: HttpRequest, brand_id: PathId) -> HttpResponse:
     return detail_response(request, _brand_detail(_live_brand(request, brand_id)))
 
 
@@ -486,7 +487,7 @@ def brand_create(request: HttpRequest, payload: BrandIn) -> Status[BrandDetail]:
 @brands_router.patch(
     "/{int:brand_id}", response={200: BrandDetail, **LIST_ERRORS}, summary="Change a brand"
 )
-def brand_update(request: HttpRequest, brand_id: int, payload: BrandPatch) -> BrandDetail:
+def brand_update(request: HttpRequest, brand_id: PathId, payload: BrandPatch) -> BrandDetail:
     brand = _live_brand(request, brand_id)
     values = payload.model_dump(exclude_unset=True)
     for name in ("name", "status", "website"):
@@ -520,7 +521,7 @@ def brand_update(request: HttpRequest, brand_id: int, payload: BrandPatch) -> Br
     response={200: BrandDetail, **LIST_ERRORS},
     summary="Merge a brand into another",
 )
-def brand_merge(request: HttpRequest, brand_id: int, payload: MergeIn) -> BrandDetail:
+def brand_merge(request: HttpRequest, brand_id: PathId, payload: MergeIn) -> BrandDetail:
     """This brand's mentions, aliases and contacts move to ``into``; its own id then answers
     404. Answers the brand merged into."""
     source = _live_brand(request, brand_id)
@@ -541,7 +542,7 @@ def brand_merge(request: HttpRequest, brand_id: int, payload: MergeIn) -> BrandD
     response={200: BrandDetail, **LIST_ERRORS},
     summary="Track a brand",
 )
-def brand_track(request: HttpRequest, brand_id: int) -> BrandDetail:
+def brand_track(request: HttpRequest, brand_id: PathId) -> BrandDetail:
     brand = _live_brand(request, brand_id)
     watchlists.brand_track(brand=brand, actor=_actor(request))
     return _brand_detail(_live_brand(request, brand_id))
@@ -552,7 +553,7 @@ def brand_track(request: HttpRequest, brand_id: int) -> BrandDetail:
     response={200: BrandDetail, **LIST_ERRORS},
     summary="Ignore a brand",
 )
-def brand_ignore(request: HttpRequest, brand_id: int) -> BrandDetail:
+def brand_ignore(request: HttpRequest, brand_id: PathId) -> BrandDetail:
     """Its next mentions are not reported (past ones stay)."""
     brand = _live_brand(request, brand_id)
     watchlists.brand_ignore(brand=brand, actor=_actor(request))
@@ -564,7 +565,7 @@ def brand_ignore(request: HttpRequest, brand_id: int) -> BrandDetail:
     response={201: AliasOut, **LIST_ERRORS},
     summary="Add an alias",
 )
-def alias_add(request: HttpRequest, brand_id: int, payload: AliasIn) -> Status[AliasOut]:
+def alias_add(request: HttpRequest, brand_id: PathId, payload: AliasIn) -> Status[AliasOut]:
     brand = _live_brand(request, brand_id)
     alias = feedback.brand_alias_add(brand=brand, alias=payload.alias, actor=_actor(request))
     return Status(201, AliasOut(id=alias.pk, alias=alias.alias, source=alias.source))
@@ -575,7 +576,7 @@ def alias_add(request: HttpRequest, brand_id: int, payload: AliasIn) -> Status[A
     response={204: None, **LIST_ERRORS},
     summary="Remove an alias",
 )
-def alias_remove(request: HttpRequest, brand_id: int, alias_id: int) -> Status[None]:
+def alias_remove(request: HttpRequest, brand_id: PathId, alias_id: PathId) -> Status[None]:
     brand = _live_brand(request, brand_id)
     alias = get_object_for_request(
         request, BrandAlias.objects.select_related("brand"), pk=alias_id, brand=brand

@@ -67,3 +67,15 @@ def test_an_unknown_query_parameter_is_refused_by_name(alice_api):
     response = alice_api.get("/api/reports", {"brnad": 3, "limit": 5})
     assert response.status_code == 422
     assert response.json()["error"]["details"] == [{"field": "brnad", "message": "Unknown field."}]
+
+
+def test_ids_past_64_bits_are_a_422_not_a_database_error(alice_api, org_a):
+    huge = 2**64
+    responses = [
+        alice_api.get(f"/api/reports/{huge}"),
+        alice_api.get("/api/reports", {"brand": huge}),
+        alice_api.post("/api/brands", {"name": "Acme", "groups": [huge]}),
+    ]
+    for response in responses:
+        assert response.status_code == 422, response.content
+        assert response.json()["error"]["code"] == "invalid_input"
