@@ -181,6 +181,7 @@ class ApiScope(models.TextChoices):
     BRANDS_WRITE = "brands:write", "Brands: write"
     FEEDS_READ = "feeds:read", "Feeds: read"
     FEEDS_WRITE = "feeds:write", "Feeds: write"
+    USAGE_READ = "usage:read", "LLM usage: read"
 
 
 class ApiKey(TenantModel):

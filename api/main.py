@@ -10,7 +10,7 @@ api = NinjaAPI(
     title="Marketing Hunting API",
     version="1",
     description=(
-        "Reports, mentions, brands and feeds of the organization an API key belongs to. "
+        "Reports, mentions, brands, feeds and LLM usage of the organization an API key belongs to. "
         "Authenticate with `Authorization: Bearer mh_…` (keys are made in Organization "
         "settings). Guide: docs/api.md."
     ),
@@ -24,6 +24,7 @@ errors.install(api)
 
 
 def _routers() -> None:
+    from accounts.api import router as usage_router
     from feeds.api import router as feeds_router
     from reports.api import brands_router, mentions_router, reports_router
 
@@ -31,6 +32,7 @@ def _routers() -> None:
     api.add_router("/mentions", mentions_router)
     api.add_router("/brands", brands_router)
     api.add_router("/feeds", feeds_router)
+    api.add_router("/usage", usage_router)
 
 
 _routers()

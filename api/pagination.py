@@ -14,10 +14,11 @@ from typing import Any, Generic, TypeVar
 
 from django.core import signing
 from django.db.models import Model, Q, QuerySet
-from ninja import Field, Schema
-from pydantic import BaseModel, ValidationInfo, model_validator
+from ninja import Field
+from pydantic import BaseModel
 
 from api.errors import ApiError
+from api.params import StrictQuery
 
 T = TypeVar("T")
 ModelT = TypeVar("ModelT", bound=Model)
@@ -31,26 +32,11 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
-class ListQuery(Schema):
-    """The query of a list: its filters (in subclasses), ``cursor`` and ``limit``.
-
-    A parameter the list does not know is refused by name: ``?brnad=3`` silently listing
-    everything would look like an answer."""
-
-    model_config = {"extra": "forbid"}
+class ListQuery(StrictQuery):
+    """The query of a list: its filters (in subclasses), ``cursor`` and ``limit``."""
 
     cursor: str | None = Field(None, max_length=2000, description="next_cursor of a page.")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _unknown_parameters(cls, data: Any, info: ValidationInfo) -> Any:
-        # ninja passes on only the declared parameters: put the others back for "forbid".
-        request = (info.context or {}).get("request")
-        if request is None or not isinstance(data, dict):
-            return data
-        unknown = {name: request.GET[name] for name in request.GET if name not in cls.model_fields}
-        return {**data, **unknown}
 
 
 def _encode(value: Any) -> Any:

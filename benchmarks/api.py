@@ -201,6 +201,7 @@ def main() -> None:
         )
     worst = max(row["p95"] for row in results)
     print(f"\nWorst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f}).")
+    print("Load average during the run: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     print(
         f"Rate limiter: one check p50 {limiter['check_p50']:.3f} ms, p95 "
         f"{limiter['check_p95']:.3f} ms; a request p50 {limiter['on_p50']:.1f} ms with it, "

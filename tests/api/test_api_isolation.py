@@ -12,6 +12,11 @@ from tests.reports.page_data import add_mention, make_article, make_brand, make_
 
 @pytest.fixture
 def org_a_rows(org_a):
+    from django.utils import timezone
+
+    from accounts.models import UsageDaily
+
+    UsageDaily.objects.create(organization=org_a, date=timezone.now().date(), tokens_in=10)
     feed = make_feed(org_a, "Wire")
     brand = make_brand(org_a, "Acme Corp", status="unreviewed")
     other_brand = make_brand(org_a, "Globex", status="tracked")
@@ -73,6 +78,8 @@ LIST_FILTERS = {
     "/api/mentions": lambda rows: {"brand": rows["brand"].pk, "report": rows["report"].pk},
     "/api/brands": lambda rows: {"q": "Acme"},
     "/api/feeds": lambda rows: {"q": "Wire"},
+    # Usage names no id: test_usage_api.py checks it holds only the key's organization.
+    "/api/usage": lambda rows: {},
 }
 
 
@@ -82,6 +89,8 @@ def _schema_operations() -> set[tuple[str, str]]:
 
 
 def _snapshot(org_a) -> list:
+    from accounts.models import UsageDaily
+
     return [
         list(Brand.objects.filter(organization=org_a).values()),
         list(BrandAlias.objects.filter(organization=org_a).values()),
@@ -89,6 +98,7 @@ def _snapshot(org_a) -> list:
         FeedbackEvent.objects.filter(organization=org_a).count(),
         list(Mention.objects.filter(organization=org_a).values()),
         BlockedTerm.objects.filter(organization=org_a).count(),
+        list(UsageDaily.objects.filter(organization=org_a).values()),
     ]
 
 
@@ -110,7 +120,8 @@ def test_charlie_reads_and_writes_nothing_of_organization_a(org_a, org_a_rows, c
     for path, params in LIST_FILTERS.items():
         response = charlie_api.get(path, params(org_a_rows))
         assert response.status_code == 200, path
-        assert response.json()["items"] == [], path
+        body = response.json()
+        assert body["days" if path == "/api/usage" else "items"] == [], path
     assert _snapshot(org_a) == before
 
 
