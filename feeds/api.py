@@ -11,6 +11,7 @@ import logging
 from datetime import datetime
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from kombu.exceptions import OperationalError as BrokerError
@@ -24,8 +25,10 @@ from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
 from api.params import PathId
 from feeds.models import Feed, FeedKind
+from feeds.parsing import FeedParseError, NotAFeed
 from feeds.services import feeds as feed_services
 from feeds.tasks import refresh_feed
+from outbound import FetchError
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +108,45 @@ class Accepted(BaseModel):
     status: str
 
 
+class FeedTestIn(Schema):
+    """An address (``url``), or a keyword search, to fetch and read without saving."""
+
+    model_config = {"extra": "forbid"}
+
+    source: Literal["url", "search"] = "url"
+    url: str = Field("", max_length=2000)
+    keywords: str = Field("", max_length=500)
+    language: str = Field("", max_length=8)
+    country: str = Field("", max_length=2)
+
+
+class PreviewEntry(BaseModel):
+    title: str
+    link: str
+    published_at: datetime | None
+
+
+class Alternate(BaseModel):
+    title: str
+    url: str
+
+
+class FeedTestOut(BaseModel):
+    """``ok``: the address is a feed we can read (its first entries follow); otherwise
+    ``error`` says why, and ``alternates`` lists the feeds an HTML page advertises."""
+
+    ok: bool
+    url: str
+    final_url: str | None = None
+    kind: str | None = None
+    title: str | None = None
+    total_entries: int = 0
+    warnings: list[str] = []
+    entries: list[PreviewEntry] = []
+    error: str | None = None
+    alternates: list[Alternate] = []
+
+
 def _out(feed: Feed) -> FeedOut:
     return FeedOut.model_validate(feed, from_attributes=True)
 
@@ -149,6 +191,56 @@ def feed_list(request: HttpRequest, query: Query[FeedQuery]) -> Page[FeedOut]:
 @router.get("/{int:feed_id}", response={200: FeedOut, 304: None, **ERRORS}, summary="Get a feed")
 def feed_detail(request: HttpRequest, feed_id: PathId) -> HttpResponse:
     return detail_response(request, _out(get_object_for_request(request, Feed, pk=feed_id)))
+
+
+@router.post("/test", response={200: FeedTestOut, **ERRORS}, summary="Test a feed address")
+def feed_test(request: HttpRequest, payload: FeedTestIn) -> FeedTestOut:
+    """Fetches the address now (as the feed form's "Test feed" button) and saves nothing: the
+    first entries, or why it cannot be read as a feed."""
+    if payload.source == "search":
+        url = feed_services.search_feed_url(
+            keywords=payload.keywords,
+            language=payload.language.lower(),
+            country=payload.country.upper(),
+        )
+    elif payload.url:
+        url = payload.url
+    else:
+        raise ApiError(
+            422,
+            "invalid_input",
+            "Give the address to test (url), or use source 'search' with keywords.",
+            details=[{"field": "url", "message": "This field is required."}],
+        )
+    try:
+        preview = feed_services.feed_preview(url=url)
+    except NotAFeed as error:
+        return FeedTestOut(
+            ok=False,
+            url=url,
+            error=error.message,
+            alternates=[Alternate(title=title, url=href) for title, href in error.alternates],
+        )
+    except (FetchError, FeedParseError) as error:
+        return FeedTestOut(ok=False, url=url, error=error.message)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            raise  # The address rule (a private address, credentials): the input is wrong.
+        return FeedTestOut(ok=False, url=url, error=" ".join(error.messages))
+    parsed = preview.feed
+    return FeedTestOut(
+        ok=True,
+        url=url,
+        final_url=preview.final_url,
+        kind=parsed.kind,
+        title=parsed.title,
+        total_entries=parsed.total_entries,
+        warnings=parsed.warnings,
+        entries=[
+            PreviewEntry(title=entry.title, link=entry.link, published_at=entry.published)
+            for entry in parsed.entries
+        ],
+    )
 
 
 @router.post("", response={201: FeedOut, **ERRORS}, summary="Add a feed")

@@ -106,7 +106,7 @@ def test_every_endpoint_is_covered_here(org_a_rows):
     covered = set(_cases(org_a_rows)) | {("GET", path) for path in LIST_FILTERS}
     # Creating names no row of A in its path: checked below to land in B, and to refuse A's
     # ids in its body.
-    covered |= {("POST", "/api/feeds"), ("POST", "/api/brands")}
+    covered |= {("POST", "/api/feeds"), ("POST", "/api/brands"), ("POST", "/api/feeds/test")}
     assert _schema_operations() == covered
 
 

@@ -23,6 +23,10 @@ from tests.api.conftest import make_key
 from tests.reports.page_data import add_mention, make_article, make_brand, make_feed, make_report
 
 EXAMPLES = 15
+# Operations that fetch the address they are given: generated addresses would send requests
+# off this machine (tests allow private addresses). test_feeds_api.py tests it against a
+# local server.
+FETCHING = {("POST", "/api/feeds/test")}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -80,6 +84,8 @@ def test_the_live_api_answers_every_generated_request_as_its_schema_says(
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 13
     for operation in operations:
+        if (operation.method.upper(), operation.path) in FETCHING:
+            continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _fuzz(operation, mode, headers, live_server.url)
         names = {parameter.name for parameter in operation.path_parameters}

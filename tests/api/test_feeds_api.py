@@ -86,3 +86,48 @@ def test_cors_is_off_unless_origins_are_set(alice_api, settings):
     assert opened["Access-Control-Allow-Origin"] == "https://crm.example"
     page = alice_api.client.get("/login/", headers=origin)
     assert "Access-Control-Allow-Origin" not in page
+
+
+def test_testing_an_address_reads_its_entries_and_saves_nothing(alice_api, http_server):
+    from tests.feeds.builders import rss
+    from tests.harness.http_server import Reply
+
+    items = [{"title": f"Entry {n}", "link": http_server.url_for(f"/e{n}")} for n in range(12)]
+    http_server.add_route(
+        "/feed.xml",
+        Reply(body=rss(items, title="Demo"), headers={"Content-Type": "application/rss+xml"}),
+    )
+    response = alice_api.post("/api/feeds/test", {"url": http_server.url_for("/feed.xml")})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["ok"] is True and body["kind"] == "rss" and body["title"] == "Demo"
+    assert body["total_entries"] == 12
+    assert [entry["title"] for entry in body["entries"]] == [f"Entry {n}" for n in range(10)]
+    assert not Feed.objects.exists()
+
+
+def test_testing_a_page_that_is_not_a_feed_says_so_and_lists_its_feeds(alice_api, http_server):
+    from tests.harness.http_server import Reply
+
+    page = (
+        '<html><head><link rel="alternate" type="application/rss+xml" title="News" '
+        'href="/news.xml"></head><body>Hello</body></html>'
+    )
+    http_server.add_route("/", Reply(body=page, headers={"Content-Type": "text/html"}))
+    http_server.add_route("/gone.xml", Reply(status=404, body="no"))
+    html_page = alice_api.post("/api/feeds/test", {"url": http_server.url_for("/")}).json()
+    assert html_page["ok"] is False and html_page["error"]
+    assert html_page["alternates"] == [{"title": "News", "url": http_server.url_for("/news.xml")}]
+    gone = alice_api.post("/api/feeds/test", {"url": http_server.url_for("/gone.xml")}).json()
+    assert gone["ok"] is False and "404" in gone["error"]
+
+
+def test_testing_needs_an_address_that_follows_the_rules(alice_api, http_server):
+    missing = alice_api.post("/api/feeds/test", {})
+    assert missing.status_code == 422
+    with_credentials = alice_api.post(
+        "/api/feeds/test", {"url": "https://someone:secret@wire.example/rss"}
+    )
+    assert with_credentials.status_code == 422
+    assert with_credentials.json()["error"]["details"][0]["field"] == "url"
+    assert http_server.requests == []
