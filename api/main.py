@@ -10,8 +10,8 @@ api = NinjaAPI(
     title="Marketing Hunting API",
     version="1",
     description=(
-        "Reports, mentions, brands, feeds and LLM usage of the organization an API key belongs to. "
-        "Authenticate with `Authorization: Bearer mh_…` (keys are made in Organization "
+        "Reports, mentions, brands, feeds, jobs and LLM usage of the organization an API key "
+        "belongs to. Authenticate with `Authorization: Bearer mh_…` (keys are made in Organization "
         "settings). Guide: docs/api.md."
     ),
     urls_namespace="api",
@@ -26,12 +26,15 @@ errors.install(api)
 def _routers() -> None:
     from accounts.api import router as usage_router
     from feeds.api import router as feeds_router
+    from jobs.api import executions_router, jobs_router
     from reports.api import brands_router, mentions_router, reports_router
 
     api.add_router("/reports", reports_router)
     api.add_router("/mentions", mentions_router)
     api.add_router("/brands", brands_router)
     api.add_router("/feeds", feeds_router)
+    api.add_router("/jobs", jobs_router)
+    api.add_router("/executions", executions_router)
     api.add_router("/usage", usage_router)
 
 

@@ -3,10 +3,13 @@ nothing of A changes. The list below is checked against the OpenAPI schema, so a
 added without an isolation case fails here."""
 
 import pytest
+from django_celery_beat.models import PeriodicTask
 
 from api.main import api
 from feeds.models import Feed
+from jobs.models import Job, JobExecution
 from reports.models import BlockedTerm, Brand, BrandAlias, FeedbackEvent, Mention
+from tests.jobs.builders import make_job
 from tests.reports.page_data import add_mention, make_article, make_brand, make_feed, make_report
 
 
@@ -25,7 +28,11 @@ def org_a_rows(org_a):
     )
     report = make_report(make_article(org_a, "/a", feeds=(feed,)))
     mention = add_mention(report, brand)
+    job = make_job(org_a, feeds=[feed])
+    execution = JobExecution.objects.create(organization=org_a, job=job, task_id="t")
     return {
+        "job": job,
+        "execution": execution,
         "feed": feed,
         "brand": brand,
         "other_brand": other_brand,
@@ -38,6 +45,7 @@ def org_a_rows(org_a):
 def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
     """(method, schema path) -> (concrete path with A's ids, body)."""
     brand, feed = rows["brand"].pk, rows["feed"].pk
+    job, execution = rows["job"].pk, rows["execution"].pk
     return {
         ("GET", "/api/reports/{report_id}"): (f"/api/reports/{rows['report'].pk}", None),
         ("GET", "/api/mentions/{mention_id}"): (f"/api/mentions/{rows['mention'].pk}", None),
@@ -69,6 +77,16 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
         ("PATCH", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", {"name": "Taken over"}),
         ("DELETE", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", None),
         ("POST", "/api/feeds/{feed_id}/refresh"): (f"/api/feeds/{feed}/refresh", None),
+        ("GET", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", None),
+        ("POST", "/api/jobs/{job_id}/run"): (f"/api/jobs/{job}/run", None),
+        ("POST", "/api/jobs/{job_id}/pause"): (f"/api/jobs/{job}/pause", None),
+        ("POST", "/api/jobs/{job_id}/resume"): (f"/api/jobs/{job}/resume", None),
+        ("GET", "/api/jobs/{job_id}/executions"): (f"/api/jobs/{job}/executions", None),
+        ("GET", "/api/executions/{execution_id}"): (f"/api/executions/{execution}", None),
+        ("POST", "/api/executions/{execution_id}/cancel"): (
+            f"/api/executions/{execution}/cancel",
+            None,
+        ),
     }
 
 
@@ -78,6 +96,7 @@ LIST_FILTERS = {
     "/api/mentions": lambda rows: {"brand": rows["brand"].pk, "report": rows["report"].pk},
     "/api/brands": lambda rows: {"q": "Acme"},
     "/api/feeds": lambda rows: {"q": "Wire"},
+    "/api/jobs": lambda rows: {"q": "Morning"},
     # Usage names no id: test_usage_api.py checks it holds only the key's organization.
     "/api/usage": lambda rows: {},
 }
@@ -99,6 +118,9 @@ def _snapshot(org_a) -> list:
         list(Mention.objects.filter(organization=org_a).values()),
         BlockedTerm.objects.filter(organization=org_a).count(),
         list(UsageDaily.objects.filter(organization=org_a).values()),
+        list(Job.objects.filter(organization=org_a).values()),
+        list(JobExecution.objects.filter(organization=org_a).values()),
+        list(PeriodicTask.objects.filter(name__startswith="job:").values("name", "enabled")),
     ]
 
 
@@ -110,7 +132,11 @@ def test_every_endpoint_is_covered_here(org_a_rows):
     assert _schema_operations() == covered
 
 
-def test_charlie_reads_and_writes_nothing_of_organization_a(org_a, org_a_rows, charlie_api):
+def test_charlie_reads_and_writes_nothing_of_organization_a(
+    settings, org_a, org_a_rows, charlie_api
+):
+    # More requests than a key's burst: the limiter has its own tests.
+    settings.API_KEY_REQUESTS_PER_MINUTE = 0
     before = _snapshot(org_a)
     for (method, _path), (path, body) in _cases(org_a_rows).items():
         call = getattr(charlie_api, method.lower())

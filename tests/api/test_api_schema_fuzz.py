@@ -18,8 +18,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from jobs.models import JobExecution
 from reports.models import BrandAlias
 from tests.api.conftest import make_key
+from tests.jobs.builders import make_job
 from tests.reports.page_data import add_mention, make_article, make_brand, make_feed, make_report
 
 EXAMPLES = 15
@@ -44,7 +46,11 @@ def rows(org_a):
     )
     report = make_report(make_article(org_a, "/a", feeds=(feed,)))
     mention = add_mention(report, brand)
+    job = make_job(org_a, feeds=[feed])
+    execution = JobExecution.objects.create(organization=org_a, job=job, task_id="t")
     return {
+        "job_id": job.pk,
+        "execution_id": execution.pk,
         "feed_id": feed.pk,
         "brand_id": brand.pk,
         "alias_id": alias.pk,

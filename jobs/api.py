@@ -1,0 +1,220 @@
+"""API routers of the jobs app: jobs (read, run now, pause, resume) and their runs
+(executions: progress, counters, cancel). The same services as the job pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Status
+from pydantic import BaseModel
+
+from accounts.tenancy import get_object_for_request, scoped_queryset
+from api.auth import ApiKeyAuth
+from api.errors import ApiError, ErrorResponse
+from api.etag import detail_response
+from api.pagination import ListQuery, Page, paginate
+from api.params import PathId
+from jobs.models import ExecutionStatus, Job, JobExecution
+from jobs.services import jobs as job_services
+from jobs.services.executions import execution_cancel, execution_enqueue
+from jobs.services.run import nothing_to_run_message
+from jobs.services.schedule import describe_schedule
+
+jobs_router = Router(auth=ApiKeyAuth("jobs"), tags=["jobs"])
+executions_router = Router(auth=ApiKeyAuth("jobs"), tags=["jobs"])
+ERRORS = {
+    400: ErrorResponse,
+    401: ErrorResponse,
+    403: ErrorResponse,
+    404: ErrorResponse,
+    422: ErrorResponse,
+    429: ErrorResponse,
+}
+
+
+class JobOut(BaseModel):
+    id: int
+    name: str
+    schedule: str = Field(description="The schedule in words, as the jobs page shows it.")
+    paused: bool
+    next_run_at: datetime | None
+    feed_ids: list[int] = Field(description="Empty: every enabled feed of the organization.")
+    use_llm: bool
+    max_articles: int | None
+    feed_timeout: int | None = Field(description="Seconds per feed; null: each feed's own.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExecutionOut(BaseModel):
+    id: int
+    job_id: int
+    trigger: str
+    status: str
+    progress_percent: int
+    queued_at: datetime
+    started_at: datetime | None
+    heartbeat_at: datetime | None
+    completed_at: datetime | None
+    feeds_total: int
+    feeds_done: int
+    new_articles: int
+    analysed: int
+    reports: int
+    errors: int
+    cancel_requested: bool
+    error_message: str
+    warning: str | None = None
+
+
+class JobQuery(ListQuery):
+    q: str = Field("", max_length=200, description="Words in the name.")
+
+
+class ExecutionQuery(ListQuery):
+    status: ExecutionStatus | None = None
+
+
+def _jobs(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return scoped_queryset(request, Job).select_related("periodic_task").prefetch_related("feeds")
+
+
+def _job(job: Job) -> JobOut:
+    return JobOut(
+        id=job.pk,
+        name=job.name,
+        schedule=describe_schedule(job),
+        paused=job.is_paused,
+        next_run_at=job.next_run_at(),
+        feed_ids=sorted(feed.pk for feed in job.feeds.all()),
+        use_llm=job.use_llm,
+        max_articles=job.max_articles,
+        feed_timeout=job.feed_timeout,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+    )
+
+
+def _execution(execution: JobExecution, warning: str | None = None) -> ExecutionOut:
+    return ExecutionOut(
+        id=execution.pk,
+        job_id=execution.job_id,
+        trigger=execution.trigger,
+        status=execution.status,
+        progress_percent=execution.progress_percent,
+        queued_at=execution.queued_at,
+        started_at=execution.started_at,
+        heartbeat_at=execution.heartbeat_at,
+        completed_at=execution.completed_at,
+        feeds_total=execution.feeds_total,
+        feeds_done=execution.feeds_done,
+        new_articles=execution.new_articles,
+        analysed=execution.analysed,
+        reports=execution.reports,
+        errors=execution.errors,
+        cancel_requested=execution.cancel_requested,
+        error_message=execution.error_message,
+        warning=warning,
+    )
+
+
+@jobs_router.get("", response={200: Page[JobOut], **ERRORS}, summary="List jobs")
+def job_list(request: HttpRequest, query: Query[JobQuery]) -> Page[JobOut]:
+    """By name."""
+    jobs = _jobs(request)
+    if query.q.strip():
+        jobs = jobs.filter(name__icontains=query.q.strip())
+    page, next_cursor = paginate(
+        jobs, ("name", "id"), cursor=query.cursor, limit=query.limit, context="jobs"
+    )
+    return Page[JobOut](items=[_job(job) for job in page], next_cursor=next_cursor)
+
+
+@jobs_router.get("/{int:job_id}", response={200: JobOut, 304: None, **ERRORS}, summary="Get a job")
+def job_detail(request: HttpRequest, job_id: PathId) -> HttpResponse:
+    return detail_response(
+        request, _job(get_object_for_request(request, _jobs(request), pk=job_id))
+    )
+
+
+@jobs_router.post(
+    "/{int:job_id}/run",
+    response={202: ExecutionOut, 503: ErrorResponse, **ERRORS},
+    summary="Run now",
+)
+def job_run(request: HttpRequest, job_id: PathId) -> Status[ExecutionOut]:
+    """Queues a run at once (paused jobs too); follow it at /api/executions/{id}. ``warning``
+    says when it will fetch nothing (no enabled feed)."""
+    job = get_object_for_request(request, Job, pk=job_id)
+    execution = execution_enqueue(job=job)
+    execution.refresh_from_db()
+    if execution.status == ExecutionStatus.FAILED:  # The broker did not take the task.
+        raise ApiError(
+            503,
+            "queue_unavailable",
+            execution.error_message,
+            headers={"Retry-After": "60"},
+        )
+    return Status(202, _execution(execution, warning=nothing_to_run_message(job) or None))
+
+
+@jobs_router.post("/{int:job_id}/pause", response={200: JobOut, **ERRORS}, summary="Pause")
+def job_pause(request: HttpRequest, job_id: PathId) -> JobOut:
+    """Its schedule stops; Run now still works."""
+    job_services.job_pause(job=get_object_for_request(request, _jobs(request), pk=job_id))
+    return _job(get_object_for_request(request, _jobs(request), pk=job_id))
+
+
+@jobs_router.post("/{int:job_id}/resume", response={200: JobOut, **ERRORS}, summary="Resume")
+def job_resume(request: HttpRequest, job_id: PathId) -> JobOut:
+    job_services.job_resume(job=get_object_for_request(request, _jobs(request), pk=job_id))
+    return _job(get_object_for_request(request, _jobs(request), pk=job_id))
+
+
+@jobs_router.get(
+    "/{int:job_id}/executions",
+    response={200: Page[ExecutionOut], **ERRORS},
+    summary="List a job's runs",
+)
+def job_executions(
+    request: HttpRequest, job_id: PathId, query: Query[ExecutionQuery]
+) -> Page[ExecutionOut]:
+    """Newest first."""
+    job = get_object_for_request(request, Job, pk=job_id)
+    executions = scoped_queryset(request, JobExecution).filter(job=job)
+    if query.status:
+        executions = executions.filter(status=query.status)
+    page, next_cursor = paginate(
+        executions,
+        ("-queued_at", "-id"),
+        cursor=query.cursor,
+        limit=query.limit,
+        context=f"executions:{job.pk}",
+    )
+    return Page[ExecutionOut](items=[_execution(e) for e in page], next_cursor=next_cursor)
+
+
+@executions_router.get(
+    "/{int:execution_id}",
+    response={200: ExecutionOut, 304: None, **ERRORS},
+    summary="Get a run (progress)",
+)
+def execution_detail(request: HttpRequest, execution_id: PathId) -> HttpResponse:
+    """Poll it for progress (the ETag makes an unchanged answer a 304)."""
+    execution = get_object_for_request(request, JobExecution, pk=execution_id)
+    return detail_response(request, _execution(execution))
+
+
+@executions_router.post(
+    "/{int:execution_id}/cancel", response={200: ExecutionOut, **ERRORS}, summary="Cancel a run"
+)
+def execution_cancel_api(request: HttpRequest, execution_id: PathId) -> ExecutionOut:
+    """A queued run never starts; a running one stops after the feed it is on. A finished
+    run is a 422."""
+    execution = get_object_for_request(request, JobExecution, pk=execution_id)
+    try:
+        return _execution(execution_cancel(execution=execution))
+    except ValidationError as error:
+        raise ApiError(422, "not_cancellable", " ".join(error.messages)) from None

@@ -1,0 +1,79 @@
+"""Jobs and their runs through the API: read, run now, pause, resume, cancel, progress."""
+
+from jobs.models import ExecutionStatus, JobExecution
+from tests.jobs.builders import make_job
+from tests.reports.page_data import make_feed
+
+
+def test_jobs_list_and_read_with_their_schedule_and_feeds(alice_api, org_a):
+    feed = make_feed(org_a, "Wire")
+    make_job(org_a, name="Evening run")
+    morning = make_job(org_a, name="Morning run", feeds=[feed])
+    listed = alice_api.get("/api/jobs").json()
+    assert [job["name"] for job in listed["items"]] == ["Evening run", "Morning run"]
+    detail = alice_api.get(f"/api/jobs/{morning.pk}")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert body["feed_ids"] == [feed.pk]
+    assert body["paused"] is False and body["schedule"]
+    assert body["next_run_at"] is not None
+
+
+def test_pause_and_resume_go_through_the_job_services(alice_api, org_a):
+    make_feed(org_a, "Wire")
+    job = make_job(org_a)
+    paused = alice_api.post(f"/api/jobs/{job.pk}/pause")
+    assert paused.status_code == 200
+    assert paused.json()["paused"] is True and paused.json()["next_run_at"] is None
+    job.periodic_task.refresh_from_db()
+    assert job.periodic_task.enabled is False
+    resumed = alice_api.post(f"/api/jobs/{job.pk}/resume")
+    assert resumed.json()["paused"] is False
+
+
+def test_run_now_queues_a_run_that_can_be_followed_and_cancelled(alice_api, org_a):
+    make_feed(org_a, "Wire")
+    job = make_job(org_a)
+    run = alice_api.post(f"/api/jobs/{job.pk}/run")
+    assert run.status_code == 202, run.content
+    execution = run.json()
+    assert execution["status"] == "queued" and execution["job_id"] == job.pk
+    assert execution["warning"] is None
+    followed = alice_api.get(f"/api/executions/{execution['id']}")
+    assert followed.json()["progress_percent"] == 0
+    etag = followed["ETag"]
+    unchanged = alice_api.get(f"/api/executions/{execution['id']}", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    cancelled = alice_api.post(f"/api/executions/{execution['id']}/cancel")
+    assert cancelled.status_code == 200
+    assert cancelled.json()["status"] == "cancelled"
+    again = alice_api.post(f"/api/executions/{execution['id']}/cancel")
+    assert again.status_code == 422
+    assert again.json()["error"]["code"] == "not_cancellable"
+    runs = alice_api.get(f"/api/jobs/{job.pk}/executions", {"status": "cancelled"}).json()
+    assert [item["id"] for item in runs["items"]] == [execution["id"]]
+
+
+def test_a_run_without_feeds_warns_that_it_will_fetch_nothing(alice_api, org_a):
+    feed = make_feed(org_a, "Wire")
+    job = make_job(org_a)
+    feed.enabled = False
+    feed.save(update_fields=["enabled"])
+    run = alice_api.post(f"/api/jobs/{job.pk}/run")
+    assert run.status_code == 202
+    assert run.json()["warning"]
+
+
+def test_runs_page_newest_first(alice_api, org_a):
+    make_feed(org_a, "Wire")
+    job = make_job(org_a)
+    for _ in range(3):
+        JobExecution.objects.create(
+            organization=org_a, job=job, status=ExecutionStatus.SUCCEEDED, task_id="t"
+        )
+    first = alice_api.get(f"/api/jobs/{job.pk}/executions", {"limit": 2}).json()
+    rest = alice_api.get(
+        f"/api/jobs/{job.pk}/executions", {"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    ids = [item["id"] for item in first["items"] + rest["items"]]
+    assert ids == sorted(JobExecution.objects.values_list("pk", flat=True), reverse=True)
