@@ -5,8 +5,12 @@ Without the bound a generated id past 2**63 reached the database: SQLite cannot 
 
 from typing import Annotated, Any
 
+from django.http import HttpRequest
 from ninja import Field, Path, Schema
 from pydantic import ValidationInfo, model_validator
+
+from accounts.tenancy import scoped_queryset
+from api.errors import ApiError
 
 MAX_ID = 2**63 - 1
 
@@ -29,3 +33,18 @@ class StrictQuery(Schema):
             return data
         unknown = {name: request.GET[name] for name in request.GET if name not in cls.model_fields}
         return {**data, **unknown}
+
+
+def owned_rows(request: HttpRequest, model: type, ids: list[int], field: str) -> list:
+    """Rows of the key's organization for ids a body names: a missing or foreign id is a 422
+    on its field, worded the same either way."""
+    rows = {row.pk: row for row in scoped_queryset(request, model).filter(pk__in=ids)}
+    missing = [pk for pk in ids if pk not in rows]
+    if missing:
+        raise ApiError(
+            422,
+            "invalid_input",
+            f"No {model._meta.verbose_name} {missing[0]} in this organization.",
+            details=[{"field": field, "message": "Not one of this organization's."}],
+        )
+    return [rows[pk] for pk in ids]

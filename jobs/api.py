@@ -4,18 +4,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel
 
-from accounts.tenancy import get_object_for_request, scoped_queryset
+from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from api.auth import ApiKeyAuth
 from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
-from api.params import PathId
+from api.params import Id, PathId, owned_rows
+from feeds.models import Feed
 from jobs.models import ExecutionStatus, Job, JobExecution
 from jobs.services import jobs as job_services
 from jobs.services.executions import execution_cancel, execution_enqueue
@@ -41,11 +43,52 @@ class JobOut(BaseModel):
     paused: bool
     next_run_at: datetime | None
     feed_ids: list[int] = Field(description="Empty: every enabled feed of the organization.")
+    schedule_kind: str
+    timezone: str
+    interval_every: int
+    interval_unit: str
+    cron_minute: str
+    cron_hour: str
+    cron_day_of_month: str
+    cron_month_of_year: str
+    cron_day_of_week: str
     use_llm: bool
     max_articles: int | None
     feed_timeout: int | None = Field(description="Seconds per feed; null: each feed's own.")
+    stuck_after_seconds: int | None
+    recipients: str
     created_at: datetime
     updated_at: datetime
+
+
+class JobFields(Schema):
+    """A job's settings, as on the job form. ``schedule_kind`` "interval" runs every
+    ``interval_every`` ``interval_unit``; "crontab" uses the five ``cron_*`` fields in
+    ``timezone``."""
+
+    model_config = {"extra": "forbid"}
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    feed_ids: list[Id] | None = Field(None, max_length=500, description="Empty: every feed.")
+    schedule_kind: Literal["interval", "crontab"] | None = None
+    timezone: str | None = Field(None, max_length=64)
+    interval_every: int | None = Field(None, ge=1, le=100_000)
+    interval_unit: Literal["minutes", "hours", "days"] | None = None
+    cron_minute: str | None = Field(None, max_length=240)
+    cron_hour: str | None = Field(None, max_length=96)
+    cron_day_of_month: str | None = Field(None, max_length=124)
+    cron_month_of_year: str | None = Field(None, max_length=64)
+    cron_day_of_week: str | None = Field(None, max_length=64)
+    use_llm: bool | None = None
+    max_articles: int | None = Field(None, ge=1, le=1_000_000)
+    feed_timeout: int | None = Field(None, ge=1, le=32767)
+    stuck_after_seconds: int | None = Field(None, ge=1, le=10_000_000)
+    recipients: str | None = Field(None, max_length=2000)
+
+
+class JobIn(JobFields):
+    name: str = Field(..., min_length=1, max_length=200)
+    enabled: bool = Field(True, description="False: created paused.")
 
 
 class ExecutionOut(BaseModel):
@@ -89,9 +132,20 @@ def _job(job: Job) -> JobOut:
         paused=job.is_paused,
         next_run_at=job.next_run_at(),
         feed_ids=sorted(feed.pk for feed in job.feeds.all()),
+        schedule_kind=job.schedule_kind,
+        timezone=job.timezone,
+        interval_every=job.interval_every,
+        interval_unit=job.interval_unit,
+        cron_minute=job.cron_minute,
+        cron_hour=job.cron_hour,
+        cron_day_of_month=job.cron_day_of_month,
+        cron_month_of_year=job.cron_month_of_year,
+        cron_day_of_week=job.cron_day_of_week,
         use_llm=job.use_llm,
         max_articles=job.max_articles,
         feed_timeout=job.feed_timeout,
+        stuck_after_seconds=job.stuck_after_seconds,
+        recipients=job.recipients,
         created_at=job.created_at,
         updated_at=job.updated_at,
     )
@@ -137,6 +191,58 @@ def job_detail(request: HttpRequest, job_id: PathId) -> HttpResponse:
     return detail_response(
         request, _job(get_object_for_request(request, _jobs(request), pk=job_id))
     )
+
+
+# Fields that may be null (cleared); the others must have a value when sent.
+NULLABLE = {"max_articles", "feed_timeout", "stuck_after_seconds"}
+
+
+def _values(payload: JobFields, *, partial: bool) -> tuple[dict, list[int] | None]:
+    values = payload.model_dump(exclude_unset=partial, exclude={"enabled"})
+    if not partial:
+        values = {
+            name: value for name, value in values.items() if value is not None or name in NULLABLE
+        }
+    for name, value in values.items():
+        if value is None and name not in NULLABLE and name != "feed_ids":
+            raise ApiError(
+                422,
+                "invalid_input",
+                f"{name} cannot be null.",
+                details=[{"field": name, "message": "Give a value or leave the field out."}],
+            )
+    feed_ids = values.pop("feed_ids", None)
+    return values, feed_ids
+
+
+@jobs_router.post("", response={201: JobOut, **ERRORS}, summary="Add a job")
+def job_create(request: HttpRequest, payload: JobIn) -> Status[JobOut]:
+    values, feed_ids = _values(payload, partial=False)
+    feeds = owned_rows(request, Feed, feed_ids or [], "feed_ids")
+    job = job_services.job_create(
+        organization=request_organization(request),
+        feeds=feeds,
+        enabled=payload.enabled,
+        **values,
+    )
+    return Status(201, _job(get_object_for_request(request, _jobs(request), pk=job.pk)))
+
+
+@jobs_router.patch("/{int:job_id}", response={200: JobOut, **ERRORS}, summary="Change a job")
+def job_update(request: HttpRequest, job_id: PathId, payload: JobFields) -> JobOut:
+    """Only the fields sent change; ``feed_ids: []`` means every enabled feed."""
+    job = get_object_for_request(request, _jobs(request), pk=job_id)
+    values, feed_ids = _values(payload, partial=True)
+    feeds = owned_rows(request, Feed, feed_ids, "feed_ids") if feed_ids is not None else None
+    job_services.job_update(job=job, feeds=feeds, **values)
+    return _job(get_object_for_request(request, _jobs(request), pk=job_id))
+
+
+@jobs_router.delete("/{int:job_id}", response={204: None, **ERRORS}, summary="Delete a job")
+def job_delete(request: HttpRequest, job_id: PathId) -> Status[None]:
+    """Its schedule goes with it; its runs' reports stay."""
+    job_services.job_delete(job=get_object_for_request(request, Job, pk=job_id))
+    return Status(204, None)
 
 
 @jobs_router.post(

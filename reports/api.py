@@ -20,7 +20,7 @@ from api.auth import ApiKeyAuth
 from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
-from api.params import Id, PathId
+from api.params import Id, PathId, owned_rows
 from reports import selectors
 from reports.models import (
     Brand,
@@ -399,21 +399,6 @@ class MergeIn(Strict):
     into: Id = Field(..., description="The brand that takes this one's mentions.")
 
 
-def _own(request: HttpRequest, model: type, ids: list[int], field: str) -> list:
-    """Rows of the key's organization for ids a body names: a missing or foreign id is a 422
-    on its field, worded the same either way."""
-    rows = {row.pk: row for row in scoped_queryset(request, model).filter(pk__in=ids)}
-    missing = [pk for pk in ids if pk not in rows]
-    if missing:
-        raise ApiError(
-            422,
-            "invalid_input",
-            f"No {model._meta.verbose_name} {missing[0]} in this organization.",
-            details=[{"field": field, "message": "Not one of this organization's."}],
-        )
-    return [rows[pk] for pk in ids]
-
-
 def _brand(brand: Brand, mentions_7d: int = 0, mentions_30d: int = 0) -> BrandOut:
     return BrandOut(
         id=brand.pk,
@@ -469,9 +454,11 @@ def brand_detail(request: HttpRequest, brand_id: PathId) -> HttpResponse:
 )
 def brand_create(request: HttpRequest, payload: BrandIn) -> Status[BrandDetail]:
     industry = (
-        _own(request, Industry, [payload.industry], "industry")[0] if payload.industry else None
+        owned_rows(request, Industry, [payload.industry], "industry")[0]
+        if payload.industry
+        else None
     )
-    groups = _own(request, BrandGroup, payload.groups, "groups")
+    groups = owned_rows(request, BrandGroup, payload.groups, "groups")
     brand, created = watchlists.brand_create_tracked(
         organization=request_organization(request),
         actor=_actor(request),
@@ -501,7 +488,7 @@ def brand_update(request: HttpRequest, brand_id: PathId, payload: BrandPatch) ->
     industry = brand.industry
     if "industry" in values:
         industry = (
-            _own(request, Industry, [values["industry"]], "industry")[0]
+            owned_rows(request, Industry, [values["industry"]], "industry")[0]
             if values["industry"]
             else None
         )
@@ -525,7 +512,7 @@ def brand_merge(request: HttpRequest, brand_id: PathId, payload: MergeIn) -> Bra
     """This brand's mentions, aliases and contacts move to ``into``; its own id then answers
     404. Answers the brand merged into."""
     source = _live_brand(request, brand_id)
-    target = _own(request, Brand, [payload.into], "into")[0]
+    target = owned_rows(request, Brand, [payload.into], "into")[0]
     if target.merged_into_id is not None:
         raise ApiError(
             422,

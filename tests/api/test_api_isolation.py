@@ -78,6 +78,8 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
         ("DELETE", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", None),
         ("POST", "/api/feeds/{feed_id}/refresh"): (f"/api/feeds/{feed}/refresh", None),
         ("GET", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", None),
+        ("PATCH", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", {"name": "Taken over"}),
+        ("DELETE", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", None),
         ("POST", "/api/jobs/{job_id}/run"): (f"/api/jobs/{job}/run", None),
         ("POST", "/api/jobs/{job_id}/pause"): (f"/api/jobs/{job}/pause", None),
         ("POST", "/api/jobs/{job_id}/resume"): (f"/api/jobs/{job}/resume", None),
@@ -128,7 +130,12 @@ def test_every_endpoint_is_covered_here(org_a_rows):
     covered = set(_cases(org_a_rows)) | {("GET", path) for path in LIST_FILTERS}
     # Creating names no row of A in its path: checked below to land in B, and to refuse A's
     # ids in its body.
-    covered |= {("POST", "/api/feeds"), ("POST", "/api/brands"), ("POST", "/api/feeds/test")}
+    covered |= {
+        ("POST", "/api/feeds"),
+        ("POST", "/api/brands"),
+        ("POST", "/api/jobs"),
+        ("POST", "/api/feeds/test"),
+    }
     assert _schema_operations() == covered
 
 
@@ -174,5 +181,6 @@ def test_charlie_cannot_name_organization_a_rows_in_a_body(org_a, org_b, org_a_r
         assert response.status_code == 422, response.content
         assert "this organization" in response.json()["error"]["message"]
     assert not Brand.objects.filter(organization=org_b, name="Hooli").exists()
+    assert not Job.objects.filter(organization=org_b).exists()
     assert Brand.objects.get(pk=own.json()["id"]).merged_into is None
     assert _snapshot(org_a) == before

@@ -77,3 +77,53 @@ def test_runs_page_newest_first(alice_api, org_a):
     ).json()
     ids = [item["id"] for item in first["items"] + rest["items"]]
     assert ids == sorted(JobExecution.objects.values_list("pk", flat=True), reverse=True)
+
+
+def test_a_job_is_created_changed_and_deleted(alice_api, org_a):
+    from django_celery_beat.models import PeriodicTask
+
+    from jobs.models import Job
+
+    feed = make_feed(org_a, "Wire")
+    created = alice_api.post(
+        "/api/jobs",
+        {
+            "name": "Weekday mornings",
+            "feed_ids": [feed.pk],
+            "schedule_kind": "crontab",
+            "cron_minute": "30",
+            "cron_hour": "7",
+            "cron_day_of_week": "1-5",
+            "timezone": "Europe/Paris",
+            "use_llm": False,
+        },
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["feed_ids"] == [feed.pk] and body["timezone"] == "Europe/Paris"
+    assert PeriodicTask.objects.filter(name=f"job:{body['id']}", enabled=True).exists()
+    changed = alice_api.patch(
+        f"/api/jobs/{body['id']}",
+        {"schedule_kind": "interval", "interval_every": 2, "feed_ids": []},
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["schedule_kind"] == "interval" and changed.json()["feed_ids"] == []
+    assert alice_api.delete(f"/api/jobs/{body['id']}").status_code == 204
+    assert not Job.objects.exists()
+    assert not PeriodicTask.objects.filter(name=f"job:{body['id']}").exists()
+
+
+def test_a_bad_schedule_or_a_null_name_is_refused_in_place(alice_api, org_a):
+    from jobs.models import Job
+
+    make_feed(org_a, "Wire")
+    bad = alice_api.post(
+        "/api/jobs", {"name": "Odd", "schedule_kind": "crontab", "cron_hour": "25"}
+    )
+    assert bad.status_code == 422, bad.content
+    assert not Job.objects.exists()
+    job = make_job(org_a)
+    nulled = alice_api.patch(f"/api/jobs/{job.pk}", {"name": None})
+    assert nulled.status_code == 422
+    job.refresh_from_db()
+    assert job.name == "Morning run"
