@@ -181,6 +181,8 @@ class ApiScope(models.TextChoices):
     BRANDS_WRITE = "brands:write", "Brands: write"
     FEEDS_READ = "feeds:read", "Feeds: read"
     FEEDS_WRITE = "feeds:write", "Feeds: write"
+    CONTACTS_READ = "contacts:read", "Contacts: read (and GDPR export)"
+    CONTACTS_WRITE = "contacts:write", "Contacts: write (and GDPR erase)"
     JOBS_READ = "jobs:read", "Jobs and their runs: read"
     JOBS_WRITE = "jobs:write", "Jobs and their runs: run, pause, resume, cancel"
     USAGE_READ = "usage:read", "LLM usage: read"

@@ -6,6 +6,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from api.main import api
+from contacts.models import BrandContact, ErasureRecord
 from feeds.models import Feed
 from jobs.models import Job, JobExecution
 from reports.models import BlockedTerm, Brand, BrandAlias, FeedbackEvent, Mention
@@ -30,7 +31,11 @@ def org_a_rows(org_a):
     mention = add_mention(report, brand)
     job = make_job(org_a, feeds=[feed])
     execution = JobExecution.objects.create(organization=org_a, job=job, task_id="t")
+    contact = BrandContact.objects.create(
+        organization=org_a, brand=brand, full_name="Jane Roe", email="jane@acme.example"
+    )
     return {
+        "contact": contact,
         "job": job,
         "execution": execution,
         "feed": feed,
@@ -46,6 +51,7 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
     """(method, schema path) -> (concrete path with A's ids, body)."""
     brand, feed = rows["brand"].pk, rows["feed"].pk
     job, execution = rows["job"].pk, rows["execution"].pk
+    contact = rows["contact"].pk
     return {
         ("GET", "/api/reports/{report_id}"): (f"/api/reports/{rows['report'].pk}", None),
         ("GET", "/api/mentions/{mention_id}"): (f"/api/mentions/{rows['mention'].pk}", None),
@@ -77,6 +83,10 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
         ("PATCH", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", {"name": "Taken over"}),
         ("DELETE", "/api/feeds/{feed_id}"): (f"/api/feeds/{feed}", None),
         ("POST", "/api/feeds/{feed_id}/refresh"): (f"/api/feeds/{feed}/refresh", None),
+        ("GET", "/api/contacts/{contact_id}"): (f"/api/contacts/{contact}", None),
+        ("PATCH", "/api/contacts/{contact_id}"): (f"/api/contacts/{contact}", {"title": "x"}),
+        ("GET", "/api/contacts/{contact_id}/export"): (f"/api/contacts/{contact}/export", None),
+        ("POST", "/api/contacts/{contact_id}/erase"): (f"/api/contacts/{contact}/erase", {}),
         ("GET", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", None),
         ("PATCH", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", {"name": "Taken over"}),
         ("DELETE", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", None),
@@ -99,6 +109,7 @@ LIST_FILTERS = {
     "/api/brands": lambda rows: {"q": "Acme"},
     "/api/feeds": lambda rows: {"q": "Wire"},
     "/api/jobs": lambda rows: {"q": "Morning"},
+    "/api/contacts": lambda rows: {"q": "Jane", "brand": rows["brand"].pk},
     # Usage names no id: test_usage_api.py checks it holds only the key's organization.
     "/api/usage": lambda rows: {},
 }
@@ -121,6 +132,8 @@ def _snapshot(org_a) -> list:
         BlockedTerm.objects.filter(organization=org_a).count(),
         list(UsageDaily.objects.filter(organization=org_a).values()),
         list(Job.objects.filter(organization=org_a).values()),
+        list(BrandContact.objects.filter(organization=org_a).values()),
+        ErasureRecord.objects.count(),
         list(JobExecution.objects.filter(organization=org_a).values()),
         list(PeriodicTask.objects.filter(name__startswith="job:").values("name", "enabled")),
     ]
@@ -134,6 +147,7 @@ def test_every_endpoint_is_covered_here(org_a_rows):
         ("POST", "/api/feeds"),
         ("POST", "/api/brands"),
         ("POST", "/api/jobs"),
+        ("POST", "/api/contacts"),
         ("POST", "/api/feeds/test"),
     }
     assert _schema_operations() == covered

@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from contacts.models import BrandContact
 from jobs.models import JobExecution
 from reports.models import BrandAlias
 from tests.api.conftest import make_key
@@ -48,7 +49,9 @@ def rows(org_a):
     mention = add_mention(report, brand)
     job = make_job(org_a, feeds=[feed])
     execution = JobExecution.objects.create(organization=org_a, job=job, task_id="t")
+    contact = BrandContact.objects.create(organization=org_a, brand=brand, full_name="Jane Roe")
     return {
+        "contact_id": contact.pk,
         "job_id": job.pk,
         "execution_id": execution.pk,
         "feed_id": feed.pk,
