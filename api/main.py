@@ -10,9 +10,9 @@ api = NinjaAPI(
     title="Marketing Hunting API",
     version="1",
     description=(
-        "Reports, mentions, brands, feeds, contacts, jobs and LLM usage of the organization "
-        "an API key belongs to. Authenticate with `Authorization: Bearer mh_…` (keys are "
-        "made in Organization settings). Guide: docs/api.md."
+        "Reports, mentions, brands, feeds, contacts, email drafts, jobs and LLM usage of the "
+        "organization an API key belongs to. Authenticate with `Authorization: Bearer mh_…` "
+        "(keys are made in Organization settings). Guide: docs/api.md."
     ),
     urls_namespace="api",
     # Swagger UI from django-ninja's own static files (no CDN: the CSP allows 'self' only).
@@ -25,6 +25,7 @@ errors.install(api)
 
 def _routers() -> None:
     from accounts.api import router as usage_router
+    from contacts.api import drafts_router
     from contacts.api import router as contacts_router
     from feeds.api import router as feeds_router
     from jobs.api import executions_router, jobs_router
@@ -35,6 +36,7 @@ def _routers() -> None:
     api.add_router("/brands", brands_router)
     api.add_router("/feeds", feeds_router)
     api.add_router("/contacts", contacts_router)
+    api.add_router("/drafts", drafts_router)
     api.add_router("/jobs", jobs_router)
     api.add_router("/executions", executions_router)
     api.add_router("/usage", usage_router)

@@ -1,6 +1,7 @@
-"""API router of the contacts app: the organization's contacts (people staff work with; not
+"""API routers of the contacts app: the organization's contacts (people staff work with; not
 discovery's unverified suggestions), their GDPR export and erasure. The same services as the
-contact pages: duplicates and people erased on request are refused the same way."""
+contact pages: duplicates and people erased on request are refused the same way. Email
+drafts to them are composed, edited and marked sent as on the drafts drawer."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
 from api.params import Id, PathId, owned_rows
-from contacts.models import BrandContact, ContactSource
+from contacts.models import BrandContact, ContactSource, DraftTemplate, DraftTone, EmailDraft
 from contacts.selectors import ContactFilters, contacts_filtered
 from contacts.services import contacts as contact_services
+from contacts.services import drafting
 from contacts.services.privacy import contact_erase, contact_export_data
-from reports.models import Brand
+from reports.models import Brand, Report
 
 router = Router(auth=ApiKeyAuth("contacts"), tags=["contacts"])
 ERRORS = {
@@ -214,3 +216,147 @@ def contact_erase_api(request: HttpRequest, contact_id: PathId, payload: Erasure
     contact = get_object_for_request(request, _contacts(request), pk=contact_id)
     record = contact_erase(contact=contact, actor=_actor(request), reason=payload.reason)
     return ErasureOut(erasure_id=record.pk, drafts_erased=record.drafts_erased)
+
+
+# -- Email drafts (contacts scope) -------------------------------------------------------------
+
+drafts_router = Router(auth=ApiKeyAuth("contacts"), tags=["drafts"])
+
+
+class DraftOut(BaseModel):
+    id: int
+    contact_id: int
+    report_id: int | None
+    subject: str
+    body: str
+    template: str
+    tone: str
+    by_ai: bool = Field(description="Written by the language model (else from the template).")
+    model: str
+    generated_at: datetime
+    sent: bool
+    sent_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ComposedOut(DraftOut):
+    notice: str = Field("", description="Why the template wrote it, when it did.")
+
+
+class DraftQuery(ListQuery):
+    contact: Id | None = None
+    sent: bool | None = None
+
+
+class DraftIn(Schema):
+    """Compose a draft to a contact (the language model when configured, else the template)
+    and save it; it cites ``report`` when given."""
+
+    model_config = {"extra": "forbid"}
+
+    contact: Id
+    report: Id | None = None
+    template: DraftTemplate = DraftTemplate.PITCH
+    tone: DraftTone = DraftTone.PROFESSIONAL
+
+
+class DraftEdit(Schema):
+    model_config = {"extra": "forbid"}
+
+    subject: str = Field(..., min_length=1, max_length=300)
+    body: str = Field(..., min_length=1, max_length=20_000)
+
+
+def _draft(draft: EmailDraft) -> dict[str, Any]:
+    return {
+        "id": draft.pk,
+        "contact_id": draft.contact_id,
+        "report_id": draft.report_id,
+        "subject": draft.subject,
+        "body": draft.body,
+        "template": draft.template,
+        "tone": draft.tone,
+        "by_ai": bool(draft.model),
+        "model": draft.model,
+        "generated_at": draft.generated_at,
+        "sent": draft.sent,
+        "sent_at": draft.sent_at,
+        "created_at": draft.created_at,
+        "updated_at": draft.updated_at,
+    }
+
+
+def _drafts(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return scoped_queryset(request, EmailDraft)
+
+
+@drafts_router.get("", response={200: Page[DraftOut], **ERRORS}, summary="List email drafts")
+def draft_list(request: HttpRequest, query: Query[DraftQuery]) -> Page[DraftOut]:
+    """Newest first."""
+    drafts = _drafts(request)
+    if query.contact:
+        drafts = drafts.filter(contact_id=query.contact)
+    if query.sent is not None:
+        drafts = drafts.filter(sent=query.sent)
+    page, next_cursor = paginate(
+        drafts, ("-created_at", "-id"), cursor=query.cursor, limit=query.limit, context="drafts"
+    )
+    return Page[DraftOut](items=[DraftOut(**_draft(d)) for d in page], next_cursor=next_cursor)
+
+
+@drafts_router.get(
+    "/{int:draft_id}", response={200: DraftOut, 304: None, **ERRORS}, summary="Get a draft"
+)
+def draft_detail(request: HttpRequest, draft_id: PathId) -> HttpResponse:
+    draft = get_object_for_request(request, _drafts(request), pk=draft_id)
+    return detail_response(request, DraftOut(**_draft(draft)))
+
+
+@drafts_router.post("", response={201: ComposedOut, **ERRORS}, summary="Compose and save a draft")
+def draft_create(request: HttpRequest, payload: DraftIn) -> Status[ComposedOut]:
+    """A do-not-contact person, a suggestion, or another organization's contact or report is
+    a 422 on its field."""
+    contact = owned_rows(request, BrandContact, [payload.contact], "contact")[0]
+    report = owned_rows(request, Report, [payload.report], "report")[0] if payload.report else None
+    composed = drafting.draft_compose(
+        organization=request_organization(request),
+        contact=contact,
+        report=report,
+        template=payload.template,
+        tone=payload.tone,
+        actor=_actor(request),
+    )
+    draft = drafting.draft_save(
+        draft=composed.draft,
+        subject=composed.draft.subject,
+        body=composed.draft.body,
+        actor=_actor(request),
+    )
+    return Status(201, ComposedOut(**_draft(draft), notice=composed.notice))
+
+
+@drafts_router.patch("/{int:draft_id}", response={200: DraftOut, **ERRORS}, summary="Edit a draft")
+def draft_edit(request: HttpRequest, draft_id: PathId, payload: DraftEdit) -> DraftOut:
+    """A draft marked as sent stays as it was sent (422)."""
+    draft = get_object_for_request(request, _drafts(request).select_related("contact"), pk=draft_id)
+    draft = drafting.draft_save(
+        draft=draft, subject=payload.subject, body=payload.body, actor=_actor(request)
+    )
+    return DraftOut(**_draft(draft))
+
+
+@drafts_router.post(
+    "/{int:draft_id}/sent", response={200: DraftOut, **ERRORS}, summary="Mark a draft as sent"
+)
+def draft_sent(request: HttpRequest, draft_id: PathId) -> DraftOut:
+    """Records that the email went out (the contact's last-contacted time too); twice changes
+    nothing. The app sends no email itself."""
+    draft = get_object_for_request(request, _drafts(request), pk=draft_id)
+    return DraftOut(**_draft(drafting.draft_mark_sent(draft=draft)))
+
+
+@drafts_router.delete("/{int:draft_id}", response={204: None, **ERRORS}, summary="Delete a draft")
+def draft_delete(request: HttpRequest, draft_id: PathId) -> Status[None]:
+    drafting.draft_delete(draft=get_object_for_request(request, _drafts(request), pk=draft_id))
+    return Status(204, None)

@@ -6,7 +6,7 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from api.main import api
-from contacts.models import BrandContact, ErasureRecord
+from contacts.models import BrandContact, EmailDraft, ErasureRecord
 from feeds.models import Feed
 from jobs.models import Job, JobExecution
 from reports.models import BlockedTerm, Brand, BrandAlias, FeedbackEvent, Mention
@@ -34,7 +34,17 @@ def org_a_rows(org_a):
     contact = BrandContact.objects.create(
         organization=org_a, brand=brand, full_name="Jane Roe", email="jane@acme.example"
     )
+    draft = EmailDraft.objects.create(
+        organization=org_a,
+        contact=contact,
+        subject="Hello",
+        body="Hello Jane",
+        template="pitch",
+        tone="professional",
+        generated_at=contact.created_at,
+    )
     return {
+        "draft": draft,
         "contact": contact,
         "job": job,
         "execution": execution,
@@ -51,7 +61,7 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
     """(method, schema path) -> (concrete path with A's ids, body)."""
     brand, feed = rows["brand"].pk, rows["feed"].pk
     job, execution = rows["job"].pk, rows["execution"].pk
-    contact = rows["contact"].pk
+    contact, draft = rows["contact"].pk, rows["draft"].pk
     return {
         ("GET", "/api/reports/{report_id}"): (f"/api/reports/{rows['report'].pk}", None),
         ("GET", "/api/mentions/{mention_id}"): (f"/api/mentions/{rows['mention'].pk}", None),
@@ -87,6 +97,13 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
         ("PATCH", "/api/contacts/{contact_id}"): (f"/api/contacts/{contact}", {"title": "x"}),
         ("GET", "/api/contacts/{contact_id}/export"): (f"/api/contacts/{contact}/export", None),
         ("POST", "/api/contacts/{contact_id}/erase"): (f"/api/contacts/{contact}/erase", {}),
+        ("GET", "/api/drafts/{draft_id}"): (f"/api/drafts/{draft}", None),
+        ("PATCH", "/api/drafts/{draft_id}"): (
+            f"/api/drafts/{draft}",
+            {"subject": "s", "body": "b"},
+        ),
+        ("POST", "/api/drafts/{draft_id}/sent"): (f"/api/drafts/{draft}/sent", None),
+        ("DELETE", "/api/drafts/{draft_id}"): (f"/api/drafts/{draft}", None),
         ("GET", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", None),
         ("PATCH", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", {"name": "Taken over"}),
         ("DELETE", "/api/jobs/{job_id}"): (f"/api/jobs/{job}", None),
@@ -110,6 +127,7 @@ LIST_FILTERS = {
     "/api/feeds": lambda rows: {"q": "Wire"},
     "/api/jobs": lambda rows: {"q": "Morning"},
     "/api/contacts": lambda rows: {"q": "Jane", "brand": rows["brand"].pk},
+    "/api/drafts": lambda rows: {"contact": rows["contact"].pk},
     # Usage names no id: test_usage_api.py checks it holds only the key's organization.
     "/api/usage": lambda rows: {},
 }
@@ -134,6 +152,7 @@ def _snapshot(org_a) -> list:
         list(Job.objects.filter(organization=org_a).values()),
         list(BrandContact.objects.filter(organization=org_a).values()),
         ErasureRecord.objects.count(),
+        list(EmailDraft.objects.filter(organization=org_a).values()),
         list(JobExecution.objects.filter(organization=org_a).values()),
         list(PeriodicTask.objects.filter(name__startswith="job:").values("name", "enabled")),
     ]
@@ -148,6 +167,7 @@ def test_every_endpoint_is_covered_here(org_a_rows):
         ("POST", "/api/brands"),
         ("POST", "/api/jobs"),
         ("POST", "/api/contacts"),
+        ("POST", "/api/drafts"),
         ("POST", "/api/feeds/test"),
     }
     assert _schema_operations() == covered

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from contacts.models import BrandContact
+from contacts.models import BrandContact, EmailDraft
 from jobs.models import JobExecution
 from reports.models import BrandAlias
 from tests.api.conftest import make_key
@@ -50,7 +50,17 @@ def rows(org_a):
     job = make_job(org_a, feeds=[feed])
     execution = JobExecution.objects.create(organization=org_a, job=job, task_id="t")
     contact = BrandContact.objects.create(organization=org_a, brand=brand, full_name="Jane Roe")
+    draft = EmailDraft.objects.create(
+        organization=org_a,
+        contact=contact,
+        subject="Hello",
+        body="Hello Jane",
+        template="pitch",
+        tone="professional",
+        generated_at=contact.created_at,
+    )
     return {
+        "draft_id": draft.pk,
         "contact_id": contact.pk,
         "job_id": job.pk,
         "execution_id": execution.pk,

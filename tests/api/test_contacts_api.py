@@ -67,3 +67,48 @@ def test_a_read_key_exports_but_cannot_erase(alice, key_for, org_a):
     assert reader.get(f"/api/contacts/{contact.pk}/export").status_code == 200
     assert reader.post(f"/api/contacts/{contact.pk}/erase", {}).status_code == 403
     assert BrandContact.objects.filter(pk=contact.pk).exists()
+
+
+def test_a_draft_is_composed_edited_marked_sent_and_kept_as_sent(alice_api, org_a):
+    from tests.reports.page_data import make_article, make_report
+
+    brand = make_brand(org_a, "Acme")
+    contact = BrandContact.objects.create(
+        organization=org_a, brand=brand, full_name="Jane Roe", email="jane@acme.example"
+    )
+    report = make_report(make_article(org_a, "/plant", title="Acme opens a plant"))
+    composed = alice_api.post(
+        "/api/drafts", {"contact": contact.pk, "report": report.pk, "template": "pitch"}
+    )
+    assert composed.status_code == 201, composed.content
+    draft = composed.json()
+    assert draft["by_ai"] is False and draft["notice"]  # No language model in this test.
+    assert "https://news.example/plant" in draft["body"]
+    edited = alice_api.patch(
+        f"/api/drafts/{draft['id']}", {"subject": "Your new plant", "body": "Hello Jane"}
+    )
+    assert edited.status_code == 200 and edited.json()["subject"] == "Your new plant"
+    sent = alice_api.post(f"/api/drafts/{draft['id']}/sent")
+    assert sent.status_code == 200 and sent.json()["sent"] is True
+    contact.refresh_from_db()
+    assert contact.last_contacted_at is not None
+    frozen = alice_api.patch(f"/api/drafts/{draft['id']}", {"subject": "Later", "body": "x"})
+    assert frozen.status_code == 422
+    listed = alice_api.get("/api/drafts", {"contact": contact.pk, "sent": True}).json()
+    assert [d["id"] for d in listed["items"]] == [draft["id"]]
+    assert alice_api.delete(f"/api/drafts/{draft['id']}").status_code == 204
+
+
+def test_no_draft_to_a_do_not_contact_person(alice_api, org_a):
+    from contacts.models import EmailDraft
+
+    contact = BrandContact.objects.create(
+        organization=org_a,
+        brand=make_brand(org_a, "Acme"),
+        full_name="Jane Roe",
+        do_not_contact=True,
+    )
+    response = alice_api.post("/api/drafts", {"contact": contact.pk})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "contact"
+    assert not EmailDraft.objects.exists()
