@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import BaseModel
 
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
@@ -21,7 +22,7 @@ from api.params import Id, PathId, owned_rows
 from contacts.models import BrandContact, ContactSource, DraftTemplate, DraftTone, EmailDraft
 from contacts.selectors import ContactFilters, contacts_filtered
 from contacts.services import contacts as contact_services
-from contacts.services import drafting
+from contacts.services import drafting, transfer
 from contacts.services.privacy import contact_erase, contact_export_data
 from reports.models import Brand, Report
 
@@ -216,6 +217,96 @@ def contact_erase_api(request: HttpRequest, contact_id: PathId, payload: Erasure
     contact = get_object_for_request(request, _contacts(request), pk=contact_id)
     record = contact_erase(contact=contact, actor=_actor(request), reason=payload.reason)
     return ErasureOut(erasure_id=record.pk, drafts_erased=record.drafts_erased)
+
+
+# -- Import (CSV or XLSX, previewed first) -----------------------------------------------------
+
+
+class ImportRow(BaseModel):
+    number: int = Field(description="The row's line in the file (the header is line 1).")
+    action: str = Field(description="new, update, skip or error")
+    full_name: str
+    brand: str
+    email: str
+    messages: list[str]
+
+
+class ImportPreview(BaseModel):
+    """What the file does, row by row. ``token`` (when the file can be imported) confirms it
+    within an hour; ``committed`` says the rows were saved."""
+
+    filename: str
+    counts: dict[str, int]
+    rows: list[ImportRow]
+    errors: list[str] = Field(description="Problems with the file as a whole.")
+    ignored_columns: list[str]
+    token: str | None
+    committed: bool
+
+
+class ImportConfirm(Schema):
+    model_config = {"extra": "forbid"}
+
+    # The preview's token as it gave it (URL-safe base64); anything else never reaches the cache.
+    token: str = Field(..., pattern=r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def _preview(preview: transfer.Preview) -> ImportPreview:
+    return ImportPreview(
+        filename=preview.filename,
+        counts=preview.counts,
+        rows=[
+            ImportRow(
+                number=row.number,
+                action=row.action,
+                full_name=row.full_name,
+                brand=row.brand,
+                email=row.email,
+                messages=list(row.messages),
+            )
+            for row in preview.rows
+        ],
+        errors=preview.errors,
+        ignored_columns=preview.ignored_columns,
+        token=preview.token or None,
+        committed=preview.committed,
+    )
+
+
+def _importer(request: HttpRequest):  # type: ignore[no-untyped-def]
+    actor = _actor(request)
+    if actor is None:  # The preview is kept for the person who asked for it.
+        raise ApiError(
+            403, "forbidden", "This key's creator no longer exists; make a new key to import."
+        )
+    return actor
+
+
+@router.post("/import", response={200: ImportPreview, **ERRORS}, summary="Preview an import")
+def contact_import(request: HttpRequest, file: File[UploadedFile]) -> ImportPreview:
+    """Upload a CSV or XLSX file (multipart, field ``file``; the contacts page's columns, up
+    to 5 MB): nothing is saved yet. Confirm the preview's ``token`` to import every row, or
+    none."""
+    return _preview(
+        transfer.contacts_import_preview(
+            organization=request_organization(request), actor=_importer(request), file=file
+        )
+    )
+
+
+@router.post(
+    "/import/confirm", response={200: ImportPreview, **ERRORS}, summary="Confirm an import"
+)
+def contact_import_confirm(request: HttpRequest, payload: ImportConfirm) -> ImportPreview:
+    """An expired or already used token is a 422; when a row fails now (the contacts changed
+    since the preview) nothing is saved and ``committed`` is false."""
+    return _preview(
+        transfer.contacts_import_confirm(
+            organization=request_organization(request),
+            actor=_importer(request),
+            token=payload.token,
+        )
+    )
 
 
 # -- Email drafts (contacts scope) -------------------------------------------------------------

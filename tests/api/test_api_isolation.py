@@ -167,6 +167,9 @@ def test_every_endpoint_is_covered_here(org_a_rows):
         ("POST", "/api/brands"),
         ("POST", "/api/jobs"),
         ("POST", "/api/contacts"),
+        # A file of charlie's own, and a token of alice's: test_contacts_api.py.
+        ("POST", "/api/contacts/import"),
+        ("POST", "/api/contacts/import/confirm"),
         ("POST", "/api/drafts"),
         ("POST", "/api/feeds/test"),
     }

@@ -112,3 +112,59 @@ def test_no_draft_to_a_do_not_contact_person(alice_api, org_a):
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "contact"
     assert not EmailDraft.objects.exists()
+
+
+IMPORT_HEADER = "brand,full_name,title,email\n"
+
+
+def _upload(alice_api, text: str, name: str = "contacts.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return alice_api.client.post(
+        "/api/contacts/import",
+        {"file": SimpleUploadedFile(name, text.encode())},
+        headers={"Authorization": f"Bearer {alice_api.token}"},
+    )
+
+
+def test_an_import_is_previewed_then_confirmed_once(alice_api, org_a):
+    make_brand(org_a, "Acme")
+    response = _upload(
+        alice_api,
+        IMPORT_HEADER + "Acme,Jane Roe,PR,jane@acme.example\nAcme,Sam Poe,CEO,sam@acme.example\n",
+    )
+    assert response.status_code == 200, response.content
+    preview = response.json()
+    assert preview["counts"]["new"] == 2 and preview["committed"] is False
+    assert not BrandContact.objects.exists()
+    confirmed = alice_api.post("/api/contacts/import/confirm", {"token": preview["token"]})
+    assert confirmed.status_code == 200, confirmed.content
+    assert confirmed.json()["committed"] is True
+    assert sorted(BrandContact.objects.values_list("full_name", flat=True)) == [
+        "Jane Roe",
+        "Sam Poe",
+    ]
+    again = alice_api.post("/api/contacts/import/confirm", {"token": preview["token"]})
+    assert again.status_code == 422
+    assert BrandContact.objects.count() == 2
+
+
+def test_a_file_with_a_bad_row_cannot_be_confirmed(alice_api, org_a):
+    make_brand(org_a, "Acme")
+    response = _upload(alice_api, IMPORT_HEADER + "Nobody Inc,Jane Roe,PR,not-an-email\n")
+    preview = response.json()
+    assert preview["counts"]["error"] == 1 and preview["token"] is None
+    assert preview["rows"][0]["messages"]
+    unreadable = _upload(alice_api, "\x00\x01binary", name="contacts.pdf").json()
+    assert unreadable["errors"] and unreadable["token"] is None
+    assert not BrandContact.objects.exists()
+
+
+def test_charlie_cannot_confirm_alices_import(alice_api, charlie_api, org_a):
+    make_brand(org_a, "Acme")
+    token = _upload(alice_api, IMPORT_HEADER + "Acme,Jane Roe,PR,jane@acme.example\n").json()[
+        "token"
+    ]
+    stolen = charlie_api.post("/api/contacts/import/confirm", {"token": token})
+    assert stolen.status_code == 422
+    assert not BrandContact.objects.exists()
