@@ -29,7 +29,8 @@ def _routers() -> None:
     from contacts.api import router as contacts_router
     from feeds.api import router as feeds_router
     from jobs.api import executions_router, jobs_router
-    from reports.api import brands_router, mentions_router, reports_router
+    from reports.api import mentions_router, reports_router
+    from reports.brand_api import brands_router
 
     api.add_router("/reports", reports_router)
     api.add_router("/mentions", mentions_router)

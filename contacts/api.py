@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import BaseModel
 
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
-from api.auth import ApiKeyAuth
+from api.auth import ApiKeyAuth, key_actor
 from api.errors import ApiError, ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
@@ -140,10 +140,6 @@ def _values(payload: ContactFields, request: HttpRequest) -> dict[str, object]:
     return values
 
 
-def _actor(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return request.api_key.created_by  # type: ignore[attr-defined]
-
-
 @router.get("", response={200: Page[ContactOut], **ERRORS}, summary="List contacts")
 def contact_list(request: HttpRequest, query: Query[ContactQuery]) -> Page[ContactOut]:
     """By name; the contacts page's search and filters."""
@@ -178,7 +174,7 @@ def contact_create(request: HttpRequest, payload: ContactIn) -> Status[ContactOu
     422 that says which."""
     contact = contact_services.contact_create(
         organization=request_organization(request),
-        actor=_actor(request),
+        actor=key_actor(request),
         **_values(payload, request),
     )
     return Status(201, _out(contact))
@@ -215,7 +211,7 @@ def contact_erase_api(request: HttpRequest, contact_id: PathId, payload: Erasure
     """Deletes the contact and its drafts; an audit entry keeps who, when and hashes of the
     person's identity (so discovery never suggests them again), never the person."""
     contact = get_object_for_request(request, _contacts(request), pk=contact_id)
-    record = contact_erase(contact=contact, actor=_actor(request), reason=payload.reason)
+    record = contact_erase(contact=contact, actor=key_actor(request), reason=payload.reason)
     return ErasureOut(erasure_id=record.pk, drafts_erased=record.drafts_erased)
 
 
@@ -274,7 +270,7 @@ def _preview(preview: transfer.Preview) -> ImportPreview:
 
 
 def _importer(request: HttpRequest):  # type: ignore[no-untyped-def]
-    actor = _actor(request)
+    actor = key_actor(request)
     if actor is None:  # The preview is kept for the person who asked for it.
         raise ApiError(
             403, "forbidden", "This key's creator no longer exists; make a new key to import."
@@ -416,13 +412,13 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> Status[ComposedOut]:
         report=report,
         template=payload.template,
         tone=payload.tone,
-        actor=_actor(request),
+        actor=key_actor(request),
     )
     draft = drafting.draft_save(
         draft=composed.draft,
         subject=composed.draft.subject,
         body=composed.draft.body,
-        actor=_actor(request),
+        actor=key_actor(request),
     )
     return Status(201, ComposedOut(**_draft(draft), notice=composed.notice))
 
@@ -432,7 +428,7 @@ def draft_edit(request: HttpRequest, draft_id: PathId, payload: DraftEdit) -> Dr
     """A draft marked as sent stays as it was sent (422)."""
     draft = get_object_for_request(request, _drafts(request).select_related("contact"), pk=draft_id)
     draft = drafting.draft_save(
-        draft=draft, subject=payload.subject, body=payload.body, actor=_actor(request)
+        draft=draft, subject=payload.subject, body=payload.body, actor=key_actor(request)
     )
     return DraftOut(**_draft(draft))
 
