@@ -17,6 +17,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -126,11 +127,12 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
     if membership.role == Role.OWNER and not _other_owner_exists(membership):
         raise ValidationError("The organization needs at least one owner.")
     # Whoever leaves takes no access along: the API keys they made stop working with them.
-    ApiKey.objects.filter(
-        organization_id=membership.organization_id,
-        created_by_id=membership.user_id,
-        revoked_at__isnull=True,
-    ).update(revoked_at=timezone.now(), revoked_by=actor.user)
+    api_keys_revoke(
+        keys=ApiKey.objects.filter(
+            organization_id=membership.organization_id, created_by_id=membership.user_id
+        ),
+        by=actor.user,
+    )
     membership.delete()
 
 
@@ -264,8 +266,12 @@ def api_key_revoke(*, key: ApiKey, actor: Membership) -> ApiKey:
     """Revoked keys stay listed (who made them, when they were last used) but never work."""
     if actor.organization_id != key.organization_id or not actor.can_manage_members:
         raise PermissionDenied("Only owners and admins can revoke API keys.")
-    if key.revoked_at is None:
-        key.revoked_at = timezone.now()
-        key.revoked_by = actor.user
-        key.save(update_fields=["revoked_at", "revoked_by"])
+    api_keys_revoke(keys=ApiKey.objects.filter(pk=key.pk), by=actor.user)
+    key.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return key
+
+
+def api_keys_revoke(*, keys: QuerySet[ApiKey], by: AbstractBaseUser | None) -> int:
+    """Revoke ``keys`` (those still active); how many. Operators use it from the admin for
+    any organization's keys, so it checks no membership: callers do."""
+    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=by)

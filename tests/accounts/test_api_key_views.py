@@ -86,3 +86,23 @@ def test_removing_a_member_revokes_the_keys_they_made(alice, bob, client_for, db
     api = remover.get("/api/reports", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 401
     assert api.json()["error"]["code"] == "revoked_key"
+
+
+def test_operators_see_and_revoke_keys_in_the_admin_without_the_secret(alice, client_for, db):
+    from django.contrib.auth.models import User
+
+    token = _token(_create(client_for(alice)))
+    key = ApiKey.objects.get()
+    root = User.objects.create_superuser("root", "root@example.com", "x")
+    admin = client_for(root)
+    change = admin.get(f"/admin/accounts/apikey/{key.pk}/change/").content.decode()
+    assert key.prefix in change and key.hashed_secret not in change
+    assert admin.get("/admin/accounts/apikey/add/").status_code == 403
+    admin.post(
+        "/admin/accounts/apikey/",
+        {"action": "revoke", "_selected_action": [key.pk]},
+    )
+    key.refresh_from_db()
+    assert key.revoked_at is not None and key.revoked_by == root
+    api = admin.get("/api/reports", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401
