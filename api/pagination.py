@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from django.core import signing
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from ninja import Field
 from pydantic import BaseModel
 
@@ -49,15 +50,36 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _name(field: str) -> str:
+    return field.lstrip("-").rstrip("?")
+
+
+def _order(field: str) -> OrderBy:
+    """``-field`` descending; a trailing ``?`` marks a nullable field, its nulls sorted last
+    on every database (PostgreSQL would put them first when descending, SQLite last)."""
+    expression = F(_name(field))
+    nulls_last = field.endswith("?") or None
+    if field.startswith("-"):
+        return expression.desc(nulls_last=nulls_last)
+    return expression.asc(nulls_last=nulls_last)
+
+
 def _after(ordering: Sequence[str], values: Sequence[Any]) -> Q:
-    """Rows after ``values`` in ``ordering`` (each ``field`` or ``-field``, non-null, the last
-    one unique): (a > x) or (a = x and b > y) or ..., with < for descending fields."""
+    """Rows after ``values`` in ``ordering`` (the last field unique): (a > x) or (a = x and
+    b > y) or ..., with < for descending fields. After a non-null value of a nullable field
+    come the nulls; after a null, only the nulls that follow it by the next fields."""
     condition = Q()
     equal = Q()
     for field, value in zip(ordering, values, strict=True):
-        name = field.lstrip("-")
+        name = _name(field)
         operator = "lt" if field.startswith("-") else "gt"
-        condition |= equal & Q(**{f"{name}__{operator}": value})
+        if value is None:  # Nothing of this field sorts after null: only ties go on.
+            equal &= Q(**{f"{name}__isnull": True})
+            continue
+        beyond = Q(**{f"{name}__{operator}": value})
+        if field.endswith("?"):
+            beyond |= Q(**{f"{name}__isnull": True})
+        condition |= equal & beyond
         equal &= Q(**{name: value})
     return condition
 
@@ -75,7 +97,7 @@ def paginate(
     ``context`` names the list and its order: a cursor made for another list or another sort
     is refused rather than silently misread.
     """
-    queryset = queryset.order_by(*ordering)
+    queryset = queryset.order_by(*(_order(field) for field in ordering))
     if cursor:
         try:
             data = signing.loads(cursor, salt=_SALT)
@@ -95,7 +117,7 @@ def paginate(
         return rows, None
     rows = rows[:limit]
     last = rows[-1]
-    values = [_encode(_value(last, field.lstrip("-"))) for field in ordering]
+    values = [_encode(_value(last, _name(field))) for field in ordering]
     return rows, signing.dumps({"c": context, "v": values}, salt=_SALT, compress=True)
 
 

@@ -38,10 +38,11 @@ DETAIL_ERRORS = {**LIST_ERRORS, 304: None}
 reports_router = Router(auth=ApiKeyAuth("reports"), tags=["reports"])
 mentions_router = Router(auth=ApiKeyAuth("reports"), tags=["mentions"])
 
-# Keyset orders: every field non-null, the last one unique. "published" (a nullable date) is
-# the one sort of the page the API does not offer.
+# Keyset orders, the last field unique: the page's sorts, with "published" marked nullable
+# (an article without a date sorts last; see api.pagination).
 REPORT_SORTS = {
-    name: selectors.SORTS[name] for name in ("newest", "oldest", "positive", "negative")
+    **{name: selectors.SORTS[name] for name in ("newest", "oldest", "positive", "negative")},
+    "published": ("-article__published_at?", "-id"),
 }
 
 
@@ -74,7 +75,7 @@ class ReportQuery(ListQuery):
     status: ReportStatus | None = Field(
         None, description="Every status but 'excluded' when left out."
     )
-    sort: Literal["newest", "oldest", "positive", "negative"] = "newest"
+    sort: Literal["newest", "oldest", "published", "positive", "negative"] = "newest"
 
     def filters(self) -> selectors.ReportFilters:
         return selectors.ReportFilters(
@@ -190,11 +191,14 @@ def _mention(mention: Mention) -> MentionOut:
 
 @reports_router.get("", response={200: Page[ReportOut], **LIST_ERRORS}, summary="List reports")
 def report_list(request: HttpRequest, query: Query[ReportQuery]) -> Page[ReportOut]:
-    """The reports list page's filters and sorts (except "published"), newest first."""
+    """The reports list page's filters and sorts, newest first."""
     organization = request_organization(request)
     reports = selectors.report_list(organization, query.filters())
     ordering = REPORT_SORTS[query.sort]
-    keys = reports.only(*(field.lstrip("-") for field in ordering))
+    fields = [field.lstrip("-").rstrip("?") for field in ordering]
+    if any("__" in field for field in fields):  # "published" reads the article's date.
+        reports = reports.select_related("article")
+    keys = reports.only(*fields)
     page, next_cursor = paginate(
         keys, ordering, cursor=query.cursor, limit=query.limit, context=f"reports:{query.sort}"
     )

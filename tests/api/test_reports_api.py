@@ -170,3 +170,24 @@ def test_a_read_only_key_cannot_review(alice, key_for, reports_a):
     assert response.status_code == 403
     mention.refresh_from_db()
     assert mention.review_status == "unreviewed"
+
+
+def test_newest_published_pages_with_undated_articles_last(alice_api, org_a):
+    from datetime import UTC, datetime
+
+    dates = [datetime(2026, 1, day, tzinfo=UTC) for day in (5, 9, 7)] + [None, None]
+    reports = [
+        make_report(make_article(org_a, f"/p{n}", published_at=when))
+        for n, when in enumerate(dates)
+    ]
+    seen, cursor = [], None
+    while True:
+        params = {"sort": "published", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        body = alice_api.get("/api/reports", params).json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    dated = [reports[1].pk, reports[2].pk, reports[0].pk]
+    undated = sorted([reports[3].pk, reports[4].pk], reverse=True)
+    assert seen == dated + undated
