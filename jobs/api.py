@@ -20,7 +20,7 @@ from api.params import Id, PathId, owned_rows
 from feeds.models import Feed
 from jobs.models import ExecutionStatus, Job, JobExecution
 from jobs.services import jobs as job_services
-from jobs.services.executions import execution_cancel, execution_enqueue
+from jobs.services.executions import execution_cancel, execution_enqueue, execution_retry
 from jobs.services.run import nothing_to_run_message
 from jobs.services.schedule import describe_schedule
 
@@ -324,3 +324,24 @@ def execution_cancel_api(request: HttpRequest, execution_id: PathId) -> Executio
         return _execution(execution_cancel(execution=execution))
     except ValidationError as error:
         raise ApiError(422, "not_cancellable", " ".join(error.messages)) from None
+
+
+@executions_router.post(
+    "/{int:execution_id}/retry",
+    response={202: ExecutionOut, 503: ErrorResponse, **ERRORS},
+    summary="Retry a run",
+)
+def execution_retry_api(request: HttpRequest, execution_id: PathId) -> Status[ExecutionOut]:
+    """A new run of the same job, for a failed, timed-out, partial or cancelled one (else a
+    422 ``not_retryable``); the articles the old run had taken are freed for it."""
+    execution = get_object_for_request(
+        request, JobExecution.objects.select_related("job"), pk=execution_id
+    )
+    try:
+        retry = execution_retry(execution=execution)
+    except ValidationError as error:
+        raise ApiError(422, "not_retryable", " ".join(error.messages)) from None
+    retry.refresh_from_db()
+    if retry.status == ExecutionStatus.FAILED:  # The broker did not take the task.
+        raise ApiError(503, "queue_unavailable", retry.error_message, headers={"Retry-After": "60"})
+    return Status(202, _execution(retry))

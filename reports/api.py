@@ -21,9 +21,10 @@ from api.auth import ApiKeyAuth, key_actor
 from api.errors import ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
-from api.params import Id, PathId
+from api.params import Id, PathId, owned_rows
 from reports import selectors
 from reports.models import (
+    Brand,
     Mention,
     Report,
     ReportStatus,
@@ -333,3 +334,22 @@ def mention_reject(request: HttpRequest, mention_id: PathId) -> MentionOut:
         request, Mention.objects.select_related("brand"), pk=mention_id
     )
     return _mention(feedback.mention_reject(mention=mention, actor=key_actor(request)))
+
+
+class ReassignIn(Strict):
+    brand: Id = Field(..., description="The brand the mention really names.")
+
+
+@mentions_router.post(
+    "/{int:mention_id}/reassign", response={200: MentionOut, **LIST_ERRORS}, summary="Reassign"
+)
+def mention_reassign(request: HttpRequest, mention_id: PathId, payload: ReassignIn) -> MentionOut:
+    """The mention names another brand: it moves there, confirmed, and its words become an
+    alias of that brand. When the report already names that brand, the two become one (the
+    answer is that mention)."""
+    mention = get_object_for_request(
+        request, Mention.objects.select_related("brand"), pk=mention_id
+    )
+    brand = owned_rows(request, Brand, [payload.brand], "brand")[0]
+    moved = feedback.mention_reassign(mention=mention, brand=brand, actor=key_actor(request))
+    return _mention(Mention.objects.select_related("brand").get(pk=moved.pk))

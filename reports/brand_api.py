@@ -204,6 +204,23 @@ def brand_merge(request: HttpRequest, brand_id: PathId, payload: MergeIn) -> Bra
     return _brand_detail(_live_brand(request, target.pk))
 
 
+class SeparateIn(Strict):
+    other: Id = Field(..., description="The brand entity resolution must never merge it with.")
+
+
+@brands_router.post(
+    "/{int:brand_id}/separate",
+    response={204: None, **LIST_ERRORS},
+    summary="Keep two brands apart",
+)
+def brand_separate(request: HttpRequest, brand_id: PathId, payload: SeparateIn) -> Status[None]:
+    """Two brands that are not the same: resolution never merges them again."""
+    brand = _live_brand(request, brand_id)
+    other = owned_rows(request, Brand, [payload.other], "other")[0]
+    feedback.brand_separate(brand=brand, other=other, actor=key_actor(request))
+    return Status(204, None)
+
+
 @brands_router.post(
     "/{int:brand_id}/track",
     response={200: BrandDetail, **LIST_ERRORS},

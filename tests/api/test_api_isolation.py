@@ -9,7 +9,14 @@ from api.main import api
 from contacts.models import BrandContact, EmailDraft, ErasureRecord
 from feeds.models import Feed
 from jobs.models import Job, JobExecution
-from reports.models import BlockedTerm, Brand, BrandAlias, FeedbackEvent, Mention
+from reports.models import (
+    BlockedTerm,
+    Brand,
+    BrandAlias,
+    BrandSeparation,
+    FeedbackEvent,
+    Mention,
+)
 from tests.jobs.builders import make_job
 from tests.reports.page_data import add_mention, make_article, make_brand, make_feed, make_report
 
@@ -69,6 +76,10 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
             f"/api/mentions/{rows['mention'].pk}/confirm",
             None,
         ),
+        ("POST", "/api/mentions/{mention_id}/reassign"): (
+            f"/api/mentions/{rows['mention'].pk}/reassign",
+            {"brand": rows["other_brand"].pk},
+        ),
         ("POST", "/api/mentions/{mention_id}/reject"): (
             f"/api/mentions/{rows['mention'].pk}/reject",
             None,
@@ -80,6 +91,10 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
             {"into": rows["other_brand"].pk},
         ),
         ("POST", "/api/brands/{brand_id}/track"): (f"/api/brands/{brand}/track", None),
+        ("POST", "/api/brands/{brand_id}/separate"): (
+            f"/api/brands/{brand}/separate",
+            {"other": rows["other_brand"].pk},
+        ),
         ("POST", "/api/brands/{brand_id}/ignore"): (f"/api/brands/{brand}/ignore", None),
         ("POST", "/api/brands/{brand_id}/aliases"): (
             f"/api/brands/{brand}/aliases",
@@ -112,6 +127,10 @@ def _cases(rows: dict) -> dict[tuple[str, str], tuple[str, object]]:
         ("POST", "/api/jobs/{job_id}/resume"): (f"/api/jobs/{job}/resume", None),
         ("GET", "/api/jobs/{job_id}/executions"): (f"/api/jobs/{job}/executions", None),
         ("GET", "/api/executions/{execution_id}"): (f"/api/executions/{execution}", None),
+        ("POST", "/api/executions/{execution_id}/retry"): (
+            f"/api/executions/{execution}/retry",
+            None,
+        ),
         ("POST", "/api/executions/{execution_id}/cancel"): (
             f"/api/executions/{execution}/cancel",
             None,
@@ -148,6 +167,7 @@ def _snapshot(org_a) -> list:
         FeedbackEvent.objects.filter(organization=org_a).count(),
         list(Mention.objects.filter(organization=org_a).values()),
         BlockedTerm.objects.filter(organization=org_a).count(),
+        BrandSeparation.objects.filter(organization=org_a).count(),
         list(UsageDaily.objects.filter(organization=org_a).values()),
         list(Job.objects.filter(organization=org_a).values()),
         list(BrandContact.objects.filter(organization=org_a).values()),

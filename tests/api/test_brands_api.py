@@ -108,3 +108,14 @@ def test_a_brand_cannot_be_merged_into_itself_nor_renamed_onto_another(alice_api
     assert clash.json()["error"]["details"][0]["field"] == "name"
     acme.refresh_from_db()
     assert acme.name == "Acme" and acme.merged_into is None and globex.merged_into is None
+
+
+def test_two_brands_are_kept_apart(alice_api, org_a):
+    from reports.models import BrandSeparation
+
+    acme, acne = make_brand(org_a, "Acme"), make_brand(org_a, "Acne")
+    response = alice_api.post(f"/api/brands/{acme.pk}/separate", {"other": acne.pk})
+    assert response.status_code == 204
+    assert BrandSeparation.objects.filter(brand=acme, other=acne).exists()
+    itself = alice_api.post(f"/api/brands/{acme.pk}/separate", {"other": acme.pk})
+    assert itself.status_code == 422

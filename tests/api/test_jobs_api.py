@@ -127,3 +127,16 @@ def test_a_bad_schedule_or_a_null_name_is_refused_in_place(alice_api, org_a):
     assert nulled.status_code == 422
     job.refresh_from_db()
     assert job.name == "Morning run"
+
+
+def test_a_cancelled_run_is_retried_and_a_queued_one_is_not(alice_api, org_a):
+    make_feed(org_a, "Wire")
+    job = make_job(org_a)
+    run = alice_api.post(f"/api/jobs/{job.pk}/run").json()
+    not_yet = alice_api.post(f"/api/executions/{run['id']}/retry")
+    assert not_yet.status_code == 422
+    assert not_yet.json()["error"]["code"] == "not_retryable"
+    alice_api.post(f"/api/executions/{run['id']}/cancel")
+    retry = alice_api.post(f"/api/executions/{run['id']}/retry")
+    assert retry.status_code == 202, retry.content
+    assert retry.json()["status"] == "queued" and retry.json()["id"] != run["id"]

@@ -191,3 +191,14 @@ def test_newest_published_pages_with_undated_articles_last(alice_api, org_a):
     dated = [reports[1].pk, reports[2].pk, reports[0].pk]
     undated = sorted([reports[3].pk, reports[4].pk], reverse=True)
     assert seen == dated + undated
+
+
+def test_reassigning_a_mention_moves_it_to_the_brand_it_names(alice_api, reports_a):
+    from reports.models import Mention
+
+    mention = Mention.objects.filter(report=reports_a["reports"][0]).get()
+    globex = reports_a["globex"]
+    response = alice_api.post(f"/api/mentions/{mention.pk}/reassign", {"brand": globex.pk})
+    assert response.status_code == 200, response.content
+    assert response.json()["brand_id"] == globex.pk
+    assert response.json()["review_status"] == "confirmed"
