@@ -1,6 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from accounts.models import Invitation, Membership, Organization
+from accounts.models import ApiKey, Invitation, Membership, Organization
+from accounts.services import api_keys_revoke
 
 
 class MembershipInline(admin.TabularInline):
@@ -34,3 +37,46 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "organization__name"]
     readonly_fields = ["token", "created_at", "accepted_at", "accepted_by"]
     autocomplete_fields = ["organization", "invited_by"]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are made in the app (Organization settings), where the secret is shown once; here
+    operators see them and revoke them, e.g. one leaked."""
+
+    list_display = [
+        "name",
+        "prefix",
+        "organization",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "organization"]
+    list_select_related = ["organization", "created_by"]
+    search_fields = ["name", "prefix", "organization__name", "created_by__username"]
+    # The hash stays out of sight: nothing to do with it but guess.
+    exclude = ["hashed_secret"]
+    readonly_fields = [
+        "organization",
+        "name",
+        "prefix",
+        "scopes",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected API keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        count = api_keys_revoke(keys=queryset, by=request.user)
+        self.message_user(request, f"{count} API key(s) revoked.", messages.SUCCESS)

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import Organization, Role
+from accounts.models import ApiScope, Organization, Role
+from accounts.services import API_KEY_LIFETIMES_DAYS
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -56,3 +57,20 @@ class InvitationSignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "first_name", "last_name")
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="Who or what uses it, e.g. “CRM sync”. Shown in the list."
+    )
+    scopes = forms.MultipleChoiceField(
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Write includes read. Give a key only what its program needs.",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires after",
+        coerce=int,
+        choices=[(days, f"{days} days") for days in API_KEY_LIFETIMES_DAYS],
+        initial=90,
+    )

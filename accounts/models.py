@@ -193,3 +193,68 @@ class UsageDaily(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.organization} on {self.date}"
+
+
+class ApiScope(models.TextChoices):
+    """What an API key may do, per area: ``write`` includes ``read``."""
+
+    REPORTS_READ = "reports:read", "Reports and mentions: read"
+    REPORTS_WRITE = "reports:write", "Reports and mentions: write"
+    BRANDS_READ = "brands:read", "Brands: read"
+    BRANDS_WRITE = "brands:write", "Brands: write"
+    FEEDS_READ = "feeds:read", "Feeds: read"
+    FEEDS_WRITE = "feeds:write", "Feeds: write"
+    CONTACTS_READ = "contacts:read", "Contacts: read (and GDPR export)"
+    CONTACTS_WRITE = "contacts:write", "Contacts: write (and GDPR erase)"
+    JOBS_READ = "jobs:read", "Jobs and their runs: read"
+    JOBS_WRITE = "jobs:write", "Jobs and their runs: run, pause, resume, cancel"
+    USAGE_READ = "usage:read", "LLM usage: read"
+
+
+class ApiKey(TenantModel):
+    """A key for the REST API. The secret is shown once, when created; only its SHA-256 is
+    kept (a 256-bit random secret needs no slow hash: nothing can be guessed from it).
+    ``prefix`` is the public part of the key, shown in lists to tell keys apart, and the
+    index a request's key is looked up by."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(max_length=100, validators=[validate_single_line])
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    hashed_secret = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and not self.is_expired()
+
+    def allows(self, area: str, level: str) -> bool:
+        """Whether the key may ``level`` (read or write) ``area``; write includes read."""
+        if level == "read":
+            return f"{area}:read" in self.scopes or f"{area}:write" in self.scopes
+        return f"{area}:{level}" in self.scopes
+
+    def get_scopes_display(self) -> list[str]:
+        labels = dict(ApiScope.choices)
+        return [labels.get(scope, scope) for scope in self.scopes]

@@ -7,17 +7,22 @@ actions and commands cannot bypass them:
 - an organization always keeps at least one owner.
 """
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Invitation, Membership, Organization, Role
+from accounts.models import ApiKey, ApiScope, Invitation, Membership, Organization, Role
 from marketing_hunting.single_line import one_line
 
 
@@ -126,6 +131,13 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
     )
     if membership.role == Role.OWNER and not _other_owner_exists(membership):
         raise ValidationError("The organization needs at least one owner.")
+    # Whoever leaves takes no access along: the API keys they made stop working with them.
+    api_keys_revoke(
+        keys=ApiKey.objects.filter(
+            organization_id=membership.organization_id, created_by_id=membership.user_id
+        ),
+        by=actor.user,
+    )
     membership.delete()
 
 
@@ -206,3 +218,65 @@ def invitation_signup(
     )
     invitation_accept(invitation=invitation, user=user)
     return user
+
+
+# -- API keys ----------------------------------------------------------------------------------
+
+# Every key starts "mh_": secret scanners (and people) can recognise one in a leaked file.
+API_KEY_PREFIX = "mh"
+
+API_KEY_LIFETIMES_DAYS = (30, 90, 365)
+
+
+def api_key_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_key_create(
+    *,
+    organization: Organization,
+    actor: Membership,
+    name: str,
+    scopes: list[str],
+    expires_in_days: int,
+) -> tuple[ApiKey, str]:
+    """A new key and its full text, which is never stored and so shown only now."""
+    if actor.organization_id != organization.pk or not actor.can_manage_members:
+        raise PermissionDenied("Only owners and admins can create API keys.")
+    unknown = sorted(set(scopes) - set(ApiScope.values))
+    if unknown:
+        raise ValidationError({"scopes": f"Unknown scopes: {', '.join(unknown)}."})
+    if not scopes:
+        raise ValidationError({"scopes": "Choose at least one scope."})
+    if expires_in_days not in API_KEY_LIFETIMES_DAYS:
+        raise ValidationError({"expires_in_days": "Choose one of the offered lifetimes."})
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    key = ApiKey(
+        organization=organization,
+        name=one_line(name).strip(),
+        prefix=prefix,
+        hashed_secret=api_key_hash(secret),
+        # In the order of the choices, so lists and the API read the same way.
+        scopes=[scope for scope in ApiScope.values if scope in scopes],
+        created_by=actor.user,
+        expires_at=timezone.now() + timedelta(days=expires_in_days),
+    )
+    key.full_clean(exclude=["organization", "created_by", "revoked_by"])
+    key.save()
+    return key, f"{API_KEY_PREFIX}_{prefix}_{secret}"
+
+
+def api_key_revoke(*, key: ApiKey, actor: Membership) -> ApiKey:
+    """Revoked keys stay listed (who made them, when they were last used) but never work."""
+    if actor.organization_id != key.organization_id or not actor.can_manage_members:
+        raise PermissionDenied("Only owners and admins can revoke API keys.")
+    api_keys_revoke(keys=ApiKey.objects.filter(pk=key.pk), by=actor.user)
+    key.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    return key
+
+
+def api_keys_revoke(*, keys: QuerySet[ApiKey], by: AbstractBaseUser | None) -> int:
+    """Revoke ``keys`` (those still active); how many. Operators use it from the admin for
+    any organization's keys, so it checks no membership: callers do."""
+    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=by)

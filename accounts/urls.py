@@ -17,5 +17,7 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("settings/api-keys/new/", views.api_key_create, name="api_key_create"),
+    path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -15,13 +15,14 @@ from accounts import selectors, services
 from accounts.briefing_cache import cached_dashboard
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.forms import (
+    ApiKeyForm,
     InvitationForm,
     InvitationSignupForm,
     MembershipRoleForm,
     OrganizationForm,
 )
 from accounts.middleware import SESSION_KEY
-from accounts.models import Invitation, Membership
+from accounts.models import ApiKey, Invitation, Membership
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from reports.charts import DataTable, Series, line_chart
 
@@ -110,10 +111,21 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
     organization = request_organization(request)
     members = scoped_queryset(request, Membership).select_related("user").order_by("user__username")
     invitations = scoped_queryset(request, Invitation).filter(accepted_at__isnull=True)
+    # Keys are the managers' business: plain members neither see nor make them.
+    api_keys = (
+        scoped_queryset(request, ApiKey).select_related("created_by", "revoked_by")
+        if request.membership.can_manage_members
+        else ApiKey.objects.none()
+    )
     return render(
         request,
         "accounts/settings.html",
-        {"organization": organization, "members": members, "invitations": invitations},
+        {
+            "organization": organization,
+            "members": members,
+            "invitations": invitations,
+            "api_keys": api_keys,
+        },
     )
 
 
@@ -205,6 +217,41 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_for_request(request, Invitation, pk=pk, accepted_at__isnull=True)
     services.invitation_revoke(invitation=invitation, actor=actor)
     messages.success(request, f"Invitation to {invitation.email} revoked.")
+    return redirect("accounts:settings")
+
+
+def api_key_create(request: HttpRequest) -> HttpResponse:
+    """The drawer that makes a key; on success it shows the key, once, in place of the form
+    (the full key is never stored, so no page can show it again)."""
+    actor = _manager_membership(request)
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, token = services.api_key_create(
+                organization=request.organization,
+                actor=actor,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            response = render_drawer(
+                request, "accounts/api_key_created.html", {"key": key, "token": token}
+            )
+            # The key is in this response: no cache may keep it.
+            response["Cache-Control"] = "no-store"
+            return response
+    return render_drawer(request, "accounts/api_key_form.html", {"form": form})
+
+
+@require_POST
+def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _manager_membership(request)
+    key = get_object_for_request(request, ApiKey, pk=pk)
+    services.api_key_revoke(key=key, actor=actor)
+    messages.success(request, f"API key “{key.name}” revoked; it no longer works.")
     return redirect("accounts:settings")
 
 

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "django_celery_results",
     "import_export",
     "axes",
+    "corsheaders",
+    # django-ninja: the REST API under /api/ (api/), with its Swagger UI as static files.
+    "ninja",
     "accounts",
     "monitoring",
     "feeds",
@@ -76,6 +79,9 @@ MIDDLEWARE = [
     # /healthz, /readyz and /metrics answer here, before anything below touches the session.
     "monitoring.middleware.HealthCheckMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # CORS headers for /api/ only, for the origins in API_CORS_ALLOWED_ORIGINS (none by
+    # default); before CommonMiddleware, as django-cors-headers asks.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -420,6 +426,18 @@ EXPORT_DIR = VAR_DIR / "exports"
 # Attempts per alert email or webhook call (growing delays: 30 s, 2 min, 10 min, 30 min...)
 # before the delivery stays failed and shows as such.
 ALERT_DELIVERY_ATTEMPTS = env.integer("ALERT_DELIVERY_ATTEMPTS", 5, minimum=1, maximum=20)
+# --- REST API (api/, docs/api.md) -----------------------------------------------------------------
+
+# Requests a minute per API key and per organization (all its keys together), shared by every
+# web process (Redis, or the budget file in embedded mode); 0 turns a limit off.
+API_KEY_REQUESTS_PER_MINUTE = env.integer("API_KEY_REQUESTS_PER_MINUTE", 120, minimum=0)
+API_ORG_REQUESTS_PER_MINUTE = env.integer("API_ORG_REQUESTS_PER_MINUTE", 600, minimum=0)
+# Browser origins (https://app.example.com) allowed to call /api/ from their pages. None by
+# default: CORS is off, and server-to-server clients do not need it.
+CORS_ALLOWED_ORIGINS = env.origins("API_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+# Keys travel in the Authorization header, never in cookies: no credentials across origins.
+CORS_ALLOW_CREDENTIALS = False
 
 # --- Error tracking (Sentry; marketing_hunting/error_tracking.py) ------------------------------
 # Personal data is scrubbed from every event before it leaves (marketing_hunting/scrubbing.py).

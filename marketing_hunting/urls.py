@@ -23,6 +23,7 @@ urlpatterns = [
     path("alerts/", include("reports.alerts.urls")),
     path("analytics/", include("reports.analytics_urls")),
     path("contacts/", include("contacts.urls")),
+    path("api/", include("api.urls")),
     path("", include("monitoring.urls")),
     # Staff only: admin_view sends anyone else to the admin login.
     path(

@@ -17,6 +17,7 @@ from django_celery_beat.models import (
 from django_celery_results.models import GroupResult, TaskResult
 
 from accounts.models import Invitation, Membership, Organization, Role, UsageDaily
+from accounts.services import api_key_create
 from contacts.models import (
     ContactSettings,
     DiscoveryRun,
@@ -153,6 +154,13 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
     Invitation.objects.create(organization=org, email="new@example.com")
     UsageDaily.objects.create(organization=org, date=now.date())
     Membership.objects.get_or_create(organization=org, user=user, defaults={"role": Role.OWNER})
+    api_key_create(
+        organization=org,
+        actor=Membership.objects.get(organization=org, user=user),
+        name="CRM sync",
+        scopes=["reports:read"],
+        expires_in_days=30,
+    )
     Group.objects.create(name="Operators")
     seen = {"user_agent": "Chromium", "http_accept": "*/*", "path_info": "/login/"}
     AccessAttempt.objects.create(
