@@ -91,7 +91,10 @@ def test_it_shows_live_and_dead_workers_beat_and_quotas_with_reasons(client_for,
     assert "celery@live" in workers and "concurrency 4" in workers and "1 active" in workers
     assert "Silent: last heartbeat 10 min ago" in workers
     beat = _section(body, "beat")
-    assert "Ticking: last tick 3 s ago" in beat or "Ticking: last tick 4 s ago" in beat
+    # 3 s when the page answers at once; a busy machine (CI runs two suites side by side) can
+    # take seconds more to answer, so any age from 3 s up to a generous ceiling is right.
+    ticked = re.search(r"Ticking: last tick (\d+) s ago", beat)
+    assert ticked and 3 <= int(ticked.group(1)) <= 60, beat
     assert "due " in beat  # the job's schedule and the built-in ones
     quota = _section(body, "quota")
     assert 'class="module health-item health-error"' in body
