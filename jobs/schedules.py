@@ -94,6 +94,13 @@ SCHEDULES = [
         description="Retries alert emails and webhook calls whose retry was lost or whose "
         "worker died mid-send (ALERT_DELIVERY_ATTEMPTS attempts in all).",
     ),
+    Schedule(
+        name="Purge old alerts",
+        task="reports.purge_old_alerts",
+        every_seconds=60 * 60,
+        description="Deletes alerts older than ALERT_RETENTION_DAYS with their notifications "
+        "and deliveries (not while a delivery is still waiting or being sent).",
+    ),
 ]
 
 

@@ -47,6 +47,7 @@ ROUTES: dict[str, str] = {
     "contacts.expire_suggestions": MAINTENANCE,
     "contacts.refresh_stale_suggestions": MAINTENANCE,
     "reports.send_due_alert_deliveries": MAINTENANCE,
+    "reports.purge_old_alerts": MAINTENANCE,
 }
 
 

@@ -426,6 +426,9 @@ EXPORT_DIR = VAR_DIR / "exports"
 # Attempts per alert email or webhook call (growing delays: 30 s, 2 min, 10 min, 30 min...)
 # before the delivery stays failed and shows as such.
 ALERT_DELIVERY_ATTEMPTS = env.integer("ALERT_DELIVERY_ATTEMPTS", 5, minimum=1, maximum=20)
+# Alerts older than this are deleted with their notifications and deliveries (hourly). At
+# least 30 days: a rule's cool-down and its "not reported yet" memory read recent alerts.
+ALERT_RETENTION_DAYS = env.integer("ALERT_RETENTION_DAYS", 180, minimum=30, maximum=3650)
 # --- REST API (api/, docs/api.md) -----------------------------------------------------------------
 
 # Requests a minute per API key and per organization (all its keys together), shared by every

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Organization
@@ -167,3 +168,11 @@ def send_due_alert_deliveries() -> int:
     ids = deliveries_due()
     enqueue_deliveries(ids)
     return len(ids)
+
+
+@shared_task(name="reports.purge_old_alerts")
+def purge_old_alerts() -> int:
+    """Enforces ALERT_RETENTION_DAYS on alerts, their notifications and deliveries."""
+    from reports.alerts.services import alerts_purge
+
+    return alerts_purge(older_than_days=settings.ALERT_RETENTION_DAYS)

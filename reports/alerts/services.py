@@ -29,6 +29,7 @@ from reports.alerts.models import (
     AlertNotification,
     AlertRule,
     DeliveryChannel,
+    DeliveryStatus,
 )
 
 logger = logging.getLogger(__name__)
@@ -303,3 +304,23 @@ def recent_failed_deliveries(organization: Organization, *, days: int = 7) -> in
         status=DeliveryStatus.FAILED,
         created_at__gte=timezone.now() - timedelta(days=days),
     ).count()
+
+
+PURGE_BATCH = 1000
+
+
+def alerts_purge(*, older_than_days: int, now: datetime | None = None) -> int:
+    """Delete alerts raised more than ``older_than_days`` ago, with their notifications and
+    deliveries (``ALERT_RETENTION_DAYS``). An alert with a delivery still waiting or being
+    sent stays until that delivery is done. Deleted in batches, so a first purge of a large
+    backlog never holds one long transaction. Returns the number of alerts deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    busy = AlertDelivery.objects.filter(
+        status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+    ).values("alert_id")
+    expired = Alert.objects.filter(created_at__lt=cutoff).exclude(pk__in=busy).order_by()
+    deleted = 0
+    while ids := list(expired.values_list("pk", flat=True)[:PURGE_BATCH]):
+        Alert.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    return deleted
