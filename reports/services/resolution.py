@@ -7,6 +7,7 @@ kept apart are never fuzzy-matched to each other's names.
 
 from dataclasses import dataclass, field
 
+from django.db import IntegrityError, transaction
 from rapidfuzz import fuzz, process
 
 from accounts.models import Organization
@@ -123,15 +124,26 @@ class Resolver:
         )
         if match is not None:
             return self._by_key[match[0]]
-        brand = Brand.objects.create(
-            organization=self.organization,
-            name=name.strip()[:200],
-            key=key,
-            industry=self._industries.get(industry),
-            status=BrandStatus.UNREVIEWED,
-        )
-        # A new brand the knowledge base knows gets its Wikidata id, industry and website.
-        brand_link_knowledge(brand=brand)
+        try:
+            # A savepoint: another worker may be creating the same brand at this moment.
+            with transaction.atomic():
+                brand = Brand.objects.create(
+                    organization=self.organization,
+                    name=name.strip()[:200],
+                    key=key,
+                    industry=self._industries.get(industry),
+                    status=BrandStatus.UNREVIEWED,
+                )
+        except IntegrityError:
+            # Two analyses met the same new name at once (several workers): the other one's
+            # row, committed since this run loaded the brands, is the brand. Before, the
+            # unique key failed this article's analysis.
+            brand = Brand.objects.get(
+                organization=self.organization, key=key, merged_into__isnull=True
+            )
+        else:
+            # A new brand the knowledge base knows gets its Wikidata id, industry and website.
+            brand_link_knowledge(brand=brand)
         self._by_key[key] = brand
         self._by_pk[brand.pk] = brand
         return brand
