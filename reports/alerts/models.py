@@ -3,7 +3,7 @@ email or webhook delivery with its attempts."""
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -266,6 +266,3 @@ class AlertDelivery(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.recipient} ({self.status})"
-
-    def is_due(self, now: datetime) -> bool:
-        return self.status == DeliveryStatus.PENDING and self.next_attempt_at <= now

@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from reports.charts.scale import TONES, _half, _nice_ceiling, _num
+from reports.extractors.base import sentiment_label
 
 
 def sparkline(
@@ -144,7 +145,7 @@ def sentiment_bar(score: float, *, width: int = 160, height: int = 12) -> SafeSt
     middle = width / 2
     length = abs(clamped) * middle
     x = middle if clamped >= 0 else middle - length
-    tone = "positive" if clamped >= 0.05 else "negative" if clamped <= -0.05 else "neutral"
+    tone = sentiment_label(clamped)  # the cut the stored labels and the charts use
     label = f"Sentiment {clamped:+.2f} on a scale from -1 to +1"
     return format_html(
         '<svg class="sentiment-bar is-{}" role="img" aria-label="{}" width="{}" height="{}" '

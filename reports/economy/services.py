@@ -233,9 +233,7 @@ def _recover_stale_submissions(provider: BatchProvider, now: datetime | None = N
         if remote is not None:
             _batch_opened(batch.pk, remote)
         else:
-            _batch_release(
-                batch.pk, "The submission was interrupted; its articles were queued again."
-            )
+            _batch_release(batch.pk, INTERRUPTED)
 
 
 # -- polling and applying -------------------------------------------------------------------

@@ -58,7 +58,8 @@ def test_every_part_is_shown_with_the_tables_of_the_application(client_for, oper
         assert 'class="health-badge health-' in _section(body, key)
     assert "Could not be read" not in body and "Timed out" not in body
     tables = _section(body, "tables")
-    assert "accounts_organization" in tables or "The 15 largest" in tables
+    # The application's own tables are listed (the fixture's organization, users and jobs).
+    assert re.search(r"\b(accounts|auth|jobs|reports|feeds)_\w+", tables), tables
     if connection.vendor == "sqlite":
         assert "exact counts" in tables
         assert "SQLite keeps no index-use statistics" in _section(body, "indexes")
