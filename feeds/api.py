@@ -7,14 +7,12 @@ their URL. Another organization's feed is a 404.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from kombu.exceptions import OperationalError as BrokerError
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel
 
@@ -27,10 +25,7 @@ from api.params import PathId
 from feeds.models import Feed, FeedKind
 from feeds.parsing import FeedParseError, NotAFeed
 from feeds.services import feeds as feed_services
-from feeds.tasks import refresh_feed
 from outbound import FetchError
-
-logger = logging.getLogger(__name__)
 
 router = Router(auth=ApiKeyAuth("feeds"), tags=["feeds"])
 ERRORS = {
@@ -306,10 +301,8 @@ def feed_refresh(request: HttpRequest, feed_id: PathId) -> Status[Accepted]:
     """Queues a fetch of the feed now; new articles appear as it is read and analysed."""
     feed = get_object_for_request(request, Feed, pk=feed_id)
     try:
-        # Sent now, not on commit: a broker that is down must be reported in this answer.
-        refresh_feed.apply_async(args=[feed.pk], retry=False)
-    except (BrokerError, OSError):
-        logger.exception("Could not enqueue a refresh of feed %s", feed.pk)
+        feed_services.feed_refresh_enqueue(feed=feed)
+    except feed_services.QueueUnavailable:
         raise ApiError(
             503,
             "queue_unavailable",

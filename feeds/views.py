@@ -1,4 +1,3 @@
-import logging
 from datetime import timedelta
 
 from django.contrib import messages
@@ -12,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
-from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
@@ -21,10 +19,8 @@ from feeds.models import Article, Feed, FetchStatus
 from feeds.parsing import FeedParseError, NotAFeed
 from feeds.services import feeds as feed_services
 from feeds.services.opml import opml_export, opml_import
-from feeds.tasks import refresh_feed
 from outbound import FetchError
 
-logger = logging.getLogger(__name__)
 ARTICLES_PER_PAGE = 50
 
 
@@ -141,10 +137,8 @@ def feed_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 def feed_refresh_now(request: HttpRequest, pk: int) -> HttpResponse:
     feed = get_object_for_request(request, Feed, pk=pk)
     try:
-        # Sent now, not on commit: if the broker is down the user must hear it here.
-        refresh_feed.apply_async(args=[feed.pk], retry=False)
-    except (BrokerError, OSError):
-        logger.exception("Could not enqueue a refresh of feed %s", feed.pk)
+        feed_services.feed_refresh_enqueue(feed=feed)
+    except feed_services.QueueUnavailable:
         messages.error(
             request,
             "The task queue is not answering, so the refresh could not be started. "

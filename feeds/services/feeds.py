@@ -1,5 +1,6 @@
 """Creating, changing and previewing feeds."""
 
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,8 @@ EDITABLE_FIELDS = (
     "fetch_timeout",
     "max_articles_per_run",
 )
+
+logger = logging.getLogger(__name__)
 
 
 def search_feed_url(*, keywords: str, language: str, country: str) -> str:
@@ -142,3 +145,24 @@ __all__ = [
     "feed_update",
     "search_feed_url",
 ]
+
+
+class QueueUnavailable(Exception):
+    """The broker did not take the task: nothing was queued."""
+
+
+def feed_refresh_enqueue(*, feed: Feed) -> None:
+    """Queue a fetch of ``feed`` now, for the page's "Refresh now" and the API.
+
+    Sent now, not on commit: a broker that is down must be reported to whoever asked.
+    Raises :class:`QueueUnavailable` when the broker does not answer.
+    """
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from feeds.tasks import refresh_feed
+
+    try:
+        refresh_feed.apply_async(args=[feed.pk], retry=False)
+    except (BrokerError, OSError) as exc:
+        logger.exception("Could not enqueue a refresh of feed %s", feed.pk)
+        raise QueueUnavailable from exc
