@@ -161,11 +161,15 @@ def test_unknown_companies_are_discovered_from_legal_forms() -> None:
 
 
 def test_more_evidence_means_more_confidence() -> None:
-    both = finding("Globex Corporation (NASDAQ: GLBX) makes software.", "Globex")
+    both = finding("Globex Corporation, the software maker, makes software.", "Globex")
     suffix = finding("Globex Corporation makes software.", "Globex")
-    bare = finding("Yesterday Brightwave launched a forecasting tool.", "Brightwave")
-    assert both.confidence > suffix.confidence > bare.confidence >= 0.5
+    described = finding("Yesterday the start-up Brightwave launched a tool.", "Brightwave")
+    assert both.confidence > suffix.confidence
+    assert both.confidence > described.confidence
     assert both.confidence < 1.0
+    # A name with only a verb after it is too little (right about a third of the time on the
+    # tuning pages): not reported.
+    assert "Brightwave" not in names("Yesterday Brightwave launched a forecasting tool.")
 
 
 def test_trademarks_and_partnership_phrases_reveal_brands() -> None:
@@ -240,7 +244,10 @@ def test_html_and_script_in_the_text_are_treated_as_text() -> None:
 
 
 def test_non_english_text_is_handled_and_scored_neutral() -> None:
-    text = "Die Siemens AG meldete Gewinne. Der Nachbar Samsung berichtete über steigende Umsätze."
+    text = (
+        "Die Siemens AG meldete Gewinne; Siemens AG plant mehr. Der Nachbar Samsung berichtete "
+        "über steigende Umsätze."
+    )
     result = extract(text, language="de")
     assert {"Siemens", "Samsung"} <= {f.name for f in result.brands}
     assert result.sentiment_score == 0.0
