@@ -36,3 +36,6 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+from monitoring import admin_alerts  # noqa: E402, F401  registers the operator alerts' admin

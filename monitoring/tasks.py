@@ -11,3 +11,27 @@ def purge_old_log_entries() -> int:
     drops the heartbeat rows of processes silent for a week."""
     process_heartbeats_purge()
     return log_entries_purge(older_than_days=settings.LOG_RETENTION_DAYS)
+
+
+@shared_task(name="monitoring.evaluate_operator_alerts", ignore_result=True, soft_time_limit=50)
+def evaluate_operator_alerts() -> int:
+    """Beat, every minute, on the maintenance queue (never behind an analysis backlog): the
+    operator alert rules, then the sweep of their deliveries due again."""
+    from monitoring.operator_alerts import (
+        enqueue_deliveries,
+        operator_alerts_evaluate,
+        operator_deliveries_due,
+    )
+
+    made = operator_alerts_evaluate()
+    enqueue_deliveries(operator_deliveries_due())
+    return len(made)
+
+
+@shared_task(name="monitoring.send_operator_delivery", acks_late=True, soft_time_limit=60)
+def send_operator_delivery(delivery_id: int) -> str | None:
+    """One operator email or webhook call; the claim makes a redelivered message a no-op."""
+    from monitoring.operator_alerts import operator_delivery_attempt
+
+    delivery = operator_delivery_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery else None
