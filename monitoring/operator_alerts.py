@@ -15,10 +15,12 @@ The lock, and a partial unique constraint on open incidents, make two evaluation
 done. Deliveries are sent by the mail queue after the commit, with the brand alerts' retries
 (outbound.deliveries), so a webhook that is down never slows an evaluation.
 
-Query budget of an evaluation with nothing changing: 1 (rules) + 1 per rule (lock and open
-incidents: 2) + one per check read (heartbeats, beat's schedules, quota, jobs, feeds: 5 at
-most) + 1 (last_seen) + 1 (evaluated_at) — about 25 with the eight default rules, whatever the
-number of jobs, feeds, organizations or open incidents (tests hold it).
+Query budget of an evaluation with nothing changing (the usual minute): 1 (rules) + 1 (open
+incidents) + one per check read (jobs, feeds, heartbeats, beat's schedules, quota: 5 at most;
+breakers and the collector are read from Redis or the cache) + 1 (last_seen) + 1
+(evaluated_at) = 9 with the eight default rules, whatever the number of jobs, feeds,
+organizations or open incidents (a test holds it). Only a rule with something to open, fire
+or resolve takes its lock (3 queries more, and the writes).
 """
 
 from __future__ import annotations
@@ -65,17 +67,48 @@ def operator_alerts_evaluate(
     enqueued after the commit, unless the caller sends them itself)."""
     now = now or timezone.now()
     rules = list(OperatorAlertRule.objects.filter(enabled=True).order_by("id"))
+    known: dict[int, dict[str, OperatorIncident]] = {rule.pk: {} for rule in rules}
+    for incident in OperatorIncident.objects.filter(rule__in=rules, resolved_at=None):
+        known[incident.rule_id][incident.key] = incident
     readings = Readings(now)
     made: list[OperatorNotification] = []
+    unchanged: list[int] = []
     for rule in rules:
         try:
             findings = readings.findings(rule.kind, rule.level)
         except Exception:  # One check's bug must not silence the other rules.
             logger.exception("Operator alert rule %s could not read its check", rule.pk)
             continue
-        made += _rule_apply(rule=rule, findings=findings, now=now, enqueue=enqueue)
+        if _changes(rule, findings, known[rule.pk], now):
+            made += _rule_apply(rule=rule, findings=findings, now=now, enqueue=enqueue)
+        else:  # the usual minute: the same problems, none due to fire; no lock needed
+            unchanged += [incident.pk for incident in known[rule.pk].values()]
+    if unchanged:
+        OperatorIncident.objects.filter(pk__in=unchanged).update(last_seen_at=now)
     OperatorAlertRule.objects.filter(pk__in=[r.pk for r in rules]).update(evaluated_at=now)
     return made
+
+
+def _changes(
+    rule: OperatorAlertRule,
+    findings: Findings,
+    known: dict[str, OperatorIncident],
+    now: datetime,
+) -> bool:
+    """Whether this rule has anything to open, fire, reword or resolve (read without a lock;
+    _rule_apply decides again under the lock)."""
+    if any(key not in known for key in findings):
+        return True
+    if findings.complete and any(key not in findings for key in known):
+        return True
+    due = now - timedelta(minutes=rule.for_minutes)
+    for key, finding in findings.items():
+        incident = known[key]
+        if incident.fired_at is None and incident.opened_at <= due:
+            return True
+        if incident.reason != finding.reason or incident.subject != finding.subject[:300]:
+            return True
+    return False
 
 
 @transaction.atomic
