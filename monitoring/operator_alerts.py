@@ -47,7 +47,7 @@ from monitoring.models import (
     OperatorNotification,
 )
 from outbound import deliveries
-from outbound.deliveries import DeliveryChannel
+from outbound.deliveries import DeliveryChannel, DeliveryStatus
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,20 @@ def operator_alerts_fallback(*, now: datetime | None = None) -> bool:
     for delivery_id in operator_deliveries_due(now=now):
         operator_delivery_attempt(delivery_id=delivery_id, now=now)
     return True
+
+
+def operator_incidents_purge(*, older_than_days: int, now: datetime | None = None) -> int:
+    """Delete incidents resolved, and notifications made, more than ``older_than_days`` ago
+    (ALERT_RETENTION_DAYS), with their deliveries; never a notification still being sent."""
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    busy = OperatorDelivery.objects.filter(
+        status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
+    ).values("notification_id")
+    OperatorNotification.objects.filter(created_at__lt=cutoff).exclude(pk__in=busy).delete()
+    deleted, _ = OperatorIncident.objects.filter(
+        resolved_at__lt=cutoff, notifications__isnull=True
+    ).delete()
+    return deleted
 
 
 # --- What is sent --------------------------------------------------------------------------------

@@ -7,9 +7,13 @@ from monitoring.services import log_entries_purge
 
 @shared_task(name="monitoring.purge_old_log_entries", ignore_result=True)
 def purge_old_log_entries() -> int:
-    """Enforces LOG_RETENTION_DAYS on LogEntry (the rotated files keep LOG_FILE_BACKUPS), and
-    drops the heartbeat rows of processes silent for a week."""
+    """Enforces LOG_RETENTION_DAYS on LogEntry (the rotated files keep LOG_FILE_BACKUPS),
+    drops the heartbeat rows of processes silent for a week, and operator incidents resolved
+    more than ALERT_RETENTION_DAYS ago."""
+    from monitoring.operator_alerts import operator_incidents_purge
+
     process_heartbeats_purge()
+    operator_incidents_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
     return log_entries_purge(older_than_days=settings.LOG_RETENTION_DAYS)
 
 

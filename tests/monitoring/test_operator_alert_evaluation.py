@@ -135,6 +135,28 @@ def test_with_no_evaluation_for_minutes_beat_or_a_worker_evaluates_and_sends_its
     assert len(queries) == 1
 
 
+@pytest.mark.django_db
+def test_resolved_incidents_are_purged_after_the_retention_but_open_ones_stay(org_a, smtp_server):
+    from monitoring.operator_alerts import operator_incidents_purge
+
+    OperatorAlertRule.objects.exclude(kind=OperatorAlertKind.FEED_FAILING).delete()
+    OperatorAlertRule.objects.update(for_minutes=0, email_recipients="ops@example.com")
+    _failing_feeds(org_a, 2)
+    long_ago = timezone.now() - timedelta(days=200)
+    minute(long_ago)
+    from feeds.models import Feed
+
+    Feed.objects.filter(name="Feed 0").update(last_status=FetchStatus.OK)
+    minute(long_ago + timedelta(minutes=1))
+    OperatorNotification.objects.update(created_at=long_ago)
+
+    operator_incidents_purge(older_than_days=180)
+
+    [still_open] = OperatorIncident.objects.all()
+    assert still_open.subject == "Feed “Feed 1” (Organization A)"
+    assert OperatorDelivery.objects.count() == 0 and OperatorNotification.objects.count() == 0
+
+
 def test_the_evaluation_runs_every_minute_on_the_maintenance_queue_and_sends_on_the_mail_one():
     [schedule] = [s for s in SCHEDULES if s.task == "monitoring.evaluate_operator_alerts"]
     assert schedule.every_seconds == 60
