@@ -26,6 +26,7 @@ from monitoring.models import OperatorAlertKind
 # A rule lists at most this many jobs or feeds at one evaluation (the worst first is not
 # knowable cheaply; the rest wait for the next evaluation).
 MAX_FINDINGS = 200
+KEY_LENGTH = 200  # OperatorIncident.key
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,15 @@ class Readings:
         return self._items[key]
 
     def findings(self, kind: str, wanted: str) -> Findings:
+        found = self._findings(kind, wanted)
+        if all(len(key) <= KEY_LENGTH for key in found):
+            return found
+        # Keys are stored in OperatorIncident.key: compare them as they will be stored.
+        cut = Findings((key[:KEY_LENGTH], finding) for key, finding in found.items())
+        cut.complete = found.complete
+        return cut
+
+    def _findings(self, kind: str, wanted: str) -> Findings:
         if kind == OperatorAlertKind.JOB_FAILED:
             return jobs_failed(self.now, wanted)
         if kind == OperatorAlertKind.FEED_FAILING:

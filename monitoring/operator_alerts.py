@@ -19,8 +19,9 @@ Query budget of an evaluation with nothing changing (the usual minute): 1 (rules
 incidents) + one per check read (jobs, feeds, heartbeats, beat's schedules, quota: 5 at most;
 breakers and the collector are read from Redis or the cache) + 1 (last_seen) + 1
 (evaluated_at) = 9 with the eight default rules, whatever the number of jobs, feeds,
-organizations or open incidents (a test holds it). Only a rule with something to open, fire
-or resolve takes its lock (3 queries more, and the writes).
+organizations or open incidents (a test holds it). Only a rule with something to open, fire,
+resolve or reword (a lag in seconds that moved) takes its lock (3 queries more, and the
+writes).
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def _incident_open(
         with transaction.atomic():
             return OperatorIncident.objects.create(
                 rule=rule,
-                key=key[:200],
+                key=key,
                 subject=finding.subject[:300],
                 reason=finding.reason,
                 opened_at=now,
