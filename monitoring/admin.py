@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from monitoring import admin_alerts  # noqa: F401  registers the operator alerts' admin
 from monitoring.models import LogEntry
 
 
@@ -36,6 +37,3 @@ class LogEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
-
-
-from monitoring import admin_alerts  # noqa: E402, F401  registers the operator alerts' admin

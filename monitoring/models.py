@@ -2,10 +2,13 @@ import logging
 import secrets
 from datetime import datetime
 
-from django.core.validators import MaxValueValidator
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, validate_email
 from django.db import models
 
 from outbound.deliveries import Delivery
+from outbound.validators import validate_public_url
 
 
 class Level(models.IntegerChoices):
@@ -174,11 +177,6 @@ class OperatorAlertRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-        from django.core.validators import validate_email
-
-        from outbound.validators import validate_public_url
-
         errors: dict[str, list[str]] = {}
         for address in self.recipient_list(fallback=False):
             try:
@@ -194,8 +192,6 @@ class OperatorAlertRule(models.Model):
             raise ValidationError(errors)
 
     def recipient_list(self, *, fallback: bool = True) -> list[str]:
-        from django.conf import settings
-
         parts = self.email_recipients.replace(";", ",").replace("\n", ",").split(",")
         addresses = [part.strip() for part in parts if part.strip()]
         if not addresses and fallback:
