@@ -10,10 +10,11 @@ library) is fitted on them.
 
 Before fitting on everything it estimates how the scorer does on pages it has not seen: each
 tuning split in turn is left out, the scorer is fitted on the others and scores the one left
-out. The threshold is chosen from those out-of-fold scores by a rule, not by hand: the best F1
-among thresholds whose pooled precision is at least TARGET_PRECISION (0.03 above the issue's
-0.80, a margin for pages unlike the tuning ones). The holdout split (TRAINING_SPLITS leaves it
-out) is never read here.
+out. The threshold is chosen from those out-of-fold scores by a rule, not by hand: the lowest
+threshold at which the precision on the FRESH_SPLITS reaches TARGET_PRECISION (the issue's
+0.80). Those are the splits no hand-written rule of discovery was drawn from; the older splits
+shaped the candidate rules for years, so their out-of-fold precision (0.89-0.96) flatters, while
+the fresh ones (0.68 at the same threshold) say what a new page gets.
 
 --check trains again and fails if the weights differ from the committed file by more than
 rounding (the file is what this script makes from the committed pages).
@@ -37,9 +38,13 @@ ROOT = _HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-# The splits tuned on; holdout4 is the fresh holdout reported in docs/benchmarks.md.
-TRAINING_SPLITS = ("dev", "holdout", "dev2", "holdout2", "holdout3")
-TARGET_PRECISION = 0.83
+# The splits tuned on; holdout5 is the fresh holdout reported in docs/benchmarks.md (holdout4
+# was reported in session 9 with the scorer fitted on the first five, then joined them).
+TRAINING_SPLITS = ("dev", "holdout", "dev2", "holdout2", "holdout3", "holdout4")
+# Splits labelled after the candidate rules were last changed: only pages like these say what
+# precision a page nobody has read gets.
+FRESH_SPLITS = ("holdout3", "holdout4")
+TARGET_PRECISION = 0.80
 THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(13))  # 0.30 ... 0.90
 REGULARISATION = 1.0  # scikit-learn's C; 0.3 and 3 gave the same out-of-fold F1 +- 0.01
 
@@ -119,13 +124,13 @@ def out_of_fold(examples: list[Example]) -> list[tuple[Example, float]]:
     return scored
 
 
-def choose_threshold(scored: list[tuple[Example, float]], required: int) -> float:
-    eligible = [
-        (score(scored, t, required)["f1"], t)
-        for t in THRESHOLDS
-        if score(scored, t, required)["precision"] >= TARGET_PRECISION
-    ]
-    return max(eligible)[1] if eligible else THRESHOLDS[-1]
+def choose_threshold(scored: list[tuple[Example, float]], required: dict[str, int]) -> float:
+    fresh = [(e, p) for e, p in scored if e.split in FRESH_SPLITS]
+    total = sum(required[split] for split in FRESH_SPLITS)
+    return next(
+        (t for t in THRESHOLDS if score(fresh, t, total)["precision"] >= TARGET_PRECISION),
+        THRESHOLDS[-1],
+    )
 
 
 def calibration(scored: list[tuple[Example, float]]) -> list[dict]:
@@ -145,7 +150,7 @@ def train(knowledge: Any) -> dict[str, Any]:
     examples, required, pages = collect(knowledge)
     scored = out_of_fold(examples)
     total = sum(required.values())
-    threshold = choose_threshold(scored, total)
+    threshold = choose_threshold(scored, required)
     model = fit(examples)
     per_split = {
         split: {
@@ -179,8 +184,18 @@ def train(knowledge: Any) -> dict[str, Any]:
             "regularisation_c": REGULARISATION,
         },
         "out_of_fold": {
-            "threshold_rule": f"best F1 at pooled precision >= {TARGET_PRECISION}",
+            "threshold_rule": (
+                f"lowest threshold with precision >= {TARGET_PRECISION} on {list(FRESH_SPLITS)}"
+            ),
             "pooled": {k: round(v, 3) for k, v in score(scored, threshold, total).items()},
+            "fresh": {
+                k: round(v, 3)
+                for k, v in score(
+                    [(e, p) for e, p in scored if e.split in FRESH_SPLITS],
+                    threshold,
+                    sum(required[split] for split in FRESH_SPLITS),
+                ).items()
+            },
             "per_split": per_split,
             "calibration": calibration(scored),
         },

@@ -424,6 +424,7 @@ def _without_legal_form(words: list[str]) -> str:
 
 
 ORGANISATION_KINDS = frozenset({"government", "ngo"})
+LISTED_CONFIDENCE = 0.9
 # A title inside a capitalised run ends the company's name and starts a person's.
 _TITLE_WORDS = frozenset(
     {"ceo", "cfo", "cto", "coo", "cmo", "cio", "ciso", "cso", "cpo", "evp", "svp", "vp"}
@@ -697,6 +698,10 @@ def discover(
             collect.append((name, features))  # type: ignore[union-attr]
             continue
         score = scorer.confidence(features)
+        if "ticker" in kinds:
+            # A stock-exchange listing ("(NASDAQ: GLBX)") makes a company by the labelling
+            # guide, and the labelled pages hold too few to weigh it: it is not left to the fit.
+            score = max(score, LISTED_CONFIDENCE)
         if score < scorer.threshold:
             continue
         entry = next((c.entry for c in group if c.entry is not None), None)

@@ -46,6 +46,7 @@ OTHER_FEATURES = (
     "long_name",  # three words or more
     "dictionary",  # every word a dictionary word: "Real Beauty", "Current"
     "first_name",  # the first word is a given name: "Sierra Nevada", "Tyler Besecker"
+    "surname",  # one word, a common surname: "Williams", "Duke" (and "Ford", "Dell")
     "capitals",  # written in capitals: "IHE", "NBC", "DICOM"
     "short",  # three characters or fewer
     "digit",
@@ -90,6 +91,7 @@ def group_features(
         long_name=float(len(words) >= 3),
         dictionary=float(all(gazetteer.is_common_word(w) for w in words if w != "&")),
         first_name=float(gazetteer.is_first_name(words[0], min_frequency=2)),
+        surname=float(len(words) == 1 and gazetteer.is_common_surname(words[0])),
         capitals=float(name.replace(" ", "").replace("&", "").isupper()),
         short=float(len(key.replace(" ", "")) <= 3),
         digit=float(bool(_DIGIT.search(name))),

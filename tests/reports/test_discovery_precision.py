@@ -2,10 +2,10 @@
 
 import pytest
 
-from reports.extractors import discovery_model, gazetteer
+from reports.extractors import gazetteer
 from reports.extractors.base import ExtractionContext, KnownBrand
-from reports.extractors.discovery import discover
 from reports.extractors.rules import RulesExtractor
+from tests.reports.discovery_probe import offered
 from tests.reports.fake_knowledge import Entry, FakeKnowledge
 
 
@@ -17,19 +17,11 @@ def discovered(text: str, **context: object) -> dict[str, float]:
 
 
 def scores(text: str, knowledge: object | None = None, language: str = "en") -> dict[str, float]:
-    """Every name discovery offers its scorer, however weak its evidence, with the scorer's
-    probability: for tests about how a name is cut out of the text, or about which evidence
-    counts, rather than about where the learned threshold lies."""
-    offered: list[tuple[str, list[float]]] = []
-    discover(
-        text, skip=[], known_keys=set(), knowledge=knowledge, language=language, collect=offered
-    )
-    scorer = discovery_model.model()
-    return {name: scorer.probability(features) for name, features in offered}
+    return {name: o.probability for name, o in offered(text, knowledge, language).items()}
 
 
 def candidates(text: str, knowledge: object | None = None, language: str = "en") -> set[str]:
-    return set(scores(text, knowledge, language))
+    return set(offered(text, knowledge, language))
 
 
 @pytest.mark.parametrize(
@@ -108,7 +100,7 @@ def test_a_brand_the_article_keeps_calling_by_name_is_found_when_the_base_knows_
 
 def test_brand_shaped_names_are_found() -> None:
     text = "Users of 1Password can now sync with Dropbox. Those on 1Password keep their vaults."
-    assert "1Password" in discovered(text)
+    assert "shape" in offered(text)["1Password"].evidence
 
 
 def test_the_knowledge_base_confirms_a_name_and_links_it_with_its_ids() -> None:
@@ -167,9 +159,8 @@ def test_an_ambiguous_knowledge_base_name_needs_a_cue_and_a_public_body_is_never
     )
 
     assert discovered("Target practice starts at noon. The FCC met.", knowledge=knowledge) == {}
-    assert "Target Corp" in discovered(
-        "Shoppers flocked to stores as Target Corp. reported sales.", knowledge=knowledge
-    )
+    target = offered("Shoppers flocked to stores as Target Corp. reported sales.", knowledge)
+    assert "registered" in target["Target Corp"].evidence
 
 
 def test_a_tracked_brand_is_not_discovered_again_from_the_knowledge_base() -> None:
@@ -346,7 +337,8 @@ def test_a_surname_with_a_corporate_cue_stays_a_brand() -> None:
         "shares rose after Abbott unveiled a glucose sensor."
     )
 
-    assert "Abbott" in discovered(text, knowledge=knowledge)
+    abbott = offered(text, knowledge)["Abbott"]
+    assert {"corporate_noun", "kb"} <= abbott.evidence and "not_a_brand" not in abbott.evidence
 
 
 def test_a_first_name_with_a_czech_case_ending_makes_the_surname_a_persons() -> None:
@@ -381,8 +373,8 @@ def test_the_first_words_of_an_airport_are_a_place_and_a_hub_for_airlines_is_no_
 def test_the_name_of_an_institution_s_part_is_not_a_brand() -> None:
     text = (
         "Today, the IAB Tech Lab is launching a program backed by the Executive Committee of "
-        "the IAB Tech Lab Board. The IAB Tech Lab will continue to provide tools, and Zorblax "
-        "Inc. unveiled an ad format."
+        "the IAB Tech Lab Board. The IAB Tech Lab will continue to provide tools, and the "
+        "retailer Zorblax Inc. unveiled an ad format."
     )
 
     found = discovered(text)
@@ -403,14 +395,14 @@ def test_the_name_of_an_institution_s_part_is_not_a_brand() -> None:
     ],
 )
 def test_a_name_followed_by_an_organisation_noun_is_an_organisation(text: str) -> None:
-    found = discovered(text + " Donors cheered when Zorblax Inc. unveiled an app.")
+    found = discovered(text + " Donors cheered when the retailer Zorblax Inc. unveiled an app.")
     assert set(found) == {"Zorblax"}
 
 
 def test_a_name_followed_by_star_or_premiere_is_the_title_of_a_work() -> None:
     text = (
         "He mocked Ghostbusters star Leslie Jones. After the Ghostbusters premiere, "
-        "Ghostbusters fans joined the mob, until Zorblax Inc. launched a fix."
+        "Ghostbusters fans joined the mob, until the retailer Zorblax Inc. launched a fix."
     )
 
     assert set(discovered(text)) == {"Zorblax"}
@@ -419,7 +411,7 @@ def test_a_name_followed_by_star_or_premiere_is_the_title_of_a_work() -> None:
 def test_a_dictionary_word_whose_name_goes_on_in_lowercase_is_a_fragment() -> None:
     text = (
         'The strike is part of a "Day of Disruption" planned by activist group Fight for $15, '
-        "which advocates a higher wage, and Zorblax Inc. raised its pay."
+        "which advocates a higher wage, and the retailer Zorblax Inc. raised its pay."
     )
 
     assert set(discovered(text)) == {"Zorblax"}
@@ -428,8 +420,8 @@ def test_a_dictionary_word_whose_name_goes_on_in_lowercase_is_a_fragment() -> No
 def test_a_phrase_the_article_also_writes_in_lowercase_is_a_common_noun_phrase() -> None:
     text = (
         "The fillets sported the blue Marine Stewardship Council (MSC) Certified Sustainable "
-        "Seafood label. Shoppers at Zorblax Inc. paid more, as Zorblax has launched a drive in "
-        "sustainable-seafood marketing.\n"
+        "Seafood label. Shoppers at the retailer Zorblax Inc. paid more, as Zorblax has "
+        "launched a drive in sustainable-seafood marketing.\n"
         "Fact: my notification noise on Slack is set to “Hummus”. An MP3 of you saying "
         "“Hummus” is on millions of computers, and I keep saying hummus."
     )
@@ -509,8 +501,8 @@ def test_standards_and_economic_measures_are_not_brands_even_if_the_base_knows_t
 
     found = discovered(text, knowledge=knowledge)
 
-    assert not {"Bluetooth", "GDP", "MicroOLED"} & set(found)
-    assert "Sonos" in found
+    assert not {"Bluetooth", "GDP", "MicroOLED"} & candidates(text, knowledge)
+    assert "Sonos" in candidates(text, knowledge) and not {"Bluetooth", "GDP"} & set(found)
 
 
 def test_a_plural_acronym_and_a_word_shouted_in_capitals_are_not_brands() -> None:
@@ -617,7 +609,7 @@ def test_a_known_maker_before_its_product_makes_two_names() -> None:
         "Activision Blizzard shares rose and Activision Blizzard said so."
     )
 
-    found = discovered(text, knowledge=knowledge)
+    found = candidates(text, knowledge)
 
     assert "AirPods" in found and "Apple AirPods" not in found
     assert "Activision Blizzard" in found and "Blizzard" not in found
