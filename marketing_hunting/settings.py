@@ -429,6 +429,11 @@ ALERT_DELIVERY_ATTEMPTS = env.integer("ALERT_DELIVERY_ATTEMPTS", 5, minimum=1, m
 # Alerts older than this are deleted with their notifications and deliveries (hourly). At
 # least 30 days: a rule's cool-down and its "not reported yet" memory read recent alerts.
 ALERT_RETENTION_DAYS = env.integer("ALERT_RETENTION_DAYS", 180, minimum=30, maximum=3650)
+
+# --- Digests (reports/digests; docs/digests.md) --------------------------------------------------
+# Attempts per digest email (same delays as alerts) before it stays failed: System health and
+# Admin -> Digest deliveries show it.
+DIGEST_DELIVERY_ATTEMPTS = env.integer("DIGEST_DELIVERY_ATTEMPTS", 5, minimum=1, maximum=20)
 # --- REST API (api/, docs/api.md) -----------------------------------------------------------------
 
 # Requests a minute per API key and per organization (all its keys together), shared by every
