@@ -273,6 +273,7 @@ def _sentiment(content: DigestContent, in_window: QuerySet[Mention]) -> None:
         content.sentiment.append(
             {
                 "tone": TONE_LABELS[tone],
+                "colour": TONES[tone],
                 "count": count,
                 "percent": round(100 * count / total) if total else 0,
             }

@@ -11,6 +11,7 @@ it stays failed, shown on System health and in Admin → Digest deliveries.
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -252,6 +253,9 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Digest
     try:
         sent = _send(delivery)
     except Exception as error:  # smtplib, socket, PDF or chart errors alike
+        if not isinstance(error, (smtplib.SMTPException, OSError)):
+            # Not the mail server: a bug or a broken template. Its traceback is needed.
+            logger.exception("Digest delivery %s could not be built", delivery.pk)
         delivery.last_error = f"{error.__class__.__name__}: {error}"[:2000]
         if delivery.attempts >= settings.DIGEST_DELIVERY_ATTEMPTS:
             delivery.status = DeliveryStatus.FAILED

@@ -39,8 +39,10 @@ def column_label(column: str) -> str:
 
 
 @register.simple_tag
-def column_value(row: dict[str, Any], column: str) -> Any:
+def column_value(row: dict[str, Any], column: str) -> str:
+    # A string: the plain-text template renders with autoescape off, where a simple tag's
+    # value is joined as it is.
     value = row.get(column, "")
     if column == Column.SENTIMENT:
         return f"{value:+.2f}"
-    return value
+    return str(value)
