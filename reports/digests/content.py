@@ -272,8 +272,8 @@ def _sentiment(content: DigestContent, in_window: QuerySet[Mention]) -> None:
         count = sum(per_day[tone])
         content.sentiment.append(
             {
+                "key": tone,
                 "tone": TONE_LABELS[tone],
-                "colour": TONES[tone],
                 "count": count,
                 "percent": round(100 * count / total) if total else 0,
             }
