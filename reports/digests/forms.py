@@ -61,6 +61,9 @@ class DigestTemplateForm(forms.ModelForm):
         self.fields["feeds"].queryset = Feed.objects.filter(organization=organization).order_by(
             "name"
         )
+        # As plain lists (the model's JSON values are not matched to the checkboxes).
+        self.initial["sections"] = list(self.instance.sections or [])
+        self.initial["columns"] = list(self.instance.columns or [])
         if self.instance.pk:
             self.initial["groups"] = list(self.instance.groups.values_list("pk", flat=True))
             self.initial["feeds"] = list(self.instance.feeds.values_list("pk", flat=True))
