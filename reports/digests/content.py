@@ -25,7 +25,7 @@ from reports.analytics import TONE_CUT, TONE_ORDER
 from reports.charts import Bar, Period, Series, bar_chart, stacked_bar_chart
 from reports.charts.scale import TONES
 from reports.digests.models import DigestTemplate, Section
-from reports.models import Brand, BrandGroup, BrandStatus, Mention
+from reports.models import Brand, BrandGroup, BrandStatus, Mention, ReviewStatus
 
 TRACKED_SHOWN = 15
 CONTACTS_SHOWN = 10
@@ -90,9 +90,12 @@ def filtered_mentions(
     template: DigestTemplate, organization: Organization, group_ids: list[int], feed_ids: list[int]
 ) -> QuerySet[Mention]:
     """The template's mentions of the organization, before the window is applied."""
-    mentions = Mention.objects.filter(
-        organization=organization, confidence__gte=template.min_confidence
-    ).exclude(brand__status=BrandStatus.IGNORED)
+    # As alerts: a mention a reviewer rejected, or of a brand someone ignored, is noise.
+    mentions = (
+        Mention.objects.filter(organization=organization, confidence__gte=template.min_confidence)
+        .exclude(review_status=ReviewStatus.REJECTED)
+        .exclude(brand__status=BrandStatus.IGNORED)
+    )
     if group_ids:
         brands = Brand.objects.filter(organization=organization, groups__in=group_ids)
         mentions = mentions.filter(brand_id__in=brands.values("pk"))
