@@ -162,8 +162,15 @@ def digests_dispatch(*, now: datetime | None = None) -> list[int]:
         latest = subscription.latest_send_at(now)
         if latest is None:
             continue
-        period, _ = latest
+        period, instant = latest
         if subscription.last_period is not None and period <= subscription.last_period:
+            continue
+        if subscription.last_period is None and instant < subscription.created_at:
+            # Made outside the service (the admin): its first digest is the next one, not
+            # one for a period that ended before it existed.
+            DigestSubscription.objects.filter(pk=subscription.pk, last_period__isnull=True).update(
+                last_period=period
+            )
             continue
         with transaction.atomic():
             claimed = (

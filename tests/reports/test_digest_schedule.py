@@ -93,3 +93,15 @@ def test_a_personal_digest_goes_to_its_member_only_and_an_opted_out_member_gets_
         "alice@example.com",
         "alice@example.com",
     ]
+
+
+@pytest.mark.django_db
+def test_a_schedule_made_in_the_admin_starts_with_its_next_send_not_a_past_one(org_a, alice):
+    from django.utils import timezone
+
+    subscription = make_subscription(make_template(org_a), user=alice, frequency="daily")
+    assert subscription.last_period is None
+
+    assert digests_dispatch(now=timezone.now()) == []
+    subscription.refresh_from_db()
+    assert subscription.last_period == subscription.latest_send_at(timezone.now())[0]
