@@ -72,7 +72,11 @@ def test_a_member_builds_a_template_with_a_live_preview_and_schedules_it(
 
     # Focus goes to the field in error, as for every drawer form; then the keyboard goes on.
     expect(drawer.get_by_label("Headline numbers", exact=True)).to_be_focused()
+    # htmx attaches the new preview's triggers as the swap settles (20 ms): a person is
+    # slower than that, a test under load need not be.
+    expect(page.locator(".htmx-settling, .htmx-swapping")).to_have_count(0)
     toggle(page, drawer, "Top brands")
+    expect(drawer.get_by_label("Top brands", exact=True)).to_be_checked()
     expect(preview.locator("svg.hbar-chart")).to_be_visible()
     expect(preview).to_contain_text("Acme <i>Corp</i>")  # text, never markup
     expect(preview.locator("i")).to_have_count(0)

@@ -2,6 +2,7 @@
 as inline PNG, the PDF on request, escaped brand names, absolute links, an unsubscribe link
 that works without login; "nothing new" unless skipped; a mail server that is down."""
 
+import base64
 import io
 import re
 import tempfile
@@ -98,6 +99,13 @@ def test_a_weekly_digest_arrives_with_inline_chart_images_a_text_part_and_the_pd
         assert picture.format == "PNG" and picture.width >= 900
         # Drawn, not blank: some pixels are the bars' blue or the tones' colours.
         assert len(picture.convert("RGB").getcolors(maxcolors=1 << 16)) > 10
+    # The email as a person would open it (images in place), kept to look at.
+    viewable = html
+    for cid, png in images.items():
+        viewable = viewable.replace(
+            f"cid:{cid}", "data:image/png;base64," + base64.b64encode(png).decode()
+        )
+    (ARTEFACTS / "email.html").write_text(viewable)
     # The PDF, with its text and page numbers; the brand's name as text.
     [pdf] = [p for p in message.walk() if p.get_content_type() == "application/pdf"]
     assert pdf.get_filename().startswith("digest-weekly-bbriefb-")
