@@ -49,7 +49,7 @@ class DigestTemplate(TenantModel):
 
     name = models.CharField(max_length=100)
     sections = models.JSONField(default=default_sections)
-    columns = models.JSONField(default=default_columns)
+    columns = models.JSONField(default=default_columns, blank=True)
     # Empty: every brand (groups) or every feed (feeds).
     groups = models.ManyToManyField("reports.BrandGroup", blank=True, related_name="+")
     feeds = models.ManyToManyField("feeds.Feed", blank=True, related_name="+")
