@@ -5,6 +5,7 @@ that works without login; "nothing new" unless skipped; a mail server that is do
 import base64
 import io
 import re
+import subprocess
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.django_db
 SITE = "https://mh.example.com"
 # What the email carried (chart PNGs, the PDF), kept to look at.
 ARTEFACTS = Path(tempfile.gettempdir()) / "mh-digest-artefacts"
+PAGE_ONE = (ARTEFACTS / "digest.pdf", ARTEFACTS / "digest-page-1")
 MARKUP_NAME = '<img src=x onerror="alert(1)"> Acme & Sons'
 
 
@@ -114,6 +116,15 @@ def test_a_weekly_digest_arrives_with_inline_chart_images_a_text_part_and_the_pd
     pdf_text = " ".join(page.extract_text() for page in pages)
     assert "Organization A" in pdf_text and "Page 1 of" in pdf_text
     assert "Acme & Sons" in pdf_text and "Top brands" in pdf_text
+    # Page one as a person sees it (a PNG artefact): the bar chart is drawn in its blue.
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", *PAGE_ONE],
+        check=True,
+        timeout=120,
+    )
+    with Image.open(ARTEFACTS / "digest-page-1.png") as page:
+        colours = {colour for _, colour in page.convert("RGB").getcolors(maxcolors=1 << 20)}
+    assert (0x24, 0x54, 0xD6) in colours
     # One-click unsubscribe for mail clients.
     assert message["List-Unsubscribe"].strip().startswith(f"<{SITE}/digests/unsubscribe/")
 
