@@ -128,7 +128,10 @@ def digest_unsubscribe(*, subscription: DigestSubscription, user_id: int) -> Non
 
 def digest_resubscribe(*, subscription: DigestSubscription, user_id: int) -> None:
     if subscription.user_id == user_id:
-        DigestSubscription.objects.filter(pk=subscription.pk).update(enabled=True)
+        # Back on from the next send time: the periods missed while off are not sent late.
+        current = _current_period(subscription, timezone.now())
+        last = max(filter(None, [subscription.last_period, current]), default=None)
+        DigestSubscription.objects.filter(pk=subscription.pk).update(enabled=True, last_period=last)
     else:
         subscription.opted_out.remove(user_id)
 

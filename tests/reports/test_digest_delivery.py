@@ -147,6 +147,12 @@ def test_the_unsubscribe_link_works_without_login_and_a_tampered_one_is_404(
     assert anonymous.post(path, {"action": "unsubscribe"}).status_code == 200
     subscription.refresh_from_db()
     assert not subscription.enabled
+    # Back on: from the next send time, not with the periods missed meanwhile.
+    type(subscription).objects.filter(pk=subscription.pk).update(last_period=None)
+    assert anonymous.post(path, {"action": "resubscribe"}).status_code == 200
+    subscription.refresh_from_db()
+    assert subscription.enabled
+    assert digests_dispatch(now=timezone.now()) == []
     assert anonymous.get(path[:-3] + "xyz/").status_code == 404
 
 
@@ -187,3 +193,19 @@ def test_a_mail_server_that_is_down_is_retried_recorded_and_shown(org_a, alice, 
     assert "1 failed every attempt" in item.reason
     # A redelivered task does nothing more.
     assert delivery_attempt(delivery_id=pk, now=later) is None
+
+
+def test_unsubscribing_from_the_organizations_digest_leaves_out_only_that_member(org_a, alice, bob):
+    from reports.digests.tokens import unsubscribe_token
+
+    everyone = make_subscription(make_template(org_a))
+    token = unsubscribe_token(subscription_id=everyone.pk, user_id=bob.pk)
+
+    Client().post(f"/digests/unsubscribe/{token}/", {"action": "unsubscribe"})
+
+    everyone.refresh_from_db()
+    assert everyone.enabled and list(everyone.opted_out.all()) == [bob]
+    # A token for a member's own schedule does not reach someone else's.
+    personal = make_subscription(make_template(org_a), user=alice)
+    forged = unsubscribe_token(subscription_id=personal.pk, user_id=bob.pk)
+    assert Client().post(f"/digests/unsubscribe/{forged}/").status_code == 404
