@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 
 from monitoring.health_item import OK, WARN, Item
-from reports.alerts.models import DeliveryStatus
+from outbound.deliveries import DeliveryStatus
 from reports.digests.models import DigestDelivery
 
 TITLE = "Digest deliveries (24 h)"

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import validate_time_zone
 from accounts.tenancy import TenantModel
-from reports.alerts.models import DeliveryStatus
+from outbound.deliveries import DeliveryStatus
 from reports.digests import schedule
 
 

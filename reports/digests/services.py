@@ -6,6 +6,11 @@ subscription's ``last_period`` forward with a conditional UPDATE, and each deliv
 on (subscription, period, member), so two beats, a redelivered task or a retry never send a
 period twice. A failed send is retried after a growing delay; after DIGEST_DELIVERY_ATTEMPTS
 it stays failed, shown on System health and in Admin → Digest deliveries.
+
+The claim, back-off and sweep follow outbound.deliveries (alerts' and operator alerts'
+shared sender) and reuse its delays, but the loop is this module's own: a digest is built
+at send time (the expensive part, charts and PDF), may end as "skipped" when the period is
+empty and the subscriber chose so, has no webhook, and counts DIGEST_DELIVERY_ATTEMPTS.
 """
 
 from __future__ import annotations
@@ -24,8 +29,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Membership, Organization
-from reports.alerts.delivery import SENDING_LOST_AFTER, backoff
-from reports.alerts.models import DeliveryStatus
+from outbound.deliveries import SENDING_LOST_AFTER, DeliveryStatus, backoff
 from reports.digests.content import DigestContent, digest_build
 from reports.digests.message import digest_email
 from reports.digests.models import DigestDelivery, DigestSubscription, DigestTemplate

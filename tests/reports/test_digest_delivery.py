@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
-from reports.alerts.models import DeliveryStatus
+from outbound.deliveries import DeliveryStatus
 from reports.digests.health import digest_deliveries_item
 from reports.digests.models import DigestDelivery
 from reports.digests.services import deliveries_due, delivery_attempt, digests_dispatch

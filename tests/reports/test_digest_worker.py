@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from reports.alerts.models import DeliveryStatus
+from outbound.deliveries import DeliveryStatus
 from reports.digests.models import DigestDelivery
 from reports.tasks import send_due_digests
 from tests.harness.waiting import wait_for
