@@ -3,6 +3,8 @@ vector charts, page numbers, the organization's name in every page's header."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -14,7 +16,9 @@ TEMPLATE = "reports/pdf/digest.html"
 
 def digest_pdf_filename(content: DigestContent) -> str:
     name = slugify(content.template.name)[:50].strip("-") or "digest"
-    return f"digest-{name}-{content.local_end:%Y-%m-%d}.pdf"
+    # The last day covered: a range ending at midnight names the day before it.
+    last = content.local_end - timedelta(microseconds=1)
+    return f"digest-{name}-{last:%Y-%m-%d}.pdf"
 
 
 def digest_pdf(content: DigestContent) -> tuple[str, bytes]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("templates/preview/", views.template_preview, name="template_preview"),
     path("templates/<int:pk>/edit/", views.template_edit, name="template_edit"),
     path("templates/<int:pk>/delete/", views.template_delete, name="template_delete"),
+    path("templates/<int:pk>/pdf/", views.template_pdf, name="template_pdf"),
     path("new/", views.subscription_create, name="subscription_create"),
     path("<int:pk>/edit/", views.subscription_edit, name="subscription_edit"),
     path("<int:pk>/delete/", views.subscription_delete, name="subscription_delete"),

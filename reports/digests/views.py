@@ -3,7 +3,8 @@ live preview), and the unsubscribe page that needs no login."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -22,7 +23,12 @@ from reports.digests import services
 from reports.digests.content import digest_build
 from reports.digests.forms import DigestSubscriptionForm, DigestTemplateForm
 from reports.digests.models import DigestSubscription, DigestTemplate, Section
+from reports.digests.pdf import digest_pdf
 from reports.digests.tokens import read_unsubscribe_token
+from reports.exports.ranges import RangePreset, resolve_range
+from reports.pdf.render import PdfUnavailable
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_DAYS = 7
 
@@ -54,6 +60,11 @@ def digest_list(request: HttpRequest) -> HttpResponse:
             "subscriptions": subscriptions,
             "opted_out": opted_out,
             "can_manage": _can_manage(request),
+            "ranges": [
+                (value, label)
+                for value, label in RangePreset.choices
+                if value != RangePreset.CUSTOM
+            ],
         },
     )
 
@@ -162,6 +173,57 @@ def template_preview(request: HttpRequest) -> HttpResponse:
     else:
         context["errors"] = [error for field in form.errors.values() for error in field]
     return render(request, "reports/digests/template_form.html#preview", context)
+
+
+def template_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The template's digest over a date range (a preset, or ``custom`` with ``date_from``
+    and ``date_to``; the last 7 days by default) as a PDF download."""
+    template = get_object_for_request(request, DigestTemplate, pk=pk)
+    organization = request_organization(request)
+    try:
+        span = resolve_range(
+            preset=request.GET.get("range") or RangePreset.LAST_7_DAYS,
+            time_zone=organization.time_zone,
+            date_from=_date(request.GET.get("date_from")),
+            date_to=_date(request.GET.get("date_to")),
+            too_long="a digest covers at most {max_days} days (two years).",
+        )
+    except ValidationError as error:
+        return render(
+            request,
+            "reports/digests/pdf_error.html",
+            {"template": template, "messages_": error.messages},
+            status=400,
+        )
+    content = digest_build(
+        template=template,
+        organization=organization,
+        start=span.since,
+        end=span.until,
+        time_zone=organization.time_zone,
+    )
+    try:
+        filename, pdf = digest_pdf(content)
+    except PdfUnavailable as error:
+        logger.error("Digest PDF unavailable: %s", error)
+        return render(
+            request,
+            "reports/digests/pdf_error.html",
+            {"template": template, "unavailable": True},
+            status=503,
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _date(value: str | None) -> date | None:
+    """A date from the query, or None; a malformed one is treated as missing (the range
+    then says which day to choose)."""
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 # --- Subscriptions -------------------------------------------------------------------------------

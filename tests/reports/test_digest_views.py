@@ -124,3 +124,53 @@ def test_a_template_in_use_is_not_deleted(org_a, alice, client_for):
         response.content.decode()
     )
     assert DigestTemplate.objects.filter(pk=template.pk).exists()
+
+
+def test_a_member_downloads_last_months_digest_of_a_brand_group_as_pdf(
+    org_a, bob, charlie, client_for
+):
+    import io
+    from datetime import datetime, time
+
+    from pypdf import PdfReader
+
+    from reports.models import BrandGroup
+
+    group = BrandGroup.objects.create(organization=org_a, name="Clients")
+    acme, other = make_brand(org_a, "Acme <Sons>"), make_brand(org_a, "Globex")
+    acme.groups.add(group)
+    last_month = timezone.localdate().replace(day=1) - timedelta(days=3)
+    when = datetime.combine(last_month, time(12), tzinfo=timezone.get_current_timezone())
+    mention_at(acme, when, title="Acme story last month")
+    mention_at(other, when, title="Globex story last month")
+    mention_at(acme, timezone.now(), title="Acme story this month")
+    template = make_template(org_a, name="Clients monthly")
+    template.groups.add(group)
+    url = reverse("digests:template_pdf", args=[template.pk])
+
+    response = client_for(bob).get(url, {"range": "last_month"})
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert f"digest-clients-monthly-{last_month:%Y-%m}" in response["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Acme <Sons>" in text and "Acme story last month" in text
+    assert "Globex" not in text and "this month" not in text
+    assert client_for(charlie).get(url, {"range": "last_month"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ({"range": "custom", "date_from": "2026-03-10", "date_to": "2026-03-01"}, "swap the"),
+        ({"range": "custom", "date_from": "2016-01-01", "date_to": "2026-01-01"}, "two years"),
+        ({"range": "custom"}, "The range is empty"),
+        ({"range": "forever"}, "Choose a range"),
+    ],
+)
+def test_a_bad_pdf_range_says_what_is_wrong(org_a, alice, client_for, query, said):
+    template = make_template(org_a)
+    response = client_for(alice).get(
+        reverse("digests:template_pdf", args=[template.pk]), query
+    )
+    assert response.status_code == 400 and said in response.content.decode()
