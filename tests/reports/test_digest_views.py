@@ -170,7 +170,5 @@ def test_a_member_downloads_last_months_digest_of_a_brand_group_as_pdf(
 )
 def test_a_bad_pdf_range_says_what_is_wrong(org_a, alice, client_for, query, said):
     template = make_template(org_a)
-    response = client_for(alice).get(
-        reverse("digests:template_pdf", args=[template.pk]), query
-    )
+    response = client_for(alice).get(reverse("digests:template_pdf", args=[template.pk]), query)
     assert response.status_code == 400 and said in response.content.decode()
