@@ -105,3 +105,14 @@ def test_a_schedule_made_in_the_admin_starts_with_its_next_send_not_a_past_one(o
     assert digests_dispatch(now=timezone.now()) == []
     subscription.refresh_from_db()
     assert subscription.last_period == subscription.latest_send_at(timezone.now())[0]
+
+
+def test_a_weekly_window_across_the_spring_change_is_a_week_of_local_time():
+    from reports.digests.models import DigestSubscription
+
+    subscription = DigestSubscription(
+        frequency="weekly", weekday=0, send_time=time(8), time_zone=BERLIN
+    )
+    start, end = subscription.window(date(2026, 3, 30))  # Monday after the change
+    assert (start, end) == (utc(2026, 3, 23, 7, 0), utc(2026, 3, 30, 6, 0))
+    assert (end - start).total_seconds() == 167 * 3600  # the week lost an hour
