@@ -25,10 +25,11 @@ WORKDIR /app
 RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --no-create-home --shell /usr/sbin/nologin app
 
-# WeasyPrint (PDF documents) loads Pango and HarfBuzz at run time and needs a font.
+# WeasyPrint (PDF documents) loads Pango and HarfBuzz at run time and needs a font; CairoSVG
+# (digest emails' chart images) loads cairo.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core libcairo2 \
     && rm -rf /var/lib/apt/lists/*
 
 # Dependencies first, so code changes do not invalidate this layer.

@@ -109,6 +109,14 @@ SCHEDULES = [
         description="Deletes alerts older than ALERT_RETENTION_DAYS with their notifications "
         "and deliveries (not while a delivery is still waiting or being sent).",
     ),
+    Schedule(
+        name="Send due digests",
+        task="reports.send_due_digests",
+        every_seconds=60,
+        description="Sends each digest subscription's email when its local send time has come "
+        "(once per period, DST-safe), and retries digest emails whose retry was lost "
+        "(DIGEST_DELIVERY_ATTEMPTS attempts in all). docs/digests.md.",
+    ),
 ]
 
 

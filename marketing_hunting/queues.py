@@ -36,6 +36,7 @@ ROUTES: dict[str, str] = {
     "contacts.discover_brand": DISCOVERY,
     "reports.send_alert_delivery": MAIL,
     "monitoring.send_operator_delivery": MAIL,
+    "reports.send_digest_delivery": MAIL,
     # Reads mentions per rule: short, and alerts should not wait behind a page-fetch backlog.
     "reports.evaluate_alerts": MAINTENANCE,
     # Beat-driven and short: each finds work and enqueues it, or sweeps and purges.
@@ -51,6 +52,7 @@ ROUTES: dict[str, str] = {
     "contacts.refresh_stale_suggestions": MAINTENANCE,
     "reports.send_due_alert_deliveries": MAINTENANCE,
     "reports.purge_old_alerts": MAINTENANCE,
+    "reports.send_due_digests": MAINTENANCE,
 }
 
 

@@ -435,6 +435,11 @@ ALERT_RETENTION_DAYS = env.integer("ALERT_RETENTION_DAYS", 180, minimum=30, maxi
 OPERATOR_ALERT_EMAILS = env.strings("OPERATOR_ALERT_EMAILS", [])
 if _bad := [a for a in OPERATOR_ALERT_EMAILS if "@" not in a or " " in a]:
     raise ImproperlyConfigured(f"OPERATOR_ALERT_EMAILS: not an email address: {_bad[0]!r}")
+
+# --- Digests (reports/digests; docs/digests.md) --------------------------------------------------
+# Attempts per digest email (same delays as alerts) before it stays failed: System health and
+# Admin -> Digest deliveries show it.
+DIGEST_DELIVERY_ATTEMPTS = env.integer("DIGEST_DELIVERY_ATTEMPTS", 5, minimum=1, maximum=20)
 # --- REST API (api/, docs/api.md) -----------------------------------------------------------------
 
 # Requests a minute per API key and per organization (all its keys together), shared by every

@@ -21,6 +21,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("brands/", include("reports.brand_urls")),
     path("alerts/", include("reports.alerts.urls")),
+    path("digests/", include("reports.digests.urls")),
     path("analytics/", include("reports.analytics_urls")),
     path("contacts/", include("contacts.urls")),
     path("api/", include("api.urls")),

@@ -516,5 +516,8 @@ def system_health() -> dict[str, Any]:
         items.append(
             guarded("alerts", "Alert deliveries (24 h)", lambda: alert_deliveries_item(now))
         )
+        from reports.digests.health import TITLE, digest_deliveries_item
+
+        items.append(guarded("digests", TITLE, lambda: digest_deliveries_item(now)))
     items.append(guarded("disk", "Disk (VAR_DIR)", disk_item))
     return {"items": items, "level": worst([i.level for i in items]), "checked_at": now}

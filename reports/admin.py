@@ -11,6 +11,7 @@ from accounts.models import UsageDaily
 from monitoring.admin_bulk import run_bulk
 from reports import bulk as report_bulk
 from reports.alerts import admin as alerts_admin  # noqa: F401  (registers the alert admins)
+from reports.digests import admin as digests_admin  # noqa: F401  (registers the digest admins)
 from reports.exports.admin import (
     BrandExportAdminMixin,
     MentionExportAdminMixin,

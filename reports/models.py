@@ -482,3 +482,10 @@ from reports.alerts.models import (  # noqa: E402, F401
     DeliveryChannel,
     DeliveryStatus,
 )
+
+# Digests too (reports/digests).
+from reports.digests.models import (  # noqa: E402, F401
+    DigestDelivery,
+    DigestSubscription,
+    DigestTemplate,
+)

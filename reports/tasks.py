@@ -176,3 +176,29 @@ def purge_old_alerts() -> int:
     from reports.alerts.services import alerts_purge
 
     return alerts_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
+
+
+# --- Digests (reports.digests) -------------------------------------------------------------------
+
+
+@shared_task(name="reports.send_due_digests")
+def send_due_digests() -> int:
+    """Beat, every minute: deliveries for the subscriptions whose local send time has come,
+    and the safety net for deliveries whose retry message or worker was lost."""
+    from reports.digests.services import deliveries_due, digests_dispatch, enqueue_deliveries
+
+    created = digests_dispatch()
+    due = [pk for pk in deliveries_due() if pk not in set(created)]
+    enqueue_deliveries(due)
+    return len(created) + len(due)
+
+
+# Rendering charts and a PDF takes seconds; the limit stops a runaway one well before Redis'
+# visibility timeout.
+@shared_task(name="reports.send_digest_delivery", acks_late=True, soft_time_limit=120)
+def send_digest_delivery(delivery_id: int) -> str | None:
+    """One digest email; the claim makes a redelivered message a no-op."""
+    from reports.digests.services import delivery_attempt
+
+    delivery = delivery_attempt(delivery_id=delivery_id)
+    return delivery.status if delivery else None

@@ -21,9 +21,10 @@ from tests.jobs.builders import make_job as _make_job
 URL = "/admin/system-health/"
 # Queries of one refresh, whatever the number of workers, schedules and organizations:
 # session, user, membership and the admin's two permission reads (5); the latency probe and,
-# on PostgreSQL, connections and size (1-2); heartbeats, schedules, quotas, alert deliveries
-# (4). Breakers, providers and the collector's state are read from Redis or the cache.
-QUERY_BUDGET = 11
+# on PostgreSQL, connections and size (1-2); heartbeats, schedules, quotas, alert deliveries,
+# digest deliveries (5). Breakers, providers and the collector's state are read from Redis or
+# the cache.
+QUERY_BUDGET = 12
 
 
 def make_job(organization, **values):
