@@ -5,10 +5,11 @@ OPENAI_BASE_URL. The client's own retries are off (``max_retries=0``): the calle
 ``LLMExtractor.extract`` in the project's one retry policy, so retries never multiply.
 """
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -132,21 +133,73 @@ def cut_to_budget(text: str, budget: int) -> str:
     return "\n\n".join(kept)
 
 
-def make_client() -> openai.OpenAI:
-    """The process's client for the configured LLM. One per process and configuration, shared
-    by the analysis threads (httpx clients are thread-safe, and the deadline transport keeps
-    its deadline per thread): building one loads the CA bundle into a TLS context, tens of
-    milliseconds each, and a shared one reuses its keep-alive connections."""
-    return _client(
-        os.getpid(),  # never a client made before a fork: its connections are the parent's
-        settings.OPENAI_API_KEY,
-        settings.OPENAI_BASE_URL,
-        float(settings.LLM_TIMEOUT),
+@dataclass(frozen=True)
+class LLMConnection:
+    """Where an analysis sends its requests: the installation's connection (settings), or an
+    organization's own (``accounts.llm_connection.connection_for``)."""
+
+    api_key: str | None = field(repr=False)  # never in a repr, a log line or a traceback
+    base_url: str | None
+    model: str
+    # Set for an organization's own connection: its breaker, quota stop and budget are its
+    # own, and its base URL (tenant input) goes through the outbound address policy.
+    organization_id: int | None = None
+    # The connection was failing when loaded: the next answer clears the dashboard's banner.
+    failing: bool = False
+
+    @property
+    def own(self) -> bool:
+        return self.organization_id is not None
+
+    @property
+    def scope(self) -> str:
+        """The breaker and quota-stop name (``resilience.call_openai``)."""
+        return f"org-{self.organization_id}" if self.own else "default"
+
+    @property
+    def account(self) -> str | None:
+        """The provider budget's account: None (the installation's, per endpoint) or a hash of
+        the organization's endpoint and key (its own account has its own limits)."""
+        if not self.own:
+            return None
+        seed = f"{self.base_url or ''}|{self.api_key or ''}"
+        return "org-" + hashlib.sha256(seed.encode()).hexdigest()[:12]
+
+    @property
+    def cache_model(self) -> str:
+        """The model name in the answer cache's key: an own server's "llama3" is not
+        OpenAI's."""
+        return f"{self.model}@{self.base_url}" if self.own and self.base_url else self.model
+
+
+def installation_connection(model: str | None = None) -> LLMConnection:
+    return LLMConnection(
+        api_key=settings.OPENAI_API_KEY,
+        base_url=settings.OPENAI_BASE_URL,
+        model=model or settings.OPENAI_MODEL,
     )
 
 
-@lru_cache(maxsize=4)
-def _client(pid: int, api_key: str | None, base_url: str | None, timeout: float) -> openai.OpenAI:
+def make_client(connection: LLMConnection | None = None) -> openai.OpenAI:
+    """The process's client for an LLM connection (the installation's by default). One per
+    process and connection, shared by the analysis threads (httpx clients are thread-safe,
+    and the deadline transport keeps its deadline per thread): building one loads the CA
+    bundle into a TLS context, tens of milliseconds each, and a shared one reuses its
+    keep-alive connections."""
+    connection = connection or installation_connection()
+    return _client(
+        os.getpid(),  # never a client made before a fork: its connections are the parent's
+        connection.api_key,
+        connection.base_url,
+        float(settings.LLM_TIMEOUT),
+        connection.own,
+    )
+
+
+@lru_cache(maxsize=64)
+def _client(
+    pid: int, api_key: str | None, base_url: str | None, timeout: float, guarded: bool = False
+) -> openai.OpenAI:
     return openai.OpenAI(
         api_key=api_key or "not-needed",  # Local servers ignore the key.
         base_url=base_url or None,
@@ -154,8 +207,11 @@ def _client(pid: int, api_key: str | None, base_url: str | None, timeout: float)
         max_retries=0,
         # The timeout becomes one deadline per call: httpx alone restarts it on every byte.
         # No proxy from the environment: its transport would not keep the deadline (the
-        # outbound client ignores those variables too).
-        http_client=openai.DefaultHttpxClient(transport=DeadlineTransport(), trust_env=False),
+        # outbound client ignores those variables too). An organization's own base URL is
+        # guarded by the outbound address policy.
+        http_client=openai.DefaultHttpxClient(
+            transport=DeadlineTransport(guarded=guarded), trust_env=False
+        ),
     )
 
 
@@ -173,6 +229,12 @@ class _Call:
 class LLMExtractor:
     name = "llm"
 
+    @property
+    def cache_model(self) -> str:
+        if self.connection.own:
+            return self.connection.cache_model
+        return self.model
+
     def __init__(
         self,
         client: openai.OpenAI | None = None,
@@ -181,14 +243,22 @@ class LLMExtractor:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         budget: LLMBudget | None = None,
+        connection: LLMConnection | None = None,
     ) -> None:
-        self.client = client or make_client()
-        self.model = model or settings.OPENAI_MODEL
+        self.connection = connection or installation_connection(model)
+        self.client = client or make_client(self.connection)
+        # An organization's own connection names its own model (a job's choice of the
+        # installation's models may not exist there).
+        self.model = (
+            self.connection.model if self.connection.own else model or self.connection.model
+        )
         # Logged with every failure (organization, article, execution ids).
         self.call_context = dict(call_context or {})
         organization_id = self.call_context.get("organization_id")
         self.budget = budget or LLMBudget(
-            self.model, organization_id if isinstance(organization_id, int) else None
+            self.model,
+            organization_id if isinstance(organization_id, int) else None,
+            account=self.connection.account,
         )
         self.policy = policy
         self.sleep = sleep
@@ -226,6 +296,7 @@ class LLMExtractor:
             context={**self.call_context, "model": self.model},
             policy=self.policy,
             sleep=self.sleep,
+            scope=self.connection.scope,
         )
         choice = response.choices[0]
         usage = response.usage
