@@ -172,6 +172,26 @@ class LLMConnection:
         return f"{self.model}@{self.base_url}" if self.own and self.base_url else self.model
 
 
+SECRET_MASK = "••••"  # noqa: S105 (what stands in for a secret, not one)
+
+
+def scrub_error(error: openai.APIStatusError, secret: str | None) -> None:
+    """Take ``secret`` out of a provider error's message and body, in place (the class, the
+    status and the code stay, so the retry policy classifies it as before)."""
+    if not secret or len(secret) < 4:
+        return
+    error.message = error.message.replace(secret, SECRET_MASK)
+    error.args = tuple(
+        arg.replace(secret, SECRET_MASK) if isinstance(arg, str) else arg for arg in error.args
+    )
+    body = error.body
+    if isinstance(body, dict):
+        error.body = {
+            key: value.replace(secret, SECRET_MASK) if isinstance(value, str) else value
+            for key, value in body.items()
+        }
+
+
 def installation_connection(model: str | None = None) -> LLMConnection:
     return LLMConnection(
         api_key=settings.OPENAI_API_KEY,
@@ -283,6 +303,10 @@ class LLMExtractor:
             )
         except openai.APIStatusError as error:
             self.budget.observe(error.status_code, error.response.headers)
+            if self.connection.own:
+                # The retry policy logs the provider's message: a server that quotes the
+                # organization's key back must not put it in our logs.
+                scrub_error(error, self.connection.api_key)
             raise
         self.budget.observe(raw.status_code, raw.headers)
         return raw.parse()
