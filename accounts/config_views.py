@@ -44,7 +44,9 @@ def llm_connection_edit(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, "LLM connection saved. Test it to be sure it works.")
-            return drawer_done(request, reverse("accounts:settings") + "#llm-connection")
+            # No #fragment: htmx's redirect to the same page with only a new fragment would
+            # scroll instead of reloading it.
+            return drawer_done(request, reverse("accounts:settings"))
     response = render_drawer(
         request,
         "accounts/llm_connection_form.html",
@@ -97,7 +99,7 @@ def logo_edit(request: HttpRequest) -> HttpResponse:
             add_service_errors(form, error)
         else:
             messages.success(request, "Logo saved: PDFs and digests show it from now on.")
-            return drawer_done(request, reverse("accounts:settings") + "#logo")
+            return drawer_done(request, reverse("accounts:settings"))
     return render_drawer(request, "accounts/logo_form.html", {"form": form})
 
 
