@@ -343,3 +343,11 @@ def test_a_source_outside_the_choices_is_refused(org_a, alice):
             organization=org_a, actor=_owner(org_a), source="elsewhere"
         )
     assert LLMSource.values == ["installation", "own"]
+
+
+def test_a_base_url_where_no_api_answers_is_a_wrong_address(client_for, alice, org_a, org_server):
+    save_own_connection(org_a, org_server.http.url + "/not-the-api")
+
+    page = _test(client_for, alice)
+
+    assert "answers like an OpenAI-compatible API (404): check the base URL" in page
