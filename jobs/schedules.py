@@ -95,6 +95,14 @@ SCHEDULES = [
         "worker died mid-send (ALERT_DELIVERY_ATTEMPTS attempts in all).",
     ),
     Schedule(
+        name="Evaluate operator alerts",
+        task="monitoring.evaluate_operator_alerts",
+        every_seconds=60,
+        description="Operator alert rules (Admin → Operator alert rules; docs/operations.md): "
+        "opens and resolves incidents, emails operators and calls their webhook once per "
+        "incident firing and once when it clears; retries their deliveries.",
+    ),
+    Schedule(
         name="Purge old alerts",
         task="reports.purge_old_alerts",
         every_seconds=60 * 60,

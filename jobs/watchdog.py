@@ -35,6 +35,14 @@ class SweepWatchdog(threading.Thread):
                     logger.warning("Watchdog failed %s lost job runs", len(swept))
             except Exception:  # The database may be down; try again next time.
                 logger.exception("The job sweep watchdog could not sweep")
+            try:
+                # Operator alerts need a worker to run their task, and "no worker" is one of
+                # them: with no evaluation for a few minutes, beat evaluates them here.
+                from monitoring.operator_alerts import operator_alerts_fallback
+
+                operator_alerts_fallback()
+            except Exception:
+                logger.exception("The watchdog could not evaluate the operator alerts")
             finally:
                 connection.close()  # This thread's own connection.
 

@@ -35,6 +35,7 @@ ROUTES: dict[str, str] = {
     "reports.run_export": ANALYSIS,
     "contacts.discover_brand": DISCOVERY,
     "reports.send_alert_delivery": MAIL,
+    "monitoring.send_operator_delivery": MAIL,
     # Reads mentions per rule: short, and alerts should not wait behind a page-fetch backlog.
     "reports.evaluate_alerts": MAINTENANCE,
     # Beat-driven and short: each finds work and enqueues it, or sweeps and purges.
@@ -42,6 +43,8 @@ ROUTES: dict[str, str] = {
     "jobs.run_scheduled_job": MAINTENANCE,
     "jobs.sweep_stuck_executions": MAINTENANCE,
     "monitoring.purge_old_log_entries": MAINTENANCE,
+    # Operator alerts: every minute, and must not wait behind an ingest or analysis backlog.
+    "monitoring.evaluate_operator_alerts": MAINTENANCE,
     "reports.analyse_unreported": MAINTENANCE,
     "reports.clean_up_exports": MAINTENANCE,
     "contacts.expire_suggestions": MAINTENANCE,

@@ -438,6 +438,12 @@ ALERT_DELIVERY_ATTEMPTS = env.integer("ALERT_DELIVERY_ATTEMPTS", 5, minimum=1, m
 # Alerts older than this are deleted with their notifications and deliveries (hourly). At
 # least 30 days: a rule's cool-down and its "not reported yet" memory read recent alerts.
 ALERT_RETENTION_DAYS = env.integer("ALERT_RETENTION_DAYS", 180, minimum=30, maximum=3650)
+# Operator alerts (monitoring, docs/operations.md "Operator alerts"): who is emailed when a
+# rule in the admin names nobody. Comma-separated addresses; empty: only rules with their own
+# recipients or webhook tell anyone (incidents are recorded either way).
+OPERATOR_ALERT_EMAILS = env.strings("OPERATOR_ALERT_EMAILS", [])
+if _bad := [a for a in OPERATOR_ALERT_EMAILS if "@" not in a or " " in a]:
+    raise ImproperlyConfigured(f"OPERATOR_ALERT_EMAILS: not an email address: {_bad[0]!r}")
 # --- REST API (api/, docs/api.md) -----------------------------------------------------------------
 
 # Requests a minute per API key and per organization (all its keys together), shared by every

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from monitoring import admin_alerts  # noqa: F401  registers the operator alerts' admin
 from monitoring.models import LogEntry
 
 

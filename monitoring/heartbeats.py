@@ -63,16 +63,20 @@ class HeartbeatWriter(threading.Thread):
         name: str,
         describe: Callable[[], dict[str, Any]],
         interval: float = HEARTBEAT_SECONDS,
+        after: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(name=f"heartbeat-{role}", daemon=True)
         self.role, self.process_name, self.describe = role, name, describe
         self.interval = interval
+        self.after = after
         self.started_at = timezone.now()
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while True:
             self.beat()
+            if self.after is not None:
+                self._after()
             if self._stop_event.wait(self.interval):
                 return
 
@@ -97,6 +101,15 @@ class HeartbeatWriter(threading.Thread):
             logger.warning("Could not write the heartbeat of %s", self.process_name, exc_info=True)
         finally:
             connection.close()  # This thread's own connection; never held between beats.
+
+    def _after(self) -> None:
+        try:
+            close_old_connections()
+            self.after()  # type: ignore[misc]
+        except Exception:  # The database may be away; the next beat tries again.
+            logger.warning("%s: the after-heartbeat step failed", self.process_name, exc_info=True)
+        finally:
+            connection.close()
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -135,7 +148,21 @@ def worker_heartbeat_start(consumer: Any) -> HeartbeatWriter:
             "memory_bytes": resident_memory([os.getpid(), *children]),
         }
 
-    return _start(HeartbeatWriter(role=Role.WORKER, name=consumer.hostname, describe=describe))
+    def operator_alerts_fallback() -> None:
+        # Beat may be down, and "no beat" is one of the alerts: a worker evaluates the rules
+        # itself when beat's scheduled evaluation has not run for a few minutes.
+        from monitoring.operator_alerts import operator_alerts_fallback as fallback
+
+        fallback()
+
+    return _start(
+        HeartbeatWriter(
+            role=Role.WORKER,
+            name=consumer.hostname,
+            describe=describe,
+            after=operator_alerts_fallback,
+        )
+    )
 
 
 def worker_heartbeat_stop() -> None:

@@ -150,7 +150,10 @@ def broker_item(queues: list[str]) -> Item:
 
 
 def _worker_row(
-    beat: ProcessHeartbeat | None, report: WorkerReport | None, now: datetime
+    beat: ProcessHeartbeat | None,
+    report: WorkerReport | None,
+    now: datetime,
+    inspecting: bool = True,
 ) -> dict[str, Any]:
     row: dict[str, Any] = {"name": beat.name if beat else report.name}  # type: ignore[union-attr]
     if beat is not None:
@@ -183,12 +186,16 @@ def _worker_row(
         row.update({k: v for k, v in fresh.items() if v is not None})
         if beat is None:
             row.update(level=OK, reason="Answered inspect (no heartbeat row: older version?)")
-    elif beat is not None and row["level"] == OK and settings.REDIS_URL:
+    elif beat is not None and row["level"] == OK and inspecting:
         row.update(level=WARN, reason="Heartbeat on time, but no answer to inspect in time")
     return row
 
 
-def workers_item(heartbeats: list[ProcessHeartbeat], now: datetime) -> Item:
+def workers_item(
+    heartbeats: list[ProcessHeartbeat], now: datetime, *, inspect: bool = True
+) -> Item:
+    """``inspect=False`` (operator alerts, every minute): heartbeat rows only, as in
+    embedded mode, so no broadcast waits on a worker that does not answer."""
     rows_by_name: dict[str, dict[str, Any]] = {}
     inspect_note = ""
     reports: dict[str, WorkerReport] = {}
@@ -197,11 +204,12 @@ def workers_item(heartbeats: list[ProcessHeartbeat], now: datetime) -> Item:
         for b in heartbeats
         if b.role == Role.WORKER and b.stopped_at is None and b.seen_at >= now - WORKER_SEEN_WITHIN
     ]
-    if settings.REDIS_URL:
+    inspecting = bool(settings.REDIS_URL) and inspect
+    if inspecting:
         reports, inspect_note = inspect_workers(expected=len(live))
     for beat in heartbeats:
         if beat.role == Role.WORKER:
-            rows_by_name[beat.name] = _worker_row(beat, reports.get(beat.name), now)
+            rows_by_name[beat.name] = _worker_row(beat, reports.get(beat.name), now, inspecting)
     for name, report in reports.items():
         if name not in rows_by_name:
             rows_by_name[name] = _worker_row(None, report, now)
@@ -213,8 +221,8 @@ def workers_item(heartbeats: list[ProcessHeartbeat], now: datetime) -> Item:
         (
             "Source",
             "Celery inspect and heartbeat rows"
-            if settings.REDIS_URL
-            else "heartbeat rows (embedded mode)",
+            if inspecting
+            else ("heartbeat rows" if settings.REDIS_URL else "heartbeat rows (embedded mode)"),
         )
     ]
     if inspect_note:
@@ -456,43 +464,46 @@ def disk_item() -> Item:
 # --- The whole page ------------------------------------------------------------------------------
 
 
-def _guarded(key: str, title: str, read: Callable[[], Item]) -> Item:
+def guarded(key: str, title: str, read: Callable[[], Item]) -> Item:
     try:
         return read()
     except Exception as exc:  # One part failing must not take the page down.
         return Item(key, title, ERROR, f"Could not be read: {error_text(exc)}")
 
 
+def recent_heartbeats(now: datetime) -> list[ProcessHeartbeat]:
+    """Workers and beats seen, or stopped, within STOPPED_SHOWN_FOR; none when unreadable."""
+    try:
+        return list(
+            ProcessHeartbeat.objects.filter(
+                Q(stopped_at__isnull=True) | Q(stopped_at__gte=now - STOPPED_SHOWN_FOR),
+                seen_at__gte=now - STOPPED_SHOWN_FOR,
+            ).order_by("role", "name")
+        )
+    except DatabaseError:
+        return []
+
+
 def system_health() -> dict[str, Any]:
 
     now = timezone.now()
     database = database_item()
-    heartbeats: list[ProcessHeartbeat] = []
-    if database.level != ERROR:
-        try:
-            heartbeats = list(
-                ProcessHeartbeat.objects.filter(
-                    Q(stopped_at__isnull=True) | Q(stopped_at__gte=now - STOPPED_SHOWN_FOR),
-                    seen_at__gte=now - STOPPED_SHOWN_FOR,
-                ).order_by("role", "name")
-            )
-        except DatabaseError:
-            heartbeats = []
+    heartbeats = recent_heartbeats(now) if database.level != ERROR else []
     # Every declared queue (marketing_hunting/queues.py), even with no worker on it: a
     # queue nobody consumes is exactly the backlog an operator must see.
     queues = declared_queues()
     for beat in heartbeats:
         if beat.role == Role.WORKER and beat.queues:
             queues.update(q.strip() for q in beat.queues.split(",") if q.strip())
-    items = [database, _guarded("broker", "Broker and queues", lambda: broker_item(sorted(queues)))]
-    items.append(_guarded("workers", "Workers", lambda: workers_item(heartbeats, now)))
+    items = [database, guarded("broker", "Broker and queues", lambda: broker_item(sorted(queues)))]
+    items.append(guarded("workers", "Workers", lambda: workers_item(heartbeats, now)))
     if database.level == ERROR:
         skipped = "Not checked: the database is not answering"
         items += [Item("beat", "Beat", ERROR, skipped)]
     else:
-        items.append(_guarded("beat", "Beat", lambda: beat_item(heartbeats, now)))
-    items.append(_guarded("collector", "Log collector", lambda: collector_item(now)))
-    items.append(_guarded("breakers", "Circuit breakers and providers", breakers_item))
+        items.append(guarded("beat", "Beat", lambda: beat_item(heartbeats, now)))
+    items.append(guarded("collector", "Log collector", lambda: collector_item(now)))
+    items.append(guarded("breakers", "Circuit breakers and providers", breakers_item))
     if database.level == ERROR:
         items.append(
             Item(
@@ -500,10 +511,10 @@ def system_health() -> dict[str, Any]:
             )
         )
     else:
-        items.append(_guarded("quota", "LLM quota this month", lambda: quota_item(now.date())))
+        items.append(guarded("quota", "LLM quota this month", lambda: quota_item(now.date())))
     if database.level != ERROR:
         items.append(
-            _guarded("alerts", "Alert deliveries (24 h)", lambda: alert_deliveries_item(now))
+            guarded("alerts", "Alert deliveries (24 h)", lambda: alert_deliveries_item(now))
         )
-    items.append(_guarded("disk", "Disk (VAR_DIR)", disk_item))
+    items.append(guarded("disk", "Disk (VAR_DIR)", disk_item))
     return {"items": items, "level": worst([i.level for i in items]), "checked_at": now}

@@ -2,7 +2,6 @@
 email or webhook delivery with its attempts."""
 
 import secrets
-import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -12,6 +11,9 @@ from django.db import models
 from django.urls import reverse
 
 from accounts.tenancy import TenantModel
+from outbound.deliveries import Delivery
+from outbound.deliveries import DeliveryChannel as DeliveryChannel  # re-exported
+from outbound.deliveries import DeliveryStatus as DeliveryStatus  # re-exported
 from outbound.validators import validate_public_url
 
 
@@ -219,37 +221,10 @@ class AlertMute(TenantModel):
         return f"{self.user} muted {self.rule or 'every alert'}"
 
 
-class DeliveryChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    WEBHOOK = "webhook", "Webhook"
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Waiting"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
-
-
-class AlertDelivery(TenantModel):
-    """One email to one member, or one webhook call, with its attempts."""
+class AlertDelivery(TenantModel, Delivery):
+    """One email to one member, or one webhook call, with its attempts (outbound.deliveries)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.CharField(max_length=10, choices=DeliveryChannel.choices)
-    # An email address, or the webhook URL as it was when the alert fired.
-    recipient = models.CharField(max_length=500)
-    status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    # The webhook's idempotency key: the same on every retry of this delivery.
-    event_id = models.UUIDField(default=uuid.uuid4, editable=False)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -263,6 +238,3 @@ class AlertDelivery(TenantModel):
             ),
             models.Index(fields=["organization", "status"], name="alert_delivery_status_idx"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.get_channel_display()} to {self.recipient} ({self.status})"

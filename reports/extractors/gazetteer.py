@@ -154,6 +154,28 @@ def common_words() -> frozenset[str]:
     return _load("English word", build)  # type: ignore[return-value]
 
 
+# The US census's most frequent surnames ("Williams", "Duke", "Herbert"): a name alone among
+# them is a person as often as a company ("Ford", "Dell"); discovery's scorer weighs it.
+COMMON_SURNAMES = 2000
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Lowercased surnames among the census's COMMON_SURNAMES most frequent (``names``)."""
+
+    def build() -> frozenset[str]:
+        from importlib.resources import files
+
+        lines = files("names").joinpath("dist.all.last").read_text(encoding="ascii").splitlines()
+        return frozenset(line.split()[0].lower() for line in lines[:COMMON_SURNAMES] if line)
+
+    return _load("surname", build)  # type: ignore[return-value]
+
+
+def is_common_surname(word: str) -> bool:
+    return word.lower() in surnames()
+
+
 def is_first_name(word: str, *, min_frequency: int = 1) -> bool:
     return first_names().get(word.lower(), 0) >= min_frequency
 

@@ -44,6 +44,11 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
         ("LLM_REQUESTS_PER_MINUTE", "fast", "LLM_REQUESTS_PER_MINUTE='fast' is not a whole"),
         ("LLM_CONCURRENCY", "0", "LLM_CONCURRENCY=0 is below the minimum of 1"),
         ("ALERT_RETENTION_DAYS", "5", "ALERT_RETENTION_DAYS=5 is below the minimum of 30"),
+        (
+            "OPERATOR_ALERT_EMAILS",
+            "ops@example.com, on call",
+            "OPERATOR_ALERT_EMAILS: not an email address: 'on call'",
+        ),
         ("SENTRY_TRACES_SAMPLE_RATE", "5%", "SENTRY_TRACES_SAMPLE_RATE='5%' is not a number"),
         ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE='1.5' is not a number"),
         ("SENTRY_DSN", "sentry.example.com/1", "SENTRY_DSN='sentry.example.com/1' is not a"),

@@ -11,6 +11,7 @@ class Entry:
     industry: str = ""
     website: str = ""
     aliases: tuple[str, ...] = ()
+    weight: int = 1  # How widely the sources list it, as KnowledgeEntry.weight.
 
 
 @dataclass(frozen=True)

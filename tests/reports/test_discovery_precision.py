@@ -5,6 +5,7 @@ import pytest
 from reports.extractors import gazetteer
 from reports.extractors.base import ExtractionContext, KnownBrand
 from reports.extractors.rules import RulesExtractor
+from tests.reports.discovery_probe import offered
 from tests.reports.fake_knowledge import Entry, FakeKnowledge
 
 
@@ -13,6 +14,14 @@ def discovered(text: str, **context: object) -> dict[str, float]:
         text=text, title="", language="en", context=ExtractionContext(**context)
     )
     return {f.name: f.confidence for f in result.brands if f.brand_id is None}
+
+
+def scores(text: str, knowledge: object | None = None, language: str = "en") -> dict[str, float]:
+    return {name: o.probability for name, o in offered(text, knowledge, language).items()}
+
+
+def candidates(text: str, knowledge: object | None = None, language: str = "en") -> set[str]:
+    return set(offered(text, knowledge, language))
 
 
 @pytest.mark.parametrize(
@@ -86,12 +95,12 @@ def test_a_brand_the_article_keeps_calling_by_name_is_found_when_the_base_knows_
     # A capital letter seen twice and nothing else was wrong a third of the time on the
     # tuning pages ("Metromover", "Kaycee", "Doobie Brothers"): below the threshold.
     assert discovered(text) == {}
-    assert set(discovered(text + " Snapchat confirmed it.")) == {"Snapchat"}
+    assert set(discovered(text + " Snapchat Inc. confirmed it.")) == {"Snapchat"}
 
 
 def test_brand_shaped_names_are_found() -> None:
     text = "Users of 1Password can now sync with Dropbox. Those on 1Password keep their vaults."
-    assert "1Password" in discovered(text)
+    assert "shape" in offered(text)["1Password"].evidence
 
 
 def test_the_knowledge_base_confirms_a_name_and_links_it_with_its_ids() -> None:
@@ -150,9 +159,8 @@ def test_an_ambiguous_knowledge_base_name_needs_a_cue_and_a_public_body_is_never
     )
 
     assert discovered("Target practice starts at noon. The FCC met.", knowledge=knowledge) == {}
-    assert "Target Corp" in discovered(
-        "Shoppers flocked to stores as Target Corp. reported sales.", knowledge=knowledge
-    )
+    target = offered("Shoppers flocked to stores as Target Corp. reported sales.", knowledge)
+    assert "registered" in target["Target Corp"].evidence
 
 
 def test_a_tracked_brand_is_not_discovered_again_from_the_knowledge_base() -> None:
@@ -172,7 +180,13 @@ def test_a_tracked_brand_is_not_discovered_again_from_the_knowledge_base() -> No
 def test_a_name_listed_with_a_distinctive_name_is_a_brand_too() -> None:
     text = "Campaigners, and companies like Facebook, Zorblax and Kickstarter, backed the rules."
 
-    assert {"Facebook", "Zorblax", "Kickstarter"} <= set(discovered(text))
+    knowledge = FakeKnowledge({"Facebook": Entry("Facebook", "Q355")})
+    listed = scores(text, knowledge)
+    alone = scores("Campaigners backed the rules, as did Zorblax and, later, Kickstarter.")
+
+    assert "Facebook" in discovered(text, knowledge=knowledge)
+    # Listed beside a known brand, an unknown name gains what a capital alone does not give.
+    assert listed["Zorblax"] > alone["Zorblax"] and listed["Kickstarter"] > alone["Kickstarter"]
 
 
 def test_a_dictionary_word_the_article_writes_only_as_a_name_is_a_brand() -> None:
@@ -202,7 +216,7 @@ def test_navigation_bullets_and_a_vocative_are_not_brands() -> None:
 def test_a_title_inside_a_capitalised_run_ends_the_company_name() -> None:
     text = "Gamers cheered as Zorblax Labs CEO Bobby Kotick spoke about the year."
 
-    assert set(discovered(text)) == {"Zorblax Labs"}
+    assert candidates(text) == {"Zorblax Labs"}
 
 
 def test_the_name_an_article_uses_most_does_not_join_a_rarer_longer_one() -> None:
@@ -211,14 +225,17 @@ def test_the_name_an_article_uses_most_does_not_join_a_rarer_longer_one() -> Non
         "fans of Twitch said the Twitch Rules were rewritten. Twitch confirmed it."
     )
 
-    assert set(discovered(text)) == {"Twitch"}
+    assert candidates(text) == {"Twitch"}
 
 
 @pytest.mark.parametrize("name", ["AT&T", "NBCUniversal", "DirecTV", "iPhone", "WordPress"])
 def test_brand_shaped_names_named_twice_are_found(name: str) -> None:
-    text = f"The deal put {name} in the spotlight. Critics of {name} were not convinced."
+    text = "The deal put {} in the spotlight. Critics of {} were not convinced."
 
-    assert name in discovered(text)
+    # The shape of a brand's name is evidence a plain capitalised name does not have.
+    assert (
+        scores(text.format(name, name))[name] > scores(text.format("Zorblax", "Zorblax"))["Zorblax"]
+    )
 
 
 def test_in_german_a_capitalised_noun_is_no_name_but_a_brand_shaped_one_is() -> None:
@@ -230,7 +247,8 @@ def test_in_german_a_capitalised_noun_is_no_name_but_a_brand_shaped_one_is() -> 
         text=text, title="", language="de", context=ExtractionContext()
     )
 
-    assert [f.name for f in result.brands] == ["1Password"]
+    assert {f.name for f in result.brands} <= {"1Password"}  # no capitalised German noun
+    assert candidates(text, language="de") == {"1Password"}
 
 
 def test_a_place_before_a_brand_and_an_owner_adjective_are_cut_but_not_a_first_name() -> None:
@@ -239,7 +257,7 @@ def test_a_place_before_a_brand_and_an_owner_adjective_are_cut_but_not_a_first_n
         "paid less, said Tyler Besecker, and QFC agreed. GoDaddy declined to comment."
     )
 
-    assert set(discovered(text)) == {"GoDaddy", "QFC"}
+    assert candidates(text) == {"GoDaddy", "QFC"}
 
 
 def test_a_name_always_written_with_an_apostrophe_s_keeps_it() -> None:
@@ -248,7 +266,7 @@ def test_a_name_always_written_with_an_apostrophe_s_keeps_it() -> None:
         "Sotheby's announced another."
     )
 
-    assert "Sotheby's" in discovered(text)
+    assert "Sotheby's" in candidates(text)
 
 
 def test_holidays_are_not_brands() -> None:
@@ -286,7 +304,7 @@ def test_a_broken_gazetteer_package_is_logged_once_and_extraction_still_runs(
     monkeypatch.setattr(builtins, "__import__", broken)
     try:
         assert gazetteer.places() == frozenset()
-        found = discovered("People share clips on Facebook; Facebook confirmed it.")
+        found = discovered("People share clips on Facebook; Facebook Inc. confirmed it.")
     finally:
         monkeypatch.undo()
         gazetteer.places.cache_clear()
@@ -319,7 +337,8 @@ def test_a_surname_with_a_corporate_cue_stays_a_brand() -> None:
         "shares rose after Abbott unveiled a glucose sensor."
     )
 
-    assert "Abbott" in discovered(text, knowledge=knowledge)
+    abbott = offered(text, knowledge)["Abbott"]
+    assert {"corporate_noun", "kb"} <= abbott.evidence and "not_a_brand" not in abbott.evidence
 
 
 def test_a_first_name_with_a_czech_case_ending_makes_the_surname_a_persons() -> None:
@@ -332,7 +351,8 @@ def test_a_first_name_with_a_czech_case_ending_makes_the_surname_a_persons() -> 
         text=text, title="", language="cs", context=ExtractionContext()
     )
 
-    assert [f.name for f in result.brands] == ["YouTube"]
+    assert {f.name for f in result.brands} <= {"YouTube"}  # not Rice, the inflected surname
+    assert candidates(text, language="cs") == {"YouTube"}
 
 
 def test_the_first_words_of_an_airport_are_a_place_and_a_hub_for_airlines_is_no_appositive() -> (
@@ -341,7 +361,7 @@ def test_the_first_words_of_an_airport_are_a_place_and_a_hub_for_airlines_is_no_
     text = (
         "Hundreds of workers are striking at Chicago O'Hare International Airport on Tuesday. "
         "A cabin cleaner at O'Hare said pay is low. O'Hare is a hub for both American Airlines "
-        "and Zorblax Air, and Zorblax Air said it expects delays."
+        "and Zorblax Air Ltd, and Zorblax Air said it expects delays."
     )
 
     found = discovered(text)
@@ -353,8 +373,8 @@ def test_the_first_words_of_an_airport_are_a_place_and_a_hub_for_airlines_is_no_
 def test_the_name_of_an_institution_s_part_is_not_a_brand() -> None:
     text = (
         "Today, the IAB Tech Lab is launching a program backed by the Executive Committee of "
-        "the IAB Tech Lab Board. The IAB Tech Lab will continue to provide tools, and Zorblax "
-        "unveiled an ad format."
+        "the IAB Tech Lab Board. The IAB Tech Lab will continue to provide tools, and the "
+        "retailer Zorblax Inc. unveiled an ad format."
     )
 
     found = discovered(text)
@@ -375,13 +395,14 @@ def test_the_name_of_an_institution_s_part_is_not_a_brand() -> None:
     ],
 )
 def test_a_name_followed_by_an_organisation_noun_is_an_organisation(text: str) -> None:
-    assert set(discovered(text + " Donors cheered when Zorblax unveiled an app.")) == {"Zorblax"}
+    found = discovered(text + " Donors cheered when the retailer Zorblax Inc. unveiled an app.")
+    assert set(found) == {"Zorblax"}
 
 
 def test_a_name_followed_by_star_or_premiere_is_the_title_of_a_work() -> None:
     text = (
         "He mocked Ghostbusters star Leslie Jones. After the Ghostbusters premiere, "
-        "Ghostbusters fans joined the mob, until Zorblax launched a fix."
+        "Ghostbusters fans joined the mob, until the retailer Zorblax Inc. launched a fix."
     )
 
     assert set(discovered(text)) == {"Zorblax"}
@@ -390,7 +411,7 @@ def test_a_name_followed_by_star_or_premiere_is_the_title_of_a_work() -> None:
 def test_a_dictionary_word_whose_name_goes_on_in_lowercase_is_a_fragment() -> None:
     text = (
         'The strike is part of a "Day of Disruption" planned by activist group Fight for $15, '
-        "which advocates a higher wage, and Zorblax raised its pay."
+        "which advocates a higher wage, and the retailer Zorblax Inc. raised its pay."
     )
 
     assert set(discovered(text)) == {"Zorblax"}
@@ -399,8 +420,8 @@ def test_a_dictionary_word_whose_name_goes_on_in_lowercase_is_a_fragment() -> No
 def test_a_phrase_the_article_also_writes_in_lowercase_is_a_common_noun_phrase() -> None:
     text = (
         "The fillets sported the blue Marine Stewardship Council (MSC) Certified Sustainable "
-        "Seafood label. Shoppers at Zorblax paid more, as Zorblax has launched a drive in "
-        "sustainable-seafood marketing.\n"
+        "Seafood label. Shoppers at the retailer Zorblax Inc. paid more, as Zorblax has "
+        "launched a drive in sustainable-seafood marketing.\n"
         "Fact: my notification noise on Slack is set to “Hummus”. An MP3 of you saying "
         "“Hummus” is on millions of computers, and I keep saying hummus."
     )
@@ -480,8 +501,8 @@ def test_standards_and_economic_measures_are_not_brands_even_if_the_base_knows_t
 
     found = discovered(text, knowledge=knowledge)
 
-    assert not {"Bluetooth", "GDP", "MicroOLED"} & set(found)
-    assert "Sonos" in found
+    assert not {"Bluetooth", "GDP", "MicroOLED"} & candidates(text, knowledge)
+    assert "Sonos" in candidates(text, knowledge) and not {"Bluetooth", "GDP"} & set(found)
 
 
 def test_a_plural_acronym_and_a_word_shouted_in_capitals_are_not_brands() -> None:
@@ -522,7 +543,7 @@ def test_a_place_leading_a_name_every_time_is_part_of_the_name() -> None:
         "The Cambridge Analytica scandal grew. This is what Cambridge Analytica did, and "
         "Cambridge Analytica confirmed it."
     )
-    found = discovered(text)
+    found = candidates(text)
 
     assert "Analytica" not in found
     assert "Cambridge Analytica" in found
@@ -543,7 +564,7 @@ def test_the_owner_before_a_possessive_is_a_name_of_its_own() -> None:
         "speaker sold out, and Zentrix's Lumo lamp is next. Zentrix confirmed it."
     )
 
-    assert "Zentrix" in discovered(text)
+    assert "Zentrix" in candidates(text)
 
 
 def test_a_legal_form_alone_an_identifier_and_a_hashtag_are_not_brands() -> None:
@@ -588,7 +609,7 @@ def test_a_known_maker_before_its_product_makes_two_names() -> None:
         "Activision Blizzard shares rose and Activision Blizzard said so."
     )
 
-    found = discovered(text, knowledge=knowledge)
+    found = candidates(text, knowledge)
 
     assert "AirPods" in found and "Apple AirPods" not in found
     assert "Activision Blizzard" in found and "Blizzard" not in found
@@ -644,7 +665,7 @@ def test_a_place_named_as_a_town_of_somewhere_or_with_a_town_appositive_is_no_br
 def test_a_registered_name_keeps_its_common_first_word_at_a_list_item_start() -> None:
     text = "Markets today:\n- Credit Suisse Group AG gained 6.4 percent on the news."
 
-    found = discovered(text)
+    found = candidates(text)
 
     assert "Suisse Group" not in found
     assert "Credit Suisse Group" in found
@@ -659,7 +680,7 @@ def test_authors_in_a_reference_list_are_people_but_a_model_name_is_not() -> Non
 
     assert not {"Ruskin KJ", "Hueske-Kraus D", "Sendelbach S", "Funk M"} & set(found)
     # One surname-and-capitals name alone is no reference list: "Ford GT" stays a name.
-    assert "Zorvex GT" in discovered("Zorvex GT, the new coupe, launched today. Zorvex GT sold.")
+    assert "Zorvex GT" in candidates("Zorvex GT, the new coupe, launched today. Zorvex GT sold.")
 
 
 def test_a_title_deep_in_a_long_name_makes_its_holder_a_person() -> None:
@@ -686,4 +707,4 @@ def test_a_market_index_with_its_number_is_not_a_brand() -> None:
 def test_a_name_written_once_with_a_possessive_is_given_without_it() -> None:
     text = "It's not as elegant as you might find in FromSoftware's work, the review says."
 
-    assert set(discovered(text)) == {"FromSoftware"}
+    assert candidates(text) == {"FromSoftware"}

@@ -6,6 +6,7 @@ import pytest
 
 from reports.extractors.base import BrandFinding, ExtractionContext, KnownBrand
 from reports.extractors.rules import RulesExtractor, merge_findings
+from tests.reports.discovery_probe import offered
 
 CATALOGUE = (
     ("Apple", ("Apple Inc.",), "Technology"),
@@ -156,22 +157,32 @@ def test_unknown_companies_are_discovered_from_legal_forms() -> None:
         "Globex Corporation signed with Initech Ltd. Umbrella GmbH supplies sensors, "
         "and Soylent S.A. buys them."
     )
-    assert names(text) >= {"Globex", "Initech", "Umbrella", "Soylent"}
-    assert finding(text, "Globex").surface == "Globex Corporation"
+    found = offered(text)
+    assert {"Globex", "Initech", "Umbrella", "Soylent"} <= set(found)
+    assert all("registered" in found[name].evidence for name in ("Globex", "Initech", "Soylent"))
+    described = "The retailer Globex Corporation signed a deal."
+    assert finding(described, "Globex").surface == "Globex Corporation"
 
 
 def test_more_evidence_means_more_confidence() -> None:
-    both = finding("Globex Corporation (NASDAQ: GLBX) makes software.", "Globex")
-    suffix = finding("Globex Corporation makes software.", "Globex")
-    bare = finding("Yesterday Brightwave launched a forecasting tool.", "Brightwave")
-    assert both.confidence > suffix.confidence > bare.confidence >= 0.5
-    assert both.confidence < 1.0
+    both = offered("Globex Corporation, the software maker, makes software.")["Globex"]
+    suffix = offered("Globex Corporation makes software.")["Globex"]
+    bare = offered("Yesterday Brightwave launched a forecasting tool.")["Brightwave"]
+    assert both.probability > suffix.probability > bare.probability
+    assert (
+        finding("Globex Corporation, the software maker, makes software.", "Globex").confidence < 1
+    )
+    # A name with only a verb after it is too little (right about a third of the time on the
+    # tuning pages): not reported.
+    assert "Brightwave" not in names("Yesterday Brightwave launched a forecasting tool.")
 
 
 def test_trademarks_and_partnership_phrases_reveal_brands() -> None:
     assert "ZenSense" in names("Its products are sold under the ZenSense® brand.")
-    assert "Stripe" in names("The start-up partnered with Stripe to reach merchants.")
-    assert "Best Buy" in names("Electronics retailer Best Buy offered price matching.")
+    stripe = offered("The start-up partnered with Stripe to reach merchants.")["Stripe"]
+    assert "descriptor" in stripe.evidence
+    best_buy = offered("Electronics retailer Best Buy offered price matching.")["Best Buy"]
+    assert "descriptor" in best_buy.evidence
 
 
 def test_people_are_not_reported_as_brands_even_when_they_launch_things() -> None:
@@ -240,9 +251,13 @@ def test_html_and_script_in_the_text_are_treated_as_text() -> None:
 
 
 def test_non_english_text_is_handled_and_scored_neutral() -> None:
-    text = "Die Siemens AG meldete Gewinne. Der Nachbar Samsung berichtete über steigende Umsätze."
+    text = (
+        "Die Siemens AG meldete Gewinne; Siemens AG plant mehr. Der Nachbar Samsung berichtete "
+        "über steigende Umsätze."
+    )
     result = extract(text, language="de")
-    assert {"Siemens", "Samsung"} <= {f.name for f in result.brands}
+    assert "Samsung" in {f.name for f in result.brands}
+    assert "registered" in offered(text, language="de")["Siemens"].evidence
     assert result.sentiment_score == 0.0
     assert all(f.sentiment == 0.0 for f in result.brands)
     assert extract("東京でサムスンが新製品を発表した。", language="ja").brands == []

@@ -1,0 +1,236 @@
+"""Fit discovery's scorer (reports/extractors/discovery_model.json) on the labelled real pages.
+
+    .venv/bin/python benchmarks/train_discovery.py [--check]
+
+Every candidate name discovery scores on the tuning pages becomes one example: its features
+(reports/extractors/discovery_features.py) and whether the page's labels call it a required
+brand (1), something else (0) or an optional brand (left out: neither right nor wrong). A
+logistic regression (scikit-learn, a development dependency; the app reads the weights with no
+library) is fitted on them.
+
+Before fitting on everything it estimates how the scorer does on pages it has not seen: each
+tuning split in turn is left out, the scorer is fitted on the others and scores the one left
+out. The threshold is chosen from those out-of-fold scores by a rule, not by hand: the lowest
+threshold at which the precision on the FRESH_SPLITS reaches TARGET_PRECISION (the issue's
+0.80). Those are the splits no hand-written rule of discovery was drawn from; the older splits
+shaped the candidate rules for years, so their out-of-fold precision (0.89-0.96) flatters, while
+the fresh ones (0.68 at the same threshold) say what a new page gets.
+
+--check trains again and fails if the weights differ from the committed file by more than
+rounding (the file is what this script makes from the committed pages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+ROOT = _HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+# The splits tuned on; holdout5 is the fresh holdout reported in docs/benchmarks.md (holdout4
+# was reported in session 9 with the scorer fitted on the first five, then joined them).
+TRAINING_SPLITS = ("dev", "holdout", "dev2", "holdout2", "holdout3", "holdout4")
+# Splits labelled after the candidate rules were last changed: only pages like these say what
+# precision a page nobody has read gets.
+FRESH_SPLITS = ("holdout3", "holdout4")
+TARGET_PRECISION = 0.80
+THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(13))  # 0.30 ... 0.90
+REGULARISATION = 1.0  # scikit-learn's C; 0.3 and 3 gave the same out-of-fold F1 +- 0.01
+
+
+@dataclass
+class Example:
+    page: str
+    split: str
+    name: str
+    features: list[float]
+    label: int | None  # 1 required brand, 0 not a brand, None optional
+    brand: int | None  # which required brand of the page it is
+
+
+def collect(knowledge: Any) -> tuple[list[Example], dict[str, int], int]:
+    """Every scored candidate of the tuning pages, and each split's count of required brands
+    (the recall's denominator: brands discovery never offered count as missed), and the number
+    of pages."""
+    from benchmarks.real_pages import PAGES, load_pages, run_rules
+    from reports.extractors import discovery, rules
+    from reports.normalize import normalize_brand
+
+    pages = [p for p in load_pages(PAGES) if p.split in TRAINING_SPLITS]
+    found: list[tuple[str, list[float]]] = []
+    original = discovery.discover
+
+    def collecting(*args: Any, **kwargs: Any) -> Any:
+        return original(*args, **kwargs, collect=found)
+
+    rules.discover = collecting  # type: ignore[assignment]
+    examples, required = [], dict.fromkeys(TRAINING_SPLITS, 0)
+    try:
+        for page in pages:
+            found.clear()
+            run_rules([page], [], knowledge)
+            gold = page.required
+            optional = {k for b in page.brands if not b.required for k in b.keys}
+            required[page.split] += len(gold)
+            for name, features in found:
+                key = normalize_brand(name)
+                brand = next((i for i, b in enumerate(gold) if key in b.keys), None)
+                label = 1 if brand is not None else (None if key in optional else 0)
+                examples.append(Example(page.id, page.split, name, features, label, brand))
+    finally:
+        rules.discover = original  # type: ignore[assignment]
+    return examples, required, len(pages)
+
+
+def fit(examples: list[Example]) -> Any:
+    from sklearn.linear_model import LogisticRegression
+
+    labelled = [e for e in examples if e.label is not None]
+    return LogisticRegression(C=REGULARISATION, max_iter=5000).fit(
+        [e.features for e in labelled], [e.label for e in labelled]
+    )
+
+
+def score(scored: list[tuple[Example, float]], threshold: float, required: int) -> dict:
+    """Page-level precision and recall as the eval counts them: a brand found twice (two
+    written forms) is one true positive; an optional brand is neither."""
+    found = {(e.page, e.brand) for e, p in scored if p >= threshold and e.label == 1}
+    wrong = sum(1 for e, p in scored if p >= threshold and e.label == 0)
+    precision = len(found) / (len(found) + wrong) if found or wrong else 1.0
+    recall = len(found) / required if required else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def out_of_fold(examples: list[Example]) -> list[tuple[Example, float]]:
+    scored = []
+    for held in TRAINING_SPLITS:
+        model = fit([e for e in examples if e.split != held])
+        test = [e for e in examples if e.split == held]
+        if test:
+            probabilities = model.predict_proba([e.features for e in test])[:, 1]
+            scored.extend(zip(test, (float(p) for p in probabilities), strict=True))
+    return scored
+
+
+def choose_threshold(scored: list[tuple[Example, float]], required: dict[str, int]) -> float:
+    fresh = [(e, p) for e, p in scored if e.split in FRESH_SPLITS]
+    total = sum(required[split] for split in FRESH_SPLITS)
+    return next(
+        (t for t in THRESHOLDS if score(fresh, t, total)["precision"] >= TARGET_PRECISION),
+        THRESHOLDS[-1],
+    )
+
+
+def calibration(scored: list[tuple[Example, float]]) -> list[dict]:
+    rows = []
+    for low, high in ((0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
+        band = [e.label for e, p in scored if low <= p < high and e.label is not None]
+        right = sum(band) / len(band) if band else 0.0
+        rows.append(
+            {"from": low, "to": min(high, 1.0), "names": len(band), "right": round(right, 3)}
+        )
+    return rows
+
+
+def train(knowledge: Any) -> dict[str, Any]:
+    from reports.extractors.discovery_features import FEATURES
+
+    examples, required, pages = collect(knowledge)
+    scored = out_of_fold(examples)
+    total = sum(required.values())
+    threshold = choose_threshold(scored, required)
+    model = fit(examples)
+    per_split = {
+        split: {
+            k: round(v, 3)
+            for k, v in score(
+                [(e, p) for e, p in scored if e.split == split], threshold, required[split]
+            ).items()
+        }
+        for split in TRAINING_SPLITS
+    }
+    git = shutil.which("git")
+    commit = (
+        subprocess.run(  # noqa: S603 - git itself, fixed arguments
+            [git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        if git
+        else ""
+    )
+    return {
+        "features": list(FEATURES),
+        "coefficients": [round(float(w), 6) for w in model.coef_[0]],
+        "intercept": round(float(model.intercept_[0]), 6),
+        "threshold": threshold,
+        "trained_on": {
+            "splits": list(TRAINING_SPLITS),
+            "pages": pages,
+            "names": sum(e.label is not None for e in examples),
+            "brands": sum(e.label == 1 for e in examples),
+            "required_brands": total,
+            "code_commit": commit,
+            "regularisation_c": REGULARISATION,
+        },
+        "out_of_fold": {
+            "threshold_rule": (
+                f"lowest threshold with precision >= {TARGET_PRECISION} on {list(FRESH_SPLITS)}"
+            ),
+            "pooled": {k: round(v, 3) for k, v in score(scored, threshold, total).items()},
+            "fresh": {
+                k: round(v, 3)
+                for k, v in score(
+                    [(e, p) for e, p in scored if e.split in FRESH_SPLITS],
+                    threshold,
+                    sum(required[split] for split in FRESH_SPLITS),
+                ).items()
+            },
+            "per_split": per_split,
+            "calibration": calibration(scored),
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
+    args = parser.parse_args(argv)
+    from benchmarks.extraction_eval import configure_environment
+
+    configure_environment(Path(tempfile.mkdtemp(prefix="train-discovery-")))
+    from benchmarks.real_pages_report import load_knowledge
+    from reports.extractors.discovery_model import MODEL_FILE
+
+    trained = train(load_knowledge())
+    print(json.dumps(trained["out_of_fold"], indent=2))
+    print(f"threshold {trained['threshold']}; trained on {trained['trained_on']}")
+    if args.check:
+        current = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+        drift = max(
+            abs(a - b)
+            for a, b in zip(
+                [current["intercept"], *current["coefficients"]],
+                [trained["intercept"], *trained["coefficients"]],
+                strict=True,
+            )
+        )
+        print(f"largest weight difference from {MODEL_FILE.name}: {drift:.6f}")
+        return 1 if drift > 1e-3 or current["threshold"] != trained["threshold"] else 0
+    MODEL_FILE.write_text(json.dumps(trained, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Discovery's learned scorer: the committed weights fit the features the code computes, a
+broken file switches discovery off with a clear log line (tracked brands still found), and the
+file records how it was trained."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reports.extractors import discovery_model
+from reports.extractors.base import ExtractionContext, KnownBrand
+from reports.extractors.discovery_features import FEATURES
+from reports.extractors.discovery_model import DiscoveryModelError, read_model
+from reports.extractors.rules import RulesExtractor
+
+
+def test_the_committed_model_is_trained_on_the_features_the_code_computes() -> None:
+    model = read_model()
+    data = json.loads(discovery_model.MODEL_FILE.read_text(encoding="utf-8"))
+
+    assert len(model.coefficients) == len(FEATURES)
+    assert 0.3 <= model.threshold <= 0.9
+    # Trained on the tuning splits only: the reported holdout is never in it.
+    assert "holdout5" not in data["trained_on"]["splits"]
+    assert data["out_of_fold"]["pooled"]["precision"] >= 0.8
+
+
+def test_evidence_raises_the_probability_and_none_reaches_certainty() -> None:
+    model = read_model()
+    plain = [0.0] * len(FEATURES)
+    registered = list(plain)
+    registered[FEATURES.index("registered")] = 1.0
+    rejected = list(registered)
+    rejected[FEATURES.index("not_a_brand")] = 1.0
+
+    assert model.probability(registered) > model.probability(plain)
+    assert model.probability(rejected) < model.probability(registered)
+    assert model.confidence([1.0] * len(FEATURES)) <= 0.99
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "Cannot read the discovery model"),
+        (
+            '{"features": ["legal"], "coefficients": [1.0], "intercept": 0, "threshold": 0.5}',
+            "trained on other features",
+        ),
+    ],
+)
+def test_a_broken_or_stale_model_file_is_refused_with_the_reason(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(content, encoding="utf-8")
+
+    with pytest.raises(DiscoveryModelError, match=message):
+        read_model(path)
+
+
+def test_without_a_readable_model_discovery_is_off_and_tracked_brands_are_still_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(discovery_model, "MODEL_FILE", tmp_path / "missing.json")
+    monkeypatch.setattr(discovery_model, "read_model", lambda: read_model(tmp_path / "x.json"))
+    discovery_model.model.cache_clear()
+    try:
+        result = RulesExtractor().extract(
+            text="Globex Corporation signed with Initech Ltd, and Initech Ltd agreed.",
+            title="",
+            language="en",
+            context=ExtractionContext(known_brands=(KnownBrand(brand_id=3, name="Globex"),)),
+        )
+    finally:
+        discovery_model.model.cache_clear()
+
+    assert [(f.name, f.brand_id) for f in result.brands] == [("Globex", 3)]
+    assert "Discovery of untracked brands is off" in caplog.text
