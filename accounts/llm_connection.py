@@ -19,6 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import LLMSource, Membership, Organization, OrganizationLLM
@@ -85,6 +86,22 @@ def connection_for(organization: Organization, model: str | None = None) -> LLMC
         model=row.model or settings.OPENAI_MODEL,
         organization_id=organization.pk,
         failing=row.failing_since is not None,
+    )
+
+
+def own_connection_organizations() -> QuerySet[OrganizationLLM, int]:
+    """The ids of the organizations that chose their own connection."""
+    return OrganizationLLM.objects.filter(source=LLMSource.OWN).values_list(
+        "organization_id", flat=True
+    )
+
+
+def llm_available(organization: Organization) -> bool:
+    """Whether analysis of ``organization`` may ask an LLM (the installation's, or its own
+    connection, which may still fail: the banner says so)."""
+    return (
+        llm_configured()
+        or own_connection_organizations().filter(organization_id=organization.pk).exists()
     )
 
 

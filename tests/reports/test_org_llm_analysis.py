@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AnalysisMode, OrganizationLLM
-from reports.models import ReportStatus
+from reports.models import Report, ReportStatus
 from reports.services.analyse import report_analyse
+from reports.tasks import analyse_llm_pending
 from resilience.breaker import get_breaker
 from resilience.quota import provider_disabled
 from tests.accounts.llm_data import ORG_KEY, new_fernet_key, save_own_connection
@@ -151,3 +152,22 @@ def test_economy_mode_is_not_used_with_the_orgs_own_connection(org_a, own, org_s
     report = report_analyse(article=make_article(org_a))
 
     assert report.extractor == "llm" and len(org_server.requests) == 1
+
+
+def test_pending_articles_go_back_to_the_orgs_own_llm_without_an_installation_llm(
+    org_a, org_b, charlie, own, org_server, settings, one_try
+):
+    settings.OPENAI_API_KEY = settings.OPENAI_BASE_URL = None
+    org_server.server_error(503)
+    first = report_analyse(article=make_article(org_a))
+    assert first.llm_pending and first.status == ReportStatus.FALLBACK
+    other = report_analyse(article=make_article(org_b, n=2))  # rules: no LLM for org B
+    Report.objects.filter(pk=other.pk).update(llm_pending=True)
+    get_breaker("openai", f"org-{org_a.pk}").close()
+    org_server.reply_json(llm_answer(NIKE))
+
+    assert analyse_llm_pending() == 1
+
+    first.refresh_from_db()
+    assert first.extractor == "llm" and not first.llm_pending
+    assert Report.objects.get(pk=other.pk).llm_pending  # left for when org B has an LLM
