@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import openai
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -42,6 +43,9 @@ MAX_KEY_LENGTH = 500
 # A "Test connection" waits at most this long (a page must not hang on a dead server).
 TEST_TIMEOUT_SECONDS = 20.0
 MASK = "••••"
+# Tests per organization per minute: each one makes our server send a request to an address
+# the organization chose, so a script must not turn the button into a request cannon.
+TESTS_PER_MINUTE = 5
 
 
 class LLMConnectionBroken(Exception):
@@ -263,9 +267,23 @@ def _send_test(connection: LLMConnection) -> None:
     )
 
 
+def _test_allowed(organization: Organization) -> bool:
+    key = f"llm-connection-tests:{organization.pk}"
+    try:
+        cache.add(key, 0, 60)
+        return cache.incr(key) <= TESTS_PER_MINUTE
+    except Exception:  # a cache outage costs the limit, not the test
+        return True
+
+
 def llm_connection_test(*, organization: Organization, actor: Membership) -> TestOutcome:
     """Call the provider once with the saved connection; remember and return the outcome."""
     _require_manager(actor, organization)
+    if not _test_allowed(organization):
+        # Not remembered: the last real test's outcome stays on the page.
+        return TestOutcome(
+            False, f"At most {TESTS_PER_MINUTE} tests a minute: try again in a minute."
+        )
     try:
         connection = connection_for(organization)
     except LLMConnectionBroken as error:

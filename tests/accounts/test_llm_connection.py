@@ -351,3 +351,18 @@ def test_a_base_url_where_no_api_answers_is_a_wrong_address(client_for, alice, o
     page = _test(client_for, alice)
 
     assert "answers like an OpenAI-compatible API (404): check the base URL" in page
+
+
+def test_tests_are_limited_per_minute_and_the_extra_ones_send_nothing(org_a, alice, org_server):
+    save_own_connection(org_a, org_server.base_url)
+    owner = _owner(org_a)
+
+    outcomes = [
+        llm_connection_test(organization=org_a, actor=owner)
+        for _ in range(llm_connection.TESTS_PER_MINUTE + 2)
+    ]
+
+    assert all(outcome.ok for outcome in outcomes[: llm_connection.TESTS_PER_MINUTE])
+    assert "try again in a minute" in outcomes[-1].message
+    assert len(org_server.requests) == llm_connection.TESTS_PER_MINUTE
+    assert OrganizationLLM.objects.get(organization=org_a).test_ok is True
