@@ -24,9 +24,10 @@ from django.utils import timezone
 
 from monitoring.health import check_broker
 from monitoring.health_item import ERROR, OK, WARN, Item, ago, error_text, human_bytes, worst
-from monitoring.heartbeats import HEARTBEAT_SECONDS, WORKER_SEEN_WITHIN
+from monitoring.heartbeats import heartbeat_seconds, worker_seen_within
 from monitoring.inspect import WorkerReport, inspect_workers
 from monitoring.models import ProcessHeartbeat, Role
+from monitoring.operator_alerts import incidents_item
 
 DATABASE_SLOW_SECONDS = 0.1
 CONNECTIONS_AMBER_SHARE = 0.8
@@ -172,9 +173,9 @@ def _worker_row(
             row.update(
                 level=ERROR, reason=f"Stopped {ago((now - beat.stopped_at).total_seconds())}"
             )
-        elif beat.seen_at < now - WORKER_SEEN_WITHIN:
+        elif beat.seen_at < now - worker_seen_within():
             row.update(level=ERROR, reason=f"Silent: last heartbeat {ago(age)}")
-        elif age > HEARTBEAT_SECONDS * 3:
+        elif age > heartbeat_seconds() * 3:
             row.update(level=WARN, reason=f"Heartbeat late: {ago(age)}")
         else:
             row.update(level=OK, reason="Heartbeat on time")
@@ -202,7 +203,9 @@ def workers_item(
     live = [
         b
         for b in heartbeats
-        if b.role == Role.WORKER and b.stopped_at is None and b.seen_at >= now - WORKER_SEEN_WITHIN
+        if b.role == Role.WORKER
+        and b.stopped_at is None
+        and b.seen_at >= now - worker_seen_within()
     ]
     inspecting = bool(settings.REDIS_URL) and inspect
     if inspecting:
@@ -517,4 +520,6 @@ def system_health() -> dict[str, Any]:
             guarded("alerts", "Alert deliveries (24 h)", lambda: alert_deliveries_item(now))
         )
     items.append(guarded("disk", "Disk (VAR_DIR)", disk_item))
+    if database.level != ERROR:
+        items.append(guarded("incidents", "Operator incidents", lambda: incidents_item(now)))
     return {"items": items, "level": worst([i.level for i in items]), "checked_at": now}
