@@ -1,5 +1,6 @@
-"""Issue #14's "Done when", with real processes: killing a worker turns it red on the System
-health page and sends one alert; restarting it resolves the alert (one "resolved" email).
+"""Issue #14's "Done when", with real processes: an operator sees every process on the System
+health page (a worker, beat and the log collector, each green); killing a worker turns it red
+and sends one alert; restarting it resolves the alert (one "resolved" email).
 
 A real Celery worker (its own queue and node name; in embedded mode its own broker folder)
 writes its heartbeat every second and counts as gone after 5 s of silence
@@ -17,12 +18,13 @@ import signal
 import uuid
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from monitoring.models import OperatorAlertKind, OperatorAlertRule, OperatorIncident
 from tests.harness.waiting import wait_for
 from tests.monitoring.operator_alert_builders import make_rule, minute
-from tests.monitoring.processes import CELERY, processes
+from tests.monitoring.processes import CELERY, PYTHON, processes
 
 URL = "/admin/system-health/"
 HEARTBEAT, SEEN_WITHIN = 1, 5  # seconds: production's 20 and 120
@@ -49,6 +51,56 @@ def _worker_badge(client: Client, name: str) -> str | None:
         rf'health-badge health-\w+">(\w+)</span>\s*<strong>{re.escape(name)}</strong>', section
     )
     return row.group(1) if row else None
+
+
+def _level(client: Client, key: str) -> str:
+    """The level of a part of the page ("ok", "warn", "error")."""
+    body = client.get(URL).content.decode()
+    level = re.search(rf'class="module health-item health-(\w+)" id="health-{key}"', body)
+    assert level, body[-3000:]
+    return level.group(1)
+
+
+def test_a_worker_beat_and_the_collector_running_are_each_green(
+    transactional_db, tmp_path, settings, operator_client
+):
+    settings.WORKER_HEARTBEAT_SECONDS, settings.WORKER_SEEN_WITHIN_SECONDS = HEARTBEAT, SEEN_WITHIN
+    if not django_settings.REDIS_URL:  # embedded: the collector reports through the file cache
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp_path / "cache"),
+            }
+        }
+    client = operator_client
+    with processes(tmp_path) as running:
+        running.env.update(WORKER_HEARTBEAT_SECONDS=str(HEARTBEAT))
+        name = f"seen-{uuid.uuid4().hex[:8]}@testhost"
+        running.start(
+            "worker",
+            *(CELERY, "-A", "marketing_hunting", "worker", "--pool", "solo"),
+            *("--queues", name.split("@")[0], "--hostname", name),
+            *("--without-gossip", "--without-mingle"),
+        )
+        running.start(
+            "beat",
+            *(PYTHON, "-m", "celery", "-A", "marketing_hunting", "beat"),
+            *("--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"),
+            *("--schedule", str(tmp_path / "beat-schedule")),
+        )
+        running.collector()
+
+        def all_green() -> bool:
+            return all(_level(client, key) == "ok" for key in ("workers", "beat", "collector"))
+
+        assert wait_for(all_green, START_CEILING, step=0.5), (
+            "\n".join(f"{key}: {_level(client, key)}" for key in ("workers", "beat", "collector"))
+            + running.output("beat")[-2000:]
+        )
+        body = client.get(URL).content.decode()
+        assert _worker_badge(client, name) == "green"
+        assert "Ticking: last tick" in body
+        assert re.search(r"<dt>Lag</dt><dd>[\d.]+ s</dd>", body)
 
 
 def _subjects(smtp_server, state: str) -> list[str]:
