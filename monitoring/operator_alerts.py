@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,7 +56,6 @@ logger = logging.getLogger(__name__)
 # itself: the task needs a worker and beat, and "no worker" or "no beat" is what it reports.
 FALLBACK_AFTER = timedelta(minutes=3)
 SHOWN_INCIDENTS = 50
-SHOWN_ON_HEALTH = 20  # open incidents listed on the System health page
 
 
 # --- Evaluation ----------------------------------------------------------------------------------
@@ -254,48 +253,6 @@ def operator_incidents_purge(*, older_than_days: int, now: datetime | None = Non
         resolved_at__lt=cutoff, notifications__isnull=True
     ).delete()
     return deleted
-
-
-# --- What the System health page shows ------------------------------------------------------------
-
-
-def incidents_item(now: datetime) -> Any:
-    """Open operator incidents, firing first: red while one fires, amber while some are only
-    pending (not yet lasted their rule's minutes). One query, however many are open: at most
-    SHOWN_ON_HEALTH are read, and one more to know there are others."""
-    from monitoring.health_item import ERROR, OK, WARN, Item, ago
-
-    title = "Operator incidents"
-    rows = list(
-        OperatorIncident.objects.filter(resolved_at=None)
-        .select_related("rule")
-        # Firing (longest first), then pending; NULLs last on SQLite too.
-        .order_by(F("fired_at").asc(nulls_last=True), "-opened_at", "-id")
-        .only("subject", "reason", "opened_at", "fired_at", "rule__name")[: SHOWN_ON_HEALTH + 1]
-    )
-    if not rows:
-        return Item("incidents", title, OK, "None open")
-    shown = rows[:SHOWN_ON_HEALTH]
-    firing = [i for i in shown if i.fired_at is not None]
-    item_rows = [
-        {
-            "name": incident.subject,
-            "level": ERROR if incident.fired_at else WARN,
-            "reason": (
-                f"{'firing' if incident.fired_at else 'pending'} since "
-                f"{ago((now - (incident.fired_at or incident.opened_at)).total_seconds())} "
-                f"({incident.rule.name}): {incident.reason}"
-            ),
-        }
-        for incident in shown
-    ]
-    parts = [f"{len(firing)} firing"] if firing else []
-    if len(shown) > len(firing):
-        parts.append(f"{len(shown) - len(firing)} pending")
-    reason = ", ".join(parts)
-    if len(rows) > SHOWN_ON_HEALTH:
-        reason = f"More than {SHOWN_ON_HEALTH} open; the first: {reason}"
-    return Item("incidents", title, ERROR if firing else WARN, reason, [], item_rows)
 
 
 # --- What is sent --------------------------------------------------------------------------------

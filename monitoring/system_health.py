@@ -23,11 +23,11 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from monitoring.health import check_broker
+from monitoring.health_alerts import alert_deliveries_item, incidents_item
 from monitoring.health_item import ERROR, OK, WARN, Item, ago, error_text, human_bytes, worst
 from monitoring.heartbeats import heartbeat_seconds, worker_seen_within
 from monitoring.inspect import WorkerReport, inspect_workers
 from monitoring.models import ProcessHeartbeat, Role
-from monitoring.operator_alerts import incidents_item
 
 DATABASE_SLOW_SECONDS = 0.1
 CONNECTIONS_AMBER_SHARE = 0.8
@@ -362,33 +362,6 @@ def breakers_item() -> Item:
         facts,
         rows,
     )
-
-
-def alert_deliveries_item(now: datetime) -> Item:
-    """Alert emails and webhook calls of the last 24 hours: amber while some are being
-    retried or have failed (a mail server or receiver down), with where to look."""
-    from django.db.models import Count
-
-    from reports.alerts.models import AlertDelivery, DeliveryStatus
-
-    counts = AlertDelivery.objects.filter(created_at__gte=now - timedelta(hours=24)).aggregate(
-        sent=Count("id", filter=Q(status=DeliveryStatus.SENT)),
-        failed=Count("id", filter=Q(status=DeliveryStatus.FAILED)),
-        retrying=Count("id", filter=Q(status=DeliveryStatus.PENDING, attempts__gt=0)),
-    )
-    title = "Alert deliveries (24 h)"
-    facts = [
-        ("Sent", str(counts["sent"])),
-        ("Being retried", str(counts["retrying"])),
-        ("Failed", str(counts["failed"])),
-    ]
-    if counts["failed"]:
-        reason = f"{counts['failed']} failed every attempt: Admin → Alert deliveries, state Failed"
-        return Item("alerts", title, WARN, reason, facts)
-    if counts["retrying"]:
-        reason = f"{counts['retrying']} being retried: is the mail server or a webhook down?"
-        return Item("alerts", title, WARN, reason, facts)
-    return Item("alerts", title, OK, "None failing", facts)
 
 
 def quota_item(today: Any) -> Item:
