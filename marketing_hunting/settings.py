@@ -536,6 +536,17 @@ if JOB_HEARTBEAT_SECONDS * 2 > STUCK_AFTER_SECONDS:
 # Beat also runs the sweep itself this often (0: off), so lost runs are failed even when no
 # worker is alive to run the scheduled sweep task.
 JOB_WATCHDOG_SECONDS = env.integer("JOB_WATCHDOG_SECONDS", 60, minimum=0, maximum=3600)
+# Workers and beat write their heartbeat row (monitoring.heartbeats) this often; a worker not
+# seen for WORKER_SEEN_WITHIN_SECONDS is red on System health, fails /readyz and counts for the
+# "No live worker" operator alert. Short values make a killed worker noticed sooner (tests use
+# 1 and 5); the silence limit must cover three heartbeats, or a live but busy worker flaps.
+WORKER_HEARTBEAT_SECONDS = env.integer("WORKER_HEARTBEAT_SECONDS", 20, minimum=1, maximum=60)
+WORKER_SEEN_WITHIN_SECONDS = env.integer("WORKER_SEEN_WITHIN_SECONDS", 120, minimum=3, maximum=3600)
+if WORKER_SEEN_WITHIN_SECONDS < 3 * WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "WORKER_SEEN_WITHIN_SECONDS must be at least three times WORKER_HEARTBEAT_SECONDS, or "
+        "live workers would be shown as gone between two heartbeats."
+    )
 # A running job retries its database work this long when the database stops answering
 # (restart, failover); a longer outage fails the run with the real reason, written as soon as
 # the database is back. Keep it below STUCK_AFTER_SECONDS.

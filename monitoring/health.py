@@ -93,18 +93,19 @@ def check_migrations() -> CheckResult:
 
 
 def check_worker() -> CheckResult:
-    """A worker wrote its heartbeat within the last 2 minutes (monitoring/heartbeats.py)."""
-    from monitoring.heartbeats import WORKER_SEEN_WITHIN
+    """A worker wrote its heartbeat within WORKER_SEEN_WITHIN_SECONDS (2 minutes)."""
+    from monitoring.heartbeats import worker_seen_within
     from monitoring.models import ProcessHeartbeat, Role
 
     now = timezone.now()
-    limit = int(WORKER_SEEN_WITHIN.total_seconds())
+    seen_within = worker_seen_within()
+    limit = int(seen_within.total_seconds())
     workers = ProcessHeartbeat.objects.filter(role=Role.WORKER).only(
         "name", "seen_at", "stopped_at"
     )
     try:
         live = (
-            workers.filter(stopped_at__isnull=True, seen_at__gte=now - WORKER_SEEN_WITHIN)
+            workers.filter(stopped_at__isnull=True, seen_at__gte=now - seen_within)
             .order_by("-seen_at")
             .first()
         )

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
@@ -24,9 +25,18 @@ from monitoring.models import ProcessHeartbeat, Role
 
 logger = logging.getLogger(__name__)
 
-# Written this often; readiness wants a worker seen within WORKER_SEEN_WITHIN.
-HEARTBEAT_SECONDS = 20.0
-WORKER_SEEN_WITHIN = timedelta(minutes=2)
+
+def heartbeat_seconds() -> float:
+    """How often each worker and beat writes its row (WORKER_HEARTBEAT_SECONDS, 20 s)."""
+    return float(settings.WORKER_HEARTBEAT_SECONDS)
+
+
+def worker_seen_within() -> timedelta:
+    """A worker not seen for this long is gone: red on System health, /readyz fails, the
+    "No live worker" alert counts it out (WORKER_SEEN_WITHIN_SECONDS, 2 minutes)."""
+    return timedelta(seconds=settings.WORKER_SEEN_WITHIN_SECONDS)
+
+
 # Rows of processes silent this long are deleted by the hourly purge: container hostnames
 # change with every deploy, so rows of old names would pile up.
 HEARTBEAT_RETENTION = timedelta(days=7)
@@ -62,12 +72,12 @@ class HeartbeatWriter(threading.Thread):
         role: str,
         name: str,
         describe: Callable[[], dict[str, Any]],
-        interval: float = HEARTBEAT_SECONDS,
+        interval: float | None = None,
         after: Callable[[], object] | None = None,
     ) -> None:
         super().__init__(name=f"heartbeat-{role}", daemon=True)
         self.role, self.process_name, self.describe = role, name, describe
-        self.interval = interval
+        self.interval = heartbeat_seconds() if interval is None else interval
         self.after = after
         self.started_at = timezone.now()
         self._stop_event = threading.Event()

@@ -23,8 +23,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from monitoring.health import check_broker
+from monitoring.health_alerts import alert_deliveries_item, incidents_item
 from monitoring.health_item import ERROR, OK, WARN, Item, ago, error_text, human_bytes, worst
-from monitoring.heartbeats import HEARTBEAT_SECONDS, WORKER_SEEN_WITHIN
+from monitoring.heartbeats import heartbeat_seconds, worker_seen_within
 from monitoring.inspect import WorkerReport, inspect_workers
 from monitoring.models import ProcessHeartbeat, Role
 
@@ -172,9 +173,9 @@ def _worker_row(
             row.update(
                 level=ERROR, reason=f"Stopped {ago((now - beat.stopped_at).total_seconds())}"
             )
-        elif beat.seen_at < now - WORKER_SEEN_WITHIN:
+        elif beat.seen_at < now - worker_seen_within():
             row.update(level=ERROR, reason=f"Silent: last heartbeat {ago(age)}")
-        elif age > HEARTBEAT_SECONDS * 3:
+        elif age > heartbeat_seconds() * 3:
             row.update(level=WARN, reason=f"Heartbeat late: {ago(age)}")
         else:
             row.update(level=OK, reason="Heartbeat on time")
@@ -202,7 +203,9 @@ def workers_item(
     live = [
         b
         for b in heartbeats
-        if b.role == Role.WORKER and b.stopped_at is None and b.seen_at >= now - WORKER_SEEN_WITHIN
+        if b.role == Role.WORKER
+        and b.stopped_at is None
+        and b.seen_at >= now - worker_seen_within()
     ]
     inspecting = bool(settings.REDIS_URL) and inspect
     if inspecting:
@@ -361,33 +364,6 @@ def breakers_item() -> Item:
     )
 
 
-def alert_deliveries_item(now: datetime) -> Item:
-    """Alert emails and webhook calls of the last 24 hours: amber while some are being
-    retried or have failed (a mail server or receiver down), with where to look."""
-    from django.db.models import Count
-
-    from reports.alerts.models import AlertDelivery, DeliveryStatus
-
-    counts = AlertDelivery.objects.filter(created_at__gte=now - timedelta(hours=24)).aggregate(
-        sent=Count("id", filter=Q(status=DeliveryStatus.SENT)),
-        failed=Count("id", filter=Q(status=DeliveryStatus.FAILED)),
-        retrying=Count("id", filter=Q(status=DeliveryStatus.PENDING, attempts__gt=0)),
-    )
-    title = "Alert deliveries (24 h)"
-    facts = [
-        ("Sent", str(counts["sent"])),
-        ("Being retried", str(counts["retrying"])),
-        ("Failed", str(counts["failed"])),
-    ]
-    if counts["failed"]:
-        reason = f"{counts['failed']} failed every attempt: Admin → Alert deliveries, state Failed"
-        return Item("alerts", title, WARN, reason, facts)
-    if counts["retrying"]:
-        reason = f"{counts['retrying']} being retried: is the mail server or a webhook down?"
-        return Item("alerts", title, WARN, reason, facts)
-    return Item("alerts", title, OK, "None failing", facts)
-
-
 def quota_item(today: Any) -> Item:
     from accounts.models import Organization
 
@@ -520,4 +496,6 @@ def system_health() -> dict[str, Any]:
 
         items.append(guarded("digests", TITLE, lambda: digest_deliveries_item(now)))
     items.append(guarded("disk", "Disk (VAR_DIR)", disk_item))
+    if database.level != ERROR:
+        items.append(guarded("incidents", "Operator incidents", lambda: incidents_item(now)))
     return {"items": items, "level": worst([i.level for i in items]), "checked_at": now}

@@ -49,6 +49,11 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
             "ops@example.com, on call",
             "OPERATOR_ALERT_EMAILS: not an email address: 'on call'",
         ),
+        (
+            "WORKER_SEEN_WITHIN_SECONDS",
+            "30",  # the heartbeat's default is 20 s
+            "WORKER_SEEN_WITHIN_SECONDS must be at least three times WORKER_HEARTBEAT_SECONDS",
+        ),
         ("SENTRY_TRACES_SAMPLE_RATE", "5%", "SENTRY_TRACES_SAMPLE_RATE='5%' is not a number"),
         ("SENTRY_TRACES_SAMPLE_RATE", "1.5", "SENTRY_TRACES_SAMPLE_RATE='1.5' is not a number"),
         ("SENTRY_DSN", "sentry.example.com/1", "SENTRY_DSN='sentry.example.com/1' is not a"),

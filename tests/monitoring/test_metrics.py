@@ -328,6 +328,23 @@ def test_an_open_breaker_shows_as_open(client, settings):
     assert value(series, "mh_circuit_breaker_open", kind=OPENAI, name="metrics-test") == 1
 
 
+def test_the_log_collectors_lag_and_report_age_are_served_once_it_reported(client):
+    from django.core.cache import cache
+
+    from monitoring.collector import STATUS_CACHE_KEY
+
+    assert ("mh_log_collector_lag_seconds", frozenset()) not in scrape(client)  # never reported
+    reported = timezone.now() - timedelta(seconds=4)
+    cache.set(STATUS_CACHE_KEY, {"updated_at": reported.timestamp(), "lag_seconds": 7.5})
+    try:
+        series = scrape(client)
+    finally:
+        cache.delete(STATUS_CACHE_KEY)  # other tests expect a collector that never reported
+
+    assert value(series, "mh_log_collector_lag_seconds") == 7.5
+    assert 4 <= value(series, "mh_log_collector_report_age_seconds") < 4 + 60
+
+
 def test_a_part_that_cannot_be_read_is_flagged_and_the_rest_still_arrives(client, monkeypatch):
     def unreadable():
         raise OSError("broker folder gone")

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from accounts.models import UsageDaily
 from accounts.services import organization_create
-from monitoring.models import ProcessHeartbeat, Role
+from monitoring.models import (
+    OperatorAlertKind,
+    OperatorAlertRule,
+    OperatorIncident,
+    ProcessHeartbeat,
+    Role,
+)
 from tests.feeds.builders import make_feed
 from tests.jobs.builders import make_job as _make_job
 
@@ -22,9 +28,10 @@ URL = "/admin/system-health/"
 # Queries of one refresh, whatever the number of workers, schedules and organizations:
 # session, user, membership and the admin's two permission reads (5); the latency probe and,
 # on PostgreSQL, connections and size (1-2); heartbeats, schedules, quotas, alert deliveries,
-# digest deliveries (5). Breakers, providers and the collector's state are read from Redis or
-# the cache.
-QUERY_BUDGET = 12
+# digest deliveries (5), open operator incidents with their rules (1: the page is where an
+# operator looks first, so what has fired is listed there). Breakers, providers and the
+# collector's state are read from Redis or the cache.
+QUERY_BUDGET = 13
 
 
 def make_job(organization, **values):
@@ -42,6 +49,26 @@ def _heartbeat(name: str, role: str = Role.WORKER, *, seen_ago: float = 5, **fie
         started_at=now - timedelta(hours=1),
         seen_at=now - timedelta(seconds=seen_ago),
         **fields,
+    )
+
+
+def _incident(key: str, *, fired: bool, rule=None, **fields):
+    rule = (
+        rule
+        or OperatorAlertRule.objects.get_or_create(
+            name="Feeds", defaults={"kind": OperatorAlertKind.FEED_FAILING, "level": "error"}
+        )[0]
+    )
+    now = timezone.now()
+    values = {"subject": f"Feed {key}", "reason": "3 failed fetches in a row: HTTP 404"}
+    values.update(fields)
+    return OperatorIncident.objects.create(
+        rule=rule,
+        key=key,
+        opened_at=now - timedelta(minutes=30),
+        last_seen_at=now,
+        fired_at=now - timedelta(minutes=20) if fired else None,
+        **values,
     )
 
 
@@ -124,6 +151,38 @@ def test_an_htmx_refresh_returns_the_panel_alone(client_for, operator):
     assert "celery@live" in body
 
 
+def test_it_lists_open_operator_incidents_firing_first_with_a_link_to_the_admin(
+    client_for, operator
+):
+    _incident("feed:1", fired=False, subject="Feed “Pending one” (Acme)")
+    _incident("feed:2", fired=True, subject="Feed “Firing one” (Acme)")
+    _incident("feed:3", fired=True, subject="Feed “Over” (Acme)", resolved_at=timezone.now())
+
+    body = client_for(operator).get(URL).content.decode()
+
+    section = _section(body, "incidents")
+    assert "1 firing, 1 pending" in section
+    assert 'class="module health-item health-error" id="health-incidents"' in body
+    assert section.index("Firing one") < section.index("Pending one")
+    assert "firing since 20 min ago (Feeds): 3 failed fetches in a row: HTTP 404" in section
+    assert "Over" not in section  # resolved
+    assert 'href="/admin/monitoring/operatorincident/?status=open"' in section
+    assert 'href="/admin/monitoring/operatoralertrule/"' in section
+
+
+def test_no_open_incident_is_green_and_only_pending_ones_amber(client_for, operator):
+    client = client_for(operator)
+    body = client.get(URL).content.decode()
+    assert "None open" in _section(body, "incidents")
+    assert 'class="module health-item health-ok" id="health-incidents"' in body
+
+    _incident("feed:1", fired=False)
+
+    body = client.get(URL).content.decode()
+    assert 'class="module health-item health-warn" id="health-incidents"' in body
+    assert "</span> 1 pending</p>" in _section(body, "incidents")
+
+
 def _queries_of_one_refresh(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(URL, HTTP_HX_REQUEST="true").status_code == 200
@@ -146,6 +205,7 @@ def test_a_refresh_stays_within_its_query_budget_however_much_there_is(client_fo
         today = timezone.now().date()
         UsageDaily.objects.create(organization=organization, date=today, tokens_in=n)
         make_job(organization, name=f"Run {n}")
+        _incident(f"feed:{n}", fired=n % 2 == 0)
     many = _queries_of_one_refresh(client)
 
     assert many == few
