@@ -307,3 +307,20 @@ def test_revoking_is_logged_once(client_for, alice, data, caplog):
         member.post(reverse("shares:revoke", args=[link.pk]))
     revoked = [r for r in caplog.records if "revoked by alice" in r.getMessage()]
     assert len(revoked) == 1 and revoked[0].organization_id == link.organization_id
+
+
+def test_operators_revoke_from_the_admin_and_never_see_the_token(admin_client, org_a, alice):
+    link, token = share_link_create(
+        organization=org_a, actor=alice, kind=ShareKind.ANALYTICS, title="Ops", params={}, days=7
+    )
+    listing = admin_client.get(reverse("admin:reports_sharelink_changelist")).content.decode()
+    assert "Ops" in listing and link.token_hash not in listing
+    detail = admin_client.get(reverse("admin:reports_sharelink_change", args=[link.pk]))
+    assert link.token_hash not in detail.content.decode()
+    admin_client.post(
+        reverse("admin:reports_sharelink_changelist"),
+        {"action": "revoke", "_selected_action": [link.pk]},
+    )
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+    assert Client().get(reverse("share_page", args=[token])).status_code == 404
