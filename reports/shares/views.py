@@ -51,13 +51,23 @@ def share_analytics(request: HttpRequest) -> HttpResponse:
     """Share the Analytics view whose filters are in the query string."""
     organization = request_organization(request)
     params = _query_params(request)
-    span = AnalyticsForm(
+    filters = AnalyticsForm(
         public.as_query(params) or None, groups=[], time_zone=organization.time_zone
-    ).span()
+    )
+    span = filters.span()
+    # The page shows its default range beside a wrong one; a link would freeze that
+    # surprise for a client, so it is refused until the dates are fixed.
+    wrong_dates = [
+        message
+        for name in ("range", "date_from", "date_to", "__all__")
+        for message in filters.errors.get(name, [])
+    ]
     form = ShareLinkForm(
         request.POST if request.method == "POST" else None,
         initial={"title": f"Analytics, {span.describe()}"},
     )
+    for message in wrong_dates:
+        form.add_error(None, f"Fix the Analytics page's dates first: {message}")
     if request.method == "POST" and form.is_valid():
         try:
             link, token = services.share_link_create(

@@ -286,6 +286,12 @@ def test_bad_input_is_said_in_the_drawer_and_makes_no_link(client_for, alice, or
     assert page.xpath("//input[@name='date_from']/@value") == ["2026-03-10"]  # nothing lost
     response = member.post(reverse("shares:analytics"), {"title": "", "days": 7})
     assert "This field is required" in response.content.decode()
+    # An Analytics view with wrong dates is not shared (the page would show other dates).
+    bad = {"range": "custom", "date_from": "2026-03-10", "date_to": "2026-03-01"}
+    response = member.post(
+        reverse("shares:analytics") + "?" + _encode(bad), {"title": "t", "days": 7}
+    )
+    assert "Fix the Analytics page&#x27;s dates first" in response.content.decode()
     assert not ShareLink.objects.exists()
 
 
