@@ -65,11 +65,19 @@ def test_share_copy_and_open_with_the_keyboard(log_in, live_server, browser, ali
     context = browser.new_context(viewport={"width": width, "height": 900})
     try:
         client = context.new_page()
+        refused: list[str] = []
+        client.on(
+            "console",
+            lambda message: (
+                refused.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
         client.goto(url)
         expect(client.locator("#chart-mentions svg[role=img]")).to_be_visible()
         expect(client.locator("#chart-sources svg[role=img]")).to_be_visible()
         expect(client.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Analytics, "))
         assert client.locator("nav, form, a").count() == 0
+        assert refused == []  # the page runs under the app's CSP and needs nothing more
         assert client.evaluate("document.documentElement.scrollWidth") <= width
         client.goto(f"{live_server.url}/analytics/")
         expect(client).to_have_url(f"{live_server.url}/login/?next=/analytics/")
