@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import ApiKey, Invitation, Membership, Organization
+from accounts.models import ApiKey, Invitation, Membership, Organization, OrganizationLLM
 from accounts.services import api_keys_revoke
 
 
@@ -80,3 +80,32 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         count = api_keys_revoke(keys=queryset, by=request.user)
         self.message_user(request, f"{count} API key(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(OrganizationLLM)
+class OrganizationLLMAdmin(admin.ModelAdmin):
+    """Operators see which organizations use their own LLM connection and whether it works;
+    never the key (not even encrypted), and they cannot set one: owners do, in the app."""
+
+    list_display = ["organization", "source", "model", "base_url", "test_ok", "failing_since"]
+    list_filter = ["source", ("failing_since", admin.EmptyFieldListFilter)]
+    list_select_related = ["organization"]
+    search_fields = ["organization__name"]
+    fields = [
+        "organization",
+        "source",
+        "base_url",
+        "model",
+        "api_key_last4",
+        "api_key_set_at",
+        "api_key_set_by",
+        "tested_at",
+        "test_ok",
+        "test_message",
+        "failing_since",
+        "failure_message",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -7,7 +7,13 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.models import Membership, Role
-        from accounts.registry import Figure, NavItem, register_figures, register_nav_item
+        from accounts.registry import (
+            Figure,
+            NavItem,
+            register_banner,
+            register_figures,
+            register_nav_item,
+        )
 
         register_nav_item(NavItem("Dashboard", "dashboard", order=0, section=""))
 
@@ -22,6 +28,23 @@ class AccountsConfig(AppConfig):
             ]
 
         register_figures(member_figures, order=90)
+
+        def llm_banner(organization: object) -> tuple[str, dict] | None:
+            """Analysis cannot use the organization's own LLM connection: rules meanwhile."""
+            from accounts.models import OrganizationLLM
+
+            row = (
+                OrganizationLLM.objects.filter(
+                    organization=organization, source="own", failing_since__isnull=False
+                )
+                .only("failing_since", "failure_message")
+                .first()
+            )
+            if row is None:
+                return None
+            return "accounts/_llm_banner.html", {"llm": row}
+
+        register_banner(llm_banner)
 
         from accounts.briefing_cache import connect_signals
 

@@ -56,6 +56,8 @@ _IGNORED_FIELDS: dict[str, frozenset[str]] = {
     "accounts.organization": frozenset({"getting_started_hidden_at"}),
     "accounts.membership": frozenset(),
     "accounts.usagedaily": frozenset(),
+    # The "LLM connection failing" banner reads failing_since and failure_message only.
+    "accounts.organizationllm": frozenset({"tested_at", "test_ok", "test_message", "updated_at"}),
     "contacts.brandcontact": frozenset(),
     "contacts.emaildraft": frozenset(),
     "reports.mention": frozenset(),

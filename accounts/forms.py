@@ -4,7 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import ApiScope, Organization, Role
+from accounts.llm_connection import MAX_KEY_LENGTH
+from accounts.logo import LOGO_MAX_BYTES
+from accounts.models import ApiScope, LLMSource, Organization, Role
 from accounts.services import API_KEY_LIFETIMES_DAYS
 
 
@@ -73,4 +75,47 @@ class ApiKeyForm(forms.Form):
         coerce=int,
         choices=[(days, f"{days} days") for days in API_KEY_LIFETIMES_DAYS],
         initial=90,
+    )
+
+
+class LLMConnectionForm(forms.Form):
+    """The organization's LLM connection. The key field never shows the stored key: left
+    empty, the stored key stays."""
+
+    source = forms.ChoiceField(
+        label="Connection",
+        choices=LLMSource.choices,
+        widget=forms.RadioSelect,
+        help_text="The installation's is the one your operator set up; your own uses your "
+        "organization's account (and its bill).",
+    )
+    base_url = forms.URLField(
+        label="Base URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="An OpenAI-compatible API. Empty: OpenAI (https://api.openai.com/v1).",
+    )
+    model = forms.CharField(max_length=100, required=False, help_text="e.g. gpt-4o-mini")
+    api_key = forms.CharField(
+        label="API key",
+        required=False,
+        max_length=MAX_KEY_LENGTH,
+        strip=True,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text="Stored encrypted and never shown again. Leave empty to keep the stored key.",
+    )
+    remove_key = forms.BooleanField(label="Remove the stored key", required=False)
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label="Logo",
+        help_text=f"PNG, JPEG, GIF or WebP, at most {LOGO_MAX_BYTES // 1024 // 1024} MB. "
+        "Shown at the top of PDF reports and digests.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
     )

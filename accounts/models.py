@@ -258,3 +258,81 @@ class ApiKey(TenantModel):
     def get_scopes_display(self) -> list[str]:
         labels = dict(ApiScope.choices)
         return [labels.get(scope, scope) for scope in self.scopes]
+
+
+class LLMSource(models.TextChoices):
+    INSTALLATION = "installation", "The installation's LLM connection"
+    OWN = "own", "This organization's own LLM connection"
+
+
+class OrganizationLLM(models.Model):
+    """An organization's own LLM connection, kept apart from the Organization row (loaded on
+    every request) so the encrypted key is read only where it is used.
+
+    The API key is stored only as a Fernet token (``marketing_hunting.field_encryption``, key
+    from the environment); pages show its last four characters and when it was set, never
+    the key itself.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="llm_connection"
+    )
+    source = models.CharField(
+        "LLM connection", max_length=12, choices=LLMSource.choices, default=LLMSource.INSTALLATION
+    )
+    base_url = models.URLField(
+        "Base URL",
+        max_length=500,
+        blank=True,
+        help_text="An OpenAI-compatible API, e.g. https://api.openai.com/v1 (empty: OpenAI's).",
+    )
+    model = models.CharField(
+        max_length=100, blank=True, validators=[validate_single_line], help_text="e.g. gpt-4o-mini"
+    )
+    api_key_encrypted = models.TextField(blank=True, editable=False)
+    api_key_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    api_key_set_at = models.DateTimeField(null=True, blank=True, editable=False)
+    api_key_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The last "Test connection": when, whether it worked, and what the provider said.
+    tested_at = models.DateTimeField(null=True, blank=True)
+    test_ok = models.BooleanField(null=True, blank=True)
+    test_message = models.CharField(max_length=500, blank=True)
+    # Set when analysis with this connection failed (the dashboard's banner); cleared by the
+    # next answer or a successful test.
+    failing_since = models.DateTimeField(null=True, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "organization LLM connection"
+
+    def __str__(self) -> str:
+        return f"LLM connection of {self.organization}"
+
+    @property
+    def uses_own(self) -> bool:
+        return self.source == LLMSource.OWN
+
+    @property
+    def has_key(self) -> bool:
+        return bool(self.api_key_encrypted)
+
+
+class OrganizationLogo(models.Model):
+    """The organization's logo for PDFs and digests: the upload re-encoded as a PNG of bounded
+    size (what is stored and served was drawn by Pillow, never the uploaded bytes)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="logo")
+    png = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Logo of {self.organization}"

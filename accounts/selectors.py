@@ -14,7 +14,7 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Organization
+from accounts.models import Invitation, LLMSource, Membership, Organization, OrganizationLLM
 from feeds.models import Article, Feed, FetchStatus, unreachable_q
 from jobs.models import ExecutionStatus, Job, JobExecution
 from reports.analytics import Timeline, timeline
@@ -316,10 +316,16 @@ def getting_started(organization: Organization, *, can_invite: bool) -> Checklis
             Step(
                 "llm",
                 "Connect an LLM (optional)",
-                llm_configured(),
+                llm_configured()
+                or OrganizationLLM.objects.filter(
+                    organization=organization, source=LLMSource.OWN
+                ).exists(),
+                reverse("accounts:settings") + "#llm-connection" if can_invite else "",
                 hint=(
-                    "Set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server, in .env and "
-                    "restart. Without one, brands are found by rules."
+                    "Owners and admins connect the organization's own LLM account in "
+                    "Organization settings, or the operator sets OPENAI_API_KEY (or "
+                    "OPENAI_BASE_URL for a local server). Without one, brands are found by "
+                    "rules."
                 ),
                 optional=True,
             ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import config_views, views
 
 app_name = "accounts"
 
@@ -9,6 +9,11 @@ urlpatterns = [
     path("getting-started/hide/", views.getting_started_hide, name="getting_started_hide"),
     path("settings/", views.organization_settings, name="settings"),
     path("settings/edit/", views.organization_edit, name="edit"),
+    path("settings/llm/", config_views.llm_connection_edit, name="llm_edit"),
+    path("settings/llm/test/", config_views.llm_connection_test, name="llm_test"),
+    path("settings/logo/", config_views.logo_edit, name="logo_edit"),
+    path("settings/logo/remove/", config_views.logo_remove, name="logo_remove"),
+    path("logo.png", config_views.logo_image, name="logo"),
     path("settings/members/invite/", views.member_invite, name="member_invite"),
     path("settings/members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("settings/members/<int:pk>/remove/", views.member_remove, name="member_remove"),

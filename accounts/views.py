@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from accounts import selectors, services
+from accounts import llm_connection, selectors, services
 from accounts.briefing_cache import cached_dashboard
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.forms import (
@@ -22,9 +22,10 @@ from accounts.forms import (
     OrganizationForm,
 )
 from accounts.middleware import SESSION_KEY
-from accounts.models import ApiKey, Invitation, Membership
+from accounts.models import ApiKey, Invitation, Membership, OrganizationLogo
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from reports.charts import DataTable, Series, line_chart
+from reports.extractors.llm import llm_configured
 
 
 def _manager_membership(request: HttpRequest) -> Membership:
@@ -117,6 +118,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
         if request.membership.can_manage_members
         else ApiKey.objects.none()
     )
+    llm = llm_connection.llm_settings_for(organization)
     return render(
         request,
         "accounts/settings.html",
@@ -125,6 +127,10 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
             "members": members,
             "invitations": invitations,
             "api_keys": api_keys,
+            "llm": llm,
+            "llm_key_summary": llm_connection.key_summary(llm),
+            "installation_llm": llm_configured(),
+            "has_logo": OrganizationLogo.objects.filter(organization=organization).exists(),
         },
     )
 

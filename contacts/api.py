@@ -345,7 +345,8 @@ class DraftIn(Schema):
     contact: Id
     report: Id | None = None
     template: DraftTemplate = DraftTemplate.PITCH
-    tone: DraftTone = DraftTone.PROFESSIONAL
+    # None: the organization's default tone (Email templates and sender).
+    tone: DraftTone | None = None
 
 
 class DraftEdit(Schema):
@@ -406,12 +407,13 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> Status[ComposedOut]:
     a 422 on its field."""
     contact = owned_rows(request, BrandContact, [payload.contact], "contact")[0]
     report = owned_rows(request, Report, [payload.report], "report")[0] if payload.report else None
+    organization = request_organization(request)
     composed = drafting.draft_compose(
-        organization=request_organization(request),
+        organization=organization,
         contact=contact,
         report=report,
         template=payload.template,
-        tone=payload.tone,
+        tone=payload.tone or contact_services.contact_settings_for(organization).default_tone,
         actor=key_actor(request),
     )
     draft = drafting.draft_save(

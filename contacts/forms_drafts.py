@@ -100,3 +100,9 @@ class SenderProfileForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Ends every draft. When empty: your name, role, company and email.",
     )
+    default_tone = forms.ChoiceField(
+        label="Default tone",
+        choices=DraftTone.choices,
+        required=False,
+        help_text="The tone a new draft starts in; each draft can change it.",
+    )

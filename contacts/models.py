@@ -200,6 +200,13 @@ class ContactSettings(models.Model):
     sender_company = models.CharField(max_length=200, blank=True)
     sender_email = models.EmailField(blank=True)
     sender_signature = models.TextField(blank=True)
+    # The tone a new draft starts in (each draft can still change it).
+    default_tone = models.CharField(
+        max_length=12,
+        choices=DraftTone.choices,
+        default=DraftTone.PROFESSIONAL,
+        db_default=DraftTone.PROFESSIONAL,
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

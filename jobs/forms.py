@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from accounts.drawer import add_service_errors
+from accounts.llm_connection import llm_available
 from accounts.models import AnalysisMode, Organization
 from feeds.models import Feed
 from jobs.models import IntervalUnit, Job, ScheduleKind, stuck_after_error
@@ -14,7 +15,6 @@ from jobs.services.jobs import JOB_FIELDS, NO_FEEDS, SCHEDULE_FIELDS
 from jobs.services.schedule import describe_schedule, validate_schedule
 from jobs.timezones import normalize_timezone, ordered_timezones
 from marketing_hunting.single_line import validate_single_line
-from reports.extractors.llm import llm_configured
 
 # The job's own fields, as the services accept them.
 VALUE_FIELDS = JOB_FIELDS
@@ -150,11 +150,10 @@ class JobForm(forms.Form):
             for name in names:
                 # Shown with a required mark: it is required whenever it is visible.
                 self.fields[name].required_when_shown = True
-        if not llm_configured():
-            self.fields[
-                "use_llm"
-            ].help_text = (
-                "No LLM is connected (OPENAI_BASE_URL / OPENAI_API_KEY): runs use the rules."
+        if not llm_available(organization):
+            self.fields["use_llm"].help_text = (
+                "No LLM is connected (the operator's OPENAI_BASE_URL / OPENAI_API_KEY, or the "
+                "organization's own in Organization settings): runs use the rules."
             )
         if job is not None:
             # Pausing is done with the Pause/Resume buttons, which also update the schedule.

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
+from accounts.llm_connection import llm_available
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from jobs import bulk
 from jobs.confirm import confirm_step, is_confirmed
@@ -26,7 +27,6 @@ from jobs.services.sweep import execution_sweep_stuck
 from jobs.streams import WORKER_LINES
 from monitoring.admin_bulk import bulk_apply, result_message
 from monitoring.selectors import execution_log_lines, execution_log_signature
-from reports.extractors.llm import llm_configured
 
 HISTORY_PER_PAGE = 50
 
@@ -115,7 +115,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "schedule": describe_schedule(job),
         "next_run": job.next_run_at(),
-        "llm_connected": llm_configured(),
+        "llm_connected": llm_available(request.organization),
     }
     return render(request, "jobs/job_detail.html", context)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from marketing_hunting import field_encryption as _field_encryption
 from marketing_hunting import process
 from marketing_hunting import queues as _queues
 from marketing_hunting.env import Env
@@ -341,6 +342,14 @@ OUTBOUND_USER_AGENT = (
 # Article pages fetched at once by one worker process, and at most this many to one host.
 FEEDS_EXTRACT_CONCURRENCY = env.integer("FEEDS_EXTRACT_CONCURRENCY", 8, minimum=1, maximum=64)
 FEEDS_PER_HOST_CONCURRENCY = env.integer("FEEDS_PER_HOST_CONCURRENCY", 2, minimum=1, maximum=16)
+
+# Encrypts the secrets organizations store (their own LLM API key) at rest: Fernet keys,
+# comma-separated; the first encrypts, all decrypt (rotation: docs/security.md). Unset: no
+# organization can store its own key (the settings page says so).
+try:
+    FIELD_ENCRYPTION_KEYS = _field_encryption.parse_keys(env.secret("FIELD_ENCRYPTION_KEY"))
+except ValueError as _error:
+    raise ImproperlyConfigured(f"FIELD_ENCRYPTION_KEY: {_error}") from None
 
 OPENAI_API_KEY = env.secret("OPENAI_API_KEY")
 OPENAI_BASE_URL = env.url("OPENAI_BASE_URL", schemes=("http", "https"))

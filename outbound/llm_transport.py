@@ -6,8 +6,10 @@ held a call far beyond ``LLM_TIMEOUT``. This transport turns the request's timeo
 deadline from connect to last byte: every connect, TLS handshake, write and read of its
 connections waits at most what is left of it, and a name with several addresses tries
 them one after another within it (the socket module gave each address the whole timeout).
-(The LLM endpoint is operator-configured and may be a local server, so it does not go
-through the address policy of :func:`fetch`.)
+(The installation's LLM endpoint is operator-configured and may be a local server, so it
+does not go through the address policy of :func:`fetch`; an organization's own base URL is
+tenant input, so its transport is built with ``guarded=True`` and refuses every address the
+policy refuses, on each connection, redirects included.)
 
 Like :func:`outbound.fetch`, the LLM client ignores the ``HTTP_PROXY``/``HTTPS_PROXY``/
 ``ALL_PROXY`` environment variables (``make_client`` passes ``trust_env=False``): a proxy
@@ -16,6 +18,7 @@ transport httpx would build from them has none of this deadline.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import ssl
 import time
@@ -25,7 +28,10 @@ from typing import Any
 
 import httpcore2
 import httpx2
+from django.conf import settings
 from httpcore2 import NetworkStream, SyncBackend
+
+from outbound.addresses import refusal_reason
 
 # Set when a request starts and left in place: the body is read after handle_request()
 # returns, in the same thread, and the next request of the thread sets a fresh deadline.
@@ -68,7 +74,25 @@ class _DeadlineStream(NetworkStream):
         return self._stream.get_extra_info(info)
 
 
+class BlockedLLMAddress(httpcore2.ConnectError):
+    """An organization's LLM base URL resolves to an address the outbound policy refuses."""
+
+
 class _DeadlineBackend(SyncBackend):
+    def __init__(self, *, guarded: bool = False) -> None:
+        super().__init__()
+        self.guarded = guarded
+
+    def _check(self, host: str, addresses: list[Any]) -> None:
+        # Every address must pass, as in outbound.addresses.allowed_addresses: a name with one
+        # public and one private record would otherwise reach the private one on fallback.
+        if not self.guarded or settings.OUTBOUND_ALLOW_PRIVATE_ADDRESSES:
+            return
+        for *_, address in addresses:
+            reason = refusal_reason(ipaddress.ip_address(address[0]))
+            if reason is not None:
+                raise BlockedLLMAddress(f"{host} resolves to {address[0]}, {reason}")
+
     def connect_tcp(
         self,
         host: str,
@@ -83,6 +107,7 @@ class _DeadlineBackend(SyncBackend):
             addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as error:
             raise httpcore2.ConnectError(str(error)) from error
+        self._check(host, addresses)
         failure: Exception | None = None
         for *_, address in addresses:
             bounded = _bounded(timeout, httpcore2.ConnectTimeout)
@@ -101,12 +126,12 @@ class DeadlineTransport(httpx2.HTTPTransport):
     """An httpx2 transport whose request timeout is a total deadline (the largest of the
     request's connect/read/write/pool timeouts, which the openai SDK sets all alike)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, guarded: bool = False) -> None:
         # Not super().__init__(): it builds a pool (and loads the CA bundle) of its own,
         # which this one would replace. Its only state is self._pool.
         self._pool = httpcore2.ConnectionPool(
             ssl_context=httpx2.create_ssl_context(),
-            network_backend=_DeadlineBackend(),
+            network_backend=_DeadlineBackend(guarded=guarded),
             max_connections=100,  # httpx's own defaults
             max_keepalive_connections=20,
             keepalive_expiry=5.0,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.views import brands, watchlists
+from reports.views import brands, industries, watchlists
 
 app_name = "brands"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("import/", watchlists.brand_import, name="import"),
     path("review/", watchlists.brand_review, name="review"),
     path("groups/", watchlists.group_list, name="groups"),
+    path("industries/", industries.industry_list, name="industries"),
+    path("industries/add/", industries.industry_add, name="industry_add"),
+    path("industries/<int:pk>/edit/", industries.industry_edit, name="industry_edit"),
+    path("industries/<int:pk>/remove/", industries.industry_remove, name="industry_remove"),
     path("groups/<int:pk>/edit/", watchlists.group_edit, name="group_edit"),
     path("groups/<int:pk>/delete/", watchlists.group_delete, name="group_delete"),
     path("<int:pk>/track/", watchlists.brand_track, name="track"),

@@ -8,6 +8,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.llm_connection import own_connection_organizations
 from accounts.models import Organization
 from feeds.models import Article, ArticleStatus
 from reports.exports.services import export_fail, export_run, exports_clean_up
@@ -33,9 +34,10 @@ def analyse_articles(article_ids: list[int], use_llm: bool = True) -> int:
 @shared_task(name="reports.analyse_llm_pending", soft_time_limit=20 * 60)
 def analyse_llm_pending(organization_id: int | None = None) -> int:
     """Give the LLM the articles the rules analysed while it was unavailable or over quota."""
-    if not llm_configured():
-        return 0
     pending = Report.objects.filter(llm_pending=True)
+    if not llm_configured():
+        # Only organizations with their own connection have an LLM to go back to.
+        pending = pending.filter(organization_id__in=own_connection_organizations())
     if organization_id is not None:
         pending = pending.filter(organization_id=organization_id)
     # Organizations still over their quota would only be analysed by the rules again.

@@ -91,6 +91,7 @@ def call_with_policy(
     context: Mapping[str, object] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    quota_key: str | None = None,
 ) -> T:
     """Call ``fn()`` until it succeeds or the policy gives up; return its result.
 
@@ -105,6 +106,9 @@ def call_with_policy(
     :class:`ProviderUnavailable` (breaker open), :class:`PermanentFailure` (request refused),
     :class:`ProviderQuotaExhausted` (quota; the provider is now disabled for all workers), or
     an exception ``classify`` does not know, unchanged and unlogged.
+
+    ``quota_key`` (default ``provider``) is the name a quota stop disables: an organization's
+    own LLM account stops alone, not the installation's.
     """
     call = _Call(
         provider=provider,
@@ -114,6 +118,7 @@ def call_with_policy(
         breaker=breaker,
         context=context or {},
         clock=clock,
+        quota_key=quota_key,
     )
     call.refuse_if_disabled()
     retrying = tenacity.Retrying(
@@ -187,8 +192,10 @@ class _Call:
         breaker: SharedBreaker | None,
         context: Mapping[str, object],
         clock: Callable[[], float],
+        quota_key: str | None = None,
     ) -> None:
         self.provider = provider
+        self.quota_key = quota_key or provider
         self.endpoint = endpoint
         self.classify = classify
         self.policy = policy
@@ -259,7 +266,7 @@ class _Call:
     # -- before and after -------------------------------------------------------------------
 
     def refuse_if_disabled(self) -> None:
-        disabled = provider_disabled(self.provider)
+        disabled = provider_disabled(self.quota_key)
         if disabled is None:
             return
         until = local_time(disabled.until)
@@ -282,7 +289,7 @@ class _Call:
         if decision.action is Action.STOP_PROVIDER:
             pause = timedelta(seconds=settings.PROVIDER_QUOTA_PAUSE_SECONDS)
             until = decision.until or datetime.now(UTC) + pause
-            disable_provider(self.provider, until, decision.message)
+            disable_provider(self.quota_key, until, decision.message)
             shown = until.isoformat(timespec="seconds")
             self._log_attempt(logging.ERROR, "stop-provider", f"Provider disabled until {shown}.")
             return ProviderQuotaExhausted(decision.message, until=until, **fields)

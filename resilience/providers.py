@@ -34,19 +34,25 @@ def call_openai(
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    scope: str = "default",
 ) -> T:
     """``fn()`` (one request with the openai client) under the policy and the ``openai``
-    breaker; a quota stop disables the provider ``"openai"`` for every worker."""
+    breaker of ``scope``; a quota stop disables the provider ``"openai"`` for every worker.
+
+    ``scope`` is ``"default"`` for the installation's connection and ``"org-<id>"`` for an
+    organization's own: its own breaker and its own quota stop (``openai:org-<id>``), so one
+    organization's broken key never pauses the others'."""
     return call_with_policy(
         fn,
         provider=OPENAI,
         classify=classify_openai,
         endpoint=endpoint,
         policy=policy,
-        breaker=get_breaker(OPENAI, "default"),
+        breaker=get_breaker(OPENAI, scope),
         context=context,
         sleep=sleep,
         clock=clock,
+        quota_key=OPENAI if scope == "default" else f"{OPENAI}:{scope}",
     )
 
 

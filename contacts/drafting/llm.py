@@ -13,7 +13,12 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as SchemaError
 
 from contacts.drafting.render import ResolvedTemplate
-from reports.extractors.llm import make_client
+from reports.extractors.llm import (
+    LLMConnection,
+    installation_connection,
+    make_client,
+    scrub_error,
+)
 from resilience import ProviderError, RetryPolicy, call_openai
 
 DRAFT_POLICY = RetryPolicy(max_attempts=2, max_elapsed=20.0, initial_wait=0.5, max_wait=2.0)
@@ -126,28 +131,42 @@ def ask_for_draft(
     *,
     context: dict[str, object],
     policy: RetryPolicy | None = None,
+    connection: LLMConnection | None = None,
 ) -> AIDraft:
     """One draft from the LLM. Raises ``resilience.ProviderError`` (down, slow, 429, quota,
     breaker open), ``openai.OpenAIError`` (what the policy does not classify) or
     :class:`UnusableAnswer`."""
-    model = settings.OPENAI_MODEL
-    client = make_client().with_options(
+    # The organization's own connection when it has one (accounts.llm_connection), else the
+    # installation's.
+    connection = connection or installation_connection()
+    model = connection.model
+    client = make_client(connection).with_options(
         timeout=min(float(settings.LLM_TIMEOUT), DRAFT_TIMEOUT_SECONDS)
     )
     messages = [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": json.dumps(data, ensure_ascii=False, indent=1)},
     ]
+
+    def request() -> Any:
+        try:
+            return client.chat.completions.create(
+                model=model,
+                messages=messages,
+                response_format=RESPONSE_FORMAT,
+                temperature=TEMPERATURE,
+            )
+        except openai.APIStatusError as error:
+            if connection.own:  # never the organization's key in a log line
+                scrub_error(error, connection.api_key)
+            raise
+
     response = call_openai(
-        lambda: client.chat.completions.create(
-            model=model,
-            messages=messages,
-            response_format=RESPONSE_FORMAT,
-            temperature=TEMPERATURE,
-        ),
+        request,
         endpoint="chat.completions",
         context={**context, "model": model, "purpose": "email_draft"},
         policy=policy or DRAFT_POLICY,
+        scope=connection.scope,
     )
     usage = response.usage
     tokens = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)

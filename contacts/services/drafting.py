@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 
 import openai
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.llm_connection import LLMConnectionBroken, connection_for
 from accounts.models import Organization
 from contacts.drafting.defaults import TONES
 from contacts.drafting.llm import FAILURES, UnusableAnswer, ask_for_draft, prompt_data
@@ -36,7 +36,6 @@ from contacts.models import (
     EmailDraft,
 )
 from contacts.services.contacts import contact_mark_contacted, contact_settings_for
-from reports.extractors.llm import llm_configured
 from reports.models import Report
 from reports.services.usage import cost_estimate, quota_reached, usage_record
 from resilience import (
@@ -149,7 +148,12 @@ def draft_compose(
         generated_at=timezone.now(),
         created_by=actor,
     )
-    if not llm_configured():
+    try:
+        connection = connection_for(organization)
+    except LLMConnectionBroken as error:
+        reason = "the organization's own LLM connection cannot be used"
+        return ComposedDraft(draft, _unavailable(reason), error.message)
+    if connection is None:
         return ComposedDraft(draft, _unavailable("no language model is configured"))
     if quota_reached(organization):
         reason = "this organization's monthly LLM token quota is used up"
@@ -165,17 +169,17 @@ def draft_compose(
     )
     context = {"organization_id": organization.pk, "contact_id": contact.pk}
     try:
-        answer = ask_for_draft(data, context=context, policy=policy)
+        answer = ask_for_draft(data, context=context, policy=policy, connection=connection)
     except FAILURES as error:
         if isinstance(error, UnusableAnswer):
-            _count_tokens(organization, *error.tokens)
+            _count_tokens(organization, *error.tokens, model=connection.model)
         if not isinstance(error, ProviderError):
             # The resilience policy logs provider failures; these it never saw.
             logger.warning("AI draft for contact %s failed: %s", contact.pk, error)
         detail = error.message if isinstance(error, ProviderError) else ""
         return ComposedDraft(draft, _unavailable(_failure_reason(error)), detail, citation_added)
 
-    _count_tokens(organization, answer.tokens_in, answer.tokens_out)
+    _count_tokens(organization, answer.tokens_in, answer.tokens_out, model=answer.model)
     draft.subject = answer.subject[:SUBJECT_MAX_LENGTH] or subject
     draft.body, citation_added = ensure_citation(answer.body, report)
     draft.model = answer.model
@@ -183,8 +187,10 @@ def draft_compose(
     return ComposedDraft(draft, citation_added=citation_added)
 
 
-def _count_tokens(organization: Organization, tokens_in: int, tokens_out: int) -> None:
-    cost = cost_estimate(settings.OPENAI_MODEL, tokens_in, tokens_out)
+def _count_tokens(
+    organization: Organization, tokens_in: int, tokens_out: int, *, model: str
+) -> None:
+    cost = cost_estimate(model, tokens_in, tokens_out)
     usage_record(organization=organization, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost)
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from accounts.models import Organization
 from contacts.drafting.render import SUBJECT_MAX_LENGTH, unknown_placeholders
-from contacts.models import ContactSettings, DraftTemplate, EmailTemplate
+from contacts.models import ContactSettings, DraftTemplate, DraftTone, EmailTemplate
 from contacts.services.contacts import contact_settings_for
 
 SENDER_FIELDS = ("sender_name", "sender_title", "sender_company", "sender_email")
@@ -62,6 +62,7 @@ def sender_profile_update(
     sender_company: str,
     sender_email: str,
     sender_signature: str,
+    default_tone: str = "",
 ) -> ContactSettings:
     """Who the drafts are from. Empty fields fall back to the user's name and email and the
     organization's name when a draft is written."""
@@ -81,11 +82,17 @@ def sender_profile_update(
             validate_email(values["sender_email"])
         except ValidationError:
             errors["sender_email"] = "Enter a valid email address."
+    if default_tone and default_tone not in DraftTone.values:
+        errors["default_tone"] = "Choose one of the tones."
     if errors:
         raise ValidationError(errors)
     row = contact_settings_for(organization)
     for field, value in values.items():
         setattr(row, field, value)
     row.sender_signature = sender_signature.replace("\r\n", "\n").strip()
-    row.save(update_fields=[*SENDER_FIELDS, "sender_signature", "updated_at"])
+    fields = [*SENDER_FIELDS, "sender_signature", "updated_at"]
+    if default_tone:  # a form posted without it (an older page still open) keeps the tone
+        row.default_tone = default_tone
+        fields.append("default_tone")
+    row.save(update_fields=fields)
     return row

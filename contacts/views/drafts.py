@@ -29,6 +29,7 @@ from contacts.forms_drafts import (
 )
 from contacts.models import BrandContact, DraftTemplate, DraftTone, EmailDraft
 from contacts.services import drafting
+from contacts.services.contacts import contact_settings_for
 from reports.models import Report
 
 DRAFTS_PER_PAGE = 50
@@ -146,7 +147,11 @@ def draft_new(request: HttpRequest) -> HttpResponse:
         contact=contact,
         report=report,
         template=_choice(request.GET.get("template"), DraftTemplate, DraftTemplate.PITCH),
-        tone=_choice(request.GET.get("tone"), DraftTone, DraftTone.PROFESSIONAL),
+        tone=_choice(
+            request.GET.get("tone"),
+            DraftTone,
+            contact_settings_for(request.organization).default_tone,
+        ),
     )
 
 

@@ -15,12 +15,12 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
 from accounts.drawer import drawer_done, render_drawer
+from accounts.llm_connection import LLMConnectionBroken, connection_for
 from accounts.models import Role
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from contacts.models import BrandContact, ErasureRecord
 from contacts.services.contacts import contact_settings_for
 from contacts.services.privacy import contact_erase, contact_export_data
-from reports.extractors.llm import llm_configured
 
 ERASURES_PER_PAGE = 50
 
@@ -44,13 +44,19 @@ def _may_erase(request: HttpRequest) -> bool:
 def privacy_notice(request: HttpRequest) -> HttpResponse:
     organization = request_organization(request)
     contact_settings = contact_settings_for(organization)
+    # Drafts go to the organization's own connection when it has one (its provider, its model).
+    try:
+        connection = connection_for(organization)
+    except LLMConnectionBroken:
+        connection = None
     return render(
         request,
         "contacts/privacy_notice.html",
         {
             "contact_settings": contact_settings,
-            "llm_configured": llm_configured(),
-            "llm_model": settings.OPENAI_MODEL,
+            "llm_configured": connection is not None,
+            "llm_model": connection.model if connection else settings.OPENAI_MODEL,
+            "llm_own": connection is not None and connection.own,
             "may_erase": _may_erase(request),
         },
     )

@@ -5,11 +5,9 @@ OPENAI_BASE_URL. The client's own retries are off (``max_retries=0``): the calle
 ``LLMExtractor.extract`` in the project's one retry policy, so retries never multiply.
 """
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import openai
@@ -17,7 +15,6 @@ from django.conf import settings
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, Field, ValidationError
 
-from outbound.llm_transport import DeadlineTransport
 from reports.evidence import locate_evidence
 from reports.extractors.base import (
     BrandFinding,
@@ -26,6 +23,16 @@ from reports.extractors.base import (
     sentiment_label,
 )
 from reports.extractors.llm_budget import LLMBudget
+
+# The connection and its client live in llm_client; callers import them from here too.
+from reports.extractors.llm_client import (  # noqa: F401 (re-exported)
+    SECRET_MASK,
+    LLMConnection,
+    installation_connection,
+    llm_configured,
+    make_client,
+    scrub_error,
+)
 from reports.extractors.variants import written_forms
 from reports.normalize import normalize_brand
 from resilience import RetryPolicy, call_openai
@@ -132,37 +139,6 @@ def cut_to_budget(text: str, budget: int) -> str:
     return "\n\n".join(kept)
 
 
-def make_client() -> openai.OpenAI:
-    """The process's client for the configured LLM. One per process and configuration, shared
-    by the analysis threads (httpx clients are thread-safe, and the deadline transport keeps
-    its deadline per thread): building one loads the CA bundle into a TLS context, tens of
-    milliseconds each, and a shared one reuses its keep-alive connections."""
-    return _client(
-        os.getpid(),  # never a client made before a fork: its connections are the parent's
-        settings.OPENAI_API_KEY,
-        settings.OPENAI_BASE_URL,
-        float(settings.LLM_TIMEOUT),
-    )
-
-
-@lru_cache(maxsize=4)
-def _client(pid: int, api_key: str | None, base_url: str | None, timeout: float) -> openai.OpenAI:
-    return openai.OpenAI(
-        api_key=api_key or "not-needed",  # Local servers ignore the key.
-        base_url=base_url or None,
-        timeout=timeout,
-        max_retries=0,
-        # The timeout becomes one deadline per call: httpx alone restarts it on every byte.
-        # No proxy from the environment: its transport would not keep the deadline (the
-        # outbound client ignores those variables too).
-        http_client=openai.DefaultHttpxClient(transport=DeadlineTransport(), trust_env=False),
-    )
-
-
-def llm_configured() -> bool:
-    return bool(settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
-
-
 @dataclass
 class _Call:
     answer: _Answer
@@ -173,6 +149,12 @@ class _Call:
 class LLMExtractor:
     name = "llm"
 
+    @property
+    def cache_model(self) -> str:
+        if self.connection.own:
+            return self.connection.cache_model
+        return self.model
+
     def __init__(
         self,
         client: openai.OpenAI | None = None,
@@ -181,14 +163,22 @@ class LLMExtractor:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         budget: LLMBudget | None = None,
+        connection: LLMConnection | None = None,
     ) -> None:
-        self.client = client or make_client()
-        self.model = model or settings.OPENAI_MODEL
+        self.connection = connection or installation_connection(model)
+        self.client = client or make_client(self.connection)
+        # An organization's own connection names its own model (a job's choice of the
+        # installation's models may not exist there).
+        self.model = (
+            self.connection.model if self.connection.own else model or self.connection.model
+        )
         # Logged with every failure (organization, article, execution ids).
         self.call_context = dict(call_context or {})
         organization_id = self.call_context.get("organization_id")
         self.budget = budget or LLMBudget(
-            self.model, organization_id if isinstance(organization_id, int) else None
+            self.model,
+            organization_id if isinstance(organization_id, int) else None,
+            account=self.connection.account,
         )
         self.policy = policy
         self.sleep = sleep
@@ -213,6 +203,10 @@ class LLMExtractor:
             )
         except openai.APIStatusError as error:
             self.budget.observe(error.status_code, error.response.headers)
+            if self.connection.own:
+                # The retry policy logs the provider's message: a server that quotes the
+                # organization's key back must not put it in our logs.
+                scrub_error(error, self.connection.api_key)
             raise
         self.budget.observe(raw.status_code, raw.headers)
         return raw.parse()
@@ -226,6 +220,7 @@ class LLMExtractor:
             context={**self.call_context, "model": self.model},
             policy=self.policy,
             sleep=self.sleep,
+            scope=self.connection.scope,
         )
         choice = response.choices[0]
         usage = response.usage

@@ -79,9 +79,11 @@ class LLMBudget:
 
     model: str
     organization_id: int | None = None
+    # An organization's own account (``LLMConnection.account``): its own provider budget.
+    account: str | None = None
 
     def __post_init__(self) -> None:
-        base = f"{KEY_PREFIX}:llm:{provider_name()}:{self.model}"
+        base = f"{KEY_PREFIX}:llm:{self.account or provider_name()}:{self.model}"
         self.requests = Limit(f"{base}:requests", settings.LLM_REQUESTS_PER_MINUTE)
         self.tokens = Limit(f"{base}:tokens", settings.LLM_TOKENS_PER_MINUTE)
         self.org_requests: Limit | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -91,13 +92,18 @@ def _fetcher_class() -> type:
     _, URLFetcher, URLFetcherResponse = _weasyprint()
 
     class StaticOnlyFetcher(URLFetcher):
-        """WeasyPrint's fetcher cut down to our static files: no HTTP, no file://, no data:."""
+        """WeasyPrint's fetcher cut down to our static files and the bytes the caller handed
+        over (``resources``: the organization's logo): no HTTP, no file://, no data:."""
 
-        def __init__(self) -> None:
+        def __init__(self, resources: Mapping[str, tuple[bytes, str]] | None = None) -> None:
             super().__init__(allowed_protocols=(), allow_redirects=False)
             self.refused: list[str] = []
+            self.resources = dict(resources or {})
 
         def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
+            if url in self.resources:
+                content, content_type = self.resources[url]
+                return URLFetcherResponse(url, content, {"Content-Type": content_type})
             try:
                 path = static_file_for(url)
             except RefusedURL:
@@ -110,20 +116,37 @@ def _fetcher_class() -> type:
     return StaticOnlyFetcher
 
 
+def resource_url(name: str) -> str:
+    """The URL a template uses for bytes handed to ``render_pdf(resources=...)``."""
+    return f"{BASE_URL}resources/{name}"
+
+
 def render_pdf(
-    template_name: str, context: dict[str, Any], *, request: HttpRequest | None = None
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    request: HttpRequest | None = None,
+    resources: Mapping[str, tuple[bytes, str]] | None = None,
 ) -> bytes:
     """The template rendered to PDF bytes (see ``html_to_pdf``)."""
     return html_to_pdf(
-        render_to_string(template_name, context, request=request), name=template_name
+        render_to_string(template_name, context, request=request),
+        name=template_name,
+        resources=resources,
     )
 
 
-def html_to_pdf(html: str, *, name: str = "document") -> bytes:
-    """PDF bytes of an HTML document. Resources other than our static files are left out
+def html_to_pdf(
+    html: str,
+    *,
+    name: str = "document",
+    resources: Mapping[str, tuple[bytes, str]] | None = None,
+) -> bytes:
+    """PDF bytes of an HTML document. Resources other than our static files and the given
+    ``resources`` (URL from :func:`resource_url` → bytes and content type) are left out
     (logged as a warning), never fetched. PdfUnavailable when WeasyPrint cannot run."""
     HTML = _weasyprint()[0]
-    fetcher = _fetcher_class()()
+    fetcher = _fetcher_class()(resources)
     pdf = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).write_pdf()
     if fetcher.refused:
         logger.warning(

@@ -11,15 +11,22 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from accounts.llm_connection import (
+    LLMConnectionBroken,
+    connection_for,
+    failure_of,
+    llm_connection_failed,
+    llm_connection_recovered,
+)
 from accounts.models import AnalysisMode, Organization
 from feeds.models import Article
 from reports.extractors.base import ExtractionContext, ExtractionResult
 from reports.extractors.llm import (
     PROMPT_VERSION,
     InvalidModelOutput,
+    LLMConnection,
     LLMExtractor,
     answer_to_json,
-    llm_configured,
 )
 from reports.extractors.rules import RulesExtractor, merge_findings
 from reports.models import ExtractionCache, ReportStatus
@@ -54,7 +61,7 @@ def _cached_result(
     """The LLM's earlier answer for the same text, model and prompt, if any."""
     if not article.content_hash:
         return None
-    key = cache_key(article.content_hash, extractor.model, PROMPT_VERSION)
+    key = cache_key(article.content_hash, extractor.cache_model, PROMPT_VERSION)
     cached = ExtractionCache.objects.filter(key=key).first()
     if cached is None:
         return None
@@ -70,7 +77,7 @@ def _cached_result(
 def cache_store(article: Article, extractor: LLMExtractor, result: ExtractionResult) -> None:
     if article.content_hash:
         ExtractionCache.objects.update_or_create(
-            key=cache_key(article.content_hash, extractor.model, PROMPT_VERSION),
+            key=cache_key(article.content_hash, extractor.cache_model, PROMPT_VERSION),
             defaults={
                 "result": answer_to_json(result),
                 "tokens_in": result.tokens_in,
@@ -113,7 +120,13 @@ class BatchDeferred:
     model: str
 
 
-def economy_mode(organization: Organization, options: AnalysisOptions) -> bool:
+def economy_mode(
+    organization: Organization, options: AnalysisOptions, connection: LLMConnection | None = None
+) -> bool:
+    # Batches run on the installation's account: an organization's own connection is always
+    # asked at once.
+    if connection is not None and connection.own:
+        return False
     return (options.mode or organization.analysis_mode) == AnalysisMode.ECONOMY
 
 
@@ -130,7 +143,17 @@ def llm_start(
     rules = RulesExtractor().extract(
         text=text, title=article.title, language=article.language, context=context
     )
-    if not (options.use_llm and llm_configured()):
+    if not options.use_llm:
+        return rules, ReportStatus.DONE, False, False
+    try:
+        connection = connection_for(organization, options.model)
+    except LLMConnectionBroken as error:
+        # The organization chose its own connection and it cannot be used: the rules answer,
+        # the dashboard says why (not llm_pending: retrying cannot help until someone acts).
+        llm_connection_failed(organization_id=organization.pk, message=error.message)
+        rules.fallback_reason = f"{error.message} Analysed by rules instead."
+        return rules, ReportStatus.FALLBACK, False, False
+    if connection is None:
         return rules, ReportStatus.DONE, False, False
     if organization.llm_prefilter and not rules.brands:
         return rules, ReportStatus.DONE, False, False
@@ -140,6 +163,7 @@ def llm_start(
     extractor = llm_factory(
         model=options.model,
         call_context={"organization_id": organization.pk, "article_id": article.pk},
+        connection=connection,
     )
     try:
         cached = _cached_result(article, context, extractor)
@@ -149,7 +173,7 @@ def llm_start(
     if cached is not None:
         cached.brands = merge_findings(cached.brands, rules.brands)
         return cached, ReportStatus.DONE, True, False
-    if economy_mode(organization, options):
+    if economy_mode(organization, options, connection):
         rules.fallback_reason = BATCH_QUEUED
         return BatchDeferred((rules, ReportStatus.FALLBACK, False, False), extractor.model)
     return LLMCall(article, context, extractor, rules)
@@ -158,12 +182,24 @@ def llm_start(
 def llm_finish(call: LLMCall, outcome: ExtractionResult | BaseException) -> Extraction:
     """The LLM's answer (or why there is none) turned into the article's extraction."""
     rules = call.rules
+    connection = call.extractor.connection
     if isinstance(outcome, InvalidModelOutput | LLMFailure):
-        rules.fallback_reason = f"{outcome.message} Analysed by rules instead."
+        message = outcome.message
+        if isinstance(outcome, LLMFailure) and connection.own:
+            # The organization's own provider failed: its words for it (never the key), and
+            # the dashboard's banner until an answer comes back.
+            message = failure_of(outcome, connection)
+            llm_connection_failed(
+                organization_id=connection.organization_id,
+                message=message,
+                secret=connection.api_key,
+            )
+        rules.fallback_reason = f"{message} Analysed by rules instead."
         pending = isinstance(outcome, LLMFailure) and outcome.retry_later
         return rules, ReportStatus.FALLBACK, False, pending
     if isinstance(outcome, BaseException):
         raise outcome
+    llm_connection_recovered(connection=connection)
     cache_store(call.article, call.extractor, outcome)
     outcome.brands = merge_findings(outcome.brands, rules.brands)
     return outcome, ReportStatus.DONE, False, False

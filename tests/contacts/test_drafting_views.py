@@ -383,6 +383,36 @@ def test_an_owner_saves_the_sender_profile(client_for, alice, org_a):
     assert org_a.contact_settings.sender_email == "alice@hunt.example"
 
 
+def test_a_new_draft_starts_in_the_organizations_default_tone(
+    no_llm, client_for, alice, jane, report, org_a
+):
+    client = client_for(alice)
+    data = {"form": "sender", "sender_name": "Alice M", "default_tone": "casual"}
+    client.post(TEMPLATES, data)
+
+    response = open_new(client, jane, report)
+
+    org_a.contact_settings.refresh_from_db()
+    assert org_a.contact_settings.default_tone == "casual"
+    assert field(response, "body").startswith("Hey Jane,")
+    formal = open_new(client, jane, report, tone="formal")
+    assert not field(formal, "body").startswith("Hey Jane,")
+
+
+def test_a_sender_form_without_the_tone_keeps_it_and_a_bad_tone_is_refused(
+    client_for, alice, org_a
+):
+    client = client_for(alice)
+    client.post(TEMPLATES, {"form": "sender", "default_tone": "friendly"})
+
+    client.post(TEMPLATES, {"form": "sender", "sender_name": "Alice"})
+    bad = client.post(TEMPLATES, {"form": "sender", "default_tone": "shouty"})
+
+    assert "Select a valid choice" in bad.content.decode()
+    org_a.contact_settings.refresh_from_db()
+    assert org_a.contact_settings.default_tone == "friendly"
+
+
 def test_a_member_can_read_but_not_change_the_templates(client_for, bob, org_a):
     client = client_for(bob)
 
