@@ -8,6 +8,7 @@ client follows an article link, and one 404 for every token that does not open.
 
 from __future__ import annotations
 
+import base64
 import logging
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.drawer import add_service_errors, render_drawer
+from accounts.logo import logo_png
+from accounts.models import Organization
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from contacts.discovery.ratelimit import rate_take
 from reports.analytics_form import AnalyticsForm
@@ -173,7 +176,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
         # Unknown, tampered, expired, revoked: one answer, so a token says nothing about itself.
         return _gone(request)
     organization = link.organization
-    context: dict = {"link": link, "organization": organization}
+    context: dict = {"link": link, "organization": organization, "logo": _logo(organization)}
     if link.kind == ShareKind.ANALYTICS:
         context["view"] = public.analytics_view(organization, link.params)
     else:
@@ -185,6 +188,13 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
             # A range that was valid when made and is not now (cannot happen for presets).
             return _gone(request)
     return _sealed(render(request, "reports/shares/public.html", context))
+
+
+def _logo(organization: Organization) -> str:
+    """The organization's logo as a data: URI (the CSP allows data: images): the page then
+    needs no other URL, and the logo's own view (which asks for a login) stays closed."""
+    png = logo_png(organization)
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else ""
 
 
 def _gone(request: HttpRequest) -> HttpResponse:

@@ -3,6 +3,8 @@ client with no account and no cookie, showing exactly what the signed-in pages s
 same filters, for the link's organization only; revoked, expired, tampered and unknown
 tokens all get the same 404; nothing else of the app opens without a login."""
 
+import base64
+import io
 import logging
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
@@ -12,7 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from lxml import html
+from PIL import Image
 
+from accounts.logo import redraw
+from accounts.models import OrganizationLogo
 from reports.models import BrandGroup
 from reports.shares.models import ShareKind, ShareLink
 from reports.shares.services import share_link_create, token_digest
@@ -330,3 +335,21 @@ def test_operators_revoke_from_the_admin_and_never_see_the_token(admin_client, o
     link.refresh_from_db()
     assert link.revoked_at is not None
     assert Client().get(reverse("share_page", args=[token])).status_code == 404
+
+
+def test_the_page_shows_its_organizations_logo_inline_and_no_other(org_a, org_b, alice, charlie):
+    raw = io.BytesIO()
+    Image.new("RGB", (120, 40), (200, 0, 0)).save(raw, format="PNG")
+    png, width, height = redraw(raw.getvalue())
+    OrganizationLogo.objects.create(
+        organization=org_a, png=png, width=width, height=height, sha256="x"
+    )
+    ours = share_link_create(
+        organization=org_a, actor=alice, kind=ShareKind.ANALYTICS, title="A", params={}, days=7
+    )[1]
+    theirs = share_link_create(
+        organization=org_b, actor=charlie, kind=ShareKind.ANALYTICS, title="B", params={}, days=7
+    )[1]
+    page = doc(Client().get(reverse("share_page", args=[ours])))
+    assert page.xpath("//img/@src") == ["data:image/png;base64," + base64.b64encode(png).decode()]
+    assert doc(Client().get(reverse("share_page", args=[theirs]))).xpath("//img") == []
