@@ -26,6 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from marketing_hunting.scrubbing import FILTERED, TOKEN_PATH
+
 ROLES = ("web", "worker", "beat", "command")
 LOG_FORMATS = ("console", "json")
 
@@ -143,6 +145,9 @@ class QuietAccessFilter(logging.Filter):
         if not isinstance(args, tuple) or len(args) != 5:
             return True
         path, status = str(args[2]).split("?", 1)[0], args[4]
+        if TOKEN_PATH.match(path):
+            # A share or unsubscribe token is a credential: the stored line must not open it.
+            record.args = (*args[:2], TOKEN_PATH.sub(rf"\g<1>{FILTERED}", path), *args[3:])
         if not isinstance(status, int) or status >= 400:
             return True
         return not (path in QUIET_PATHS or path.startswith(QUIET_PREFIXES))

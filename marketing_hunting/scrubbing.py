@@ -94,11 +94,17 @@ def _keep_safe_repr(value: Any) -> Any:
     return keep_safe(value)
 
 
+# Paths whose last part is a credential: share links and unsubscribe links open without a
+# login, so their token must not reach an error tracker.
+TOKEN_PATH = re.compile(r"^(/s/|/digests/unsubscribe/)[^/]+")
+
+
 def _strip_query(url: Any) -> Any:
     if not isinstance(url, str):
         return FILTERED
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    path = TOKEN_PATH.sub(rf"\g<1>{FILTERED}", parts.path)
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def _walk_strings(value: Any, scrub: Callable[[str], str]) -> Any:

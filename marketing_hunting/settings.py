@@ -455,6 +455,10 @@ DIGEST_DELIVERY_ATTEMPTS = env.integer("DIGEST_DELIVERY_ATTEMPTS", 5, minimum=1,
 # web process (Redis, or the budget file in embedded mode); 0 turns a limit off.
 API_KEY_REQUESTS_PER_MINUTE = env.integer("API_KEY_REQUESTS_PER_MINUTE", 120, minimum=0)
 API_ORG_REQUESTS_PER_MINUTE = env.integer("API_ORG_REQUESTS_PER_MINUTE", 600, minimum=0)
+# Views of share links (/s/<token>/) a minute per client IP address, counted in the cache
+# shared by every web process; 0 turns the limit off. Behind a proxy every client has the
+# proxy's address, so raise it there.
+SHARE_LINK_VIEWS_PER_MINUTE = env.integer("SHARE_LINK_VIEWS_PER_MINUTE", 60, minimum=0)
 # Browser origins (https://app.example.com) allowed to call /api/ from their pages. None by
 # default: CORS is off, and server-to-server clients do not need it.
 CORS_ALLOWED_ORIGINS = env.origins("API_CORS_ALLOWED_ORIGINS")

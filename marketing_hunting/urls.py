@@ -5,6 +5,7 @@ from django.urls import include, path
 from accounts import views as account_views
 from accounts.password_reset import PasswordResetView
 from monitoring.admin_views import database_statistics_view, system_health_view
+from reports.shares.views import share_page
 
 admin.site.site_header = "Marketing Hunting operations"
 admin.site.site_title = "Marketing Hunting admin"
@@ -23,6 +24,9 @@ urlpatterns = [
     path("alerts/", include("reports.alerts.urls")),
     path("digests/", include("reports.digests.urls")),
     path("analytics/", include("reports.analytics_urls")),
+    path("shares/", include("reports.shares.urls")),
+    # A share link: read-only, no login (reports/shares).
+    path("s/<str:token>/", share_page, name="share_page"),
     path("contacts/", include("contacts.urls")),
     path("api/", include("api.urls")),
     path("", include("monitoring.urls")),

@@ -36,6 +36,7 @@ from reports.models import (
     Mention,
     Report,
 )
+from reports.shares import admin as shares_admin  # noqa: F401  (registers the share-link admin)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

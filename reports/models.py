@@ -489,3 +489,6 @@ from reports.digests.models import (  # noqa: E402, F401
     DigestSubscription,
     DigestTemplate,
 )
+
+# Share links too (reports/shares).
+from reports.shares.models import ShareLink  # noqa: E402, F401

@@ -125,6 +125,16 @@ def test_the_access_filter_keeps_failures_and_pages(path, status, kept):
     assert QuietAccessFilter().filter(record) is kept
 
 
+def test_the_access_line_of_a_share_link_does_not_keep_its_token():
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', None, None
+    )
+    record.args = ("127.0.0.1:5000", "GET", "/s/secretTOKEN_x/", "1.1", 200)
+
+    assert QuietAccessFilter().filter(record) is True
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /s/[Filtered]/ HTTP/1.1" 200'
+
+
 @pytest.mark.skipif(bool(settings.REDIS_URL), reason="the embedded broker's own URL")
 def test_the_embedded_broker_starts_without_the_no_hostname_warning(caplog):
     from marketing_hunting.celery import app
