@@ -109,6 +109,14 @@ SCHEDULES = [
         description="Deletes alerts older than ALERT_RETENTION_DAYS with their notifications "
         "and deliveries (not while a delivery is still waiting or being sent).",
     ),
+    Schedule(
+        name="Repair mention roll-ups",
+        task="reports.repair_rollups",
+        every_seconds=6 * 60 * 60,
+        description="Safety net for the daily mention roll-ups the charts read (kept by "
+        "database triggers): rebuilds missing ones or those of an old time zone, and "
+        "counts again any of the last 7 days that differs from the mentions.",
+    ),
 ]
 
 

@@ -482,3 +482,6 @@ from reports.alerts.models import (  # noqa: E402, F401
     DeliveryChannel,
     DeliveryStatus,
 )
+
+# Daily roll-ups of mentions (reports/rollups); imported here so Django finds their models.
+from reports.rollups.models import MentionDay, RollupState  # noqa: E402, F401
