@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
@@ -26,7 +26,8 @@ from feeds.models import ArticleFeed, Feed
 from reports.charts import Period
 from reports.exports.ranges import DateRange
 from reports.models import Brand, BrandGroup, BrandStatus, Industry, Mention, Report
-from reports.rollups.models import MentionDay
+from reports.rollups.comentions import comentions_supported
+from reports.rollups.models import CoMentionDay, MentionDay
 from reports.rollups.services import mention_totals, rollup_zone
 
 MAX_COMPARED = 10
@@ -216,12 +217,29 @@ def industry_co_mentions(
     others = ~Q(report__mentions__brand_id=F("brand_id")) & ~Q(
         report__mentions__brand__status=BrandStatus.IGNORED
     )
-    rows = (
-        Mention.objects.filter(_in_range(span), organization=organization, brand_id__in=brand_ids)
-        .values_list("brand_id", "report__mentions__brand__industry_id")
-        .annotate(n=Count("report_id", distinct=True, filter=others))
-        .order_by()
-    )
+    if comentions_supported() and rollup_zone(organization) == span.time_zone:
+        # Stories a day per brand and industry, summed: a story has one day per brand.
+        rows = (
+            CoMentionDay.objects.filter(
+                organization=organization,
+                brand_id__in=brand_ids,
+                day__gte=span.start,
+                day__lte=span.end,
+            )
+            .values_list("brand_id", "industry_key")
+            .annotate(n=Sum("stories"))
+            .order_by()
+        )
+        rows = [(brand_id, key or None, n) for brand_id, key, n in rows]
+    else:
+        rows = (
+            Mention.objects.filter(
+                _in_range(span), organization=organization, brand_id__in=brand_ids
+            )
+            .values_list("brand_id", "report__mentions__brand__industry_id")
+            .annotate(n=Count("report_id", distinct=True, filter=others))
+            .order_by()
+        )
     counts: dict[int, dict[int | None, int]] = defaultdict(dict)
     seen: set[int | None] = set()
     for brand_id, industry_id, n in rows:

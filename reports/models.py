@@ -484,4 +484,4 @@ from reports.alerts.models import (  # noqa: E402, F401
 )
 
 # Daily roll-ups of mentions (reports/rollups); imported here so Django finds their models.
-from reports.rollups.models import MentionDay, RollupState  # noqa: E402, F401
+from reports.rollups.models import CoMentionDay, MentionDay, RollupState  # noqa: E402, F401

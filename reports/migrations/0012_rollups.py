@@ -3,6 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from reports.rollups import comentions
 from reports.rollups.triggers import BUILD, triggers_drop, triggers_install
 
 
@@ -20,10 +21,18 @@ def install(apps, schema_editor):
             )
         # Plain SQL (the triggers' own grouping), not the models: they change after this.
         cursor.execute(BUILD[schema_editor.connection.vendor])
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in comentions.PG_DROP + comentions.PG_TRIGGERS:
+                cursor.execute(statement)
+            cursor.execute(comentions.BUILD_ALL)
 
 
 def uninstall(apps, schema_editor):
     triggers_drop(schema_editor.connection)
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            for statement in comentions.PG_DROP:
+                cursor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -84,6 +93,45 @@ class Migration(migrations.Migration):
                 "constraints": [
                     models.UniqueConstraint(
                         fields=("organization", "brand", "day", "tone"), name="mentionday_key"
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="CoMentionDay",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("industry_key", models.BigIntegerField()),
+                ("stories", models.IntegerField()),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="reports.brand",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "brand", "day", "industry_key"),
+                        name="comentionday_key",
                     )
                 ],
             },

@@ -52,3 +52,36 @@ class MentionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id} on {self.day} ({self.tone}): {self.mentions}"
+
+
+class CoMentionDay(models.Model):
+    """Stories naming a brand on one local day that also name another brand of an industry
+    (``industry_key``: the industry's id, 0 for brands without one): the cells of the
+    Analytics page's brand-by-industry heat table, a day at a time.
+
+    A story counts once per industry however many of its brands are in it, so these counts
+    depend on every brand of the story (and on those brands' industry and status): the
+    PostgreSQL triggers count each touched story again, before and after. On SQLite (the
+    embedded default, small by nature) the table stays empty and the heat table counts the
+    mention rows.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    brand = models.ForeignKey("reports.Brand", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # Not a foreign key: 0 stands for "no industry" (a NULL would not meet its row in an
+    # upsert), and a deleted industry's counts fall to 0 through its brands' update.
+    industry_key = models.BigIntegerField()
+    stories = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "brand", "day", "industry_key"], name="comentionday_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} on {self.day} with industry {self.industry_key}: {self.stories}"

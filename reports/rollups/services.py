@@ -6,7 +6,7 @@ roll-ups with the mention rows and repairs a day that differs.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from reports.models import Mention
-from reports.rollups.models import MentionDay, RollupState
+from reports.rollups import comentions
+from reports.rollups.models import CoMentionDay, MentionDay, RollupState
 from reports.rollups.triggers import LOCK_SPACE
 
 logger = logging.getLogger(__name__)
@@ -100,14 +101,16 @@ class RollupCheck:
     time_zone: str | None
     # (brand, day, tone) → (rolled up, counted from the mentions), where they differ.
     differences: dict[Key, tuple[int, int]]
+    # The heat table's (PostgreSQL): (brand, day, industry key) → (rolled up, counted).
+    co_differences: dict[tuple[int, date, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.time_zone is not None and not self.differences
+        return self.time_zone is not None and not self.differences and not self.co_differences
 
     @property
     def days(self) -> set[date]:
-        return {day for _, day, _ in self.differences}
+        return {day for _, day, _ in self.differences} | {day for _, day, _ in self.co_differences}
 
 
 def rollup_check(
@@ -120,12 +123,40 @@ def rollup_check(
         return RollupCheck(organization.pk, None, {})
     rolled = rolled_up_counts(organization, start, end)
     raw = raw_counts(organization, state.time_zone, start, end)
-    differences = {
+    check = RollupCheck(organization.pk, state.time_zone, _differ(rolled, raw))
+    if comentions.comentions_supported():
+        zone = ZoneInfo(state.time_zone)
+        rows = CoMentionDay.objects.filter(organization=organization).exclude(stories=0)
+        if start is not None:
+            rows = rows.filter(day__gte=start)
+        if end is not None:
+            rows = rows.filter(day__lte=end)
+        since, until = _instants(start, end, zone)
+        check.co_differences = _differ(
+            {
+                (brand, day, industry): n
+                for brand, day, industry, n in rows.values_list(
+                    "brand_id", "day", "industry_key", "stories"
+                )
+            },
+            comentions.counted_co_mentions(organization.pk, since, until),
+        )
+    return check
+
+
+def _differ(rolled: dict, raw: dict) -> dict:
+    return {
         key: (rolled.get(key, 0), raw.get(key, 0))
         for key in rolled.keys() | raw.keys()
         if rolled.get(key, 0) != raw.get(key, 0)
     }
-    return RollupCheck(organization.pk, state.time_zone, differences)
+
+
+def _instants(start: date | None, end: date | None, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[since, until) of the local days [start, end]; open sides as far as dates go."""
+    since = datetime.combine(start or date(1, 1, 2), time.min, tzinfo=zone)
+    until = datetime.combine((end or date(9999, 12, 30)) + timedelta(days=1), time.min, tzinfo=zone)
+    return since, until
 
 
 def _lock(organization: Organization) -> None:
@@ -158,12 +189,17 @@ def rollup_rebuild(
         state = state or RollupState(organization=organization)
         state.time_zone = organization.time_zone
     zone = ZoneInfo(state.time_zone)
-    stale = MentionDay.objects.filter(organization=organization)
-    if start is not None:
-        stale = stale.filter(day__gte=start)
-    if end is not None:
-        stale = stale.filter(day__lte=end)
-    stale.delete()
+    # Saved first: the co-mention counts read the zone from it (no writer can come between,
+    # the lock keeps them waiting; SQLite has one writer).
+    state.rebuilt_at = timezone.now()
+    state.save()
+    for model in (MentionDay, CoMentionDay):
+        stale = model.objects.filter(organization=organization)
+        if start is not None:
+            stale = stale.filter(day__gte=start)
+        if end is not None:
+            stale = stale.filter(day__lte=end)
+        stale.delete()
     counts = (
         Mention.objects.filter(_bounds(start, end, zone), organization=organization)
         .annotate(day=TruncDate("mentioned_at", tzinfo=zone), tone=_tone())
@@ -180,9 +216,8 @@ def rollup_rebuild(
             params,
         )
         written = cursor.rowcount
-    state.rebuilt_at = timezone.now()
-    # Saved after the rows: the triggers count only organizations with a state, in its zone.
-    state.save()
+    if comentions.comentions_supported():
+        written += comentions.comentions_rebuild(organization.pk, *_instants(start, end, zone))
     organization.__dict__.pop("_rollup_zone", None)
     return written
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from reports import analytics
 from reports.exports.ranges import DateRange
-from reports.models import Mention, Report
+from reports.models import Brand, BrandStatus, Mention, Report
 from reports.rollups.models import MentionDay, RollupState
 from reports.rollups.services import (
     rollup_check,
@@ -20,7 +20,13 @@ from reports.rollups.services import (
 )
 from reports.services.feedback import brand_merge, mention_reassign
 from reports.services.report_versions import report_mentions_replace
-from tests.reports.page_data import add_mention, make_article, make_brand, make_report
+from tests.reports.page_data import (
+    add_mention,
+    make_article,
+    make_brand,
+    make_industry,
+    make_report,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +98,17 @@ def test_every_way_of_writing_mentions_keeps_the_roll_ups_equal(org_a, org_b, al
     report_mentions_replace(report=first, mentions=[moved, fresh], version=None)
     assert_equal_to_mentions(org_a)
 
+    # The heat table's counts follow the industry and status of every brand of a story.
+    cars = make_industry(org_a, "Automotive")
+    initech.industry = cars
+    initech.save()
+    assert_equal_to_mentions(org_a)
+    Brand.objects.filter(pk=globex.pk).update(industry=cars, status=BrandStatus.IGNORED)
+    assert_equal_to_mentions(org_a)
+    Brand.objects.filter(pk=globex.pk).update(status=BrandStatus.TRACKED)
+    cars.delete()
+    assert_equal_to_mentions(org_a)
+
     # A review changes no count; a reassignment and a merge move counts between brands.
     mention_reassign(
         mention=Mention.objects.get(report=second, brand=initech), brand=globex, actor=alice
@@ -119,7 +136,14 @@ def seeded(org_a):
     set_zone(org_a, "Europe/Paris")
     rollup_rebuild(organization=org_a)
     rng = random.Random(13)  # noqa: S311 -- reproducible test data, not secrets
-    brands = [make_brand(org_a, f"Brand {index}") for index in range(6)]
+    industries = [make_industry(org_a, name) for name in ("Automotive", "Retail")]
+    brands = [
+        make_brand(
+            org_a, f"Brand {index}", industry=industries[index % 3] if index % 3 < 2 else None
+        )
+        for index in range(6)
+    ]
+    brands.append(make_brand(org_a, "Noise", status=BrandStatus.IGNORED, industry=industries[0]))
     start = datetime(2025, 1, 1, tzinfo=UTC)
     reports = []
     for number in range(160):
@@ -158,7 +182,8 @@ SPANS = [
 def _charts(organization, brand_ids, span):
     line = analytics.timeline(organization, brand_ids, span)
     top = analytics.top_brands(organization, span, brand_ids, limit=4)
-    return line, top
+    heat = analytics.industry_co_mentions(organization, brand_ids, span)
+    return line, top, heat
 
 
 def test_the_charts_read_the_same_numbers_from_roll_ups_and_from_mentions(
@@ -170,18 +195,20 @@ def test_the_charts_read_the_same_numbers_from_roll_ups_and_from_mentions(
     for start, end in SPANS:
         span = DateRange(start, end, "Europe/Paris")
         from_rollups[start] = _charts(organization, brand_ids, span)
-    assert sum(line.brand_total(pk) for pk in brand_ids for line, _ in from_rollups.values())
+    assert sum(line.brand_total(pk) for pk in brand_ids for line, _, _ in from_rollups.values())
+    assert any(heat.counts for _, _, heat in from_rollups.values())
     # The roll-ups no longer in the organization's zone: the charts count the mentions.
     RollupState.objects.filter(organization=organization).update(time_zone="UTC")
     organization.__dict__.pop("_rollup_zone")
     assert rollup_zone(organization) is None
     for start, end in SPANS:
         span = DateRange(start, end, "Europe/Paris")
-        line, top = _charts(organization, brand_ids, span)
-        rolled_line, rolled_top = from_rollups[start]
+        line, top, heat = _charts(organization, brand_ids, span)
+        rolled_line, rolled_top, rolled_heat = from_rollups[start]
         assert line.by_brand == rolled_line.by_brand
         assert line.by_tone == rolled_line.by_tone
         assert top == rolled_top
+        assert heat == rolled_heat
 
 
 def test_a_new_time_zone_is_counted_again(seeded, monkeypatch, django_capture_on_commit_callbacks):
