@@ -108,7 +108,7 @@ def _reading(path: str) -> mock._patch | nullcontext:
         return nullcontext()
     if path != "mentions":
         raise SystemExit(f"--analytics-paths: rollups or mentions, not {path!r}")
-    return mock.patch("reports.analytics.rollup_zone", return_value=None)
+    return mock.patch("reports.analytics._rolled_up", return_value=None)
 
 
 def print_analytics(results: list[dict[str, object]], args: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Q, Sum, Value, When
+from django.db.models import Case, Count, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -43,6 +43,18 @@ def rollup_zone(organization: Organization) -> str | None:
     usable = zone if zone == organization.time_zone else None
     organization._rollup_zone = usable  # a per-request memo
     return usable
+
+
+def rolled_up(rows: QuerySet, organization: Organization, zone_name: str) -> list | None:
+    """``rows`` of a roll-up table, if the roll-ups can answer for days in ``zone_name``;
+    None when the caller must count the mention rows instead.
+
+    The zone is checked in the same query (a join to the state), so a page pays no query
+    for it; only an empty answer asks whether it is empty or the roll-ups are elsewhere."""
+    found = list(rows.filter(organization__rollup_state__time_zone=zone_name))
+    if found:
+        return found
+    return [] if rollup_zone(organization) == zone_name else None
 
 
 def _tone() -> Case:
