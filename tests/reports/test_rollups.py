@@ -3,6 +3,8 @@ written, rebuilt idempotently, checked, and read by the charts with the very num
 mention rows give — days counted in the organization's time zone, a half-hour one included."""
 
 import random
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -282,3 +284,64 @@ def test_the_command_checks_and_rebuilds(seeded, capsys):
         call_command("rollups", "check", "--from", "yesterday")
     with pytest.raises(CommandError, match="No organization"):
         call_command("rollups", "check", "--organization", "nobody")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_waits_for_a_writer_in_flight_and_counts_its_mention_once(org_a):
+    """Real concurrency on PostgreSQL: a rebuild started while an analysis has written a
+    mention but not committed waits for it (the triggers' shared lock), then counts it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: nothing can be in flight")
+    from django.db import connections, transaction
+
+    from accounts.models import Organization
+    from reports.rollups.triggers import LOCK_SPACE
+
+    acme = make_brand(org_a, "Acme")
+    when = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    story(org_a, "/before", when, (acme, 0.5))
+    report = make_report(make_article(org_a, "/in-flight", published_at=when))
+    written, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def analyse() -> None:
+        try:
+            with transaction.atomic():
+                add_mention(report, acme, sentiment=0.5, mentioned_at=when)
+                written.set()
+                release.wait(timeout=60)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def rebuild() -> None:
+        try:
+            rollup_rebuild(organization=Organization.objects.get(pk=org_a.pk))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=analyse)
+    writer.start()
+    assert written.wait(timeout=60)
+    rebuilder = threading.Thread(target=rebuild)
+    rebuilder.start()
+    deadline = time.monotonic() + 60
+    waiting = 0
+    while not waiting and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                "AND classid = %s",
+                [LOCK_SPACE],
+            )
+            waiting = cursor.fetchone()[0]
+    assert waiting == 1, "the rebuild should be waiting for the writer"
+    release.set()
+    for thread in (writer, rebuilder):
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert MentionDay.objects.get(brand=acme).mentions == 2
+    assert_equal_to_mentions(org_a)
