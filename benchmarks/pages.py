@@ -18,8 +18,9 @@ query. Targets: at most 10 queries per page, p95 at most 150 ms on PostgreSQL.
 The Analytics scenarios (``--pages analytics``) time the page and, separately, each chart it
 loads in a request of its own (share of voice, top sources, the heat table), over 90 days
 and 12 months of the seeded year, for the default brands, ten popular ones and a group of
-20 tracked brands (made on the first run). Target: p95 at most 150 ms for the page and for
-each chart.
+20 tracked brands (made on the first run), each read from the daily roll-ups and from the
+mention rows in turn (``--analytics-paths``; the code is in pages_analytics.py). Target: p95
+at most 150 ms for the page and for each chart.
 """
 
 from __future__ import annotations
