@@ -18,8 +18,9 @@ query. Targets: at most 10 queries per page, p95 at most 150 ms on PostgreSQL.
 The Analytics scenarios (``--pages analytics``) time the page and, separately, each chart it
 loads in a request of its own (share of voice, top sources, the heat table), over 90 days
 and 12 months of the seeded year, for the default brands, ten popular ones and a group of
-20 tracked brands (made on the first run). Target: p95 at most 150 ms for the page and for
-each chart.
+20 tracked brands (made on the first run), each read from the daily roll-ups and from the
+mention rows in turn (``--analytics-paths``; the code is in pages_analytics.py). Target: p95
+at most 150 ms for the page and for each chart.
 """
 
 from __future__ import annotations
@@ -45,9 +46,15 @@ from datetime import UTC, datetime, timedelta  # noqa: E402
 from itertools import accumulate  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from benchmarks.pages_analytics import (  # noqa: E402
+    TARGET_P95_MS,
+    explain,
+    measure_analytics,
+    print_analytics,
+)
+
 BATCH = 5000
 MAX_QUERIES = 10
-TARGET_P95_MS = 150.0
 SYLLABLES = ("ka", "lo", "mi", "ne", "ra", "tu", "vo", "ze", "ix", "al", "or", "um", "ba", "ce")
 TABLES = (
     "feeds_article",
@@ -55,6 +62,8 @@ TABLES = (
     "reports_report",
     "reports_mention",
     "reports_brand",
+    "reports_mentionday",
+    "reports_comentionday",
 )
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -73,6 +82,12 @@ def parse_args() -> argparse.Namespace:
         "--pages",
         default="reports,analytics",
         help="which pages to time, comma-separated: reports, analytics (default both)",
+    )
+    parser.add_argument(
+        "--analytics-paths",
+        default="rollups,mentions",
+        help="what the Analytics charts read, comma-separated: rollups (the daily roll-ups), "
+        "mentions (the mention rows, as before them); each scenario is timed on each in turn",
     )
     parser.add_argument(
         "--allow-sqlite", action="store_true", help="allow SQLite (a small smoke run only)"
@@ -340,119 +355,6 @@ def measure(args: argparse.Namespace, slug: str) -> list[dict[str, object]]:
         )
         print(f"  {label}: p95 {results[-1]['p95']:.1f} ms", flush=True)
     return results
-
-
-ANALYTICS_GROUP = "Benchmark rivals"
-QUARTER = {"range": "custom", "date_from": "2025-07-01", "date_to": "2025-09-28"}
-YEAR = {"range": "custom", "date_from": "2025-01-01", "date_to": "2025-12-31"}
-
-
-def analytics_scenarios(slug: str) -> list[tuple[str, dict[str, object]]]:
-    """(label, query) of the Analytics pages to time; each page's deferred charts are timed
-    as the browser asks for them (their hx-get addresses, read from the page)."""
-    from django.db.models import Count
-
-    from reports.models import Brand, BrandGroup
-
-    tracked = list(
-        Brand.objects.filter(organization__slug=slug, status="tracked")
-        .annotate(n=Count("mentions"))
-        .order_by("-n")
-        .values_list("pk", flat=True)
-    )
-    group, created = BrandGroup.objects.get_or_create(
-        organization=Brand.objects.get(pk=tracked[0]).organization, name=ANALYTICS_GROUP
-    )
-    if created:  # Every fifth tracked brand: popular and rare ones, as a real list of rivals.
-        group.brands.set(tracked[::5][:20])
-    popular = {"brand": tracked[:10]}
-    grouped = {"group": group.pk}
-    return [
-        ("90 days, default brands", QUARTER),
-        ("90 days, 10 popular brands", {**QUARTER, **popular}),
-        ("90 days, group of 20", {**QUARTER, **grouped}),
-        ("12 months, default brands (weekly)", YEAR),
-        ("12 months, 10 popular brands (weekly)", {**YEAR, **popular}),
-    ]
-
-
-def _timed(client, url: str, query: dict | None, headers: dict, args) -> dict[str, object]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(args.warmup):
-        assert client.get(url, query, **headers).status_code == 200
-    timings = []
-    for _ in range(args.requests):
-        started = time.perf_counter()
-        response = client.get(url, query, **headers)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, response.status_code
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url, query, **headers)
-    queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
-    timings.sort()
-    return {
-        "p50": statistics.median(timings),
-        "p95": timings[max(0, round(0.95 * len(timings)) - 1)],
-        "queries": len(queries),
-        "sql_ms": sum(ms for ms, _ in queries),
-        "slowest": max(queries),
-        "content": response.content.decode(),
-    }
-
-
-def measure_analytics(args: argparse.Namespace, slug: str) -> list[dict[str, object]]:
-    import html
-
-    from django.contrib.auth.models import User
-    from django.test import Client
-    from django.urls import reverse
-
-    client = Client()
-    client.force_login(User.objects.get(username="pages-bench"))
-    url = reverse("analytics:page")
-    client.get(url)
-    results = []
-    for label, query in analytics_scenarios(slug):
-        page = _timed(client, url, query, {}, args)
-        results.append({"label": f"page: {label}", **page})
-        print(f"  page: {label}: p95 {page['p95']:.1f} ms", flush=True)
-        for address in re.findall(r'hx-get="([^"]*chart=(\w+)[^"]*)"', page["content"]):
-            chart_url, chart = html.unescape(address[0]), address[1]
-            timed = _timed(client, url + chart_url, None, {"HTTP_HX_REQUEST": "true"}, args)
-            results.append({"label": f"  {chart}: {label}", **timed})
-            print(f"    {chart}: p95 {timed['p95']:.1f} ms", flush=True)
-    return results
-
-
-def print_analytics(results: list[dict[str, object]], args: argparse.Namespace) -> None:
-    print()
-    print(f"{'Analytics scenario':<52} {'p50 ms':>7} {'p95 ms':>7} {'queries':>7} {'SQL ms':>7}")
-    for row in results:
-        print(
-            f"{row['label']:<52} {row['p50']:>7.1f} {row['p95']:>7.1f} {row['queries']:>7} "
-            f"{row['sql_ms']:>7.1f}"
-        )
-    over = [row["label"].strip() for row in results if row["p95"] > TARGET_P95_MS]
-    worst = max(row["p95"] for row in results)
-    print(
-        f"\nAnalytics worst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f}); over: {over or 'none'}"
-    )
-    if args.explain:
-        for row in results:
-            ms, sql = row["slowest"]
-            print(f"\n--- {row['label']}: slowest query {ms:.1f} ms\n{sql}\n{explain(sql)}")
-
-
-def explain(sql: str) -> str:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return "(EXPLAIN ANALYZE only on PostgreSQL)"
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def main() -> None:

@@ -117,6 +117,14 @@ SCHEDULES = [
         "(once per period, DST-safe), and retries digest emails whose retry was lost "
         "(DIGEST_DELIVERY_ATTEMPTS attempts in all). docs/digests.md.",
     ),
+    Schedule(
+        name="Repair mention roll-ups",
+        task="reports.repair_rollups",
+        every_seconds=6 * 60 * 60,
+        description="Safety net for the daily mention roll-ups the charts read (kept by "
+        "database triggers): rebuilds missing ones or those of an old time zone, and "
+        "counts again any of the last 7 days that differs from the mentions.",
+    ),
 ]
 
 

@@ -24,6 +24,9 @@ class ReportsConfig(AppConfig):
         register_figures(report_figures, order=30)
         register_figures(alert_figures, order=35)
         register_banner(quota_banner)
+        from reports.rollups.signals import connect
+
+        connect()
 
 
 def alert_figures(organization: "Organization") -> list["Figure"]:

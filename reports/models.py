@@ -490,5 +490,8 @@ from reports.digests.models import (  # noqa: E402, F401
     DigestTemplate,
 )
 
+# Daily roll-ups of mentions (reports/rollups); imported here so Django finds their models.
+from reports.rollups.models import CoMentionDay, MentionDay, RollupState  # noqa: E402, F401
+
 # Share links too (reports/shares).
 from reports.shares.models import ShareLink  # noqa: E402, F401

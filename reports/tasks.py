@@ -204,3 +204,21 @@ def send_digest_delivery(delivery_id: int) -> str | None:
 
     delivery = delivery_attempt(delivery_id=delivery_id)
     return delivery.status if delivery else None
+
+
+@shared_task(name="reports.rebuild_rollups", acks_late=True, soft_time_limit=30 * 60)
+def rebuild_rollups(organization_id: int) -> int:
+    """After a change of time zone. Idempotent: a redelivery counts the same rows again."""
+    from reports.rollups.services import rollup_rebuild
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    return rollup_rebuild(organization=organization) if organization else 0
+
+
+@shared_task(name="reports.repair_rollups", soft_time_limit=30 * 60)
+def repair_rollups() -> int:
+    """The nightly safety net: roll-ups missing or in an old time zone are rebuilt, and the
+    last days that differ from the mention rows are counted again."""
+    from reports.rollups.services import rollups_repair
+
+    return sum(rollups_repair().values())

@@ -1,0 +1,148 @@
+"""What the mention roll-ups cost writers: the same writes with the triggers on and off.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mh_pages_bench \\
+        .venv/bin/python benchmarks/rollup_writes.py [--reports 500] [--runs 3]
+
+Needs the organization ``benchmarks/pages.py`` seeds (100,000 reports, 300,000 mentions; run
+that first). Every write happens in a transaction that is rolled back, so the data stay as
+they were; "off" disables the roll-up triggers inside that transaction only (ALTER TABLE …
+DISABLE TRIGGER, undone by the rollback). Times, as median of ``--runs``:
+
+- analysis: ``--reports`` reports get their mentions again, one statement per report as the
+  analysis writes them (delete, then bulk_create of its ~3 mentions);
+- re-analysis: one bulk_update of the sentiment of those reports' mentions;
+- merge: the second most mentioned brand merged into the first (QuerySet.update of its
+  mentions, ~10 % of all);
+- industry: the most mentioned brand's industry changed (every story naming it counted again);
+- rebuild: ``rollup_rebuild`` of the whole organization (no "off").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+if os.path.dirname(_HERE) not in sys.path:
+    sys.path.insert(0, os.path.dirname(_HERE))
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+SLUG = "pages-bench-100000x3"
+TABLES = ("reports_mention", "reports_brand")
+
+
+class Rollback(Exception):
+    pass
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reports", type=int, default=500, help="reports re-written, 500")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each, default 3")
+    return parser.parse_args()
+
+
+def timed(work: Callable[[], None], *, triggers: bool) -> float:
+    from django.db import connection, transaction
+
+    try:
+        with transaction.atomic():
+            if not triggers:
+                with connection.cursor() as cursor:
+                    for table in TABLES:
+                        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            started = time.perf_counter()
+            work()
+            elapsed = (time.perf_counter() - started) * 1000
+            raise Rollback
+    except Rollback:
+        return elapsed
+
+
+def main() -> None:
+    args = parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        sys.exit("Set DATABASE_URL to the PostgreSQL database benchmarks/pages.py seeded.")
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "marketing_hunting.settings",
+            "VAR_DIR": tempfile.mkdtemp(prefix="mh-rollup-bench-"),
+            "DEBUG": "false",
+            "SECRET_KEY": "benchmark-only-not-a-secret",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from accounts.models import Organization
+    from reports.models import Brand, Industry, Mention
+    from reports.rollups.services import rollup_rebuild
+
+    organization = Organization.objects.filter(slug=SLUG).first()
+    if organization is None:
+        sys.exit(f"No organization {SLUG!r}: run benchmarks/pages.py first.")
+    report_ids = list(
+        Mention.objects.filter(organization=organization)
+        .order_by("-report_id")
+        .values_list("report_id", flat=True)
+        .distinct()[: args.reports]
+    )
+    top = list(
+        Brand.objects.filter(organization=organization)
+        .annotate(n=Count("mentions"))
+        .order_by("-n")[:2]
+    )
+    industry = Industry.objects.filter(organization=organization).exclude(pk=top[0].industry_id)
+
+    def analysis() -> None:
+        for report_id in report_ids:
+            rows = list(Mention.objects.filter(report_id=report_id))
+            Mention.objects.filter(report_id=report_id).delete()
+            for row in rows:
+                row.pk = None
+            Mention.objects.bulk_create(rows)
+
+    def reanalysis() -> None:
+        rows = list(Mention.objects.filter(report_id__in=report_ids))
+        for row in rows:
+            row.sentiment = -row.sentiment or 0.5
+        Mention.objects.bulk_update(rows, ["sentiment"])
+
+    def merge() -> None:
+        both = Mention.objects.filter(brand=top[0]).values_list("report_id", flat=True)
+        Mention.objects.filter(brand=top[1], report_id__in=both).delete()
+        Mention.objects.filter(brand=top[1]).update(brand=top[0])
+
+    def industry_change() -> None:
+        Brand.objects.filter(pk=top[0].pk).update(industry=industry.first())
+
+    mentions = Mention.objects.filter(organization=organization).count()
+    print(f"{mentions:,} mentions; {len(report_ids)} reports re-written; {args.runs} runs each")
+    print(f"{'write':<28} {'triggers on ms':>15} {'off ms':>10}")
+    for name, work in (
+        (f"analysis ({len(report_ids)} reports)", analysis),
+        (f"re-analysis ({len(report_ids)} reports)", reanalysis),
+        (f"merge ({top[1].mentions.count():,} mentions)", merge),
+        (f"industry ({top[0].mentions.count():,} stories)", industry_change),
+    ):
+        on = statistics.median(timed(work, triggers=True) for _ in range(args.runs))
+        off = statistics.median(timed(work, triggers=False) for _ in range(args.runs))
+        print(f"{name:<28} {on:>15.0f} {off:>10.0f}", flush=True)
+    runs = [
+        timed(lambda: rollup_rebuild(organization=organization), triggers=True)
+        for _ in range(args.runs)
+    ]
+    print(f"{'rebuild (whole organization)':<28} {statistics.median(runs):>15.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""The roll-up tables. ``RollupState`` says in which time zone an organization's roll-ups are
+counted; ``MentionDay`` holds the counts."""
+
+from django.db import models
+
+from accounts.models import Organization
+
+
+class RollupState(models.Model):
+    """An organization's roll-ups exist and count days in ``time_zone``.
+
+    The triggers count only organizations that have a state, in the state's time zone (never
+    the organization's current one), so the rows of one organization are always in one zone.
+    When the organization's time zone changes, readers fall back to the mention rows until a
+    rebuild (enqueued by the change, and the nightly repair as a safety net) counts them again
+    in the new zone and updates this row.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="rollup_state"
+    )
+    time_zone = models.CharField(max_length=64)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"roll-ups of {self.organization_id} in {self.time_zone}"
+
+
+class MentionDay(models.Model):
+    """Mentions of a brand on one local day with one tone (positive, neutral, negative).
+
+    A count can reach 0 (its mentions went) and stay: a rebuild drops such rows, and readers
+    skip them. Maintained by the triggers; never written by application code but the rebuild.
+    """
+
+    # The key constraint below leads with the organization: no index of its own.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    brand = models.ForeignKey("reports.Brand", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    tone = models.CharField(max_length=8)
+    mentions = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the readers' index: organization, then brand, then the day range.
+            models.UniqueConstraint(
+                fields=["organization", "brand", "day", "tone"], name="mentionday_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} on {self.day} ({self.tone}): {self.mentions}"
+
+
+class CoMentionDay(models.Model):
+    """Stories naming a brand on one local day that also name another brand of an industry
+    (``industry_key``: the industry's id, 0 for brands without one): the cells of the
+    Analytics page's brand-by-industry heat table, a day at a time.
+
+    A story counts once per industry however many of its brands are in it, so these counts
+    depend on every brand of the story (and on those brands' industry and status): the
+    PostgreSQL triggers count each touched story again, before and after. On SQLite (the
+    embedded default, small by nature) the table stays empty and the heat table counts the
+    mention rows.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    brand = models.ForeignKey("reports.Brand", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # Not a foreign key: 0 stands for "no industry" (a NULL would not meet its row in an
+    # upsert), and a deleted industry's counts fall to 0 through its brands' update.
+    industry_key = models.BigIntegerField()
+    stories = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "brand", "day", "industry_key"], name="comentionday_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} on {self.day} with industry {self.industry_key}: {self.stories}"
