@@ -33,6 +33,10 @@ ROUTES: dict[str, str] = {
     # Economy batches: requests to the LLM provider, and applying its answers.
     "reports.run_llm_batches": LLM,
     "reports.run_export": ANALYSIS,
+    # Recounting an organization's mention roll-ups reads its whole history: minutes, not the
+    # maintenance queue's seconds.
+    "reports.rebuild_rollups": ANALYSIS,
+    "reports.repair_rollups": ANALYSIS,
     "contacts.discover_brand": DISCOVERY,
     "reports.send_alert_delivery": MAIL,
     "monitoring.send_operator_delivery": MAIL,
