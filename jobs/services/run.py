@@ -309,9 +309,9 @@ def execution_run(
     except DATABASE_OUTAGE_ERRORS as exc:
         database_error = exc
     finally:
-        if heartbeat.is_alive():
+        if heartbeat.ident is not None:  # Started: the run got past its empty-job check.
             heartbeat.stop()
-        close_old_connections()
+            close_old_connections()
     if database_error is not None:
         return conclude_database_unavailable(guard, counters, database_error)
     return guard.record_outcome(
