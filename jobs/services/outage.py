@@ -25,9 +25,11 @@ from typing import TypeVar
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
-from jobs.models import EventLevel, ExecutionStatus
+from jobs.models import EventLevel, ExecutionStatus, JobExecution
 from jobs.services.executions import event_add, execution_finish
+from monitoring.metrics import count_job_execution
 from resilience.database import (
     DATABASE_OUTAGE_ERRORS,
     close_broken_connection,
@@ -168,3 +170,38 @@ def time_limit_reason(guard: RunGuard) -> str:
         "The run reached its time limit while the database was unavailable "
         f"({database_error_summary(guard.outage)}); {kept}; retry it to carry on."
     )
+
+
+def fail_unclaimed(guard: RunGuard, exc: BaseException) -> str | None:
+    """A run the worker could not claim because the database did not answer: failed with that.
+
+    Left "queued", the sweep later said "no worker took its task", though a worker had.
+    ``exc`` is the outage past the budget, or the time limit that struck while waiting for it.
+    """
+    execution_id = guard.execution_id
+    cause = exc if guard.outage is None else guard.outage
+    what = database_error_summary(cause)
+    if isinstance(exc, SoftTimeLimitExceeded):
+        reason = f"The run reached its time limit waiting for the database to start it ({what}); "
+    else:
+        budget = settings.JOB_DATABASE_RETRY_SECONDS
+        reason = (
+            f"Database unavailable when the run was to start: {what} (no answer for {budget} s); "
+        )
+    reason += "retry it."
+    logger.error("Execution %s: could not be started: %s", execution_id, reason)
+
+    def record() -> str | None:
+        with transaction.atomic():
+            failed = JobExecution.objects.filter(
+                pk=execution_id, status=ExecutionStatus.QUEUED
+            ).update(
+                status=ExecutionStatus.FAILED, completed_at=timezone.now(), error_message=reason
+            )
+            if failed:
+                event_add(execution_id=execution_id, message=reason, level=EventLevel.ERROR)
+                transaction.on_commit(lambda: count_job_execution(ExecutionStatus.FAILED))
+        return ExecutionStatus.FAILED if failed else None
+
+    close_broken_connection()
+    return guard.record_outcome(record, "recording that it could not start")

@@ -28,14 +28,18 @@ from jobs.services.executions import (
     execution_heartbeat,
     job_feed_ids,
 )
-from jobs.services.outage import RunGuard, conclude_database_unavailable, time_limit_reason
+from jobs.services.outage import (
+    RunGuard,
+    conclude_database_unavailable,
+    fail_unclaimed,
+    time_limit_reason,
+)
 from reports.models import Report, ReportStatus
 from reports.services.analyse import AnalysisOptions, reports_analyse
 from resilience.database import (
     DATABASE_OUTAGE_ERRORS,
     close_broken_connection,
     database_error_summary,
-    retry_database,
 )
 
 logger = logging.getLogger(__name__)
@@ -231,14 +235,16 @@ def execution_run(
     answers). ``time_limit``: the task's hard time limit in seconds, if it has one."""
     guard = RunGuard(execution_id, time_limit)
     # The claim rides out a database outage too (a run that starts while PostgreSQL is away).
-    # Past the budget the task fails and the row stays queued: the sweep fails it in time.
-    claimed = retry_database(
-        lambda: execution_claim(
-            execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid
-        ),
-        budget=settings.JOB_DATABASE_RETRY_SECONDS,
-        what=f"execution {execution_id}: claiming the run",
-    )
+    # Past the budget, or at the time limit, the run is failed with that reason.
+    try:
+        claimed = guard(
+            lambda: execution_claim(
+                execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid
+            ),
+            "claiming the run",
+        )
+    except (SoftTimeLimitExceeded, *DATABASE_OUTAGE_ERRORS) as exc:
+        return fail_unclaimed(guard, exc)
     if not claimed:
         logger.info(
             "Execution %s already claimed, finished or cancelled: nothing to do", execution_id

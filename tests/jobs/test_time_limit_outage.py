@@ -166,3 +166,35 @@ def test_the_time_limit_striking_while_the_run_waits_to_record_the_outage_fails_
     assert execution.error_message.startswith("Database unavailable: "), execution.error_message
     assert "presumed lost" not in execution.error_message
     assert execution.events.order_by("id").last().message == execution.error_message
+
+
+def test_a_run_the_outage_keeps_from_starting_is_failed_with_that_not_left_queued(
+    run_behind_proxy, http_server, org_a, settings
+):
+    """Before: the claim's last error ended the task and the row stayed "queued" until the
+    sweep said "no worker took its task", though a worker had."""
+    settings.JOB_DATABASE_RETRY_SECONDS = 1
+    make_served_feed(org_a, http_server, "never", stories=1)
+    execution = JobExecution.objects.create(
+        organization=org_a, job=make_job(org_a), task_id="limit-3", feeds_total=1
+    )
+    seen: _Seen = run_behind_proxy.seen  # type: ignore[attr-defined]
+    run_behind_proxy.cut()
+
+    def back_when_recording() -> None:
+        if wait_for(lambda: seen.waiting_on("recording that it could not start"), timeout=30):
+            run_behind_proxy.restore()
+
+    actor = threading.Thread(target=back_when_recording, daemon=True)
+    actor.start()
+    status, _ = _run(execution)
+    actor.join(timeout=1)
+
+    assert status == ExecutionStatus.FAILED  # Written by the task itself, once it could.
+    execution.refresh_from_db()
+    assert execution.error_message.startswith("Database unavailable when the run was to start: "), (
+        execution.error_message
+    )
+    assert execution.error_message.endswith("retry it.")
+    assert execution.events.order_by("id").last().message == execution.error_message
+    assert http_server.requests_to("/never.xml") == []
