@@ -25,6 +25,8 @@ def run_job_execution(self, execution_id: int) -> str | None:
         task_id=self.request.id or "",
         hostname=self.request.hostname or f"celery@{socket.gethostname()}",
         pid=os.getpid(),
+        # (hard, soft) as sent with the message: the run must return before the hard one.
+        time_limit=(self.request.timelimit or (None, None))[0],
     )
 
 

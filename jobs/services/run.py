@@ -28,14 +28,18 @@ from jobs.services.executions import (
     execution_heartbeat,
     job_feed_ids,
 )
-from jobs.services.outage import RunGuard, conclude_database_unavailable
+from jobs.services.outage import (
+    RunGuard,
+    conclude_database_unavailable,
+    fail_unclaimed,
+    time_limit_reason,
+)
 from reports.models import Report, ReportStatus
 from reports.services.analyse import AnalysisOptions, reports_analyse
 from resilience.database import (
     DATABASE_OUTAGE_ERRORS,
     close_broken_connection,
     database_error_summary,
-    retry_database,
 )
 
 logger = logging.getLogger(__name__)
@@ -223,62 +227,73 @@ def _final_status(counters: dict[str, int], timed_out: bool) -> str:
     return ExecutionStatus.PARTIAL if counters["errors"] else ExecutionStatus.SUCCEEDED
 
 
-def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -> str | None:
-    """Claim and run the execution; returns its final status, or None if it was not ours."""
+def execution_run(
+    *, execution_id: int, task_id: str, hostname: str, pid: int, time_limit: float | None = None
+) -> str | None:
+    """Claim and run the execution; returns its final status, or None if it was not ours
+    (or its final status could not be written yet: a thread writes it when the database
+    answers). ``time_limit``: the task's hard time limit in seconds, if it has one."""
+    guard = RunGuard(execution_id, time_limit)
     # The claim rides out a database outage too (a run that starts while PostgreSQL is away).
-    # Past the budget the task fails and the row stays queued: the sweep fails it in time.
-    claimed = retry_database(
-        lambda: execution_claim(
-            execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid
-        ),
-        budget=settings.JOB_DATABASE_RETRY_SECONDS,
-        what=f"execution {execution_id}: claiming the run",
-    )
+    # Past the budget, or at the time limit, the run is failed with that reason.
+    try:
+        claimed = guard(
+            lambda: execution_claim(
+                execution_id=execution_id, task_id=task_id, hostname=hostname, pid=pid
+            ),
+            "claiming the run",
+        )
+    except (SoftTimeLimitExceeded, *DATABASE_OUTAGE_ERRORS) as exc:
+        return fail_unclaimed(guard, exc)
     if not claimed:
         logger.info(
             "Execution %s already claimed, finished or cancelled: nothing to do", execution_id
         )
         return None
-    guard = RunGuard(execution_id)
-    execution = guard(
-        lambda: JobExecution.objects.select_related("job").get(pk=execution_id), "starting"
-    )
-    job = execution.job
-    feeds = guard(
-        lambda: list(Feed.objects.filter(pk__in=job_feed_ids(job)).order_by("id")), "starting"
-    )
     counters = dict.fromkeys(COUNTERS, 0)
-    counters["feeds_total"] = len(feeds)
-
-    def log(message: str, level: str = EventLevel.INFO) -> None:
-        guard(
-            lambda: event_add(execution_id=execution_id, message=message, level=level),
-            "writing the log",
-        )
-
-    log(f"Started on {hostname} pid {pid}: {counted(len(feeds), 'feed')}.")
-    if not feeds:
-        return guard(lambda: _conclude_empty(execution_id, job, counters), "finishing")
-    heartbeat = HeartbeatThread(execution_id, counters)
-
-    def beat() -> None:
-        if heartbeat.lost.is_set() or not guard(
-            lambda: execution_heartbeat(execution_id=execution_id, counters=counters),
-            "recording progress",
-        ):
-            raise StopRun
-
-    def publish() -> None:
-        # The same conditional UPDATE; a refusal is acted on at the next beat().
-        guard(
-            lambda: execution_heartbeat(execution_id=execution_id, counters=counters),
-            "recording progress",
-        )
-
     timed_out, error = False, ""
     database_error: BaseException | None = None
-    heartbeat.start()
+    heartbeat = HeartbeatThread(execution_id, counters)
     try:
+        # From here on the row is "running": whatever stops the run (the time limit, an
+        # outage past the budget) must end in a final status with its reason.
+        execution = guard(
+            lambda: JobExecution.objects.select_related("job").get(pk=execution_id), "starting"
+        )
+        job = execution.job
+        feeds = guard(
+            lambda: list(Feed.objects.filter(pk__in=job_feed_ids(job)).order_by("id")),
+            "starting",
+        )
+        counters["feeds_total"] = len(feeds)
+
+        def log(message: str, level: str = EventLevel.INFO) -> None:
+            guard(
+                lambda: event_add(execution_id=execution_id, message=message, level=level),
+                "writing the log",
+            )
+
+        log(f"Started on {hostname} pid {pid}: {counted(len(feeds), 'feed')}.")
+        if not feeds:
+            return guard.record_outcome(
+                lambda: _conclude_empty(execution_id, job, counters), "finishing"
+            )
+
+        def beat() -> None:
+            if heartbeat.lost.is_set() or not guard(
+                lambda: execution_heartbeat(execution_id=execution_id, counters=counters),
+                "recording progress",
+            ):
+                raise StopRun
+
+        def publish() -> None:
+            # The same conditional UPDATE; a refusal is acted on at the next beat().
+            guard(
+                lambda: execution_heartbeat(execution_id=execution_id, counters=counters),
+                "recording progress",
+            )
+
+        heartbeat.start()
         for feed in feeds:
             beat()  # Between units: the cancel check and the zombie check in one UPDATE.
             try:
@@ -296,15 +311,18 @@ def execution_run(*, execution_id: int, task_id: str, hostname: str, pid: int) -
         pass
     except SoftTimeLimitExceeded:
         timed_out = True
-        error = "The run reached its time limit; the feeds done so far keep their results."
+        error = time_limit_reason(guard)  # Says so when it struck during an outage.
     except DATABASE_OUTAGE_ERRORS as exc:
         database_error = exc
     finally:
-        heartbeat.stop()
-        close_old_connections()
+        if heartbeat.ident is not None:  # Started: the run got past its empty-job check.
+            heartbeat.stop()
+            close_old_connections()
     if database_error is not None:
-        return conclude_database_unavailable(execution_id, counters, database_error)
-    return guard(lambda: _conclude(execution_id, counters, timed_out, error), "finishing")
+        return conclude_database_unavailable(guard, counters, database_error)
+    return guard.record_outcome(
+        lambda: _conclude(execution_id, counters, timed_out, error), "finishing"
+    )
 
 
 def nothing_to_run_message(job: Job) -> str:

@@ -10,7 +10,10 @@ import redis
 
 from monitoring.collector import Collector, RedisSource
 from monitoring.models import LogEntry
+from monitoring.shipping import ShippingHandler
+from tests.harness.waiting import wait_for
 from tests.monitoring.test_collector import logfile, record
+from tests.monitoring.test_shipping import make_logger
 
 # transaction=True: the collector closes its connection between batches, as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,3 +64,38 @@ def test_a_record_the_shipper_sent_twice_is_stored_and_written_once(redis_proces
     assert sorted(LogEntry.objects.values_list("message", flat=True)) == ["once", "sent twice"]
     lines = (tmp_path / "logs" / "mh.log").read_text().splitlines()
     assert [json.loads(line)["message"] for line in lines] == ["sent twice", "once"]
+
+
+def test_records_the_real_shipper_sent_while_redis_was_frozen_are_stored_once(
+    redis_process, tmp_path, capfd
+):
+    """The freeze itself makes the duplicates: the shipper's write times out (socket_timeout)
+    while its commands wait in the frozen server's socket buffer, and once Redis is thawed it
+    applies them and the shipper's retry as well. Before the uid, 2 records were stored twice."""
+    handler = ShippingHandler(redis_url=redis_process.url, stream=STREAM)
+    logger = make_logger(handler)
+    client = redis.Redis(port=redis_process.port, socket_timeout=5)
+    try:
+        logger.info("before the freeze")
+        handler.flush(timeout=CEILING_SECONDS)
+        redis_process.freeze()
+        for n in range(3):
+            logger.info("while frozen %d", n)
+        timed_out = lambda: "cannot ship log records" in capfd.readouterr().err  # noqa: E731
+        assert wait_for(timed_out, timeout=CEILING_SECONDS)
+        redis_process.thaw()
+        handler.flush(timeout=CEILING_SECONDS)
+        assert handler.backlog() == 0
+        # The freeze did duplicate records in the stream (else this test proves nothing).
+        assert client.xlen(STREAM) > 4
+    finally:
+        handler.close()
+        client.close()
+    collector = Collector(RedisSource(url=redis_process.url, stream=STREAM), logfile(tmp_path))
+
+    collect_until(collector, lambda: LogEntry.objects.filter(message="while frozen 2").exists())
+
+    stored = sorted(LogEntry.objects.values_list("message", flat=True))
+    assert stored == ["before the freeze", *(f"while frozen {n}" for n in range(3))]
+    lines = (tmp_path / "logs" / "mh.log").read_text().splitlines()
+    assert len(lines) == 4

@@ -131,6 +131,11 @@ def test_readyz_is_503_naming_the_database_during_its_outage(transactional_db, c
             raise AssertionError("/readyz answered 200 without a database")
         except urllib.error.HTTPError as error:
             status, body = error.code, json.loads(error.read())
+        # Liveness stays 200, not the 500 a session lookup without a database gave before.
+        request = urllib.request.Request(base_url + "/healthz", headers={"Cookie": cookie or ""})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            alive = response.status, json.loads(response.read())
 
     assert status == 503
     assert "database" in body["failing"]
+    assert alive == (200, {"status": "ok"})
