@@ -34,7 +34,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -249,9 +249,14 @@ def operator_incidents_purge(*, older_than_days: int, now: datetime | None = Non
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
     ).values("notification_id")
     OperatorNotification.objects.filter(created_at__lt=cutoff).exclude(pk__in=busy).delete()
-    deleted, _ = OperatorIncident.objects.filter(
-        resolved_at__lt=cutoff, notifications__isnull=True
-    ).delete()
+    # NOT EXISTS per old incident (through the link table's incident index), where
+    # ``notifications__isnull`` joined every link of every notification ever made.
+    links = OperatorNotification.incidents.through.objects.filter(
+        operatorincident_id=OuterRef("pk")
+    )
+    deleted, _ = (
+        OperatorIncident.objects.filter(resolved_at__lt=cutoff).exclude(Exists(links)).delete()
+    )
     return deleted
 
 
