@@ -31,6 +31,9 @@ CONFIGURATION = {
     "reports_alertrule",
     "monitoring_operatoralertrule",
     "django_celery_beat_periodictask",
+    # Digest subscriptions and their templates (main's digests): one per user and template.
+    "reports_digestsubscription",
+    "reports_digesttemplate",
 }
 TASK_MODULES = {"feeds": "feeds.tasks", "reports": "reports.tasks", "jobs": "jobs.tasks"}
 TASK_MODULES |= {"contacts": "contacts.tasks", "monitoring": "monitoring.tasks"}
