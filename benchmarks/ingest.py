@@ -56,13 +56,19 @@ def parse_args() -> argparse.Namespace:
         "(default: one per 20 feeds, at most 6)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary VAR_DIR")
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="keep REDIS_URL (broker, cache, breakers and limits in Redis, as in production); "
+        "give it a Redis database of its own: the run purges the queues it filled",
+    )
     args = parser.parse_args()
     if args.articles:
         args.feeds = math.ceil(args.articles / args.articles_per_feed)
     return args
 
 
-def configure_environment(var_dir: Path) -> None:
+def configure_environment(var_dir: Path, *, redis: bool) -> None:
     """Settings come from the environment; spawned workers inherit os.environ."""
     os.environ.update(
         {
@@ -74,8 +80,13 @@ def configure_environment(var_dir: Path) -> None:
             "LOG_LEVEL": "WARNING",
         }
     )
-    # The benchmark needs no broker or cache; keep a developer's Redis out of it.
-    os.environ.pop("REDIS_URL", None)
+    # By default the benchmark needs no broker or cache: keep a developer's Redis out of it.
+    # With --redis the workers enqueue analysis on the Redis broker and share breakers,
+    # per-host limits and the cache there, which is what a production worker pays for.
+    if not redis:
+        os.environ.pop("REDIS_URL", None)
+    elif not os.environ.get("REDIS_URL"):
+        sys.exit("--redis needs REDIS_URL")
 
 
 def create_data(feeds: int, per_feed: int, base_url: str) -> tuple[int, list[int]]:
@@ -290,7 +301,7 @@ def main() -> None:
     # Other processes on the machine skew every figure: the load average shows if they ran.
     load_before = os.getloadavg()[0]
     var_dir = Path(tempfile.mkdtemp(prefix="mh-bench-"))
-    configure_environment(var_dir)
+    configure_environment(var_dir, redis=args.redis)
     spawn = mp.get_context("spawn")
     parent_end, child_end = spawn.Pipe()
     print(f"Rendering {args.feeds * args.articles_per_feed} pages in the server process ...")
@@ -375,8 +386,15 @@ def main() -> None:
     parent_end.send("stop")
     server.join(timeout=10)
     report(args, first, second, ceiling)
+    if args.redis:
+        from celery import current_app
+
+        # The analysis tasks pass 1 enqueued: nobody consumes them here.
+        purged = current_app.control.purge()
+        print(f"\npurged {purged} analysis tasks from the Redis broker")
     print(f"\nsite {urllib.parse.urlsplit(base_url).netloc}, database "
-          f"{connections['default'].vendor}, Python {sys.version.split()[0]}, "
+          f"{connections['default'].vendor}{' + Redis' if args.redis else ''}, "
+          f"Python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, 1-min load average {load_before:.2f} before, "
           f"{os.getloadavg()[0]:.2f} after (our own processes count too)")  # fmt: skip
     if args.keep:

@@ -103,6 +103,12 @@ class Feed(TenantModel):
         ]
         indexes = [
             models.Index(fields=["enabled", "next_fetch_at"], name="feed_due_idx"),
+            # The operator alert check (every minute) reads only the failing feeds.
+            models.Index(
+                fields=["id"],
+                name="feed_failing_idx",
+                condition=models.Q(enabled=True, last_status=FetchStatus.ERROR),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -228,7 +228,15 @@ class OperatorIncident(models.Model):
                 name="unique_open_operator_incident",
             ),
         ]
-        indexes = [models.Index(fields=["-opened_at"], name="operator_incident_opened")]
+        indexes = [
+            models.Index(fields=["-opened_at"], name="operator_incident_opened"),
+            # The hourly purge reads only the resolved incidents past retention, not every one.
+            models.Index(
+                fields=["resolved_at"],
+                name="operator_incident_resolved_idx",
+                condition=models.Q(resolved_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule}: {self.subject}"
@@ -258,6 +266,8 @@ class OperatorNotification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The hourly purge reads only the notifications past retention, not every one.
+        indexes = [models.Index(fields=["created_at"], name="operator_notification_made_idx")]
 
     def __str__(self) -> str:
         return f"{self.rule} {self.event} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -241,6 +241,9 @@ def operator_alerts_fallback(*, now: datetime | None = None) -> bool:
     return True
 
 
+PURGE_CHUNK = 500
+
+
 def operator_incidents_purge(*, older_than_days: int, now: datetime | None = None) -> int:
     """Delete incidents resolved, and notifications made, more than ``older_than_days`` ago
     (ALERT_RETENTION_DAYS), with their deliveries; never a notification still being sent."""
@@ -249,9 +252,22 @@ def operator_incidents_purge(*, older_than_days: int, now: datetime | None = Non
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]
     ).values("notification_id")
     OperatorNotification.objects.filter(created_at__lt=cutoff).exclude(pk__in=busy).delete()
-    deleted, _ = OperatorIncident.objects.filter(
-        resolved_at__lt=cutoff, notifications__isnull=True
-    ).delete()
+    # The old incidents from their partial index, then their links by incident id: as
+    # ``notifications__isnull`` (or NOT EXISTS) the planner may join every link of every
+    # notification ever made. Few incidents resolve in an hour; chunks keep the IN lists short.
+    links = OperatorNotification.incidents.through.objects
+    old = sorted(
+        OperatorIncident.objects.filter(resolved_at__lt=cutoff)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    deleted = 0
+    for start in range(0, len(old), PURGE_CHUNK):
+        ids = set(old[start : start + PURGE_CHUNK])
+        linked = links.filter(operatorincident_id__in=ids).values_list("operatorincident_id")
+        ids -= {pk for (pk,) in linked}
+        if ids:
+            deleted += OperatorIncident.objects.filter(pk__in=ids).delete()[0]
     return deleted
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Q, Sum
+from django.db.models import FilteredRelation, Q, Sum
 from django.utils import timezone
 
 from monitoring.health import check_broker
@@ -367,11 +367,15 @@ def breakers_item() -> Item:
 def quota_item(today: Any) -> Item:
     from accounts.models import Organization
 
+    # The month's days in the join itself, so unique_usage_day (organization, date) is read
+    # for this month only; as an aggregate filter it read every day of every organization
+    # ever, every minute (the operator alert check runs this).
     month = Q(usage_days__date__gte=today.replace(day=1), usage_days__date__lte=today)
     organizations = (
-        Organization.objects.annotate(
-            used_in=Sum("usage_days__tokens_in", filter=month),
-            used_out=Sum("usage_days__tokens_out", filter=month),
+        Organization.objects.annotate(month_days=FilteredRelation("usage_days", condition=month))
+        .annotate(
+            used_in=Sum("month_days__tokens_in"),
+            used_out=Sum("month_days__tokens_out"),
         )
         .filter(Q(llm_monthly_token_quota__isnull=False) | Q(used_in__gt=0) | Q(used_out__gt=0))
         .order_by("name")

@@ -31,7 +31,7 @@ def plans_reading(table: str, queries: CaptureQueriesContext) -> list[str]:
     with connection.cursor() as cursor:
         for query in queries.captured_queries:
             sql = query["sql"]
-            if sql.startswith("SELECT") and f'FROM "{table}"' in sql:
+            if sql.lstrip("(").startswith("SELECT") and f'FROM "{table}"' in sql:
                 cursor.execute(f"{explain} {sql}")
                 plans.append("\n".join(str(row[-1]) for row in cursor.fetchall()))
     return plans

@@ -1,0 +1,63 @@
+"""Rules-only analysis throughput on the real evaluation pages, in one process (issue #16).
+
+    .venv/bin/python benchmarks/rules_throughput.py [--rounds 3] [--no-knowledge]
+
+The target: >= 200 articles/s per worker process. Each labelled page of
+``tests/fixtures/real_pages`` is extracted once (not timed), the brand knowledge base is
+loaded as ``make run`` loads it, then the rules extractor (known brands, the knowledge base,
+discovery, sentiment: what a rules-only analysis runs per article) reads every page, a few
+rounds over. Printed per round: pages per second of the process's CPU time (the steady
+figure on a shared machine) and of wall-clock time. The database writes of a report are not
+included: this is the extractor's own ceiling, so the whole analysis is slower still.
+"""
+
+# ruff: noqa: E402 - sys.path must be fixed before anything imports the logging module.
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, and benchmarks/logging.py would shadow
+# the standard library's logging: put the repository root there instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-knowledge", action="store_true", help="without the knowledge base")
+    args = parser.parse_args()
+
+    from benchmarks.extraction_eval import configure_environment
+
+    configure_environment(Path(tempfile.mkdtemp(prefix="mh-rules-")))
+    from benchmarks.real_pages import known_list, load_pages, run_rules
+    from benchmarks.real_pages_report import load_knowledge
+
+    pages = [page for page in load_pages() if page.text]
+    knowledge = None if args.no_knowledge else load_knowledge()
+    known = known_list(pages)
+    run_rules(pages[:20], known, knowledge=knowledge)  # warm-up: imports, lazy tables
+    rates = []
+    for number in range(1, args.rounds + 1):
+        cpu, wall = time.process_time(), time.perf_counter()
+        run_rules(pages, known, knowledge=knowledge)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        rates.append(len(pages) / cpu)
+        print(
+            f"round {number}: {len(pages)} pages, {len(pages) / cpu:.0f} pages/s by CPU "
+            f"({1000 * cpu / len(pages):.1f} ms each), {len(pages) / wall:.0f} by wall clock, "
+            f"1-min load {os.getloadavg()[0]:.1f}"
+        )
+    print(f"median {statistics.median(rates):.0f} pages/s per process by CPU (target >= 200)")
+
+
+if __name__ == "__main__":
+    main()
