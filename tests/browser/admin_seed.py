@@ -16,7 +16,14 @@ from django_celery_beat.models import (
 )
 from django_celery_results.models import GroupResult, TaskResult
 
-from accounts.models import Invitation, Membership, Organization, Role, UsageDaily
+from accounts.models import (
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationLLM,
+    Role,
+    UsageDaily,
+)
 from accounts.services import api_key_create
 from contacts.models import (
     ContactSettings,
@@ -28,7 +35,14 @@ from contacts.models import (
     ErasureRecord,
 )
 from jobs.models import JobExecution, JobNotification
-from monitoring.models import LogEntry
+from monitoring.models import (
+    LogEntry,
+    OperatorAlertKind,
+    OperatorDelivery,
+    OperatorEvent,
+    OperatorIncident,
+    OperatorNotification,
+)
 from reports.alerts.models import Alert, AlertDelivery, AlertKind, AlertRule, DeliveryChannel
 from reports.economy.models import BatchItemStatus, BatchStatus, LLMBatch, LLMBatchItem
 from reports.exports.models import Export, ExportFormat, ExportKind
@@ -43,9 +57,13 @@ from reports.models import (
     FeedbackEvent,
     KeywordRule,
 )
+from reports.shares.models import ShareKind
+from reports.shares.services import share_link_create
 from tests.contacts.builders import make_contact
 from tests.feeds.builders import make_feed
 from tests.jobs.builders import make_job
+from tests.monitoring.operator_alert_builders import make_rule
+from tests.reports.digest_data import make_subscription, make_template
 from tests.reports.page_data import (
     add_mention,
     make_article,
@@ -162,6 +180,40 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
         expires_in_days=30,
     )
     Group.objects.create(name="Operators")
+    OrganizationLLM.objects.create(organization=org, model="gpt-4o-mini")
+    # Operator alerts: a rule, an incident that fired and the email it sent.
+    operator_rule = make_rule(OperatorAlertKind.values[0])
+    incident = OperatorIncident.objects.create(
+        rule=operator_rule, subject="Workers", opened_at=now, last_seen_at=now, fired_at=now
+    )
+    message = OperatorNotification.objects.create(rule=operator_rule, event=OperatorEvent.values[0])
+    message.incidents.add(incident)
+    OperatorDelivery.objects.create(
+        notification=message,
+        channel=DeliveryChannel.EMAIL,
+        recipient="ops@example.com",
+        next_attempt_at=now,
+    )
+    # Digests and share links.
+    digest = make_template(org, name="Weekly brief")
+    subscription = make_subscription(digest, user=user)
+    subscription.deliveries.create(
+        organization=org,
+        user=user,
+        recipient="alice@example.com",
+        period=now.date(),
+        window_start=now - timedelta(days=7),
+        window_end=now,
+        next_attempt_at=now,
+    )
+    share_link_create(
+        organization=org,
+        actor=user,
+        kind=ShareKind.ANALYTICS,
+        title="Client view",
+        params={},
+        days=7,
+    )
     seen = {"user_agent": "Chromium", "http_accept": "*/*", "path_info": "/login/"}
     AccessAttempt.objects.create(
         username="mallory", get_data="", post_data="", failures_since_start=1, **seen
