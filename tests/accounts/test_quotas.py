@@ -4,6 +4,7 @@ in the pages and the API; nothing existing is ever deleted; one organization's p
 import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -11,6 +12,7 @@ from accounts.models import Invitation, Membership, Organization, Plan, Role
 from accounts.quotas import QuotaExceeded, quota_check, quota_usage
 from contacts.models import BrandContact
 from contacts.services.contacts import contact_create
+from contacts.services.transfer import contacts_import_confirm, contacts_import_preview
 from feeds.models import Feed
 from feeds.services.opml import opml_import
 from jobs.models import Job
@@ -195,3 +197,27 @@ def test_plain_members_do_not_see_the_plan(client_for, bob, org_a):
     limit(org_a, max_feeds=2)
     page = client_for(bob).get(reverse("accounts:settings")).content.decode()
     assert 'data-testid="plan-usage"' not in page
+
+
+def test_a_contact_import_over_the_limit_imports_up_to_it_and_skips_the_rest(alice, org_a):
+    brand = make_brand(org_a, "Acme")
+    kept = contact_create(organization=org_a, actor=alice, brand=brand, full_name="Jane Roe")
+    limit(org_a, max_contacts=3)
+    text = "full_name,brand\nJane Roe,Acme\nAnn One,Acme\nBen Two,Acme\nCid Three,Acme\n"
+
+    preview = contacts_import_preview(
+        organization=org_a, actor=alice, file=SimpleUploadedFile("c.csv", text.encode())
+    )
+    done = contacts_import_confirm(organization=org_a, actor=alice, token=preview.token)
+
+    assert done.committed
+    assert [(row.full_name, row.action) for row in done.rows] == [
+        ("Jane Roe", "skip"),  # unchanged: already there, not counted again
+        ("Ann One", "new"),
+        ("Ben Two", "new"),
+        ("Cid Three", "skip"),
+    ]
+    assert done.rows[3].messages == ("Skipped: your plan allows 3 contacts; you have 3.",)
+    names = set(BrandContact.objects.filter(organization=org_a).values_list("full_name", flat=True))
+    assert names == {"Jane Roe", "Ann One", "Ben Two"}
+    assert BrandContact.objects.filter(pk=kept.pk).exists()
