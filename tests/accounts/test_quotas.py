@@ -187,9 +187,9 @@ def test_a_lowered_plan_deletes_nothing_refuses_more_and_shows_the_usage(
     assert refused.json()["error"]["message"] == "Your plan allows 2 feeds; you have 3."
     assert Feed.objects.filter(organization=org_a).count() == 3
     assert 'data-testid="plan-usage"' in settings_page
-    assert "(limit reached)" in settings_page
+    assert "3 of 2 <strong>(limit reached)</strong>" in settings_page
     # Organization B has its own (no) plan: its owner sees no limits and may add feeds.
-    assert "No limit" in member_page and "(limit reached)" not in member_page
+    assert "0 of no limit" in member_page and "(limit reached)" not in member_page
     quota_check(org_b, "feeds")
 
 
