@@ -262,6 +262,8 @@ def suggestion_import(
         suggestion.delete()
         existing.save(update_fields=[*filled, "updated_at"])
         return existing, False
+    # A suggestion is not counted; the contact it becomes is.
+    quota_check(suggestion.organization, "contacts")
     suggestion.suggested = False
     suggestion.expires_at = None
     suggestion.created_by = actor

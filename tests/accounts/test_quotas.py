@@ -127,14 +127,22 @@ def test_a_contact_over_the_limit_is_refused_in_the_page_and_the_api(
     brand = make_brand(org_a, "Acme")
     contact_create(organization=org_a, actor=alice, brand=brand, full_name="Jane Roe")
     # A discovery suggestion is nobody's choice: it does not count.
-    BrandContact.objects.create(organization=org_a, brand=brand, full_name="Sam", suggested=True)
+    sam = BrandContact.objects.create(
+        organization=org_a, brand=brand, full_name="Sam", suggested=True
+    )
 
     page = client_for(alice).post(
         reverse("contacts:create"), {"brand": brand.pk, "full_name": "John Doe"}, headers=HTMX
     )
     api = alice_api.post("/api/contacts", {"brand": brand.pk, "full_name": "John Doe"})
+    promote = client_for(alice).post(
+        reverse("contacts:suggestion_import", args=[sam.pk]), follow=True
+    )
 
     assert "Your plan allows 1 contacts; you have 1." in page.content.decode()
+    assert "Your plan allows 1 contacts; you have 1." in promote.content.decode()
+    sam.refresh_from_db()
+    assert sam.suggested  # still a suggestion, not lost
     assert api.status_code == 409, api.content
     assert api.json()["error"]["message"] == "Your plan allows 1 contacts; you have 1."
     assert BrandContact.objects.filter(organization=org_a, suggested=False).count() == 1
