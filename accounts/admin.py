@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accounts.models import ApiKey, Invitation, Membership, Organization, OrganizationLLM
+from accounts.models import ApiKey, Invitation, Membership, Organization, OrganizationLLM, Plan
 from accounts.services import api_keys_revoke
 
 
@@ -12,9 +12,20 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    """Limits per plan; an empty limit means no limit. Lowering one deletes nothing: the
+    organizations over it only cannot create more until they are back under."""
+
+    list_display = ["name", "max_feeds", "max_jobs", "max_members", "max_contacts"]
+    search_fields = ["name"]
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "time_zone", "analysis_mode", "created_at"]
+    list_display = ["name", "slug", "plan", "time_zone", "analysis_mode", "created_at"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

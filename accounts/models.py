@@ -30,6 +30,26 @@ class AnalysisMode(models.TextChoices):
     ECONOMY = "economy", "Economy (batch, within 24 h, half price)"
 
 
+class Plan(models.Model):
+    """What an organization may create: an empty limit means no limit.
+
+    Operators assign plans in the admin; an organization without a plan is unlimited, so an
+    installation that never uses plans works as before.
+    """
+
+    name = models.CharField(max_length=100, unique=True, validators=[validate_single_line])
+    max_feeds = models.PositiveIntegerField(null=True, blank=True)
+    max_jobs = models.PositiveIntegerField(null=True, blank=True)
+    max_members = models.PositiveIntegerField(null=True, blank=True)
+    max_contacts = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Organization(models.Model):
     """A tenant: every tenant-owned row points to one."""
 
@@ -67,6 +87,27 @@ class Organization(models.Model):
             "Economy sends articles through the provider's batch interface: half the price, "
             "answers within 24 hours. Articles are analysed by the rules at once meanwhile."
         ),
+    )
+    plan = models.ForeignKey(
+        Plan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="organizations",
+        help_text="Limits on feeds, jobs, members and contacts; empty means no limits.",
+    )
+    # Per-organization overrides of the plan's limits (a deal, a trial): empty uses the plan's.
+    max_feeds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the plan's limit; empty uses the plan's."
+    )
+    max_jobs = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the plan's limit; empty uses the plan's."
+    )
+    max_members = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the plan's limit; empty uses the plan's."
+    )
+    max_contacts = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Overrides the plan's limit; empty uses the plan's."
     )
     # Set when a member hid the dashboard's getting-started checklist for everyone: a team
     # that never invites anyone must not see it forever.

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import ApiKey, ApiScope, Invitation, Membership, Organization, Role
+from accounts.quotas import quota_check
 from marketing_hunting.single_line import one_line
 
 
@@ -163,6 +164,7 @@ def invitation_create(
     pending.filter(expires_at__lte=timezone.now()).delete()
     if pending.exists():
         raise ValidationError({"email": f"An invitation to {email} is already pending."})
+    quota_check(organization, "members")
     invitation = Invitation.objects.create(
         organization=organization, email=email, role=role, invited_by=actor.user
     )
@@ -195,6 +197,9 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
         raise ValidationError("This invitation has already been used.")
     if invitation.is_expired():
         raise ValidationError("This invitation has expired; ask for a new one.")
+    already = Membership.objects.filter(organization=invitation.organization, user=user)
+    if not already.exists():
+        quota_check(invitation.organization, "members")
     membership, _created = Membership.objects.get_or_create(
         organization=invitation.organization, user=user, defaults={"role": invitation.role}
     )

@@ -23,6 +23,7 @@ from accounts.forms import (
 )
 from accounts.middleware import SESSION_KEY
 from accounts.models import ApiKey, Invitation, Membership, OrganizationLogo
+from accounts.quotas import QuotaExceeded, quota_usage
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from reports.charts import DataTable, Series, line_chart
 from reports.extractors.llm import llm_configured
@@ -131,6 +132,8 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
             "llm_key_summary": llm_connection.key_summary(llm),
             "installation_llm": llm_configured(),
             "has_logo": OrganizationLogo.objects.filter(organization=organization).exists(),
+            # The plan is the managers' business, like the keys.
+            "usage": quota_usage(organization) if request.membership.can_manage_members else [],
         },
     )
 
@@ -265,6 +268,10 @@ def _as_error(exc: Exception) -> ValidationError:
     return exc if isinstance(exc, ValidationError) else ValidationError(str(exc))
 
 
+def _full_problem(full: QuotaExceeded) -> str:
+    return f"{full.messages[0]} Ask whoever invited you to make room or change the plan."
+
+
 @login_not_required
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("organization"), token=token)
@@ -282,7 +289,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     if request.user.is_authenticated:
         if request.method == "POST":
-            services.invitation_accept(invitation=invitation, user=request.user)
+            try:
+                services.invitation_accept(invitation=invitation, user=request.user)
+            except QuotaExceeded as full:
+                return render(
+                    request,
+                    "accounts/invitation_accept.html",
+                    {"invitation": invitation, "problem": _full_problem(full)},
+                )
             request.session[SESSION_KEY] = invitation.organization_id
             messages.success(request, f"Welcome to {invitation.organization}.")
             return redirect("dashboard")
@@ -290,13 +304,21 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     form = InvitationSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.invitation_signup(
-            invitation=invitation,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password1"],
-            first_name=form.cleaned_data["first_name"],
-            last_name=form.cleaned_data["last_name"],
-        )
+        try:
+            user = services.invitation_signup(
+                invitation=invitation,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except QuotaExceeded as full:
+            # The signup rolled back with the refusal: no account without a membership.
+            return render(
+                request,
+                "accounts/invitation_accept.html",
+                {"invitation": invitation, "problem": _full_problem(full)},
+            )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_KEY] = invitation.organization_id
         messages.success(request, f"Welcome to {invitation.organization}.")

@@ -17,6 +17,8 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from accounts.quotas import QuotaExceeded
+
 logger = logging.getLogger("api")
 
 
@@ -108,6 +110,12 @@ def install(api: NinjaAPI) -> None:
         return error_response(
             422, "invalid_input", "The request has invalid values.", _validation_details(exc.errors)
         )
+
+    @api.exception_handler(QuotaExceeded)
+    def _over_quota(request: HttpRequest, exc: QuotaExceeded) -> HttpResponse:
+        # 409: the request is valid but conflicts with the organization's plan; retrying
+        # works once something is deleted or the plan is raised.
+        return error_response(409, "quota_exceeded", exc.messages[0])
 
     @api.exception_handler(DjangoValidationError)
     def _refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:

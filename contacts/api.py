@@ -168,7 +168,7 @@ def contact_detail(request: HttpRequest, contact_id: PathId) -> HttpResponse:
     )
 
 
-@router.post("", response={201: ContactOut, **ERRORS}, summary="Add a contact")
+@router.post("", response={201: ContactOut, 409: ErrorResponse, **ERRORS}, summary="Add a contact")
 def contact_create(request: HttpRequest, payload: ContactIn) -> Status[ContactOut]:
     """A duplicate (same email, or same name at the brand) or a person erased on request is a
     422 that says which."""

@@ -12,6 +12,7 @@ from django.urls import reverse
 from import_export import fields, widgets
 
 from accounts.models import Organization
+from accounts.quotas import quota_limit, quota_used
 from contacts.identity import normalize_email
 from contacts.models import BrandContact, ContactSource
 from contacts.services.contacts import EDITABLE_FIELDS, Erasures, find_duplicate
@@ -160,6 +161,8 @@ class BrandContactResource(FormulaSafeResource):
         self.fields["brand"].widget = BrandNameWidget(lookup)
         self.notes_by_row: dict[int, str] = {}
         self.erasures = Erasures(organization) if organization else None
+        self.contacts_limit: int | None = None  # Set by before_import, from the plan.
+        self.contacts_count = 0
 
     def get_queryset(self) -> QuerySet[BrandContact]:
         rows = BrandContact.objects.contacts().select_related("brand")
@@ -175,6 +178,11 @@ class BrandContactResource(FormulaSafeResource):
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         if self.target_organization is None:
             raise ValidationError("Choose the organization to import the contacts into.")
+        # The plan's limit: rows past it are skipped with the reason (the file's first rows
+        # are imported up to the limit), never an error that would refuse the whole file.
+        fresh = Organization.objects.select_related("plan").get(pk=self.target_organization.pk)
+        self.contacts_limit = quota_limit(fresh, "contacts")
+        self.contacts_count = quota_used(fresh, "contacts")
 
     def get_instance(self, instance_loader: Any, row: dict) -> BrandContact | None:
         """The contact this row is: same email, else same name at the same brand; a
@@ -233,6 +241,13 @@ class BrandContactResource(FormulaSafeResource):
                     f"Skipped: this person was erased on request (erasure #{erased.pk})."
                 )
                 return
+        if (instance.pk is None or instance.suggested) and self._over_quota(row):
+            instance.over_quota = True  # skip_row skips it
+            self.notes_by_row[kwargs.get("row_number", 0)] = (
+                f"Skipped: your plan allows {self.contacts_limit} contacts; "
+                f"you have {self.contacts_count}."
+            )
+            return
         if instance.suggested:
             # Importing a suggested person makes them a contact, as "Import contact" does.
             instance.suggested = False
@@ -240,6 +255,15 @@ class BrandContactResource(FormulaSafeResource):
             self.notes_by_row[kwargs.get("row_number", 0)] = "Was a suggestion: becomes a contact."
         if errors:
             raise ValidationError(errors)
+
+    def _over_quota(self, row: dict) -> bool:
+        """Whether one more contact would pass the plan; counts it when it fits."""
+        if all(str(value or "").strip() == "" for value in row.values()):
+            return False  # A blank line is skipped, not a contact.
+        if self.contacts_limit is not None and self.contacts_count >= self.contacts_limit:
+            return True
+        self.contacts_count += 1
+        return False
 
     def skip_row(
         self,
@@ -250,7 +274,7 @@ class BrandContactResource(FormulaSafeResource):
     ) -> bool:
         if all(str(value or "").strip() == "" for value in row.values()):
             return True  # Blank lines between rows (common in spreadsheets) are not errors.
-        if getattr(instance, "erased_on_request", False):
+        if getattr(instance, "erased_on_request", False) or getattr(instance, "over_quota", False):
             return True
         if original is not None and original.suggested and not instance.suggested:
             return False

@@ -238,7 +238,7 @@ def feed_test(request: HttpRequest, payload: FeedTestIn) -> FeedTestOut:
     )
 
 
-@router.post("", response={201: FeedOut, **ERRORS}, summary="Add a feed")
+@router.post("", response={201: FeedOut, 409: ErrorResponse, **ERRORS}, summary="Add a feed")
 def feed_create(request: HttpRequest, payload: FeedIn) -> Status[FeedOut]:
     feed = feed_services.feed_create(organization=request_organization(request), **_values(payload))
     return Status(201, _out(feed))

@@ -215,7 +215,7 @@ def _values(payload: JobFields, *, partial: bool) -> tuple[dict, list[int] | Non
     return values, feed_ids
 
 
-@jobs_router.post("", response={201: JobOut, **ERRORS}, summary="Add a job")
+@jobs_router.post("", response={201: JobOut, 409: ErrorResponse, **ERRORS}, summary="Add a job")
 def job_create(request: HttpRequest, payload: JobIn) -> Status[JobOut]:
     values, feed_ids = _values(payload, partial=False)
     feeds = owned_rows(request, Feed, feed_ids or [], "feed_ids")

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
+from accounts.quotas import quota_check
 from contacts.identity import hashed_forms, identity_keys, normalize_email, normalize_name
 from contacts.models import BrandContact, ContactSettings, ContactSource, ErasureRecord
 from reports.models import Brand
@@ -157,6 +158,7 @@ def contact_create(
 ) -> BrandContact:
     """A new contact; raises :class:`DuplicateContact` when it matches an existing one."""
     _check_brand(organization, brand)
+    quota_check(organization, "contacts")
     contact = BrandContact(
         organization=organization,
         brand=brand,
@@ -260,6 +262,8 @@ def suggestion_import(
         suggestion.delete()
         existing.save(update_fields=[*filled, "updated_at"])
         return existing, False
+    # A suggestion is not counted; the contact it becomes is.
+    quota_check(suggestion.organization, "contacts")
     suggestion.suggested = False
     suggestion.expires_at = None
     suggestion.created_by = actor

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organization
+from accounts.quotas import quota_check
 from feeds.models import Feed, FeedKind
 from feeds.parsing import ParsedFeed, parse_feed
 from feeds.services.refresh import FEED_ACCEPT, describe_status
@@ -66,6 +67,7 @@ def feed_create(*, organization: Organization, **values: object) -> Feed:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown feed fields: {sorted(unknown)}")
+    quota_check(organization, "feeds")
     return _save(Feed(organization=organization, **values))
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django_celery_beat.models import PeriodicTask
 
 from accounts.models import Organization
+from accounts.quotas import quota_check
 from feeds.models import Feed
 from jobs.models import Job
 from jobs.services.schedule import periodic_task_sync, validate_schedule
@@ -53,6 +54,7 @@ def job_create(
     unknown = set(values) - set(JOB_FIELDS)
     if unknown:
         raise TypeError(f"Unknown job fields: {sorted(unknown)}")
+    quota_check(organization, "jobs")
     job = Job(organization=organization, enabled=enabled, **values)
     validate_schedule(_schedule_values(job))
     chosen = _check_feeds(organization, feeds)
