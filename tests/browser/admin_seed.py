@@ -21,6 +21,7 @@ from accounts.models import (
     Membership,
     Organization,
     OrganizationLLM,
+    Plan,
     Role,
     UsageDaily,
 )
@@ -181,6 +182,7 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
     )
     Group.objects.create(name="Operators")
     OrganizationLLM.objects.create(organization=org, model="gpt-4o-mini")
+    Plan.objects.get_or_create(name="Seed plan", defaults={"max_feeds": 5})
     # Operator alerts: a rule, an incident that fired and the email it sent.
     operator_rule = make_rule(OperatorAlertKind.values[0])
     incident = OperatorIncident.objects.create(
