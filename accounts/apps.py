@@ -23,6 +23,7 @@ class AccountsConfig(AppConfig):
 
         register_figures(member_figures, order=90)
 
-        from accounts.briefing_cache import connect_signals
+        from accounts import briefing_cache, request_cache
 
-        connect_signals()
+        briefing_cache.connect_signals()
+        request_cache.connect_signals()

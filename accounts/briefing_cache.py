@@ -17,10 +17,12 @@ the next load misses and recomputes. Why this and not signals alone or a TTL alo
   ``TenantQuerySet.update/bulk_create/bulk_update`` for bulk ones (``accounts.tenancy``) —
   one place that also covers writes added later, in admin actions and commands; the one raw
   SQL writer (``feeds.services.extract``) calls ``briefing_changed`` itself.
-- a bump happens **after commit** (``transaction.on_commit``): bumped inside the transaction, a
-  concurrent load could take the new token, read the old rows and cache them under it. A
-  load reads the token before it reads any row, so whatever it caches is at least as new as
-  its token. Several writes of one transaction bump once.
+- a bump happens **after commit** (``transaction.on_commit``): bumped inside the transaction
+  only, a concurrent load could take the new token, read the old rows and cache them under it.
+  A load reads the token before it reads any row, so whatever it caches is at least as new as
+  its token. Several writes of one transaction bump once after commit (and once when the
+  first of them is made, so the writing connection's own next load sees them: a view that
+  writes then renders, a test that runs in one transaction).
 - the token is random, never a counter: a token evicted from the cache can never come back
   and revive a stale briefing stored under an old number.
 - the TTL (``DASHBOARD_CACHE_SECONDS``, 60 s) is not the invalidation: it moves the "last
@@ -61,6 +63,12 @@ _IGNORED_FIELDS: dict[str, frozenset[str]] = {
     "reports.mention": frozenset(),
     "reports.report": frozenset(),
     "reports.brand": frozenset(),
+    # Not on the dashboard, but cached under the same generation (accounts.request_cache):
+    # the filter choices read industry and group names, the nav bar's bell the unread alerts.
+    "reports.industry": frozenset(),
+    "accounts.invitation": frozenset(),  # The getting-started checklist.
+    "reports.brandgroup": frozenset(),
+    "reports.alertnotification": frozenset(),
     # The "Alert deliveries failed" figure reads the status only.
     "reports.alertdelivery": frozenset(
         {"attempts", "next_attempt_at", "last_attempt_at", "last_error", "response_status"}
@@ -176,6 +184,16 @@ def _clock() -> float:
     return time.monotonic()
 
 
+class _ReadSinceBump(threading.local):
+    """Organizations this thread bumped inside a transaction and has not read since."""
+
+    def __init__(self) -> None:
+        self.organizations: set[int] = set()
+
+
+_read_since_bump = _ReadSinceBump()
+
+
 def briefing_changed(*organization_ids: int | None) -> None:
     """The briefings of these organizations are out of date once the current transaction
     commits (at once outside a transaction)."""
@@ -190,6 +208,13 @@ def briefing_changed(*organization_ids: int | None) -> None:
         if organization_id is None:
             continue
         bump = _Bump(organization_id)
+        if connection.in_atomic_block and organization_id not in _read_since_bump.organizations:
+            # Now as well: this thread's next load (a request that wrote, then renders; a
+            # test run in one transaction) sees its own write. Another connection may cache
+            # old rows under this token meanwhile, which the bump after commit replaces.
+            # Once until this thread reads the token again, not once per row written.
+            bump()
+            _read_since_bump.organizations.add(organization_id)
         if bump not in pending:
             transaction.on_commit(bump)
             pending.append(bump)
@@ -213,6 +238,26 @@ def _compute(organization: "Organization") -> Dashboard:
     )
 
 
+def cache_available() -> bool:
+    """False for ``CACHE_RETRY_SECONDS`` after a cache error in this process."""
+    return _health.available()
+
+
+def cache_failed() -> None:
+    _health.failed()
+
+
+def generation(organization_id: int) -> str:
+    """The organization's current token (made if missing). Raises when the cache does."""
+    key = _generation_key(organization_id)
+    _read_since_bump.organizations.discard(organization_id)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        token = cache.get(key)
+    return token
+
+
 def cached_dashboard(organization: "Organization") -> Dashboard:
     """The dashboard's data from the cache when nothing it reads changed since."""
     ttl = settings.DASHBOARD_CACHE_SECONDS
@@ -220,11 +265,7 @@ def cached_dashboard(organization: "Organization") -> Dashboard:
         return _compute(organization)
     try:
         # The token is read before any row (see the module's docstring).
-        generation = cache.get(_generation_key(organization.pk))
-        if generation is None:
-            cache.add(_generation_key(organization.pk), uuid.uuid4().hex, None)
-            generation = cache.get(_generation_key(organization.pk))
-        key = _dashboard_key(organization.pk, generation)
+        key = _dashboard_key(organization.pk, generation(organization.pk))
         dashboard = cache.get(key)
     except Exception:
         logger.warning("Dashboard cache unavailable; computing the dashboard", exc_info=True)
