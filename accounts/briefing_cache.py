@@ -17,12 +17,10 @@ the next load misses and recomputes. Why this and not signals alone or a TTL alo
   ``TenantQuerySet.update/bulk_create/bulk_update`` for bulk ones (``accounts.tenancy``) —
   one place that also covers writes added later, in admin actions and commands; the one raw
   SQL writer (``feeds.services.extract``) calls ``briefing_changed`` itself.
-- a bump happens **after commit** (``transaction.on_commit``): bumped inside the transaction
-  only, a concurrent load could take the new token, read the old rows and cache them under it.
-  A load reads the token before it reads any row, so whatever it caches is at least as new as
-  its token. Several writes of one transaction bump once after commit (and once when the
-  first of them is made, so the writing connection's own next load sees them: a view that
-  writes then renders, a test that runs in one transaction).
+- a bump happens **after commit** (``transaction.on_commit``): bumped inside the transaction, a
+  concurrent load could take the new token, read the old rows and cache them under it. A
+  load reads the token before it reads any row, so whatever it caches is at least as new as
+  its token. Several writes of one transaction bump once.
 - the token is random, never a counter: a token evicted from the cache can never come back
   and revive a stale briefing stored under an old number.
 - the TTL (``DASHBOARD_CACHE_SECONDS``, 60 s) is not the invalidation: it moves the "last
@@ -184,37 +182,16 @@ def _clock() -> float:
     return time.monotonic()
 
 
-class _ReadSinceBump(threading.local):
-    """Organizations this thread bumped inside a transaction and has not read since."""
-
-    def __init__(self) -> None:
-        self.organizations: set[int] = set()
-
-
-_read_since_bump = _ReadSinceBump()
-
-
 def briefing_changed(*organization_ids: int | None) -> None:
     """The briefings of these organizations are out of date once the current transaction
     commits (at once outside a transaction)."""
     # Callbacks still pending in this transaction: a rolled-back savepoint has removed its
     # own, so a bump is skipped only when one will really run.
-    pending = (
-        [entry[1] for entry in getattr(connection, "run_on_commit", [])]
-        if connection.in_atomic_block
-        else []
-    )
+    pending = pending_on_commit()
     for organization_id in set(organization_ids):
         if organization_id is None:
             continue
         bump = _Bump(organization_id)
-        if connection.in_atomic_block and organization_id not in _read_since_bump.organizations:
-            # Now as well: this thread's next load (a request that wrote, then renders; a
-            # test run in one transaction) sees its own write. Another connection may cache
-            # old rows under this token meanwhile, which the bump after commit replaces.
-            # Once until this thread reads the token again, not once per row written.
-            bump()
-            _read_since_bump.organizations.add(organization_id)
         if bump not in pending:
             transaction.on_commit(bump)
             pending.append(bump)
@@ -247,10 +224,22 @@ def cache_failed() -> None:
     _health.failed()
 
 
+def pending_on_commit() -> list[object]:
+    """The on-commit callbacks this connection's open transaction still holds."""
+    if not connection.in_atomic_block:
+        return []
+    return [entry[1] for entry in getattr(connection, "run_on_commit", [])]
+
+
+def changed_uncommitted(organization_id: int) -> bool:
+    """Whether this connection wrote rows of the organization that are not committed yet: its
+    loads then read them but must not cache what nobody else can see (and may never be)."""
+    return _Bump(organization_id) in pending_on_commit()
+
+
 def generation(organization_id: int) -> str:
     """The organization's current token (made if missing). Raises when the cache does."""
     key = _generation_key(organization_id)
-    _read_since_bump.organizations.discard(organization_id)
     token = cache.get(key)
     if token is None:
         cache.add(key, uuid.uuid4().hex, None)

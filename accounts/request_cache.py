@@ -8,7 +8,9 @@ are the same answer for every request until something they read is written.
 
 Two invalidation schemes, both "token read before the rows, new token after commit", so a
 load that races a write can only cache what is at least as new as its token (see
-``accounts.briefing_cache``):
+``accounts.briefing_cache``). A load on a connection whose open transaction wrote such rows
+reads them from the database and caches nothing: it sees its own write, and nothing that may
+still roll back reaches the cache (tests that run in one transaction see every write so).
 
 - **Per organization**: ``cached_for_organization`` keys values under the organization's
   dashboard *generation*, which every committed write of a watched model replaces (row
@@ -30,7 +32,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
@@ -45,7 +47,11 @@ _MISSING = object()
 def cached_for_organization(organization_id: int, name: str, compute: Callable[[], T]) -> T:
     """``compute()``, cached under the organization's current generation."""
     ttl = settings.DASHBOARD_CACHE_SECONDS
-    if not ttl or not briefing_cache.cache_available():
+    if (
+        not ttl
+        or not briefing_cache.cache_available()
+        or briefing_cache.changed_uncommitted(organization_id)
+    ):
         return compute()
     try:
         # The token before any row (see the module's docstring).
@@ -77,7 +83,7 @@ def user_memberships(user_id: int, compute: Callable[[], list[T]]) -> list[T]:
     """The user's memberships (with their organizations) from the cache when none of them,
     nor their organizations, changed since."""
     ttl = settings.DASHBOARD_CACHE_SECONDS
-    if not ttl or not briefing_cache.cache_available():
+    if not ttl or not briefing_cache.cache_available() or _changed_uncommitted(user_id):
         return compute()
     token_key = _user_token_key(user_id)
     try:
@@ -121,10 +127,14 @@ def memberships_changed(user_ids: Iterable[int]) -> None:
     """These users' cached memberships are out of date once the transaction commits."""
     user_ids = {pk for pk in user_ids if pk is not None}
     if user_ids:
-        if connection.in_atomic_block:
-            # Now and after commit, as accounts.briefing_cache.briefing_changed does.
-            _ForgetUsers(user_ids)()
         transaction.on_commit(_ForgetUsers(user_ids))
+
+
+def _changed_uncommitted(user_id: int) -> bool:
+    return any(
+        isinstance(callback, _ForgetUsers) and user_id in callback.user_ids
+        for callback in briefing_cache.pending_on_commit()
+    )
 
 
 def organization_members_changed(organization_ids: Iterable[int]) -> None:

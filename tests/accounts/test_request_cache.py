@@ -2,9 +2,8 @@
 the next request after a change shows it.
 
 Each test loads a page (filling the cache), writes through the path the app uses, and loads
-it again. Most run inside the test's transaction, where a write bumps its tokens at once; the
-membership removal commits (``transaction=True``), as the after-commit bump is what other web
-processes rely on.
+it again. The tests commit (``transaction=True``): the caches hear of a write once it is
+committed, and a connection with uncommitted writes of an organization does not use them.
 """
 
 import pytest
@@ -28,6 +27,8 @@ from tests.reports.page_data import (
     make_industry,
     make_report,
 )
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Tables a cached load of any page no longer reads.
 CACHED_AWAY = ("accounts_membership", "reports_alertnotification")
@@ -199,7 +200,6 @@ def test_the_checklist_ticks_a_new_job_and_hides_at_once(client, org_a, alice):
     assert not doc(client, "/").xpath("//li[contains(@class,'checklist-step')]")
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_removed_member_loses_access_on_the_next_request(client_for, alice, bob, org_a):
     client = client_for(bob)
     assert client.get("/reports/").status_code == 200
