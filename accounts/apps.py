@@ -46,6 +46,7 @@ class AccountsConfig(AppConfig):
 
         register_banner(llm_banner)
 
-        from accounts.briefing_cache import connect_signals
+        from accounts import briefing_cache, request_cache
 
-        connect_signals()
+        briefing_cache.connect_signals()
+        request_cache.connect_signals()

@@ -63,6 +63,12 @@ _IGNORED_FIELDS: dict[str, frozenset[str]] = {
     "reports.mention": frozenset(),
     "reports.report": frozenset(),
     "reports.brand": frozenset(),
+    # Not on the dashboard, but cached under the same generation (accounts.request_cache):
+    # the filter choices read industry and group names, the nav bar's bell the unread alerts.
+    "reports.industry": frozenset(),
+    "accounts.invitation": frozenset(),  # The getting-started checklist.
+    "reports.brandgroup": frozenset(),
+    "reports.alertnotification": frozenset(),
     # The "Alert deliveries failed" figure reads the status only.
     "reports.alertdelivery": frozenset(
         {"attempts", "next_attempt_at", "last_attempt_at", "last_error", "response_status"}
@@ -183,11 +189,7 @@ def briefing_changed(*organization_ids: int | None) -> None:
     commits (at once outside a transaction)."""
     # Callbacks still pending in this transaction: a rolled-back savepoint has removed its
     # own, so a bump is skipped only when one will really run.
-    pending = (
-        [entry[1] for entry in getattr(connection, "run_on_commit", [])]
-        if connection.in_atomic_block
-        else []
-    )
+    pending = pending_on_commit()
     for organization_id in set(organization_ids):
         if organization_id is None:
             continue
@@ -215,6 +217,38 @@ def _compute(organization: "Organization") -> Dashboard:
     )
 
 
+def cache_available() -> bool:
+    """False for ``CACHE_RETRY_SECONDS`` after a cache error in this process."""
+    return _health.available()
+
+
+def cache_failed() -> None:
+    _health.failed()
+
+
+def pending_on_commit() -> list[object]:
+    """The on-commit callbacks this connection's open transaction still holds."""
+    if not connection.in_atomic_block:
+        return []
+    return [entry[1] for entry in getattr(connection, "run_on_commit", [])]
+
+
+def changed_uncommitted(organization_id: int) -> bool:
+    """Whether this connection wrote rows of the organization that are not committed yet: its
+    loads then read them but must not cache what nobody else can see (and may never be)."""
+    return _Bump(organization_id) in pending_on_commit()
+
+
+def generation(organization_id: int) -> str:
+    """The organization's current token (made if missing). Raises when the cache does."""
+    key = _generation_key(organization_id)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, uuid.uuid4().hex, None)
+        token = cache.get(key)
+    return token
+
+
 def cached_dashboard(organization: "Organization") -> Dashboard:
     """The dashboard's data from the cache when nothing it reads changed since."""
     ttl = settings.DASHBOARD_CACHE_SECONDS
@@ -222,11 +256,7 @@ def cached_dashboard(organization: "Organization") -> Dashboard:
         return _compute(organization)
     try:
         # The token is read before any row (see the module's docstring).
-        generation = cache.get(_generation_key(organization.pk))
-        if generation is None:
-            cache.add(_generation_key(organization.pk), uuid.uuid4().hex, None)
-            generation = cache.get(_generation_key(organization.pk))
-        key = _dashboard_key(organization.pk, generation)
+        key = _dashboard_key(organization.pk, generation(organization.pk))
         dashboard = cache.get(key)
     except Exception:
         logger.warning("Dashboard cache unavailable; computing the dashboard", exc_info=True)

@@ -27,6 +27,16 @@ class TenantQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         from accounts.briefing_cache import briefing_changed, watched
 
+        if self.model._meta.label_lower == "accounts.membership":
+            from accounts.request_cache import memberships_changed
+
+            # Roles changed in bulk: the users' cached memberships too (after the write).
+            users = set(self.order_by().values_list("user_id", flat=True))
+            organizations = set(self.order_by().values_list("organization_id", flat=True))
+            updated = super().update(**kwargs)
+            memberships_changed(users)
+            briefing_changed(*organizations)
+            return updated
         if not watched(self.model, kwargs):
             return super().update(**kwargs)
         organizations = set(self.order_by().values_list("organization_id", flat=True).distinct())

@@ -2,6 +2,7 @@
 
     psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE mh_load_bench"
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/mh_load_bench \\
+    [REDIS_URL=redis://127.0.0.1:6379/N] \\
         .venv/bin/python benchmarks/load.py [--reports 100000] [--clients 10,50]
                                             [--seconds 30] [--web-workers 1]
 
@@ -72,7 +73,8 @@ def configure_environment() -> dict[str, str]:
         "LOG_SHIPPING": "false",
     }
     os.environ.update(server_env)
-    os.environ.pop("REDIS_URL", None)
+    # With REDIS_URL the cache (and sessions, briefing and page caches) are in Redis, as in
+    # production; without it in the file cache of embedded mode.
     return {**os.environ, **server_env}
 
 
@@ -278,7 +280,11 @@ def main() -> None:
     cookie, urls = prepare(args)
     server, port = start_server(env, args.web_workers)
     try:
-        print(f"\nuvicorn --workers {args.web_workers}; load average {os.getloadavg()[0]:.1f}")
+        cache = "Redis" if os.environ.get("REDIS_URL") else "file"
+        print(
+            f"\nuvicorn --workers {args.web_workers}; {cache} cache; "
+            f"load average {os.getloadavg()[0]:.1f}"
+        )
         print(f"Pages in turn: {', '.join(urls)}; {args.seconds:.0f} s per client count")
         print(
             f"{'clients':>7} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'errors':>6} "

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
+from accounts.request_cache import cached_for_organization
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from feeds.forms import ArticleFilterForm, FeedForm, OpmlImportForm
 from feeds.models import Article, Feed, FetchStatus
@@ -177,7 +178,12 @@ def feed_export(request: HttpRequest) -> HttpResponse:
 
 
 def article_list(request: HttpRequest) -> HttpResponse:
-    feeds = list(scoped_queryset(request, Feed).order_by("name").values_list("id", "name"))
+    # The feed filter's choices, cached until a feed changes (accounts.request_cache).
+    feeds = cached_for_organization(
+        request_organization(request).pk,
+        "article-feed-choices",
+        lambda: list(scoped_queryset(request, Feed).order_by("name").values_list("id", "name")),
+    )
     form = ArticleFilterForm(request.GET or None, feeds=feeds)
     articles = scoped_queryset(request, Article).order_by("-published_at", "-id")
     if form.is_bound:

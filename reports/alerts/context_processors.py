@@ -11,11 +11,18 @@ def alert_bell(request: HttpRequest) -> dict[str, Any]:
         return {}
 
     def unread() -> int:
+        from accounts.request_cache import cached_for_organization
         from reports.alerts.models import AlertNotification
 
-        return AlertNotification.objects.filter(
-            user=user, organization=organization, read_at__isnull=True
-        ).count()
+        # Cached under the organization's generation, which every notification written or
+        # marked read replaces (accounts.request_cache).
+        return cached_for_organization(
+            organization.pk,
+            f"alert-unread:{user.pk}",
+            lambda: AlertNotification.objects.filter(
+                user=user, organization=organization, read_at__isnull=True
+            ).count(),
+        )
 
     # Lazy: pages that never render the bell (emails, fragments) never count.
     return {"alert_unread": unread}

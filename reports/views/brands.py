@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
+from accounts.models import Organization
+from accounts.request_cache import cached_for_organization
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import analytics, selectors
 from reports.charts import daily_bar_chart, sparkline
@@ -46,7 +48,12 @@ def _brand(request: HttpRequest, pk: int) -> Brand:
 
 def brand_list(request: HttpRequest) -> HttpResponse:
     organization = request_organization(request)
-    choices = selectors.brand_filter_choices(organization)
+    # Cached until an industry or group changes (accounts.request_cache).
+    choices = cached_for_organization(
+        organization.pk,
+        "brand-filter-choices",
+        lambda: selectors.brand_filter_choices(organization),
+    )
     form = BrandFilterForm(
         request.GET or None, industries=choices["industry"], groups=choices["group"]
     )
@@ -102,14 +109,34 @@ def _describe(event: FeedbackEvent) -> str:
     return ""
 
 
+def _brand_figures(organization: Organization, brand: Brand) -> dict:
+    """The brand page's charts and totals."""
+    span = resolve_range(preset=RangePreset.LAST_90_DAYS, time_zone=organization.time_zone)
+    timeline = analytics.timeline(organization, [brand.pk], span)
+    series = timeline.by_brand[brand.pk]
+    totals = Mention.objects.filter(brand=brand).aggregate(
+        total=Count("id"), to_review=Count("id", filter=Q(review_status="unreviewed"))
+    )
+    return {
+        "chart": daily_bar_chart(series, end=span.end, title=f"Mentions of {brand.name}"),
+        "chart_total": sum(series),
+        "chart_table": mentions_table(timeline, brand, span),
+        "charts": brand_charts(organization, brand, timeline, span),
+        "totals": totals,
+    }
+
+
 def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     brand = _brand(request, pk)
     organization = request_organization(request)
     # The organization's last 90 days, counted like the Analytics page (one query gives the
     # mentions per day and their sentiment).
-    span = resolve_range(preset=RangePreset.LAST_90_DAYS, time_zone=organization.time_zone)
-    timeline = analytics.timeline(organization, [brand.pk], span)
-    series = timeline.by_brand[brand.pk]
+    # The mention aggregates and their charts are the page's costliest part (two scans of the
+    # brand's mentions, SVG drawing): cached under the organization's generation, which any
+    # mention, report or brand write replaces (accounts.request_cache).
+    figures = cached_for_organization(
+        organization.pk, f"brand-figures:{brand.pk}", lambda: _brand_figures(organization, brand)
+    )
     recent = (
         # With the organization, the (organization, brand, time) index serves the order.
         Mention.objects.filter(organization=organization, brand=brand)
@@ -120,19 +147,12 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     events = brand.events.select_related("actor", "mention").order_by("-created_at")[
         :HISTORY_EVENTS
     ]
-    totals = Mention.objects.filter(brand=brand).aggregate(
-        total=Count("id"), to_review=Count("id", filter=Q(review_status="unreviewed"))
-    )
     return render(
         request,
         "reports/brand_detail.html",
         {
             "brand": brand,
-            "chart": daily_bar_chart(series, end=span.end, title=f"Mentions of {brand.name}"),
-            "chart_total": sum(series),
-            "chart_table": mentions_table(timeline, brand, span),
-            "charts": brand_charts(organization, brand, timeline, span),
-            "totals": totals,
+            **figures,
             "aliases": brand.aliases.order_by("alias"),
             "alias_form": AliasForm(),
             "recent": recent,

@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
 
+from accounts.models import Organization
+from accounts.request_cache import cached_for_organization
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
 from reports.economy.models import OPEN_ITEM_STATUSES
@@ -57,12 +59,26 @@ def _rows(report_ids: list[int]) -> list[Report]:
     return reports
 
 
+def _filter_choices(organization: Organization, brand_id: int | None) -> dict:
+    """The filter form's choices: cached per organization until a feed, industry, group or
+    brand changes (accounts.request_cache); a chosen brand outside the tracked ones (an
+    untracked brand's link) is looked up as before."""
+    choices = cached_for_organization(
+        organization.pk,
+        "report-filter-choices",
+        lambda: selectors.report_filter_choices(organization),
+    )
+    if brand_id and all(pk != brand_id for pk, _ in choices["brand"]):
+        return selectors.report_filter_choices(organization, brand_id)
+    return choices
+
+
 def report_list(request: HttpRequest) -> HttpResponse:
     """Filters, search, sorting and pages, in a fixed number of queries whatever the page size:
     session, user, memberships, filter choices, quota (when set), count, the page's ids, its
     reports with articles and feeds, their mentions with brands."""
     organization = request_organization(request)
-    choices = selectors.report_filter_choices(organization, _int_or_none(request.GET.get("brand")))
+    choices = _filter_choices(organization, _int_or_none(request.GET.get("brand")))
     form = ReportFilterForm(
         request.GET or None,
         feeds=choices["feed"],
