@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from accounts.models import UsageDaily
 from accounts.services import organization_create
@@ -102,6 +103,9 @@ def test_it_shows_live_and_dead_workers_beat_and_quotas_with_reasons(client_for,
     _heartbeat("celery@dead", seen_ago=600)
     _heartbeat("beat@box", Role.BEAT, last_tick_at=timezone.now() - timedelta(seconds=3))
     make_job(org_a)
+    # A ticking beat has run its schedules: without this, every schedule of a minute written
+    # when the test database was last flushed (minutes earlier in a long run) is "overdue".
+    PeriodicTask.objects.update(last_run_at=timezone.now())
     org_a.llm_monthly_token_quota = 1000
     org_a.save()
     UsageDaily.objects.create(
