@@ -61,7 +61,6 @@ def test_a_broken_or_stale_model_file_is_refused_with_the_reason(
 def test_without_a_readable_model_discovery_is_off_and_tracked_brands_are_still_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(discovery_model, "MODEL_FILE", tmp_path / "missing.json")
     monkeypatch.setattr(discovery_model, "read_model", lambda: read_model(tmp_path / "x.json"))
     discovery_model.model.cache_clear()
     try:
