@@ -352,13 +352,16 @@ def test_a_quote_is_found_when_the_page_writes_kana_decomposed() -> None:
     )
 
 
+# The eval migrates a fresh database and loads the brand knowledge base (~30,000 brands) before
+# its two pages: ~19 s in CI, 166 s at load average 15, where the suite's 120 s ceiling struck.
+@pytest.mark.timeout(600)
 def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
     run = subprocess.run(
         [sys.executable, "benchmarks/extraction_eval.py", "--ids", "pl-phoronix-com,rd-msn"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=540,
         check=False,
     )
     assert run.returncode == 0, run.stderr
