@@ -215,6 +215,16 @@ def rebuild_rollups(organization_id: int) -> int:
     return rollup_rebuild(organization=organization) if organization else 0
 
 
+@shared_task(name="reports.recount_stories", acks_late=True, soft_time_limit=30 * 60)
+def recount_stories(organization_id: int) -> int | None:
+    """After a brand merge or an industry change: the heat table's story counts, counted again
+    off the request. Idempotent: a second run finds no recount due and does nothing."""
+    from reports.rollups.recount import stories_recount
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    return stories_recount(organization=organization) if organization else None
+
+
 @shared_task(name="reports.repair_rollups", soft_time_limit=30 * 60)
 def repair_rollups() -> int:
     """The nightly safety net: roll-ups missing or in an old time zone are rebuilt, and the

@@ -27,6 +27,7 @@ from reports.charts import (
 )
 from reports.exports.ranges import DateRange
 from reports.models import Brand, BrandGroup, BrandStatus
+from reports.rollups.recount import recount_pending
 
 # Compared when nobody chose brands: the most mentioned tracked brands (or group members).
 DEFAULT_COMPARED = 5
@@ -163,6 +164,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             "brand_options": brand_options,
             "max_compared": analytics.MAX_COMPARED,
             "weekly": chosen.span.days > analytics.DAILY_UNTIL,
+            "updating": recount_pending(organization),
         },
     )
 
@@ -277,6 +279,9 @@ def _share_chart(
 def _sources_chart(organization: Organization, chosen: Selection) -> Chart:
     sources = analytics.top_sources(organization, chosen.ids, chosen.span)
     title = "Top sources"
+    note = "Stories naming the compared brands, by the feed that carried them."
+    if len(chosen.ids) > 1:
+        note += " A story naming two of them counts once for each."
     return Chart(
         "sources",
         title,
@@ -287,7 +292,7 @@ def _sources_chart(organization: Organization, chosen: Selection) -> Chart:
             ["Feed", "Stories"],
             [[feed.name, n] for feed, n in sources],
         ),
-        note="Stories naming the compared brands, by the feed that carried them.",
+        note=note,
     )
 
 
