@@ -174,10 +174,15 @@ def send_due_alert_deliveries() -> int:
 
 @shared_task(name="reports.purge_old_alerts")
 def purge_old_alerts() -> int:
-    """Enforces ALERT_RETENTION_DAYS on alerts, their notifications and deliveries."""
+    """Enforces ALERT_RETENTION_DAYS on alerts, their notifications and deliveries, and
+    DIGEST_DELIVERY_RETENTION_DAYS on digest deliveries (the same hourly schedule)."""
     from reports.alerts.services import alerts_purge
+    from reports.digests.services import digest_deliveries_purge
 
-    return alerts_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
+    alerts = alerts_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
+    return alerts + digest_deliveries_purge(
+        older_than_days=settings.DIGEST_DELIVERY_RETENTION_DAYS
+    )
 
 
 # --- Digests (reports.digests) -------------------------------------------------------------------
