@@ -180,9 +180,7 @@ def purge_old_alerts() -> int:
     from reports.digests.services import digest_deliveries_purge
 
     alerts = alerts_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
-    return alerts + digest_deliveries_purge(
-        older_than_days=settings.DIGEST_DELIVERY_RETENTION_DAYS
-    )
+    return alerts + digest_deliveries_purge(older_than_days=settings.DIGEST_DELIVERY_RETENTION_DAYS)
 
 
 # --- Digests (reports.digests) -------------------------------------------------------------------
