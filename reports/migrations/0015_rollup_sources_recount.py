@@ -16,13 +16,15 @@ def install(apps, schema_editor):
             cursor.execute(statement)
         sources.install(cursor)
         cursor.execute(sources.BUILD_ALL)
+        for statement in sources.COVERING_INDEXES:
+            cursor.execute(statement)
 
 
 def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        for statement in sources.PG_DROP:
+        for statement in sources.PG_DROP + sources.DROP_COVERING_INDEXES:
             cursor.execute(statement)
 
 

@@ -173,6 +173,27 @@ COUNT = pairs(_RANGE, "feeds_articlefeed", 1)
 BUILD_ALL = _INSERT + pairs("reports_mention", "feeds_articlefeed", 1)
 
 
+# Covering indexes of the three roll-ups (PostgreSQL): each chart reads (organization, brand,
+# day range) and sums a count, so an index-only scan answers it without visiting the table
+# (a year of 200 tracked brands is ~76,000 MentionDay rows: 444 ms through the key's index
+# and the table, 167 ms from the index alone, in EXPLAIN ANALYZE at load 8). Made by the
+# migration, not the models: Django would leave a model index with INCLUDE off on SQLite
+# with a warning, and the SQLite triggers need only the key.
+COVERING_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS reports_mentionday_cover ON reports_mentionday "
+    "(organization_id, brand_id, day) INCLUDE (tone, mentions)",
+    "CREATE INDEX IF NOT EXISTS reports_sourceday_cover ON reports_sourceday "
+    "(organization_id, brand_id, day) INCLUDE (feed_id, stories)",
+    "CREATE INDEX IF NOT EXISTS reports_comentionday_cover ON reports_comentionday "
+    "(organization_id, brand_id, day) INCLUDE (industry_key, stories)",
+]
+DROP_COVERING_INDEXES = [
+    "DROP INDEX IF EXISTS reports_mentionday_cover",
+    "DROP INDEX IF EXISTS reports_sourceday_cover",
+    "DROP INDEX IF EXISTS reports_comentionday_cover",
+]
+
+
 def sources_supported() -> bool:
     return connection.vendor == "postgresql"
 

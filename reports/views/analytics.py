@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Organization
 from accounts.tenancy import request_organization
@@ -162,10 +163,23 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "query": query.urlencode(),
             "brand_options": brand_options,
+            "brand_options_html": _brand_options_html(brand_options),
             "max_compared": analytics.MAX_COMPARED,
             "weekly": chosen.span.days > analytics.DAILY_UNTIL,
             "updating": recount_pending(organization),
         },
+    )
+
+
+def _brand_options_html(options: list[tuple[int, str, bool]]) -> SafeString:
+    """The brand picker's checkboxes, built in Python with each name escaped once: an
+    organization tracks hundreds of brands, and a template loop of them took ~10 ms."""
+    return mark_safe(  # noqa: S308 - the names are escaped here; the ids are ints
+        "".join(
+            f'<li><label><input type="checkbox" name="brand" value="{int(pk)}"'
+            f"{' checked' if checked else ''}> {escape(name)}</label></li>"
+            for pk, name, checked in options
+        )
     )
 
 
