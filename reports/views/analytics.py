@@ -293,17 +293,24 @@ def _share_chart(
 def _sources_chart(organization: Organization, chosen: Selection) -> Chart:
     sources = analytics.top_sources(organization, chosen.ids, chosen.span)
     title = "Top sources"
-    note = "Stories naming the compared brands, by the feed that carried them."
-    if len(chosen.ids) > 1:
-        note += " A story naming two of them counts once for each."
+    if len(chosen.ids) == 1:
+        unit, column = "story", "Stories"
+        note = "Stories naming the brand, by the feed that carried them."
+    else:
+        # Summed per brand (reports/rollups/sources.py): counted as what they are, mentions.
+        unit, column = "mention", "Mentions"
+        note = (
+            "Mentions of the compared brands in the stories each feed carried: a story "
+            "naming two of them counts twice."
+        )
     return Chart(
         "sources",
         title,
-        bar_chart([Bar(feed.name, n) for feed, n in sources], title=title, unit="story"),
+        bar_chart([Bar(feed.name, n) for feed, n in sources], title=title, unit=unit),
         DataTable(
             f"Feeds that carried the most stories naming the compared brands, "
             f"{chosen.span.describe()}",
-            ["Feed", "Stories"],
+            ["Feed", column],
             [[feed.name, n] for feed, n in sources],
         ),
         note=note,
