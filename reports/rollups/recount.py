@@ -116,10 +116,12 @@ def stories_recount(*, organization: Organization) -> int | None:
     if not comentions.comentions_supported():
         written = 0
     elif state.time_zone != organization.time_zone:
-        # A zone change is pending too: the whole rebuild it needs counts the stories as well.
+        # A zone change is pending too: the whole rebuild it needs counts the stories as well
+        # (and clears the request itself).
         from reports.rollups.services import rollup_rebuild
 
-        written = rollup_rebuild(organization=organization)
+        organization.__dict__.pop("_recount_pending", None)
+        return rollup_rebuild(organization=organization)
     else:
         zone = ZoneInfo(state.time_zone)
         written = 0

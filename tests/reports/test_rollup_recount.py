@@ -161,3 +161,16 @@ def test_the_pages_say_the_figures_are_being_updated(client_for, alice, org_a, s
         assert not html.fromstring(page.content.decode()).xpath("//*[@id='figures-updating']")
     else:
         assert "being updated" not in text and not notice
+
+
+def test_a_recount_due_with_a_zone_change_pending_rebuilds_everything_once(org_a, stories, queued):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps no story counts")
+    brand_merge(source=stories["globex"], target=stories["acme"], actor=None)
+    RollupState.objects.filter(organization=org_a).update(time_zone="Asia/Kolkata")
+
+    assert tasks.recount_stories(org_a.pk) is not None
+    state = RollupState.objects.get(organization=org_a)
+    assert (state.time_zone, state.recount_requested_at) == (org_a.time_zone, None)
+    assert_equal_to_base_tables(org_a)
+    assert tasks.recount_stories(org_a.pk) is None
