@@ -64,6 +64,7 @@ TABLES = (
     "reports_brand",
     "reports_mentionday",
     "reports_comentionday",
+    "reports_sourceday",
 )
 START = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -14,7 +14,13 @@ DISABLE TRIGGER, undone by the rollback). Times, as median of ``--runs``:
 - merge: the second most mentioned brand merged into the first (QuerySet.update of its
   mentions, ~10 % of all);
 - industry: the most mentioned brand's industry changed (every story naming it counted again);
+- merge, deferred / industry, deferred: the same as the services write them now, inside
+  ``story_counts_deferred`` (the heat table's story triggers stand aside; a task recounts);
+- story recount: that task (``stories_recount``) for the whole organization (no "off");
 - rebuild: ``rollup_rebuild`` of the whole organization (no "off").
+
+``--writes merge,industry,recount`` times only those (names: analysis, reanalysis, merge,
+industry, recount, rebuild).
 """
 
 from __future__ import annotations
@@ -45,6 +51,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reports", type=int, default=500, help="reports re-written, 500")
     parser.add_argument("--runs", type=int, default=3, help="runs of each, default 3")
+    parser.add_argument(
+        "--writes",
+        default="analysis,reanalysis,merge,industry,recount,rebuild",
+        help="which writes to time, comma-separated (default all)",
+    )
     return parser.parse_args()
 
 
@@ -85,6 +96,8 @@ def main() -> None:
 
     from accounts.models import Organization
     from reports.models import Brand, Industry, Mention
+    from reports.rollups.models import RollupState
+    from reports.rollups.recount import stories_recount, story_counts_deferred
     from reports.rollups.services import rollup_rebuild
 
     organization = Organization.objects.filter(slug=SLUG).first()
@@ -125,23 +138,51 @@ def main() -> None:
     def industry_change() -> None:
         Brand.objects.filter(pk=top[0].pk).update(industry=industry.first())
 
+    def deferred(work: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            with story_counts_deferred(organization.pk):
+                work()
+
+        return run
+
+    def recount() -> None:
+        from django.utils import timezone
+
+        RollupState.objects.filter(organization=organization).update(
+            recount_requested_at=timezone.now()
+        )
+        stories_recount(organization=organization)
+
+    wanted = {name.strip() for name in args.writes.split(",")}
+
     mentions = Mention.objects.filter(organization=organization).count()
     print(f"{mentions:,} mentions; {len(report_ids)} reports re-written; {args.runs} runs each")
     print(f"{'write':<28} {'triggers on ms':>15} {'off ms':>10}")
-    for name, work in (
-        (f"analysis ({len(report_ids)} reports)", analysis),
-        (f"re-analysis ({len(report_ids)} reports)", reanalysis),
-        (f"merge ({top[1].mentions.count():,} mentions)", merge),
-        (f"industry ({top[0].mentions.count():,} stories)", industry_change),
+    merged, stories = top[1].mentions.count(), top[0].mentions.count()
+    for key, name, work in (
+        ("analysis", f"analysis ({len(report_ids)} reports)", analysis),
+        ("reanalysis", f"re-analysis ({len(report_ids)} reports)", reanalysis),
+        ("merge", f"merge ({merged:,} mentions)", merge),
+        ("merge", f"merge, deferred ({merged:,})", deferred(merge)),
+        ("industry", f"industry ({stories:,} stories)", industry_change),
+        ("industry", f"industry, deferred ({stories:,})", deferred(industry_change)),
     ):
+        if key not in wanted:
+            continue
         on = statistics.median(timed(work, triggers=True) for _ in range(args.runs))
         off = statistics.median(timed(work, triggers=False) for _ in range(args.runs))
         print(f"{name:<28} {on:>15.0f} {off:>10.0f}", flush=True)
-    runs = [
-        timed(lambda: rollup_rebuild(organization=organization), triggers=True)
-        for _ in range(args.runs)
-    ]
-    print(f"{'rebuild (whole organization)':<28} {statistics.median(runs):>15.0f}")
+    for key, name, work in (
+        ("recount", "story recount (the task)", recount),
+        (
+            "rebuild",
+            "rebuild (whole organization)",
+            lambda: rollup_rebuild(organization=organization),
+        ),
+    ):
+        if key in wanted:
+            runs = [timed(work, triggers=True) for _ in range(args.runs)]
+            print(f"{name:<28} {statistics.median(runs):>15.0f}", flush=True)
 
 
 if __name__ == "__main__":

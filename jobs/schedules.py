@@ -107,7 +107,8 @@ SCHEDULES = [
         task="reports.purge_old_alerts",
         every_seconds=60 * 60,
         description="Deletes alerts older than ALERT_RETENTION_DAYS with their notifications "
-        "and deliveries (not while a delivery is still waiting or being sent).",
+        "and deliveries (not while a delivery is still waiting or being sent), and digest "
+        "deliveries older than DIGEST_DELIVERY_RETENTION_DAYS.",
     ),
     Schedule(
         name="Send due digests",

@@ -37,6 +37,8 @@ ROUTES: dict[str, str] = {
     # maintenance queue's seconds.
     "reports.rebuild_rollups": ANALYSIS,
     "reports.repair_rollups": ANALYSIS,
+    # A merge's or an industry change's story recount: seconds to a minute, off the request.
+    "reports.recount_stories": ANALYSIS,
     "contacts.discover_brand": DISCOVERY,
     "reports.send_alert_delivery": MAIL,
     "monitoring.send_operator_delivery": MAIL,

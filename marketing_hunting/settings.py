@@ -449,6 +449,12 @@ if _bad := [a for a in OPERATOR_ALERT_EMAILS if "@" not in a or " " in a]:
 # Attempts per digest email (same delays as alerts) before it stays failed: System health and
 # Admin -> Digest deliveries show it.
 DIGEST_DELIVERY_ATTEMPTS = env.integer("DIGEST_DELIVERY_ATTEMPTS", 5, minimum=1, maximum=20)
+# Digest deliveries older than this are deleted by the hourly "Purge old alerts" task (not one
+# still waiting or being sent). At least 7 days: System health counts the last 24 hours', and
+# operators look into last week's failures.
+DIGEST_DELIVERY_RETENTION_DAYS = env.integer(
+    "DIGEST_DELIVERY_RETENTION_DAYS", 180, minimum=7, maximum=3650
+)
 # --- REST API (api/, docs/api.md) -----------------------------------------------------------------
 
 # Requests a minute per API key and per organization (all its keys together), shared by every

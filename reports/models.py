@@ -499,7 +499,12 @@ from reports.digests.models import (  # noqa: E402, F401
 )
 
 # Daily roll-ups of mentions (reports/rollups); imported here so Django finds their models.
-from reports.rollups.models import CoMentionDay, MentionDay, RollupState  # noqa: E402, F401
+from reports.rollups.models import (  # noqa: E402, F401
+    CoMentionDay,
+    MentionDay,
+    RollupState,
+    SourceDay,
+)
 
 # Share links too (reports/shares).
 from reports.shares.models import ShareLink  # noqa: E402, F401

@@ -175,10 +175,13 @@ def send_due_alert_deliveries() -> int:
 
 @shared_task(name="reports.purge_old_alerts")
 def purge_old_alerts() -> int:
-    """Enforces ALERT_RETENTION_DAYS on alerts, their notifications and deliveries."""
+    """Enforces ALERT_RETENTION_DAYS on alerts, their notifications and deliveries, and
+    DIGEST_DELIVERY_RETENTION_DAYS on digest deliveries (the same hourly schedule)."""
     from reports.alerts.services import alerts_purge
+    from reports.digests.services import digest_deliveries_purge
 
-    return alerts_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
+    alerts = alerts_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
+    return alerts + digest_deliveries_purge(older_than_days=settings.DIGEST_DELIVERY_RETENTION_DAYS)
 
 
 # --- Digests (reports.digests) -------------------------------------------------------------------
@@ -214,6 +217,16 @@ def rebuild_rollups(organization_id: int) -> int:
 
     organization = Organization.objects.filter(pk=organization_id).first()
     return rollup_rebuild(organization=organization) if organization else 0
+
+
+@shared_task(name="reports.recount_stories", acks_late=True, soft_time_limit=30 * 60)
+def recount_stories(organization_id: int) -> int | None:
+    """After a brand merge or an industry change: the heat table's story counts, counted again
+    off the request. Idempotent: a second run finds no recount due and does nothing."""
+    from reports.rollups.recount import stories_recount
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    return stories_recount(organization=organization) if organization else None
 
 
 @shared_task(name="reports.repair_rollups", soft_time_limit=30 * 60)

@@ -3,8 +3,8 @@ numbers for screen readers, for anyone who would rather read, and for copying.""
 
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 
 @dataclass
@@ -14,19 +14,20 @@ class DataTable:
     rows: list[list[object]]
 
     def body_html(self) -> SafeString:
-        """The rows, the first cell of each a row header, escaped. Built in Python: a year of
-        days for ten brands is ~4,000 cells, which cost ~20 ms through template tags."""
-        return format_html_join(
-            "",
-            "<tr>{}</tr>",
-            (
-                (
-                    format_html(
-                        '<th scope="row">{}</th>{}',
-                        row[0],
-                        format_html_join("", '<td class="num">{}</td>', ((c,) for c in row[1:])),
-                    ),
-                )
+        """The rows, the first cell of each a row header, escaped. Built with plain string
+        formatting, each text escaped once: a year of days for ten brands is ~4,000 cells,
+        which cost ~20 ms through template tags and ~25 ms through format_html (a 90-day
+        page's table of ten brands, 900 cells, was a fifth of its time)."""
+        return mark_safe(  # noqa: S308 - every cell is escaped here
+            "".join(
+                f'<tr><th scope="row">{escape(row[0])}</th>'
+                + "".join(f'<td class="num">{_cell(cell)}</td>' for cell in row[1:])
+                + "</tr>"
                 for row in self.rows
-            ),
+            )
         )
+
+
+def _cell(value: object) -> str:
+    # Counts are most cells: an int needs no escaping.
+    return str(value) if type(value) is int else escape(value)

@@ -16,6 +16,7 @@ from django.core.mail.message import SafeMIMEMultipart
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.models import OrganizationLogo
 from marketing_hunting.single_line import one_line
 from reports.digests.content import DigestContent, absolute
 from reports.digests.models import DigestSubscription
@@ -23,6 +24,9 @@ from reports.digests.raster import chart_png
 from reports.digests.tokens import unsubscribe_token
 
 HTML_TEMPLATE = "reports/digests/email.html"
+LOGO_CID = "logo@digest.marketing-hunting"
+# Shown at most this wide in the email (the stored PNG is up to 800 x 240, for print).
+LOGO_EMAIL_WIDTH = 200
 TEXT_TEMPLATE = "reports/digests/email.txt"
 
 
@@ -87,6 +91,17 @@ def digest_email(
         chart.cid = f"chart{number}-{chart.key}@digest.marketing-hunting"
         images.append((chart.cid, png))
     context = email_context(content, subscription, user_id)
+    logo = OrganizationLogo.objects.filter(organization=content.organization).first()
+    if logo is not None:
+        # The stored PNG (redrawn by Pillow at upload), inline like the charts: mail clients
+        # show cid: images without loading anything from the web.
+        images.insert(0, (LOGO_CID, bytes(logo.png)))
+        scale = min(1.0, LOGO_EMAIL_WIDTH / logo.width)
+        context["logo"] = {
+            "cid": LOGO_CID,
+            "width": round(logo.width * scale),
+            "height": round(logo.height * scale),
+        }
     message = DigestEmail(
         subject=subject(content, subscription),
         body=render_to_string(TEXT_TEMPLATE, context),

@@ -8,8 +8,10 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.logo import logo_png
 from reports.digests.content import DigestContent
 from reports.pdf.render import render_pdf
+from reports.pdf.report import LOGO_URL
 
 TEMPLATE = "reports/pdf/digest.html"
 
@@ -23,10 +25,14 @@ def digest_pdf_filename(content: DigestContent) -> str:
 
 def digest_pdf(content: DigestContent) -> tuple[str, bytes]:
     """(file name, PDF bytes). PdfUnavailable when WeasyPrint cannot run here."""
+    logo = logo_png(content.organization)
     context = {
         "content": content,
         "organization": content.organization,
-        "logo_url": None,  # organizations have no logo yet (the slot is in the base template)
+        # The stored logo (a PNG Pillow drew, never the upload) is handed to WeasyPrint as a
+        # resource of its own: the PDF fetches nothing else.
+        "logo_url": LOGO_URL if logo else None,
         "generated_at": timezone.now(),
     }
-    return digest_pdf_filename(content), render_pdf(TEMPLATE, context)
+    resources = {LOGO_URL: (logo, "image/png")} if logo else None
+    return digest_pdf_filename(content), render_pdf(TEMPLATE, context, resources=resources)

@@ -342,3 +342,38 @@ def preview_window(subscription: DigestSubscription, now: datetime) -> tuple[dat
     """The window the next digest would cover if it were sent now: the last period's
     length, ending now."""
     return now - timedelta(days=subscription.days), now
+
+
+# --- Retention -----------------------------------------------------------------------------------
+
+PURGE_BATCH = 1000
+
+
+def _pointed_at() -> list[Q]:
+    """Deliveries another row points to, whatever model it is (none today): those stay, so the
+    purge never breaks a reference nor cascades into another table's rows."""
+    return [
+        Q(pk__in=relation.related_model._default_manager.values(relation.field.attname))
+        for relation in DigestDelivery._meta.related_objects
+    ]
+
+
+def digest_deliveries_purge(*, older_than_days: int, now: datetime | None = None) -> int:
+    """Delete digest deliveries made more than ``older_than_days`` ago
+    (``DIGEST_DELIVERY_RETENTION_DAYS``). Kept: a delivery still waiting or being sent (its
+    task points at it) and one another row points to. What a period was sent is the
+    subscription's ``last_period``, not these rows, so no digest is sent again. Deleted in
+    batches, so a first purge of a large backlog never holds one long transaction. Returns the
+    number deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=older_than_days)
+    expired = DigestDelivery.objects.filter(created_at__lt=cutoff).exclude(
+        status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+    )
+    for pointed in _pointed_at():
+        expired = expired.exclude(pointed)
+    expired = expired.order_by()
+    deleted = 0
+    while ids := list(expired.values_list("pk", flat=True)[:PURGE_BATCH]):
+        DigestDelivery.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    return deleted

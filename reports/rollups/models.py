@@ -21,6 +21,10 @@ class RollupState(models.Model):
     )
     time_zone = models.CharField(max_length=64)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
+    # Set by a brand merge or an industry change, which leave the story counts (the heat
+    # table's) to a background recount instead of counting them again in the request; the
+    # readers count the mention rows until the recount clears it (services.stories_recount).
+    recount_requested_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"roll-ups of {self.organization_id} in {self.time_zone}"
@@ -85,3 +89,30 @@ class CoMentionDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id} on {self.day} with industry {self.industry_key}: {self.stories}"
+
+
+class SourceDay(models.Model):
+    """Stories naming a brand on one local day that a feed carried: top sources, a day at a
+    time. A story in two feeds counts for both (each did carry it).
+
+    Kept by the PostgreSQL triggers of ``sources.py`` on mentions and feed links; on SQLite
+    the table stays empty and top sources counts the base rows, as the heat table does.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    brand = models.ForeignKey("reports.Brand", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    feed = models.ForeignKey("feeds.Feed", on_delete=models.CASCADE, related_name="+")
+    stories = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "brand", "day", "feed"], name="sourceday_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} on {self.day} in feed {self.feed_id}: {self.stories}"

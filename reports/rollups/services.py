@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from reports.models import Mention
-from reports.rollups import comentions
-from reports.rollups.models import CoMentionDay, MentionDay, RollupState
+from reports.rollups import comentions, sources
+from reports.rollups.models import CoMentionDay, MentionDay, RollupState, SourceDay
+from reports.rollups.recount import recount_pending, stories_recount
 from reports.rollups.triggers import LOCK_SPACE
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ logger = logging.getLogger(__name__)
 # VADER's cut, as reports.analytics and the triggers count tones.
 TONE_CUT = 0.05
 Key = tuple[int, date, str]
+# A deferred story recount still due this long after it was asked is redone by the repair.
+RECOUNT_GRACE = timedelta(minutes=30)
 
 
 def rollup_zone(organization: Organization) -> str | None:
@@ -45,16 +48,25 @@ def rollup_zone(organization: Organization) -> str | None:
     return usable
 
 
-def rolled_up(rows: QuerySet, organization: Organization, zone_name: str) -> list | None:
+def rolled_up(
+    rows: QuerySet, organization: Organization, zone_name: str, *, stories: bool = False
+) -> list | None:
     """``rows`` of a roll-up table, if the roll-ups can answer for days in ``zone_name``;
-    None when the caller must count the mention rows instead.
+    None when the caller must count the mention rows instead. ``stories``: the rows are the
+    heat table's story counts, which must also have no recount pending (recount.py).
 
-    The zone is checked in the same query (a join to the state), so a page pays no query
-    for it; only an empty answer asks whether it is empty or the roll-ups are elsewhere."""
-    found = list(rows.filter(organization__rollup_state__time_zone=zone_name))
+    The zone (and the recount) is checked in the same query (a join to the state), so a page
+    pays no query for it; only an empty answer asks whether it is empty or the roll-ups are
+    elsewhere."""
+    rows = rows.filter(organization__rollup_state__time_zone=zone_name)
+    if stories:
+        rows = rows.filter(organization__rollup_state__recount_requested_at__isnull=True)
+    found = list(rows)
     if found:
         return found
-    return [] if rollup_zone(organization) == zone_name else None
+    if rollup_zone(organization) != zone_name or (stories and recount_pending(organization)):
+        return None
+    return []
 
 
 def _tone() -> Case:
@@ -115,14 +127,25 @@ class RollupCheck:
     differences: dict[Key, tuple[int, int]]
     # The heat table's (PostgreSQL): (brand, day, industry key) → (rolled up, counted).
     co_differences: dict[tuple[int, date, int], tuple[int, int]] = field(default_factory=dict)
+    # Top sources' (PostgreSQL): (brand, day, feed) → (rolled up, counted).
+    source_differences: dict[tuple[int, date, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.time_zone is not None and not self.differences and not self.co_differences
+        return (
+            self.time_zone is not None
+            and not self.differences
+            and not self.co_differences
+            and not self.source_differences
+        )
 
     @property
     def days(self) -> set[date]:
-        return {day for _, day, _ in self.differences} | {day for _, day, _ in self.co_differences}
+        return (
+            {day for _, day, _ in self.differences}
+            | {day for _, day, _ in self.co_differences}
+            | {day for _, day, _ in self.source_differences}
+        )
 
 
 def rollup_check(
@@ -153,7 +176,28 @@ def rollup_check(
             },
             comentions.counted_co_mentions(organization.pk, since, until),
         )
+    if sources.sources_supported():
+        since, until = _instants(start, end, ZoneInfo(state.time_zone))
+        check.source_differences = _differ(
+            {
+                (brand, day, feed): n
+                for brand, day, feed, n in _days(
+                    SourceDay.objects.filter(organization=organization).exclude(stories=0),
+                    start,
+                    end,
+                ).values_list("brand_id", "day", "feed_id", "stories")
+            },
+            sources.counted_sources(organization.pk, since, until),
+        )
     return check
+
+
+def _days(rows: QuerySet, start: date | None, end: date | None) -> QuerySet:
+    if start is not None:
+        rows = rows.filter(day__gte=start)
+    if end is not None:
+        rows = rows.filter(day__lte=end)
+    return rows
 
 
 def _differ(rolled: dict, raw: dict) -> dict:
@@ -204,8 +248,12 @@ def rollup_rebuild(
     # Saved first: the co-mention counts read the zone from it (no writer can come between,
     # the lock keeps them waiting; SQLite has one writer).
     state.rebuilt_at = timezone.now()
+    if start is None and end is None:
+        # Every story is counted again below: a deferred recount has nothing left to do.
+        state.recount_requested_at = None
     state.save()
-    for model in (MentionDay, CoMentionDay):
+    organization.__dict__.pop("_recount_pending", None)
+    for model in (MentionDay, CoMentionDay, SourceDay):
         stale = model.objects.filter(organization=organization)
         if start is not None:
             stale = stale.filter(day__gte=start)
@@ -230,6 +278,8 @@ def rollup_rebuild(
         written = cursor.rowcount
     if comentions.comentions_supported():
         written += comentions.comentions_rebuild(organization.pk, *_instants(start, end, zone))
+    if sources.sources_supported():
+        written += sources.sources_rebuild(organization.pk, *_instants(start, end, zone))
     organization.__dict__.pop("_rollup_zone", None)
     return written
 
@@ -246,11 +296,17 @@ def rollups_repair(
         if rollup_zone(organization) is None:
             written[organization.pk] = rollup_rebuild(organization=organization)
             continue
+        # A deferred recount whose task was lost (a worker killed, a broker flushed).
+        if RollupState.objects.filter(
+            organization=organization,
+            recount_requested_at__lt=timezone.now() - RECOUNT_GRACE,
+        ).exists():
+            written[organization.pk] = stories_recount(organization=organization) or 0
         last = today or timezone.now().astimezone(ZoneInfo(organization.time_zone)).date()
         check = rollup_check(
             organization=organization, start=last - timedelta(days=days - 1), end=last
         )
-        if check.differences:
+        if check.differences or check.source_differences:
             logger.warning(
                 "Roll-ups of organization %s differed from the mentions on %s days; rebuilt.",
                 organization.pk,

@@ -27,6 +27,7 @@ from reports.models import (
     ReviewStatus,
 )
 from reports.normalize import normalize_brand
+from reports.rollups.recount import story_counts_deferred
 from reports.services.resolution import alias_add
 
 
@@ -111,10 +112,12 @@ def brand_merge(*, source: Brand, target: Brand, actor: AbstractBaseUser | None)
         raise ValidationError("Choose another brand of this organization to merge into.")
     if source.merged_into_id or target.merged_into_id:
         raise ValidationError("One of these brands was already merged into another.")
-    # A report naming both keeps the target's mention.
-    both = Mention.objects.filter(brand=target).values_list("report_id", flat=True)
-    Mention.objects.filter(brand=source, report_id__in=both).delete()
-    moved = Mention.objects.filter(brand=source).update(brand=target)
+    # A report naming both keeps the target's mention. Every story naming either brand is
+    # counted again for the heat table by a task after the commit, not in this request.
+    with story_counts_deferred(source.organization_id):
+        both = Mention.objects.filter(brand=target).values_list("report_id", flat=True)
+        Mention.objects.filter(brand=source, report_id__in=both).delete()
+        moved = Mention.objects.filter(brand=source).update(brand=target)
     BrandAlias.objects.filter(brand=source).update(brand=target)
     source.contacts.update(brand=target)  # The people stay; their brand is now the target.
     source.merged_into = target
@@ -180,7 +183,13 @@ def brand_update(
         website,
     )
     brand.full_clean(exclude=["organization", "merged_into"])
-    brand.save(update_fields=["name", "key", "status", "industry", "website"])
+    if "industry" in changes or ("status" in changes and BrandStatus.IGNORED in changes["status"]):
+        # The heat table counts every story naming the brand again: after the commit, in a
+        # task (seconds for a busy brand), not in this request.
+        with story_counts_deferred(brand.organization_id):
+            brand.save(update_fields=["name", "key", "status", "industry", "website"])
+    else:
+        brand.save(update_fields=["name", "key", "status", "industry", "website"])
     if normalize_brand(old_name) != key:
         # After the key changed: the old name keeps resolving to this brand.
         alias_add(brand=brand, alias=old_name, source=AliasSource.MANUAL)

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import Membership, Organization
 from marketing_hunting.single_line import one_line
 from reports.models import Industry
+from reports.rollups.recount import story_counts_deferred
 
 MAX_INDUSTRIES = 200
 
@@ -68,5 +69,7 @@ def industry_remove(*, industry: Industry, actor: Membership) -> int:
     """Remove the entry; returns how many brands it leaves without an industry."""
     _require_manager(actor, industry.organization_id)
     brands = industry.brands.count()
-    industry.delete()
+    # Its brands lose their industry: their stories are counted again after the commit.
+    with story_counts_deferred(industry.organization_id):
+        industry.delete()
     return brands

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.safestring import SafeString
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import Organization
 from accounts.tenancy import request_organization
@@ -27,6 +28,7 @@ from reports.charts import (
 )
 from reports.exports.ranges import DateRange
 from reports.models import Brand, BrandGroup, BrandStatus
+from reports.rollups.recount import recount_pending
 
 # Compared when nobody chose brands: the most mentioned tracked brands (or group members).
 DEFAULT_COMPARED = 5
@@ -161,9 +163,23 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             "charts": charts,
             "query": query.urlencode(),
             "brand_options": brand_options,
+            "brand_options_html": _brand_options_html(brand_options),
             "max_compared": analytics.MAX_COMPARED,
             "weekly": chosen.span.days > analytics.DAILY_UNTIL,
+            "updating": recount_pending(organization),
         },
+    )
+
+
+def _brand_options_html(options: list[tuple[int, str, bool]]) -> SafeString:
+    """The brand picker's checkboxes, built in Python with each name escaped once: an
+    organization tracks hundreds of brands, and a template loop of them took ~10 ms."""
+    return mark_safe(  # noqa: S308 - the names are escaped here; the ids are ints
+        "".join(
+            f'<li><label><input type="checkbox" name="brand" value="{int(pk)}"'
+            f"{' checked' if checked else ''}> {escape(name)}</label></li>"
+            for pk, name, checked in options
+        )
     )
 
 
@@ -277,17 +293,27 @@ def _share_chart(
 def _sources_chart(organization: Organization, chosen: Selection) -> Chart:
     sources = analytics.top_sources(organization, chosen.ids, chosen.span)
     title = "Top sources"
+    if len(chosen.ids) == 1:
+        unit, column = "story", "Stories"
+        note = "Stories naming the brand, by the feed that carried them."
+    else:
+        # Summed per brand (reports/rollups/sources.py): counted as what they are, mentions.
+        unit, column = "mention", "Mentions"
+        note = (
+            "Mentions of the compared brands in the stories each feed carried: a story "
+            "naming two of them counts twice."
+        )
     return Chart(
         "sources",
         title,
-        bar_chart([Bar(feed.name, n) for feed, n in sources], title=title, unit="story"),
+        bar_chart([Bar(feed.name, n) for feed, n in sources], title=title, unit=unit),
         DataTable(
             f"Feeds that carried the most stories naming the compared brands, "
             f"{chosen.span.describe()}",
-            ["Feed", "Stories"],
+            ["Feed", column],
             [[feed.name, n] for feed, n in sources],
         ),
-        note="Stories naming the compared brands, by the feed that carried them.",
+        note=note,
     )
 
 

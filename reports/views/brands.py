@@ -25,6 +25,7 @@ from reports.models import (
     FeedbackEvent,
     Mention,
 )
+from reports.rollups.models import RollupState
 from reports.services import feedback
 from reports.services.brand_knowledge import knowledge_base_label
 from reports.services.watchlists import brand_groups_set
@@ -164,6 +165,14 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _updating(brand: Brand) -> str:
+    """Said after a merge or an industry change whose story recount is still to run."""
+    pending = RollupState.objects.filter(
+        organization_id=brand.organization_id, recount_requested_at__isnull=False
+    ).exists()
+    return " The charts' figures are being updated; this takes a minute or so." if pending else ""
+
+
 def brand_edit(request: HttpRequest, pk: int) -> HttpResponse:
     brand = _brand(request, pk)
     form = BrandForm(request.POST or None, brand=brand)
@@ -177,7 +186,7 @@ def brand_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"Brand “{brand}” saved.")
+            messages.success(request, f"Brand “{brand}” saved.{_updating(brand)}")
             return drawer_done(request, _url(brand))
     return render_drawer(request, "reports/brand_form.html", {"brand": brand, "form": form})
 
@@ -192,7 +201,7 @@ def brand_merge(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, f"“{brand}” was merged into “{target}”.")
+            messages.success(request, f"“{brand}” was merged into “{target}”.{_updating(brand)}")
             return drawer_done(request, _url(target))
     moving = {
         "mentions": Mention.objects.filter(brand=brand).count(),

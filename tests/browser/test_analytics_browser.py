@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from reports.models import BrandGroup
+from reports.rollups.models import RollupState
 from tests.reports.page_data import (
     add_mention,
     make_article,
@@ -83,10 +84,29 @@ def test_the_charts_fit_the_screen_and_the_deferred_ones_arrive(
     expect(page.locator("#chart-heat table")).to_be_visible()
     expect(page.locator("#chart-heat td.heat-5").first).to_be_visible()
     tips = page.locator("#chart-sources rect.bar title").all_text_contents()
-    assert tips == ["Wire: 6 stories"]
+    # Three brands compared (6, 3 and 1 mentions in Wire's six stories): summed per brand.
+    assert tips == ["Wire: 10 mentions"]
     # Each chart is as wide as its card, and the page as wide as the screen.
     box = mentions_chart.bounding_box()
     assert box is not None and box["width"] <= width
+    fits(page, width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_while_a_recount_runs_the_page_says_the_figures_are_being_updated(
+    log_in, live_server, alice, org_a, mentions, width
+):
+    # A brand merge or an industry change whose story recount has not run yet.
+    RollupState.objects.filter(organization=org_a).update(recount_requested_at=timezone.now())
+    page = log_in("alice")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server.url}/analytics/")
+
+    notice = page.locator("#figures-updating")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_attribute("role", "status")
+    # The heat table still arrives (counted from the mention rows meanwhile).
+    expect(page.locator("#chart-heat td.heat-5").first).to_be_visible()
     fits(page, width)
 
 

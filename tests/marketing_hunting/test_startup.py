@@ -45,6 +45,11 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
         ("LLM_CONCURRENCY", "0", "LLM_CONCURRENCY=0 is below the minimum of 1"),
         ("ALERT_RETENTION_DAYS", "5", "ALERT_RETENTION_DAYS=5 is below the minimum of 30"),
         (
+            "DIGEST_DELIVERY_RETENTION_DAYS",
+            "3",
+            "DIGEST_DELIVERY_RETENTION_DAYS=3 is below the minimum of 7",
+        ),
+        (
             "OPERATOR_ALERT_EMAILS",
             "ops@example.com, on call",
             "OPERATOR_ALERT_EMAILS: not an email address: 'on call'",

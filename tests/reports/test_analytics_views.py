@@ -160,6 +160,17 @@ def test_top_sources_count_each_story_once_per_feed_that_carried_it(client_for, 
     assert bars == ["Daily: 2 stories", "Wire: 2 stories"]
 
 
+def test_top_sources_of_several_brands_sum_their_mentions_per_feed(client_for, alice, data):
+    query = {**MARCH, "brand": [data["acme"].pk, data["globex"].pk]}
+    sources = chart(client_for(alice), "sources", query)
+
+    # Wire carried /1 (Acme and Globex), /2 (Acme) and /4 (Globex): 4 mentions in 3 stories.
+    assert table(sources, "sources") == [["Feed", "Mentions"], ["Wire", "4"], ["Daily", "2"]]
+    bars = sources.xpath("//svg//rect[@class='bar']/title/text()")
+    assert bars == ["Wire: 4 mentions", "Daily: 2 mentions"]
+    assert "counts twice" in sources.text_content()
+
+
 def test_the_heat_table_counts_stories_shared_with_each_industry(client_for, alice, data):
     # A dismissed name beside Acme is no company: the heat table leaves it out.
     org, acme = data["acme"].organization, data["acme"]

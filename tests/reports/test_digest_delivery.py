@@ -18,12 +18,14 @@ from pypdf import PdfReader
 
 from outbound.deliveries import DeliveryStatus
 from reports.digests.health import digest_deliveries_item
+from reports.digests.message import LOGO_CID
 from reports.digests.models import DigestDelivery
 from reports.digests.services import deliveries_due, delivery_attempt, digests_dispatch
 from tests.harness.smtp_server import free_port
 from tests.reports.alert_builders import mention_at
 from tests.reports.digest_data import make_subscription, make_template
 from tests.reports.page_data import make_brand
+from tests.reports.test_digest_logo import LOGO_COLOUR, make_logo
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +73,7 @@ def test_a_weekly_digest_arrives_with_inline_chart_images_a_text_part_and_the_pd
     brand = make_brand(org_a, MARKUP_NAME)
     for hours in (2, 5, 30):
         mention_at(brand, timezone.now() - timedelta(hours=hours), title=f"{MARKUP_NAME} story")
+    logo = make_logo(org_a)
     subscription = _weekly_for(alice, org_a, attach_pdf=True)
     delivery = delivery_attempt(delivery_id=_due_delivery(subscription).pk)
 
@@ -86,15 +89,17 @@ def test_a_weekly_digest_arrives_with_inline_chart_images_a_text_part_and_the_pd
     assert MARKUP_NAME in text and "3 mentions" in text
     # Absolute links back to the app.
     assert f'href="{SITE}/brands/{brand.pk}/"' in html and f"{SITE}/reports/" in text
-    # Each chart is an inline PNG the HTML points to by Content-ID.
+    # Each chart is an inline PNG the HTML points to by Content-ID, and so is the logo
+    # (tests/reports/test_digest_logo.py has the email's details).
     cids = re.findall(r'src="cid:([^"]+)"', html)
-    assert len(cids) == 2
+    assert len(cids) == 3 and cids[0] == LOGO_CID
     images = {
         part["Content-ID"].strip("<>"): part.get_content()
         for part in message.walk()
         if part.get_content_type() == "image/png"
     }
     assert set(images) == set(cids)
+    assert images.pop(LOGO_CID) == bytes(logo.png)
     for cid, png in images.items():
         (ARTEFACTS / f"{cid.split('@')[0]}.png").write_bytes(png)
         picture = Image.open(io.BytesIO(png))
@@ -103,7 +108,7 @@ def test_a_weekly_digest_arrives_with_inline_chart_images_a_text_part_and_the_pd
         assert len(picture.convert("RGB").getcolors(maxcolors=1 << 16)) > 10
     # The email as a person would open it (images in place), kept to look at.
     viewable = html
-    for cid, png in images.items():
+    for cid, png in [*images.items(), (LOGO_CID, bytes(logo.png))]:
         viewable = viewable.replace(
             f"cid:{cid}", "data:image/png;base64," + base64.b64encode(png).decode()
         )
@@ -114,6 +119,10 @@ def test_a_weekly_digest_arrives_with_inline_chart_images_a_text_part_and_the_pd
     (ARTEFACTS / "digest.pdf").write_bytes(pdf.get_content())
     pages = PdfReader(io.BytesIO(pdf.get_content())).pages
     pdf_text = " ".join(page.extract_text() for page in pages)
+    # The logo heads the first page: the one raster image (the charts are vector).
+    [header] = list(pages[0].images)
+    drawn = Image.open(io.BytesIO(header.data)).convert("RGB")
+    assert drawn.size == (logo.width, logo.height) and drawn.getpixel((5, 5)) == LOGO_COLOUR
     assert "Organization A" in pdf_text and "Page 1 of" in pdf_text
     assert "Acme & Sons" in pdf_text and "Top brands" in pdf_text
     # Page one as a person sees it (a PNG artefact): the bar chart is drawn in its blue.
