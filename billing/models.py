@@ -71,7 +71,9 @@ class UsageRecord(TenantModel):
 
     def save(self, *args: object, **kwargs: object) -> None:
         # The last wall: a closed day is what was billed. Only the save that closes it passes.
-        if self.pk and not getattr(self, "_closing", False):
+        # The flag is good for one save: the instance the closing run returns is closed too.
+        closing = self.__dict__.pop("_closing", False)
+        if self.pk and not closing:
             stored = type(self).objects.filter(pk=self.pk).values_list("closed_at", flat=True)
             if stored and stored[0] is not None:
                 raise ClosedDay(f"The usage record of {self.date} is closed and cannot change.")
