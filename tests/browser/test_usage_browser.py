@@ -1,6 +1,8 @@
 """The Usage page in Chromium at 390 and 1366 px: reached from the user menu, its charts fit
 the screen, the numbers open, and the CSV downloads."""
 
+from pathlib import Path
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -47,5 +49,5 @@ def test_an_owner_reads_the_usage_charts_and_downloads_the_csv(log_in, live_serv
     with page.expect_download() as download:
         page.get_by_test_id("usage-csv").click()
     path = download.value.path()
-    text = open(path, encoding="utf-8").read()
+    text = Path(path).read_text(encoding="utf-8")
     assert text.startswith("\ufeff") and today.isoformat() in text
