@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -30,6 +31,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     search_fields = ["url", "description", "organization__name"]
     autocomplete_fields = ["organization"]
     fields = ["organization", "url", "events", "description", "enabled"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(
         self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool

@@ -39,8 +39,8 @@ class Span:
 
     def describe(self) -> str:
         if self.view == DAYS:
-            return f"{self.month:%B %Y}, per day (UTC)"
-        return f"{self.start:%B %Y} to {self.end:%B %Y}, per month"
+            return f"{self.month:%B %Y} (UTC days)"
+        return f"{self.start:%B %Y} to {self.end:%B %Y}"
 
     @property
     def unit(self) -> str:

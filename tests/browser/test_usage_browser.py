@@ -40,7 +40,7 @@ def test_an_owner_reads_the_usage_charts_and_downloads_the_csv(log_in, live_serv
             box = chart.bounding_box()
             assert box is not None and box["width"] <= width
         label = page.locator("#chart-tokens svg[role=img]").get_attribute("aria-label") or ""
-        assert "gpt-4o-mini 1,500 tokens" in label
+        assert "1,500 tokens gpt-4o-mini" in label
         expect(page.get_by_test_id("usage-economy")).to_contain_text("$0.30")
         page.locator("#chart-articles summary").click()
         expect(page.locator("#chart-articles details table")).to_be_visible()
