@@ -177,6 +177,53 @@ def seed(args: argparse.Namespace) -> None:
         seed_organization(f"Small {n}", f"{SLUG}-{n}", args.articles // 100, [users[n % 10]])
 
 
+def close_the_year() -> None:
+    """The records beat would have closed each night: counted from the rows in one grouped
+    pass (usage_by_day with closed_records=False), written in bulk, closed."""
+    from billing.models import UsageRecord
+    from billing.services import usage_data  # noqa: F401 - the same field names
+    from usage.selectors import usage_by_day
+
+    UsageRecord.objects.all().delete()
+    first = END - timedelta(days=364)
+    table = usage_by_day(start=first, end=END, closed_records=False)
+    closed_at = datetime.combine(END + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    rows = []
+    for org_id, days in table.items():
+        for day, usage in days.items():
+            rows.append(
+                UsageRecord(
+                    organization_id=org_id,
+                    date=day,
+                    articles_fetched=usage["articles_fetched"],
+                    articles_analysed=usage["articles_analysed"],
+                    llm_calls=usage["llm_calls"],
+                    llm_cache_hits=usage["cache_hits"],
+                    llm_batch_calls=usage["batch_calls"],
+                    llm_tokens_in=usage["tokens_in"],
+                    llm_tokens_out=usage["tokens_out"],
+                    llm_cost=usage["cost"],
+                    llm_batch_saved=usage["batch_saved"],
+                    discovery_searches=usage["discovery_searches"],
+                    emails_drafted=usage["emails_drafted"],
+                    emails_sent=usage["emails_sent"],
+                    active_users=usage["active_users"],
+                    by_model={
+                        m: {
+                            "llm_calls": c.llm_calls,
+                            "tokens_in": c.tokens_in,
+                            "tokens_out": c.tokens_out,
+                            "cost": f"{c.cost:.6f}",
+                        }
+                        for m, c in usage.by_model.items()
+                    },
+                    computed_at=closed_at,
+                    closed_at=closed_at,
+                )
+            )
+    UsageRecord.objects.bulk_create(rows, batch_size=2000)
+
+
 def timed(client, url: str, requests: int) -> tuple[float, float, int]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
@@ -201,11 +248,28 @@ def main() -> None:
     parser.add_argument("--organizations", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument(
+        "--closed",
+        action="store_true",
+        help="close the seeded year's usage records first (as beat would have, each night)",
+    )
     args = parser.parse_args()
     setup()
+    import warnings
+
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
+    from django.test.utils import override_settings
+
+    # No collectstatic here: serve the stylesheet's name without the manifest.
+    override_settings(
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    ).enable()
     from django.contrib.auth.models import User
     from django.core.management import call_command
     from django.db import connection
@@ -221,6 +285,10 @@ def main() -> None:
         print(f"seeded in {time.perf_counter() - started:.0f} s")
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+    if args.closed:
+        close_the_year()
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE billing_usagerecord")
     owner, staff = Client(), Client()
     owner.force_login(User.objects.get(username="usage-bench-0"))
     staff.force_login(User.objects.get(username="usage-bench-staff"))
@@ -238,6 +306,10 @@ def main() -> None:
         p50, p95, queries = timed(client, url, args.requests)
         print(f"{name:40} {p50:8.1f} {p95:8.1f} {queries:8}")
     organization = Organization.objects.get(slug=SLUG)
+    from billing.models import UsageRecord
+
+    # Counting a day afresh (what the nightly close does): the last five days are reopened.
+    UsageRecord.objects.filter(organization=organization, date__gt=END - timedelta(days=6)).delete()
     times = []
     for offset in range(1, 6):
         day = END - timedelta(days=offset)

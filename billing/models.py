@@ -35,6 +35,8 @@ class UsageRecord(TenantModel):
     articles_fetched = models.PositiveIntegerField(default=0)
     articles_analysed = models.PositiveIntegerField(default=0)
     llm_calls = models.PositiveIntegerField(default=0)
+    llm_cache_hits = models.PositiveIntegerField(default=0)
+    llm_batch_calls = models.PositiveIntegerField(default=0)
     llm_tokens_in = models.PositiveBigIntegerField(default=0)
     llm_tokens_out = models.PositiveBigIntegerField(default=0)
     llm_cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)

@@ -163,15 +163,17 @@ def webhook_deliveries_replay(
 
 
 def _figures(organization: Organization, day: date, storage: bool) -> dict[str, Any]:
-    usage = usage_by_day(start=day, end=day, organization_ids=[organization.pk]).get(
-        organization.pk, {}
-    )
+    usage = usage_by_day(
+        start=day, end=day, organization_ids=[organization.pk], closed_records=False
+    ).get(organization.pk, {})
     figures = usage.get(day)
     counts = figures.counts if figures else {}
     values: dict[str, Any] = {
         "articles_fetched": counts.get("articles_fetched", 0),
         "articles_analysed": counts.get("articles_analysed", 0),
         "llm_calls": counts.get("llm_calls", 0),
+        "llm_cache_hits": counts.get("cache_hits", 0),
+        "llm_batch_calls": counts.get("batch_calls", 0),
         "llm_tokens_in": counts.get("tokens_in", 0),
         "llm_tokens_out": counts.get("tokens_out", 0),
         "llm_cost": counts.get("cost", Decimal(0)),
@@ -237,6 +239,8 @@ def usage_data(record: UsageRecord) -> dict[str, Any]:
         "articles_fetched": record.articles_fetched,
         "articles_analysed": record.articles_analysed,
         "llm_calls": record.llm_calls,
+        "llm_cache_hits": record.llm_cache_hits,
+        "llm_batch_calls": record.llm_batch_calls,
         "llm_tokens_in": record.llm_tokens_in,
         "llm_tokens_out": record.llm_tokens_out,
         "llm_cost_usd": f"{Decimal(record.llm_cost):.6f}",

@@ -26,10 +26,10 @@ from decimal import Decimal
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 
-from accounts.models import UsageDaily
-from contacts.models import BrandContact, DiscoveryRun, EmailDraft
+from accounts.models import Organization, UsageDaily
+from contacts.models import DiscoveryRun, EmailDraft
 from feeds.models import Article
-from reports.models import Mention, Report
+from reports.models import Report
 from usage.models import ActiveUserDay, ModelUsageDay
 
 # (key, heading) in the order of the table and the CSV.
@@ -129,11 +129,83 @@ def _count_by_day(
 
 
 def usage_by_day(
-    *, start: date, end: date, organization_ids: Iterable[int] | None = None
+    *,
+    start: date,
+    end: date,
+    organization_ids: Iterable[int] | None = None,
+    closed_records: bool = True,
 ) -> UsageTable:
     """Each organization's figures per UTC day from ``start`` to ``end`` (inclusive); days
-    with nothing are absent. ``organization_ids=None``: every organization."""
+    with nothing are absent. ``organization_ids=None``: every organization.
+
+    A day whose billing usage record is closed is read from that record (the same counts,
+    fixed at the day's close: what was billed); only the days after the last closed one are
+    counted from the rows, so a year's page reads a year of records and a day of rows.
+    ``closed_records=False`` counts every day from the rows (the record's own count)."""
     ids = None if organization_ids is None else list(organization_ids)
+    if not closed_records:
+        return _count_live(start, end, ids)
+    from billing.models import UsageRecord
+
+    records = list(
+        _scoped(
+            UsageRecord.objects.filter(date__gte=start, date__lte=end, closed_at__isnull=False),
+            ids,
+        ).order_by()
+    )
+    closed = {(record.organization_id, record.date) for record in records}
+    last_closed: dict[int, date] = {}
+    for org_id, day in closed:
+        last_closed[org_id] = max(day, last_closed.get(org_id, day))
+    # Count from the rows from the first day some organization has no closed record for: the
+    # day after its last closed one, or (none in the range) the day it was created.
+    created = _scoped(Organization.objects.all(), None)
+    if ids is not None:
+        created = created.filter(pk__in=ids)
+    live_start = end + timedelta(days=1)
+    for org_id, made in created.values_list("pk", "created_at"):
+        first_open = (
+            last_closed[org_id] + timedelta(days=1) if org_id in last_closed else made.date()
+        )
+        live_start = min(live_start, max(start, first_open))
+    table = _count_live(live_start, end, ids) if live_start <= end else {}
+    result: UsageTable = defaultdict(dict)
+    for org_id, days in table.items():
+        for day, usage in days.items():
+            if (org_id, day) not in closed:
+                result[org_id][day] = usage
+    for record in records:
+        result[record.organization_id][record.date] = _from_record(record)
+    return dict(result)
+
+
+def _from_record(record: object) -> Usage:
+    usage = Usage()
+    counts = usage.counts
+    for key, field_name in (
+        ("articles_fetched", "articles_fetched"),
+        ("articles_analysed", "articles_analysed"),
+        ("llm_calls", "llm_calls"),
+        ("cache_hits", "llm_cache_hits"),
+        ("tokens_in", "llm_tokens_in"),
+        ("tokens_out", "llm_tokens_out"),
+        ("batch_calls", "llm_batch_calls"),
+        ("discovery_searches", "discovery_searches"),
+        ("emails_drafted", "emails_drafted"),
+        ("emails_sent", "emails_sent"),
+        ("active_users", "active_users"),
+    ):
+        counts[key] = getattr(record, field_name)
+    counts["cost"] = Decimal(record.llm_cost)
+    counts["batch_saved"] = Decimal(record.llm_batch_saved)
+    for model, values in (record.by_model or {}).items():
+        usage.by_model[model] = ModelCounts(
+            values["llm_calls"], values["tokens_in"], values["tokens_out"], Decimal(values["cost"])
+        )
+    return usage
+
+
+def _count_live(start: date, end: date, ids: list[int] | None) -> UsageTable:
     table: UsageTable = defaultdict(lambda: defaultdict(Usage))
 
     counted = [
@@ -245,22 +317,24 @@ def total(periods: Iterable[Usage], active_users: int) -> Usage:
 @dataclass(frozen=True)
 class Storage:
     articles: int
-    reports: int
-    mentions: int
-    contacts: int
     text_bytes: int  # estimated from word counts
+    as_of: date | None  # the closed day it was read at; None: counted now
 
 
 def storage_now(organization_id: int) -> Storage:
-    """What the organization keeps today (counts from the organization indexes; the text size
-    from word counts)."""
+    """What the organization keeps: as of its last closed usage record (one indexed read),
+    or counted now when it has none yet (a new organization: little to count)."""
+    from billing.models import UsageRecord
+
+    record = (
+        UsageRecord.objects.filter(organization_id=organization_id, closed_at__isnull=False)
+        .order_by("-date")
+        .values("date", "storage_articles", "storage_bytes")
+        .first()
+    )
+    if record is not None:
+        return Storage(record["storage_articles"], record["storage_bytes"], record["date"])
     articles = Article.objects.filter(organization_id=organization_id).aggregate(
         n=Count("id"), words=Sum("word_count")
     )
-    return Storage(
-        articles=articles["n"],
-        reports=Report.objects.filter(organization_id=organization_id).count(),
-        mentions=Mention.objects.filter(organization_id=organization_id).count(),
-        contacts=BrandContact.objects.filter(organization_id=organization_id).count(),
-        text_bytes=(articles["words"] or 0) * BYTES_PER_WORD,
-    )
+    return Storage(articles["n"], (articles["words"] or 0) * BYTES_PER_WORD, None)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.usage.world import add_usage
+from tests.usage.world import add_usage, noon
 from usage.counters import active_user_record
 from usage.models import ActiveUserDay, ModelUsageDay
 from usage.periods import span_from
@@ -99,3 +99,19 @@ def test_a_bad_period_says_why_and_shows_this_month(params, message):
     span = span_from(params, today=date(2026, 12, 6))
     assert message in span.error
     assert span.month == date(2026, 12, 1)
+
+
+def test_a_closed_day_is_read_from_its_usage_record_and_later_days_from_the_rows(org_a, alice):
+    from billing.services import usage_record_compute
+
+    type(org_a).objects.filter(pk=org_a.pk).update(created_at=noon(D1))
+    add_usage(org_a, D1, articles=2, llm=[("m", 10, 5, "0.5")], users=[alice])
+    usage_record_compute(organization=org_a, day=D1, close=True)
+    add_usage(org_a, D1, articles=4, tag="late")  # stored after the day closed
+    add_usage(org_a, D2, articles=3)
+    table = usage_by_day(start=D1, end=D2, organization_ids=[org_a.pk])[org_a.pk]
+    assert table[D1]["articles_fetched"] == 2  # what was billed
+    assert table[D1].by_model["m"].cost == Decimal("0.5") and table[D1]["active_users"] == 1
+    assert table[D2]["articles_fetched"] == 3
+    live = usage_by_day(start=D1, end=D1, organization_ids=[org_a.pk], closed_records=False)
+    assert live[org_a.pk][D1]["articles_fetched"] == 6

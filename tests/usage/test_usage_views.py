@@ -102,6 +102,7 @@ def test_the_page_links_from_settings_and_the_menu(org_a, alice, bob, client_for
 
 
 def test_the_query_count_does_not_grow_with_the_data(org_a, alice, client_for):
+    add_usage(org_a, date(2026, 11, 1), articles=1, tag="first")
     client = client_for(alice)
     client.get(URL)  # the member's active-day row is written on the first page of the day
     with CaptureQueriesContext(connection) as few:

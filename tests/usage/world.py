@@ -3,7 +3,7 @@ service the app uses), on chosen UTC days."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from contacts.models import DiscoveryRun, EmailDraft
@@ -31,6 +31,10 @@ def add_usage(
     tag: str = "",
 ) -> None:
     at = noon(day)
+    # The organization existed when its usage happened (the counts start at its creation).
+    type(organization).objects.filter(pk=organization.pk, created_at__gt=at).update(
+        created_at=at - timedelta(days=1)
+    )
     made = []
     for n in range(articles):
         article = make_article(organization, f"/{day}/{tag}{n}", word_count=100)
