@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -12,6 +14,7 @@ from accounts.models import (
     QuotaWarning,
 )
 from accounts.services import api_keys_revoke
+from accounts.signals import organization_created, plan_changed
 
 
 class MembershipInline(admin.TabularInline):
@@ -71,6 +74,26 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
+        # The plan as stored, not as the form left it on ``obj``.
+        old_plan = (
+            Organization.objects.get(pk=obj.pk).plan
+            if change and "plan" in form.changed_data
+            else None
+        )
+        super().save_model(request, obj, form, change)
+        # Both signals inside the admin's transaction: the billing events commit with the save.
+        if not change:
+            organization_created.send(sender=Organization, organization=obj)
+        elif "plan" in form.changed_data:
+            plan_changed.send(
+                sender=Organization,
+                organization=obj,
+                old_plan=old_plan,
+                new_plan=obj.plan,
+                actor=request.user,
+            )
 
 
 @admin.register(Membership)

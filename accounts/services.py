@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from accounts.models import ApiKey, ApiScope, Invitation, Membership, Organization, Role
 from accounts.quotas import quota_check
+from accounts.signals import organization_created
 from marketing_hunting.single_line import one_line
 
 
@@ -44,6 +45,8 @@ def organization_create(
     organization.save()
     if owner is not None:
         Membership.objects.create(organization=organization, user=owner, role=Role.OWNER)
+    # In the transaction: receivers record what they send (billing events) with the row.
+    organization_created.send(sender=Organization, organization=organization)
     return organization
 
 

@@ -135,6 +135,21 @@ SCHEDULES = [
         "quota_threshold_crossed. Creations and analyses warn at once; this catches the "
         "last analysis of a month and plans lowered in the admin.",
     ),
+    Schedule(
+        name="Close daily usage records",
+        task="billing.close_usage_days",
+        every_seconds=10 * 60,
+        description="Billing hooks (docs/billing.md): shortly after UTC midnight, counts "
+        "yesterday's usage of every organization into its usage record, closes it (immutable "
+        "from then on) and sends usage.daily; also closes days missed while beat was down.",
+    ),
+    Schedule(
+        name="Send due billing webhooks",
+        task="billing.send_due_webhook_deliveries",
+        every_seconds=60,
+        description="Retries billing webhook calls whose retry was lost or whose worker died "
+        "mid-send (ALERT_DELIVERY_ATTEMPTS attempts in all).",
+    ),
 ]
 
 

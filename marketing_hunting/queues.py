@@ -43,6 +43,7 @@ ROUTES: dict[str, str] = {
     "reports.send_alert_delivery": MAIL,
     "monitoring.send_operator_delivery": MAIL,
     "reports.send_digest_delivery": MAIL,
+    "billing.send_webhook_delivery": MAIL,
     # Reads mentions per rule: short, and alerts should not wait behind a page-fetch backlog.
     "reports.evaluate_alerts": MAINTENANCE,
     # Beat-driven and short: each finds work and enqueues it, or sweeps and purges.
@@ -61,6 +62,10 @@ ROUTES: dict[str, str] = {
     "reports.send_due_digests": MAINTENANCE,
     # Reads each limited organization's use (a few indexed counts) and mails the few warnings.
     "accounts.check_quota_warnings": MAINTENANCE,
+    # Billing: closing yesterday's usage records (a few queries per organization), and the
+    # sweep of webhook deliveries whose retry was lost.
+    "billing.close_usage_days": MAINTENANCE,
+    "billing.send_due_webhook_deliveries": MAINTENANCE,
 }
 
 

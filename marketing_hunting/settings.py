@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "jobs",
     "reports",
     "contacts",
+    "usage",
+    "billing",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "marketing_hunting.middleware.NotFoundPageMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
+    # Counts the member active today (the Usage page): after the organization is known.
+    "usage.middleware.ActiveUserMiddleware",
     "monitoring.middleware.LogContextMiddleware",
     # Axes last, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",

@@ -6,6 +6,7 @@ from accounts import views as account_views
 from accounts.password_reset import PasswordResetView
 from monitoring.admin_views import database_statistics_view, system_health_view
 from reports.shares.views import share_page
+from usage.admin_views import operator_usage_view
 
 admin.site.site_header = "Marketing Hunting operations"
 admin.site.site_title = "Marketing Hunting admin"
@@ -28,6 +29,7 @@ urlpatterns = [
     # A share link: read-only, no login (reports/shares).
     path("s/<str:token>/", share_page, name="share_page"),
     path("contacts/", include("contacts.urls")),
+    path("usage/", include("usage.urls")),
     path("api/", include("api.urls")),
     path("", include("monitoring.urls")),
     # Staff only: admin_view sends anyone else to the admin login.
@@ -40,6 +42,11 @@ urlpatterns = [
         "admin/database-statistics/",
         admin.site.admin_view(database_statistics_view),
         name="database-statistics",
+    ),
+    path(
+        "admin/usage/",
+        admin.site.admin_view(operator_usage_view),
+        name="operator-usage",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -191,7 +191,13 @@ def _count_tokens(
     organization: Organization, tokens_in: int, tokens_out: int, *, model: str
 ) -> None:
     cost = cost_estimate(model, tokens_in, tokens_out)
-    usage_record(organization=organization, tokens_in=tokens_in, tokens_out=tokens_out, cost=cost)
+    usage_record(
+        organization=organization,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        cost=cost,
+        model=model,
+    )
 
 
 def _clean_text(subject: str, body: str) -> tuple[str, str]:

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0009_plan"),
         ("feeds", "0007_periodic_sweep_indexes"),
-        ("reports", "0014_rollups"),
+        ("reports", "0015_report_llm_month_index"),
     ]
 
     operations = [

@@ -156,6 +156,7 @@ def report_save(
             cached=cached,
             batch=mode == ReportMode.ECONOMY,
             saved=saved,
+            model=result.model,
         )
     return report
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts import quotas
 from accounts.models import Organization, UsageDaily
 from accounts.quotas import Usage
+from usage.counters import model_usage_record
 
 
 def cost_estimate(model: str, tokens_in: int, tokens_out: int) -> Decimal:
@@ -31,8 +32,11 @@ def usage_record(
     batch: bool = False,
     saved: Decimal = Decimal(0),
     day: date | None = None,
+    model: str = "",
 ) -> None:
-    """``batch``: an economy (batch) answer, which cost ``saved`` less than standard mode."""
+    """``batch``: an economy (batch) answer, which cost ``saved`` less than standard mode.
+    ``model``: the model that answered, for the Usage page's cost by model (a cached answer
+    cost nothing and is not counted there)."""
     day = day or timezone.now().date()
     row, _ = UsageDaily.objects.get_or_create(organization=organization, date=day)
     # F() updates: several workers may record usage for the same day at once.
@@ -45,6 +49,15 @@ def usage_record(
         batch_calls=F("batch_calls") + (1 if batch else 0),
         batch_saved=F("batch_saved") + saved,
     )
+    if model and not cached:
+        model_usage_record(
+            organization_id=organization.pk,
+            model=model,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost=cost,
+            day=day,
+        )
 
 
 def tokens_this_month(organization: Organization, today: date | None = None) -> int:

@@ -240,3 +240,10 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
     GroupResult.objects.create(
         group_id="g-1", content_type="application/json", content_encoding="utf-8"
     )
+    # Billing hooks: an endpoint, a closed usage record and an event with its delivery.
+    from billing.models import EventType, WebhookEndpoint
+    from billing.services import event_emit, usage_record_compute
+
+    WebhookEndpoint.objects.create(url="https://billing.example.com/hooks", events=[])
+    usage_record_compute(organization=org, day=now.date() - timedelta(days=1), close=True)
+    event_emit(organization=org, type=EventType.PLAN_CHANGED, data={}, enqueue=False)

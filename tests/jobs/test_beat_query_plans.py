@@ -40,7 +40,7 @@ CONFIGURATION = {
 }
 TASK_MODULES = {"feeds": "feeds.tasks", "reports": "reports.tasks", "jobs": "jobs.tasks"}
 TASK_MODULES |= {"contacts": "contacts.tasks", "monitoring": "monitoring.tasks"}
-TASK_MODULES |= {"accounts": "accounts.tasks"}
+TASK_MODULES |= {"accounts": "accounts.tasks", "billing": "billing.tasks"}
 PLAN_LIMITS = (
     "max_feeds",
     "max_jobs",
