@@ -37,6 +37,11 @@ ROUTES: dict[str, str] = {
     # maintenance queue's seconds.
     "reports.rebuild_rollups": ANALYSIS,
     "reports.repair_rollups": ANALYSIS,
+    # The export of an organization being deleted, its erasure, and retention purges: they
+    # read or delete a whole organization's rows, minutes rather than seconds.
+    "accounts.build_deletion_export": ANALYSIS,
+    "accounts.erase_due_organizations": ANALYSIS,
+    "accounts.apply_retention": ANALYSIS,
     "contacts.discover_brand": DISCOVERY,
     "reports.send_alert_delivery": MAIL,
     "monitoring.send_operator_delivery": MAIL,

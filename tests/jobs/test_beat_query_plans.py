@@ -37,6 +37,7 @@ CONFIGURATION = {
 }
 TASK_MODULES = {"feeds": "feeds.tasks", "reports": "reports.tasks", "jobs": "jobs.tasks"}
 TASK_MODULES |= {"contacts": "contacts.tasks", "monitoring": "monitoring.tasks"}
+TASK_MODULES |= {"accounts": "accounts.tasks"}
 SCAN = re.compile(
     r"(Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)"
 )
