@@ -117,6 +117,9 @@ def deletion_export_again(*, deletion: OrganizationDeletion, actor: Membership) 
 
 @transaction.atomic
 def deletion_cancel(*, deletion: OrganizationDeletion, actor: Membership) -> OrganizationDeletion:
+    status = OrganizationDeletion.objects.filter(pk=deletion.pk).values_list("status", flat=True)
+    if status.first() != DeletionStatus.PENDING:
+        raise ValidationError("This deletion can no longer be cancelled: it was not pending.")
     _require_owner(actor, deletion.organization_id or 0)
     cancelled = OrganizationDeletion.objects.filter(
         pk=deletion.pk, status=DeletionStatus.PENDING

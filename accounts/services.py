@@ -395,7 +395,11 @@ def api_keys_revoke(*, keys: QuerySet[ApiKey], by: AbstractBaseUser | None) -> i
     """Revoke ``keys`` (those still active); how many. Operators use it from the admin for
     any organization's keys, so it checks no membership: callers do. Each revoked key is a
     line of its organization's audit log."""
-    active = list(keys.filter(revoked_at__isnull=True).only("pk", "name", "prefix", "organization"))
+    active = list(
+        keys.filter(revoked_at__isnull=True)
+        .select_related(None)
+        .only("pk", "name", "prefix", "organization")
+    )
     count = ApiKey.objects.filter(pk__in=[key.pk for key in active]).update(
         revoked_at=timezone.now(), revoked_by=by
     )
