@@ -44,7 +44,9 @@ def _owner(request: HttpRequest) -> None:
 
 def _filtered_events(request: HttpRequest, form: AuditFilterForm) -> QuerySet[AuditEvent]:
     events = scoped_queryset(request, AuditEvent)
-    if not form.is_valid():
+    if not form.is_bound:
+        data: dict = {}
+    elif not form.is_valid():
         # Fields with errors are left out; the valid ones still filter.
         data = {k: v for k, v in form.cleaned_data.items() if k not in form.errors}
     else:

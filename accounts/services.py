@@ -101,7 +101,10 @@ def organization_update(
     from accounts.retention import validate_retention
 
     _require_manager(actor, organization.pk)
-    before = snapshot(organization, SETTINGS_FIELDS)
+    # What is stored, not the caller's copy (a request's organization may be a cached row).
+    before = snapshot(
+        Organization.objects.select_for_update().get(pk=organization.pk), SETTINGS_FIELDS
+    )
     organization.name = name
     organization.time_zone = time_zone
     if discovery_confirmed_only is not None:
