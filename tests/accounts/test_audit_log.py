@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -209,8 +210,6 @@ def test_the_filters_narrow_the_lines_and_bad_dates_are_left_out_with_a_message(
     _seed(org_a, bob, 1, AuditAction.LOGO_REMOVED, name="logo")
     old = AuditEvent.objects.filter(target="line 0")
     # Back-dating is only possible beneath the model (a test's privilege).
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {AuditEvent._meta.db_table} SET created_at = %s WHERE id = %s",  # noqa: S608
@@ -279,3 +278,32 @@ def test_the_admin_shows_the_log_read_only(org_a, alice, client_for):
     assert console.post(f"/admin/accounts/auditevent/{event.pk}/delete/").status_code == 403
     assert console.get("/admin/accounts/auditevent/add/").status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_the_pages_queries_read_the_audit_indexes(org_a, org_b, alice, rf):
+    from accounts.forms import AuditFilterForm
+    from accounts.portal_views import _filtered_events
+
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            organization=org if n % 2 else org_a,
+            actor=alice,
+            actor_label="alice",
+            action=AuditAction.values[n % len(AuditAction.values)],
+            target=f"t{n}",
+        )
+        for n in range(3000)
+        for org in (org_b,)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {AuditEvent._meta.db_table}")
+    request = rf.get("/")
+    request.organization = org_a
+    for params, index in (
+        ({}, "audit_org_created_idx"),
+        ({"action": AuditAction.LOGO_REMOVED}, "audit_org_action_idx"),
+    ):
+        query = _filtered_events(request, AuditFilterForm(params or None))[:50]
+        plan = query.explain()
+        assert index in plan, plan
