@@ -15,12 +15,22 @@ from accounts.models import (
     OrganizationDeletion,
     OrganizationLLM,
     Plan,
+    QuotaWarning,
 )
 from accounts.services import api_keys_revoke
 from accounts.signals import plan_changed
 
 # The limits an operator sets per organization; each change is a line of its audit log.
-QUOTA_FIELDS = ("max_feeds", "max_jobs", "max_members", "max_contacts", "llm_monthly_token_quota")
+QUOTA_FIELDS = (
+    "max_feeds",
+    "max_jobs",
+    "max_members",
+    "max_contacts",
+    "max_analysed_articles",
+    "max_discovery_searches",
+    "max_api_calls_per_minute",
+    "llm_monthly_token_quota",
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -34,8 +44,42 @@ class PlanAdmin(admin.ModelAdmin):
     """Limits per plan; an empty limit means no limit. Lowering one deletes nothing: the
     organizations over it only cannot create more until they are back under."""
 
-    list_display = ["name", "max_feeds", "max_jobs", "max_members", "max_contacts"]
+    list_display = [
+        "name",
+        "max_feeds",
+        "max_jobs",
+        "max_members",
+        "max_contacts",
+        "max_analysed_articles",
+        "max_llm_tokens",
+        "max_discovery_searches",
+        "max_api_calls_per_minute",
+    ]
     search_fields = ["name"]
+    fieldsets = [
+        (None, {"fields": ["name"]}),
+        ("Counts", {"fields": ["max_feeds", "max_jobs", "max_members", "max_contacts"]}),
+        (
+            "Each month (UTC)",
+            {"fields": ["max_analysed_articles", "max_llm_tokens", "max_discovery_searches"]},
+        ),
+        ("Rate", {"fields": ["max_api_calls_per_minute"]}),
+    ]
+
+
+@admin.register(QuotaWarning)
+class QuotaWarningAdmin(admin.ModelAdmin):
+    """The warnings mailed to owners (80 % and 100 % of a limit), read-only: deleting one
+    lets the same threshold warn again in its period."""
+
+    list_display = ["organization", "resource", "threshold", "period", "used", "limit", "sent_at"]
+    list_filter = ["resource", "threshold"]
+    list_select_related = ["organization"]
+    search_fields = ["organization__name"]
+    readonly_fields = ["organization", "resource", "period", "threshold", "used", "limit"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Organization)

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router
 from pydantic import BaseModel, model_validator
 
 from accounts.models import UsageDaily
+from accounts.quotas import quota_limit
 from accounts.tenancy import request_organization, scoped_queryset
 from api.auth import ApiKeyAuth
 from api.errors import ErrorResponse
@@ -81,5 +82,5 @@ def usage(request: HttpRequest, query: Query[UsageQuery]) -> Usage:
         date_to=date_to,
         days=[UsageDay.model_validate(row, from_attributes=True) for row in rows],
         tokens_this_month=tokens_this_month(organization, today),
-        monthly_token_quota=organization.llm_monthly_token_quota,
+        monthly_token_quota=quota_limit(organization, "llm_tokens"),
     )

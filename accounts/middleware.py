@@ -31,7 +31,12 @@ class CurrentOrganizationMiddleware:
             # (accounts.request_cache): one query less on every page.
             memberships = user_memberships(
                 user.pk,
-                lambda: list(Membership.objects.filter(user=user).select_related("organization")),
+                # The plan too: its limits decide the pages' quota banners.
+                lambda: list(
+                    Membership.objects.filter(user=user).select_related(
+                        "organization", "organization__plan"
+                    )
+                ),
             )
             request.memberships = memberships
             chosen = request.session.get(SESSION_KEY)

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -36,10 +37,11 @@ class AnalysisMode(models.TextChoices):
 
 
 class Plan(models.Model):
-    """What an organization may create: an empty limit means no limit.
+    """A preset of every quota (accounts/quotas.py): an empty limit means no limit.
 
     Operators assign plans in the admin; an organization without a plan is unlimited, so an
-    installation that never uses plans works as before.
+    installation that never uses plans works as before. Monthly limits count calendar months
+    in UTC, like the daily usage rows.
     """
 
     name = models.CharField(max_length=100, unique=True, validators=[validate_single_line])
@@ -47,6 +49,36 @@ class Plan(models.Model):
     max_jobs = models.PositiveIntegerField(null=True, blank=True)
     max_members = models.PositiveIntegerField(null=True, blank=True)
     max_contacts = models.PositiveIntegerField(null=True, blank=True)
+    max_analysed_articles = models.PositiveIntegerField(
+        "articles analysed by the LLM a month",
+        null=True,
+        blank=True,
+        help_text="Over it, new articles are analysed by rules at once and by the LLM when "
+        "the month turns.",
+    )
+    max_llm_tokens = models.PositiveBigIntegerField(
+        "LLM tokens a month",
+        null=True,
+        blank=True,
+        help_text="Tokens in + out. Over it, articles are analysed by rules and queued for "
+        "the LLM until the month turns.",
+    )
+    max_discovery_searches = models.PositiveIntegerField(
+        "contact discovery searches a month",
+        null=True,
+        blank=True,
+        help_text="Over it, a new search is refused until the month turns.",
+    )
+    max_api_calls_per_minute = models.PositiveIntegerField(
+        "API calls a minute",
+        null=True,
+        blank=True,
+        # A rate of 0 would be no API at all: revoke the keys for that.
+        validators=[MinValueValidator(1)],
+        help_text="The organization's REST API budget (all its keys together; each key at "
+        "most this too), then 429 with Retry-After. Empty: the installation's "
+        "API_ORG_REQUESTS_PER_MINUTE.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -61,10 +93,14 @@ class Organization(models.Model):
     name = models.CharField(max_length=200, validators=[validate_single_line])
     slug = models.SlugField(max_length=60, unique=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # The organization's override of its plan's LLM tokens a month (the field predates plans,
+    # hence its name; accounts.quotas reads it as the "llm_tokens" override).
     llm_monthly_token_quota = models.PositiveBigIntegerField(
+        "LLM tokens a month",
         null=True,
         blank=True,
-        help_text="LLM tokens (in + out) allowed per calendar month; empty means no limit.",
+        help_text="LLM tokens (in + out) allowed per calendar month (UTC); overrides the "
+        "plan's; empty uses the plan's (no plan: no limit).",
     )
     llm_prefilter = models.BooleanField(
         default=False,
@@ -99,7 +135,8 @@ class Organization(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="organizations",
-        help_text="Limits on feeds, jobs, members and contacts; empty means no limits.",
+        help_text="Presets of every quota (feeds, jobs, members, contacts, articles, LLM "
+        "tokens, discovery searches, API calls); empty means no limits.",
     )
     # Per-organization overrides of the plan's limits (a deal, a trial): empty uses the plan's.
     max_feeds = models.PositiveIntegerField(
@@ -113,6 +150,25 @@ class Organization(models.Model):
     )
     max_contacts = models.PositiveIntegerField(
         null=True, blank=True, help_text="Overrides the plan's limit; empty uses the plan's."
+    )
+    max_analysed_articles = models.PositiveIntegerField(
+        "articles analysed by the LLM a month",
+        null=True,
+        blank=True,
+        help_text="Overrides the plan's limit; empty uses the plan's.",
+    )
+    max_discovery_searches = models.PositiveIntegerField(
+        "contact discovery searches a month",
+        null=True,
+        blank=True,
+        help_text="Overrides the plan's limit; empty uses the plan's.",
+    )
+    max_api_calls_per_minute = models.PositiveIntegerField(
+        "API calls a minute",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Overrides the plan's limit; empty uses the plan's.",
     )
     language = models.CharField(
         max_length=10,
@@ -269,6 +325,39 @@ class UsageDaily(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.organization} on {self.date}"
+
+
+class QuotaWarning(TenantModel):
+    """A warning mailed to the owners when a quota's use crossed 80 % or 100 % of its limit.
+
+    The unique constraint is what makes it once: whoever inserts the row sends the mail, and a
+    second check (another worker, the sweep re-run) fails to insert and sends nothing.
+    ``period`` is the UTC month (``2026-12``) for monthly quotas, the UTC day for API calls a
+    minute, and empty for count quotas (feeds...), whose rows are deleted when the use drops
+    back below the threshold, so the next crossing warns again.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="quota_warnings"
+    )
+    resource = models.CharField(max_length=30)
+    period = models.CharField(max_length=10, blank=True)
+    threshold = models.PositiveSmallIntegerField()  # percent: 80 or 100
+    used = models.PositiveBigIntegerField()
+    limit = models.PositiveBigIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "resource", "period", "threshold"],
+                name="unique_quota_warning",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.resource} at {self.threshold} % ({self.period})"
 
 
 class ApiScope(models.TextChoices):

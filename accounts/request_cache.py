@@ -158,11 +158,19 @@ def _organization_written(sender: type[Model], instance: Model, **_: object) -> 
     organization_members_changed([instance.pk])
 
 
+def _plan_written(sender: type[Model], instance: Model, **_: object) -> None:
+    """A plan's limits are part of each of its organizations' cached rows and pages."""
+    organization_ids = list(instance.organizations.values_list("pk", flat=True))  # type: ignore[attr-defined]
+    organization_members_changed(organization_ids)
+    briefing_cache.briefing_changed(*organization_ids)
+
+
 def connect_signals() -> None:
-    from accounts.models import Membership, Organization
+    from accounts.models import Membership, Organization, Plan
 
     uid = "accounts.request_cache"
     post_save.connect(_membership_written, sender=Membership, dispatch_uid=f"{uid}.m.save")
     post_delete.connect(_membership_written, sender=Membership, dispatch_uid=f"{uid}.m.delete")
     post_save.connect(_organization_written, sender=Organization, dispatch_uid=f"{uid}.o.save")
+    post_save.connect(_plan_written, sender=Plan, dispatch_uid=f"{uid}.p.save")
     # A deleted organization's memberships are deleted first (cascade) and say so themselves.

@@ -1,6 +1,15 @@
-"""Thin task adapters for the portal: the deletion export, erasure and retention."""
+"""Celery tasks for accounts: thin adapters around the services (quota warnings; the portal's
+deletion export, erasure and retention)."""
 
 from celery import shared_task
+
+from accounts.quota_warnings import quota_warnings_sweep
+
+
+@shared_task(name="accounts.check_quota_warnings", soft_time_limit=10 * 60)
+def check_quota_warnings() -> int:
+    # Safe to run twice: a warning's row is unique per threshold and period.
+    return quota_warnings_sweep()
 
 
 @shared_task(name="accounts.build_deletion_export", ignore_result=True, soft_time_limit=3600)

@@ -33,7 +33,7 @@ from accounts.models import (
     OrganizationLogo,
     Role,
 )
-from accounts.quotas import QuotaExceeded, quota_usage
+from accounts.quotas import QuotaExceeded, quota_limit, quota_usage
 from accounts.request_cache import cached_for_organization
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from reports.charts import DataTable, Series, line_chart
@@ -157,6 +157,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
             "has_logo": OrganizationLogo.objects.filter(organization=organization).exists(),
             # The plan is the managers' business, like the keys.
             "usage": quota_usage(organization) if request.membership.can_manage_members else [],
+            "api_calls_limit": quota_limit(organization, "api_calls"),
             # The portal's sections (accounts.portal_views): the latest audit lines, the
             # retention in force and a pending deletion.
             "recent_audit": (

@@ -70,7 +70,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pages", type=Path, default=None, help="real-page folder")
     parser.add_argument(
         "--split",
-        choices=("dev", "holdout", "dev2", "holdout2", "holdout3", "holdout4", "holdout5", "all"),
+        choices=(
+            "dev",
+            "holdout",
+            "dev2",
+            "holdout2",
+            "holdout3",
+            "holdout4",
+            "holdout5",
+            "holdout6",
+            "all",
+        ),
         default=None,
         help="only this split",
     )

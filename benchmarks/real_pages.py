@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "real_pages"
-SPLITS = ("dev", "holdout", "dev2", "holdout2", "holdout3", "holdout4", "holdout5")
+SPLITS = ("dev", "holdout", "dev2", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 
 
 def _words(text: str) -> frozenset[str]:

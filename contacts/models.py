@@ -253,6 +253,8 @@ class DiscoveryRun(TenantModel):
             models.Index(fields=["status", "created_at"], name="discovery_run_status_idx"),
             # ... and the hourly refresh skips brands searched recently: the recent runs only.
             models.Index(fields=["created_at"], name="discovery_run_created_idx"),
+            # The plan's searches a month (accounts.quotas): one organization's runs this month.
+            models.Index(fields=["organization", "created_at"], name="discovery_run_org_month_idx"),
         ]
 
     def __str__(self) -> str:

@@ -126,6 +126,15 @@ SCHEDULES = [
         "counts again any of the last 7 days that differs from the mentions.",
     ),
     Schedule(
+        name="Warn owners near their plan's limits",
+        task="accounts.check_quota_warnings",
+        every_seconds=60 * 60,
+        description="Emails an organization's owners at 80 % and 100 % of each limit of its "
+        "plan, once per threshold a month (counts: until back under), and sends "
+        "quota_threshold_crossed. Creations and analyses warn at once; this catches the "
+        "last analysis of a month and plans lowered in the admin.",
+    ),
+    Schedule(
         name="Erase organizations whose deletion is due",
         task="accounts.erase_due_organizations",
         every_seconds=60 * 60,

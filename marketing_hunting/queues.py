@@ -62,6 +62,8 @@ ROUTES: dict[str, str] = {
     "reports.send_due_alert_deliveries": MAINTENANCE,
     "reports.purge_old_alerts": MAINTENANCE,
     "reports.send_due_digests": MAINTENANCE,
+    # Reads each limited organization's use (a few indexed counts) and mails the few warnings.
+    "accounts.check_quota_warnings": MAINTENANCE,
 }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import FilteredRelation, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from monitoring.health import check_broker
@@ -376,15 +377,17 @@ def quota_item(today: Any) -> Item:
         .annotate(
             used_in=Sum("month_days__tokens_in"),
             used_out=Sum("month_days__tokens_out"),
+            # The organization's own limit, else its plan's (accounts.quotas.quota_limit).
+            token_quota=Coalesce("llm_monthly_token_quota", "plan__max_llm_tokens"),
         )
-        .filter(Q(llm_monthly_token_quota__isnull=False) | Q(used_in__gt=0) | Q(used_out__gt=0))
+        .filter(Q(token_quota__isnull=False) | Q(used_in__gt=0) | Q(used_out__gt=0))
         .order_by("name")
-        .values("name", "llm_monthly_token_quota", "used_in", "used_out")
+        .values("name", "token_quota", "used_in", "used_out")
     )
     rows = []
     for org in organizations:
         used = (org["used_in"] or 0) + (org["used_out"] or 0)
-        quota = org["llm_monthly_token_quota"]
+        quota = org["token_quota"]
         share = used / quota if quota else None
         if quota is not None and used >= quota:
             level, reason = ERROR, "quota reached: analysis paused until the 1st"

@@ -104,7 +104,10 @@ def report_figures(organization: "Organization") -> list["Figure"]:
             f" (economy mode saved ${usage['batch_saved']:.2f}; standard mode would have "
             f"cost ${standard:.2f})"
         )
-    quota = organization.llm_monthly_token_quota
+    from accounts.quotas import quota_limit
+
+    # The organization's own limit, else its plan's (no plan: none).
+    quota = quota_limit(organization, "llm_tokens")
     # Same test as reports.services.usage.quota_reached, from the sums already loaded.
     if quota is not None and tokens >= quota:
         paused_until = first_of_next_month(today)

@@ -333,6 +333,14 @@ class Report(TenantModel):
                 condition=models.Q(llm_pending=True),
             ),
             models.Index(fields=["organization", "status"], name="report_org_status_idx"),
+            # The plan's "articles analysed by the LLM a month" (accounts.quotas): this month's
+            # LLM reports of one organization, counted from the index alone, not by reading
+            # every report of the month.
+            models.Index(
+                fields=["organization", "analysed_at"],
+                name="report_org_llm_month_idx",
+                condition=models.Q(extractor="llm"),
+            ),
         ]
 
     def __str__(self) -> str:

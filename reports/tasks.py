@@ -15,7 +15,7 @@ from reports.exports.services import export_fail, export_run, exports_clean_up
 from reports.extractors.llm import llm_configured
 from reports.models import Report
 from reports.services.analyse import AnalysisOptions, reports_analyse
-from reports.services.usage import quota_reached
+from reports.services.usage import llm_quota_reached
 
 logger = logging.getLogger(__name__)
 
@@ -40,13 +40,14 @@ def analyse_llm_pending(organization_id: int | None = None) -> int:
         pending = pending.filter(organization_id__in=own_connection_organizations())
     if organization_id is not None:
         pending = pending.filter(organization_id=organization_id)
-    # Organizations still over their quota would only be analysed by the rules again.
+    # Organizations still over a monthly LLM limit (tokens, articles) would only be analysed
+    # by the rules again: theirs wait for the month to turn.
     over_quota = [
         organization.pk
         for organization in Organization.objects.filter(
             pk__in=pending.values("organization_id").distinct()
-        )
-        if quota_reached(organization)
+        ).select_related("plan")
+        if llm_quota_reached(organization) is not None
     ]
     pending = pending.exclude(organization_id__in=over_quota)
     ids = list(pending.order_by("id").values_list("article_id", flat=True)[:PENDING_BATCH])

@@ -92,12 +92,17 @@ def client_for(db: None) -> Callable[[User], Client]:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Remove the metrics files earlier test runs' processes left in the test VAR_DIR (each
     run's web servers and workers add their own; a scrape reads them all). This process's own
-    files stay: it may have counted already. On PostgreSQL, flush with DELETE
+    files stay: it may have counted already. On PostgreSQL, flush with DELETE; on both, put
+    the content types and permissions back after a flush from a copy
     (tests/harness/db_flush.py)."""
     import os
 
     from django.conf import settings
 
+    from tests.harness.db_flush import restore_content_types_after_flush
+
+    # Content types and permissions copied back after a flush, not rebuilt (either database).
+    restore_content_types_after_flush()
     if any(db["ENGINE"].endswith("postgresql") for db in settings.DATABASES.values()):
         # A DELETE per table, not one slow TRUNCATE, after each transactional test.
         from tests.harness.db_flush import use_delete_to_flush_postgresql

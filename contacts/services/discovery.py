@@ -20,6 +20,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import Membership, Organization
+from accounts.quotas import quota_check
 from contacts.discovery import Findings, Provider, default_providers
 from contacts.discovery.store import StoreCounts, suggestions_store
 from contacts.models import (
@@ -131,8 +132,9 @@ def discovery_start(*, brand: Brand, actor: AbstractBaseUser | None) -> Discover
     """Queue a search for ``brand``'s contacts; the task is sent once the row is committed.
 
     Raises ValidationError when the organization has not turned discovery on (with consent),
-    the brand was merged, or a search for it is already queued or running
-    (:class:`DiscoveryAlreadyRunning`). If the broker is down the run is failed at once with
+    the brand was merged, a search for it is already queued or running
+    (:class:`DiscoveryAlreadyRunning`), or the plan's searches this month are used up
+    (:class:`accounts.quotas.QuotaExceeded`). If the broker is down the run is failed at once with
     a clear message (read it from the returned row)."""
     from contacts.tasks import discover_brand
 
@@ -143,6 +145,8 @@ def discovery_start(*, brand: Brand, actor: AbstractBaseUser | None) -> Discover
     active = DiscoveryRun.objects.filter(brand=brand, status__in=ACTIVE).first()
     if active is not None:
         raise DiscoveryAlreadyRunning(active)
+    # Every run counts, the periodic refresh's too: each one spends searches.
+    quota_check(brand.organization, "discovery_searches")
     run = DiscoveryRun.objects.create(
         organization_id=brand.organization_id, brand=brand, requested_by=actor
     )

@@ -63,6 +63,7 @@ def _save(feed: Feed, update_fields: list[str] | None = None) -> Feed:
     return feed
 
 
+@transaction.atomic  # quota_check locks the organization until the feed is saved
 def feed_create(*, organization: Organization, **values: object) -> Feed:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:

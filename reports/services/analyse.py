@@ -65,7 +65,7 @@ from reports.services.llm_step import (
 )
 from reports.services.report_versions import report_mentions_replace, report_version_record
 from reports.services.resolution import Resolver, build_context
-from reports.services.usage import cost_estimate, quota_reached, usage_record
+from reports.services.usage import cost_estimate, llm_quota_reached, usage_record
 from resilience.database import DATABASE_OUTAGE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -186,7 +186,7 @@ def _llm_saving(article: Article, options: AnalysisOptions) -> tuple[int, Decima
     been asked (none configured, rules-only job, quota used up) or when its answer for this
     text is already cached. (With the optional pre-filter the call might not have been made
     either; finding out would mean running the extractor the rule spared.)"""
-    if not (options.use_llm and llm_configured()) or quota_reached(article.organization):
+    if not (options.use_llm and llm_configured()) or llm_quota_reached(article.organization):
         return 0, Decimal(0)
     model = options.model or settings.OPENAI_MODEL
     if (

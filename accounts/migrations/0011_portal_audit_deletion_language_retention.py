@@ -9,7 +9,7 @@ import accounts.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0009_plan"),
+        ("accounts", "0010_plan_all_quotas"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
