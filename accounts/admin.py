@@ -4,17 +4,33 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.audit import audit_record, changes_between
 from accounts.models import (
     ApiKey,
+    AuditAction,
+    AuditEvent,
     Invitation,
     Membership,
     Organization,
+    OrganizationDeletion,
     OrganizationLLM,
     Plan,
     QuotaWarning,
 )
 from accounts.services import api_keys_revoke
 from accounts.signals import organization_created, plan_changed
+
+# The limits an operator sets per organization; each change is a line of its audit log.
+QUOTA_FIELDS = (
+    "max_feeds",
+    "max_jobs",
+    "max_members",
+    "max_contacts",
+    "max_analysed_articles",
+    "max_discovery_searches",
+    "max_api_calls_per_minute",
+    "llm_monthly_token_quota",
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -74,23 +90,38 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    readonly_fields = ["deletion_scheduled_for"]
 
     def save_model(self, request: HttpRequest, obj: Organization, form: Any, change: bool) -> None:
-        # The plan as stored, not as the form left it on ``obj``.
-        old_plan = (
-            Organization.objects.get(pk=obj.pk).plan
-            if change and "plan" in form.changed_data
+        """Record the operator's quota and plan changes in the organization's audit log, and
+        send the organization's events, in the same transaction as the save (the admin wraps
+        it): the audit lines and billing events commit with the change or not at all."""
+        # The row as stored, not as the form left it on ``obj``.
+        old = (
+            Organization.objects.filter(pk=obj.pk).select_related("plan").first()
+            if change
             else None
         )
         super().save_model(request, obj, form, change)
-        # Both signals inside the admin's transaction: the billing events commit with the save.
-        if not change:
+        if old is None:
             organization_created.send(sender=Organization, organization=obj)
-        elif "plan" in form.changed_data:
+            return
+        before = {name: getattr(old, name) for name in QUOTA_FIELDS}
+        after = {name: getattr(obj, name) for name in QUOTA_FIELDS}
+        changes = changes_between(before, after)
+        if changes:
+            audit_record(
+                organization=obj,
+                actor=request.user,
+                action=AuditAction.QUOTA_CHANGED,
+                target="quotas",
+                changes=changes,
+            )
+        if old.plan_id != obj.plan_id:
             plan_changed.send(
                 sender=Organization,
                 organization=obj,
-                old_plan=old_plan,
+                old_plan=old.plan,
                 new_plan=obj.plan,
                 actor=request.user,
             )
@@ -185,3 +216,48 @@ class OrganizationLLMAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody may write or delete from the console."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """Every organization's audit log, read-only: lines are never changed or deleted."""
+
+    list_display = ["created_at", "organization", "actor_label", "action", "target", "ip_address"]
+    list_filter = ["action", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["actor_label", "target", "organization__name"]
+    date_hierarchy = "created_at"
+    # The table grows for ever: no exact count of a filtered list on every page.
+    show_full_result_count = False
+
+
+@admin.register(OrganizationDeletion)
+class OrganizationDeletionAdmin(ReadOnlyAdmin):
+    """Owners' deletion requests and, once erased, the record of what was erased."""
+
+    list_display = [
+        "organization_name",
+        "organization_ref",
+        "status",
+        "requested_by_label",
+        "requested_at",
+        "erase_after",
+        "export_status",
+        "erased_at",
+    ]
+    list_filter = ["status", "export_status"]
+    search_fields = ["organization_name", "requested_by_label"]
+    exclude = ["export_file"]

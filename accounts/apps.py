@@ -50,3 +50,7 @@ class AccountsConfig(AppConfig):
 
         briefing_cache.connect_signals()
         request_cache.connect_signals()
+
+        from accounts import audit
+
+        audit.connect_signals()

@@ -6,7 +6,8 @@ from django.contrib.auth.forms import UserCreationForm
 
 from accounts.llm_connection import MAX_KEY_LENGTH
 from accounts.logo import LOGO_MAX_BYTES
-from accounts.models import ApiScope, LLMSource, Organization, Role
+from accounts.models import ApiScope, AuditAction, LLMSource, Organization, Role
+from accounts.retention import bounds, validate_retention
 from accounts.services import API_KEY_LIFETIMES_DAYS
 
 
@@ -19,16 +20,81 @@ class OrganizationForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "time_zone", "discovery_confirmed_only", "analysis_mode"]
+        fields = [
+            "name",
+            "time_zone",
+            "language",
+            "discovery_confirmed_only",
+            "analysis_mode",
+            "report_retention_days",
+            "log_retention_days",
+        ]
         help_texts = {"time_zone": "Used for schedules and dates shown to the whole team."}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        # A form posted without it (an older page still open) keeps the current mode.
+        # A form posted without them (an older page still open) keeps the current values.
         self.fields["analysis_mode"].required = False
+        self.fields["language"].required = False
+        limits = bounds()
+        most = f"at most {limits.report_max}" if limits.report_max else "no upper limit"
+        self.fields[
+            "report_retention_days"
+        ].help_text += f" This installation: at least {limits.report_min} days, {most}."
+        self.fields[
+            "log_retention_days"
+        ].help_text = f"Empty: {limits.log_max} days, the most this installation keeps them."
 
     def clean_analysis_mode(self) -> str:
         return self.cleaned_data["analysis_mode"] or self.instance.analysis_mode
+
+    def clean_language(self) -> str:
+        return self.cleaned_data["language"] or self.instance.language
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        try:
+            validate_retention(
+                report_days=cleaned.get("report_retention_days"),
+                log_days=cleaned.get("log_retention_days"),
+            )
+        except forms.ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field, messages)
+        return cleaned
+
+
+class DeletionRequestForm(forms.Form):
+    confirm_name = forms.CharField(
+        label="Type the organization's name to confirm",
+        max_length=200,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's filters; every field optional, bad values ignored with a message."""
+
+    actor = forms.CharField(required=False, max_length=150, label="Who")
+    action = forms.ChoiceField(required=False, label="What")
+    date_from = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action"), *AuditAction.choices]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
 
 
 def _role_field(roles: list[str]) -> forms.ChoiceField:

@@ -23,7 +23,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import LLMSource, Membership, Organization, OrganizationLLM
+from accounts.audit import audit_record, changes_between
+from accounts.models import AuditAction, LLMSource, Membership, Organization, OrganizationLLM
 from marketing_hunting import field_encryption
 from marketing_hunting.field_encryption import EncryptionUnavailable
 from marketing_hunting.single_line import one_line
@@ -165,7 +166,20 @@ def llm_connection_update(
     if base_url:
         validate_base_url(base_url)
     changed = (row.source, row.base_url, row.model) != (source, base_url, model)
+    before = {"connection": row.get_source_display(), "base URL": row.base_url, "model": row.model}
     row.source, row.base_url, row.model = source, base_url, model
+    after = {"connection": row.get_source_display(), "base URL": row.base_url, "model": row.model}
+    # The audit log says that the key changed, never the key (nor its last characters).
+    key_change = None
+    if remove_key and row.has_key and not api_key:
+        key_change = {"field": "API key", "before": "stored", "after": "removed"}
+    elif api_key:
+        stored = "stored" if row.has_key else None
+        key_change = {
+            "field": "API key",
+            "before": stored,
+            "after": "replaced" if stored else "set",
+        }
     if remove_key or api_key:
         changed = True
         row.api_key_encrypted = field_encryption.encrypt(api_key) if api_key else ""
@@ -178,6 +192,15 @@ def llm_connection_update(
         row.failing_since, row.failure_message = None, ""
     row.full_clean(exclude=["organization", "api_key_set_by"])
     row.save()
+    changes = changes_between(before, after) + ([key_change] if key_change else [])
+    if changes:
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=AuditAction.LLM_CHANGED,
+            target="LLM connection",
+            changes=changes,
+        )
     return row
 
 

@@ -17,7 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from accounts.models import Membership, Organization, OrganizationLogo
+from accounts.audit import audit_record
+from accounts.models import AuditAction, Membership, Organization, OrganizationLogo
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 # The stored logo fits in this box (a PDF header needs no more).
@@ -72,6 +73,7 @@ def logo_set(
     if upload.size is None or upload.size > LOGO_MAX_BYTES:
         raise _refuse(f"The file is larger than {LOGO_MAX_BYTES // 1024 // 1024} MB.")
     png, width, height = redraw(upload.read(LOGO_MAX_BYTES + 1))
+    had_logo = OrganizationLogo.objects.filter(organization=organization).exists()
     logo, _ = OrganizationLogo.objects.update_or_create(
         organization=organization,
         defaults={
@@ -82,6 +84,19 @@ def logo_set(
             "uploaded_by": actor.user,
         },
     )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.LOGO_CHANGED,
+        target="logo",
+        changes=[
+            {
+                "field": "logo",
+                "before": "a logo" if had_logo else None,
+                "after": f"{width} x {height} PNG ({logo.sha256[:12]})",
+            }
+        ],
+    )
     return logo
 
 
@@ -89,7 +104,11 @@ def logo_set(
 def logo_remove(*, organization: Organization, actor: Membership) -> None:
     if actor.organization_id != organization.pk or not actor.can_manage_members:
         raise PermissionDenied("Only owners and admins can change the logo.")
-    OrganizationLogo.objects.filter(organization=organization).delete()
+    deleted, _ = OrganizationLogo.objects.filter(organization=organization).delete()
+    if deleted:
+        audit_record(
+            organization=organization, actor=actor, action=AuditAction.LOGO_REMOVED, target="logo"
+        )
 
 
 def logo_png(organization: Organization) -> bytes | None:

@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from accounts.models import Membership
 from accounts.request_cache import user_memberships
@@ -47,3 +48,23 @@ class CurrentOrganizationMiddleware:
                 request.membership = current
                 request.organization = current.organization
         return self.get_response(request)
+
+
+class OrganizationLanguageMiddleware:
+    """Activates the request's organization's language (Organization settings) for the rest of
+    the request: Django's own strings, date names and formats follow it. Requests outside an
+    organization (login, public share links) keep LANGUAGE_CODE."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        organization = getattr(request, "organization", None)
+        language = getattr(organization, "language", "") if organization else ""
+        if not language:
+            return self.get_response(request)
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", language)
+            return response

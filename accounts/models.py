@@ -22,6 +22,11 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not a known time zone.") from None
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages an organization may choose (settings.LANGUAGES)."""
+    return list(settings.LANGUAGES)
+
+
 class AnalysisMode(models.TextChoices):
     """How articles that need the LLM are analysed."""
 
@@ -165,6 +170,36 @@ class Organization(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Overrides the plan's limit; empty uses the plan's.",
     )
+    language = models.CharField(
+        max_length=10,
+        default="en",
+        db_default="en",
+        # A callable: the migration names it instead of copying the installation's list.
+        choices=language_choices,
+        help_text=(
+            "The language of the pages' built-in wording, dates and form messages, and of "
+            "email drafts the LLM writes."
+        ),
+    )
+    # Retention (accounts.retention): empty keeps as long as the installation does.
+    report_retention_days = models.PositiveIntegerField(
+        "Keep articles and reports for (days)",
+        null=True,
+        blank=True,
+        help_text=(
+            "Older articles are deleted with their reports and mentions, except those an "
+            "email draft or a review points to. Empty: as long as the installation keeps them."
+        ),
+    )
+    log_retention_days = models.PositiveIntegerField(
+        "Keep log lines for (days)",
+        null=True,
+        blank=True,
+        help_text="Empty: as long as the installation keeps them.",
+    )
+    # When an owner's deletion request erases the organization (None: not being deleted). Kept
+    # on this row, which every request loads anyway, so the banner costs no query.
+    deletion_scheduled_for = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when a member hid the dashboard's getting-started checklist for everyone: a team
     # that never invites anyone must not see it forever.
     getting_started_hidden_at = models.DateTimeField(null=True, blank=True)
@@ -466,3 +501,13 @@ class OrganizationLogo(models.Model):
 
     def __str__(self) -> str:
         return f"Logo of {self.organization}"
+
+
+# The audit log and organization deletion live in their own module (this one is long enough).
+from accounts.models_portal import (  # noqa: E402, F401
+    AuditAction,
+    AuditEvent,
+    DeletionExportStatus,
+    DeletionStatus,
+    OrganizationDeletion,
+)

@@ -22,7 +22,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import ApiKey, ApiScope, Invitation, Membership, Organization, Role
+from accounts.audit import audit_record, changes_between, snapshot
+from accounts.models import (
+    ApiKey,
+    ApiScope,
+    AuditAction,
+    Invitation,
+    Membership,
+    Organization,
+    Role,
+)
 from accounts.quotas import quota_check
 from accounts.signals import organization_created
 from marketing_hunting.single_line import one_line
@@ -50,6 +59,26 @@ def organization_create(
     return organization
 
 
+# A keyword default meaning "leave this setting as it is" where None is a meaningful value.
+UNCHANGED = object()
+
+SETTINGS_FIELDS = (
+    "name",
+    "time_zone",
+    "discovery_confirmed_only",
+    "analysis_mode",
+    "language",
+    "report_retention_days",
+    "log_retention_days",
+)
+SETTINGS_LABELS = {
+    "discovery_confirmed_only": "discovery without an LLM: confirmed brands only",
+    "analysis_mode": "LLM analysis mode",
+    "report_retention_days": "keep articles and reports (days)",
+    "log_retention_days": "keep log lines (days)",
+}
+
+
 def _require_manager(actor: Membership, organization_id: int) -> None:
     # The actor's own organization only: a service called outside a scoped view (admin action,
     # command) must not let one tenant's owner manage another tenant.
@@ -66,18 +95,45 @@ def organization_update(
     time_zone: str,
     discovery_confirmed_only: bool | None = None,
     analysis_mode: str | None = None,
+    language: str | None = None,
+    report_retention_days: int | object | None = UNCHANGED,
+    log_retention_days: int | object | None = UNCHANGED,
 ) -> Organization:
+    """Save the organization's settings; each field that changed is one line of the audit
+    log's entry. Retention days: ``UNCHANGED`` keeps, ``None`` means "as the installation"."""
+    from accounts.retention import validate_retention
+
     _require_manager(actor, organization.pk)
+    # What is stored, not the caller's copy (a request's organization may be a cached row).
+    before = snapshot(
+        Organization.objects.select_for_update().get(pk=organization.pk), SETTINGS_FIELDS
+    )
     organization.name = name
     organization.time_zone = time_zone
     if discovery_confirmed_only is not None:
         organization.discovery_confirmed_only = discovery_confirmed_only
     if analysis_mode is not None:
         organization.analysis_mode = analysis_mode
+    if language is not None:
+        organization.language = language
+    if report_retention_days is not UNCHANGED:
+        organization.report_retention_days = report_retention_days
+    if log_retention_days is not UNCHANGED:
+        organization.log_retention_days = log_retention_days
     organization.full_clean()
-    organization.save(
-        update_fields=["name", "time_zone", "discovery_confirmed_only", "analysis_mode"]
+    validate_retention(
+        report_days=organization.report_retention_days, log_days=organization.log_retention_days
     )
+    organization.save(update_fields=list(SETTINGS_FIELDS))
+    changes = changes_between(before, snapshot(organization, SETTINGS_FIELDS), SETTINGS_LABELS)
+    if changes:
+        audit_record(
+            organization=organization,
+            actor=actor,
+            action=AuditAction.SETTINGS_CHANGED,
+            target="organization settings",
+            changes=changes,
+        )
     return organization
 
 
@@ -118,8 +174,19 @@ def membership_change_role(*, membership: Membership, actor: Membership, role: s
     )
     if membership.role == Role.OWNER and role != Role.OWNER and not _other_owner_exists(membership):
         raise ValidationError({"role": "The organization needs at least one owner."})
+    old_label = membership.get_role_display()
     membership.role = role
     membership.save(update_fields=["role"])
+    if membership.get_role_display() != old_label:
+        audit_record(
+            organization=membership.organization_id,
+            actor=actor,
+            action=AuditAction.ROLE_CHANGED,
+            target=membership.user.get_username(),
+            changes=[
+                {"field": "role", "before": old_label, "after": membership.get_role_display()}
+            ],
+        )
     return membership
 
 
@@ -141,6 +208,13 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
             organization_id=membership.organization_id, created_by_id=membership.user_id
         ),
         by=actor.user,
+    )
+    audit_record(
+        organization=membership.organization_id,
+        actor=actor,
+        action=AuditAction.MEMBER_REMOVED,
+        target=membership.user.get_username(),
+        changes=[{"field": "role", "before": membership.get_role_display(), "after": None}],
     )
     membership.delete()
 
@@ -171,6 +245,13 @@ def invitation_create(
     invitation = Invitation.objects.create(
         organization=organization, email=email, role=role, invited_by=actor.user
     )
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.INVITATION_SENT,
+        target=email,
+        changes=[{"field": "role", "before": None, "after": invitation.get_role_display()}],
+    )
     accept_url = accept_url_base.rstrip("/") + invitation.get_absolute_url()
     transaction.on_commit(lambda: _send_invitation(invitation, accept_url))
     return invitation
@@ -190,6 +271,12 @@ def _send_invitation(invitation: Invitation, accept_url: str) -> None:
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: Membership) -> None:
     _require_manager(actor, invitation.organization_id)
+    audit_record(
+        organization=invitation.organization_id,
+        actor=actor,
+        action=AuditAction.INVITATION_REVOKED,
+        target=invitation.email,
+    )
     invitation.delete()
 
 
@@ -203,9 +290,20 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
     already = Membership.objects.filter(organization=invitation.organization, user=user)
     if not already.exists():
         quota_check(invitation.organization, "members")
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         organization=invitation.organization, user=user, defaults={"role": invitation.role}
     )
+    if created:
+        audit_record(
+            organization=invitation.organization,
+            actor=user,
+            action=AuditAction.MEMBER_ADDED,
+            target=user.get_username(),
+            changes=[
+                {"field": "role", "before": None, "after": membership.get_role_display()},
+                {"field": "invitation", "before": None, "after": invitation.email},
+            ],
+        )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -272,7 +370,21 @@ def api_key_create(
     )
     key.full_clean(exclude=["organization", "created_by", "revoked_by"])
     key.save()
+    audit_record(
+        organization=organization,
+        actor=actor,
+        action=AuditAction.API_KEY_CREATED,
+        target=_key_label(key),
+        changes=[
+            {"field": "scopes", "before": None, "after": ", ".join(key.scopes)},
+            {"field": "expires", "before": None, "after": key.expires_at.date().isoformat()},
+        ],
+    )
     return key, f"{API_KEY_PREFIX}_{prefix}_{secret}"
+
+
+def _key_label(key: ApiKey) -> str:
+    return f"{key.name} (mh_{key.prefix}_…)"
 
 
 def api_key_revoke(*, key: ApiKey, actor: Membership) -> ApiKey:
@@ -284,7 +396,24 @@ def api_key_revoke(*, key: ApiKey, actor: Membership) -> ApiKey:
     return key
 
 
+@transaction.atomic
 def api_keys_revoke(*, keys: QuerySet[ApiKey], by: AbstractBaseUser | None) -> int:
     """Revoke ``keys`` (those still active); how many. Operators use it from the admin for
-    any organization's keys, so it checks no membership: callers do."""
-    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=by)
+    any organization's keys, so it checks no membership: callers do. Each revoked key is a
+    line of its organization's audit log."""
+    active = list(
+        keys.filter(revoked_at__isnull=True)
+        .select_related(None)
+        .only("pk", "name", "prefix", "organization")
+    )
+    count = ApiKey.objects.filter(pk__in=[key.pk for key in active]).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+    for key in active:
+        audit_record(
+            organization=key.organization_id,
+            actor=by,
+            action=AuditAction.API_KEY_REVOKED,
+            target=_key_label(key),
+        )
+    return count

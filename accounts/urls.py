@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import config_views, views
+from accounts import config_views, portal_views, views
 
 app_name = "accounts"
 
@@ -24,5 +24,19 @@ urlpatterns = [
     ),
     path("settings/api-keys/new/", views.api_key_create, name="api_key_create"),
     path("settings/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("settings/audit/", portal_views.audit_log, name="audit_log"),
+    path("settings/audit.csv", portal_views.audit_log_csv, name="audit_log_csv"),
+    path("settings/delete/", portal_views.deletion_request, name="deletion_request"),
+    path("settings/delete/<int:pk>/cancel/", portal_views.deletion_cancel, name="deletion_cancel"),
+    path(
+        "settings/delete/<int:pk>/export/",
+        portal_views.deletion_export_download,
+        name="deletion_export",
+    ),
+    path(
+        "settings/delete/<int:pk>/export/again/",
+        portal_views.deletion_export_again,
+        name="deletion_export_again",
+    ),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -1,5 +1,6 @@
 import copy
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -11,8 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from accounts import llm_connection, selectors, services
+from accounts import llm_connection, retention, selectors, services
 from accounts.briefing_cache import cached_dashboard
+from accounts.deletion import pending_deletion
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.forms import (
     ApiKeyForm,
@@ -22,7 +24,15 @@ from accounts.forms import (
     OrganizationForm,
 )
 from accounts.middleware import SESSION_KEY
-from accounts.models import ApiKey, Invitation, Membership, Organization, OrganizationLogo
+from accounts.models import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Membership,
+    Organization,
+    OrganizationLogo,
+    Role,
+)
 from accounts.quotas import QuotaExceeded, quota_limit, quota_usage
 from accounts.request_cache import cached_for_organization
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
@@ -132,6 +142,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
         else ApiKey.objects.none()
     )
     llm = llm_connection.llm_settings_for(organization)
+    manager = request.membership.can_manage_members
     return render(
         request,
         "accounts/settings.html",
@@ -147,6 +158,20 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
             # The plan is the managers' business, like the keys.
             "usage": quota_usage(organization) if request.membership.can_manage_members else [],
             "api_calls_limit": quota_limit(organization, "api_calls"),
+            # The portal's sections (accounts.portal_views): the latest audit lines, the
+            # retention in force and a pending deletion.
+            "recent_audit": (
+                list(scoped_queryset(request, AuditEvent).order_by("-created_at", "-id")[:5])
+                if manager
+                else []
+            ),
+            "retention": {
+                "report_days": retention.report_days_for(organization),
+                "log_days": retention.log_days_for(organization),
+            },
+            "deletion": pending_deletion(organization) if manager else None,
+            "is_owner": request.membership.role == Role.OWNER,
+            "grace_days": settings.ORGANIZATION_DELETION_GRACE_DAYS,
         },
     )
 
@@ -166,6 +191,9 @@ def organization_edit(request: HttpRequest) -> HttpResponse:
                 time_zone=form.cleaned_data["time_zone"],
                 discovery_confirmed_only=form.cleaned_data["discovery_confirmed_only"],
                 analysis_mode=form.cleaned_data["analysis_mode"],
+                language=form.cleaned_data["language"],
+                report_retention_days=form.cleaned_data["report_retention_days"],
+                log_retention_days=form.cleaned_data["log_retention_days"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

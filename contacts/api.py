@@ -23,7 +23,8 @@ from contacts.models import BrandContact, ContactSource, DraftTemplate, DraftTon
 from contacts.selectors import ContactFilters, contacts_filtered
 from contacts.services import contacts as contact_services
 from contacts.services import drafting, transfer
-from contacts.services.privacy import contact_erase, contact_export_data
+from contacts.services.privacy import contact_erase
+from contacts.services.privacy import contact_export as contact_export_service
 from reports.models import Brand, Report
 
 router = Router(auth=ApiKeyAuth("contacts"), tags=["contacts"])
@@ -199,7 +200,7 @@ def contact_export(request: HttpRequest, contact_id: PathId) -> Export:
         _contacts(request).select_related("created_by", "organization"),
         pk=contact_id,
     )
-    return Export(**contact_export_data(contact=contact))
+    return Export(**contact_export_service(contact=contact, actor=key_actor(request)))
 
 
 @router.post(

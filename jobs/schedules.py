@@ -150,6 +150,22 @@ SCHEDULES = [
         description="Retries billing webhook calls whose retry was lost or whose worker died "
         "mid-send (ALERT_DELIVERY_ATTEMPTS attempts in all).",
     ),
+    Schedule(
+        name="Erase organizations whose deletion is due",
+        task="accounts.erase_due_organizations",
+        every_seconds=60 * 60,
+        description="Erases every row and file of organizations whose owners asked for "
+        "deletion once ORGANIZATION_DELETION_GRACE_DAYS have passed (the request stays, for "
+        "operators, under Organization deletions); queues again lost export tasks.",
+    ),
+    Schedule(
+        name="Purge articles past their organization's retention",
+        task="accounts.apply_retention",
+        every_seconds=60 * 60,
+        description="Deletes articles with their reports and mentions older than each "
+        "organization's retention (REPORT_RETENTION_DAYS at most), never those an email "
+        "draft or a review points to.",
+    ),
 ]
 
 

@@ -39,6 +39,11 @@ ROUTES: dict[str, str] = {
     "reports.repair_rollups": ANALYSIS,
     # A merge's or an industry change's story recount: seconds to a minute, off the request.
     "reports.recount_stories": ANALYSIS,
+    # The export of an organization being deleted, its erasure, and retention purges: they
+    # read or delete a whole organization's rows, minutes rather than seconds.
+    "accounts.build_deletion_export": ANALYSIS,
+    "accounts.erase_due_organizations": ANALYSIS,
+    "accounts.apply_retention": ANALYSIS,
     "contacts.discover_brand": DISCOVERY,
     "reports.send_alert_delivery": MAIL,
     "monitoring.send_operator_delivery": MAIL,

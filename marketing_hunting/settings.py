@@ -97,6 +97,10 @@ MIDDLEWARE = [
     "accounts.middleware.CurrentOrganizationMiddleware",
     # Counts the member active today (the Usage page): after the organization is known.
     "usage.middleware.ActiveUserMiddleware",
+    # After it: the organization's language for the rest of the request.
+    "accounts.middleware.OrganizationLanguageMiddleware",
+    # The client's address for the audit log's lines (accounts.audit).
+    "accounts.audit.AuditContextMiddleware",
     "monitoring.middleware.LogContextMiddleware",
     # Axes last, so it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -279,6 +283,19 @@ AXES_VERBOSE = False
 # --- Internationalisation ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
+# The languages an organization may choose (Organization settings). Its choice is activated for
+# every request of its members (accounts.middleware.OrganizationLanguageMiddleware): Django's own
+# strings (form errors, the admin, month and day names in dates) are translated; the app's own
+# wording is English until it has translations. The LLM writes email drafts in it.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("pt", "Português"),
+]
 TIME_ZONE = env.timezone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -434,6 +451,25 @@ EXPORT_BACKGROUND_ROWS = env.integer("EXPORT_BACKGROUND_ROWS", 5000, minimum=1)
 # How long a background export's file can be downloaded; the hourly cleanup deletes it then.
 EXPORT_LINK_HOURS = env.integer("EXPORT_LINK_HOURS", 24, minimum=1, maximum=24 * 30)
 EXPORT_DIR = VAR_DIR / "exports"
+
+# --- Organizations: deletion and retention (docs/tenants.md) -------------------------------------
+# Days between an owner's request to delete the organization and its erasure; it can be
+# cancelled meanwhile, and its export downloaded.
+ORGANIZATION_DELETION_GRACE_DAYS = env.integer(
+    "ORGANIZATION_DELETION_GRACE_DAYS", 14, minimum=1, maximum=365
+)
+# Where the export of an organization being deleted is written (erased with it).
+ORGANIZATION_EXPORT_DIR = VAR_DIR / "organization-exports"
+# Articles with their reports and mentions are kept this many days at most (0: the
+# installation keeps them for ever); each organization may choose less, down to
+# RETENTION_MIN_DAYS. What drafts and reviews point to is never deleted.
+REPORT_RETENTION_DAYS = env.integer("REPORT_RETENTION_DAYS", 0, minimum=0, maximum=36500)
+RETENTION_MIN_DAYS = env.integer("RETENTION_MIN_DAYS", 30, minimum=1, maximum=3650)
+if REPORT_RETENTION_DAYS and REPORT_RETENTION_DAYS < RETENTION_MIN_DAYS:
+    raise ImproperlyConfigured(
+        f"REPORT_RETENTION_DAYS={REPORT_RETENTION_DAYS} is below RETENTION_MIN_DAYS="
+        f"{RETENTION_MIN_DAYS}."
+    )
 
 # --- Alerts (reports/alerts; docs/alerts.md) -----------------------------------------------------
 # Attempts per alert email or webhook call (growing delays: 30 s, 2 min, 10 min, 30 min...)

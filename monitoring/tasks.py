@@ -9,10 +9,13 @@ from monitoring.services import log_entries_purge
 def purge_old_log_entries() -> int:
     """Enforces LOG_RETENTION_DAYS on LogEntry (the rotated files keep LOG_FILE_BACKUPS),
     drops the heartbeat rows of processes silent for a week, and operator incidents resolved
-    more than ALERT_RETENTION_DAYS ago."""
+    more than ALERT_RETENTION_DAYS ago. Organizations that keep their log lines for less
+    (Organization settings) have theirs deleted sooner."""
+    from accounts.retention import logs_purge_shorter
     from monitoring.operator_alerts import operator_incidents_purge
 
     process_heartbeats_purge()
+    logs_purge_shorter()
     operator_incidents_purge(older_than_days=settings.ALERT_RETENTION_DAYS)
     return log_entries_purge(older_than_days=settings.LOG_RETENTION_DAYS)
 

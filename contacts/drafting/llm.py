@@ -31,7 +31,8 @@ that appeared in the news. Write ONE plain-text email (no Markdown, no HTML) fro
 to the contact described in the data.
 Rules:
 - Achieve the template's goal; use its example for structure and length, not as a script.
-- Write in the requested tone.
+- Write in the requested tone and in the requested language ("language"); quote the \
+article's title as it is.
 - Cite the article: name its title and include its URL exactly as given, on a line of its own.
 - When "article" is null there is no article: do not mention one, a story or the news.
 - Use only facts from the data. Do not invent figures, quotes, names, events or offers.
@@ -86,6 +87,7 @@ def prompt_data(
     tone_style: str,
     values: dict[str, str],
     has_report: bool,
+    language: str = "English",
 ) -> dict[str, Any]:
     """Everything the model may use, as data (JSON) kept apart from the instructions."""
     article = None
@@ -108,6 +110,8 @@ def prompt_data(
             "example_body": example[1],
         },
         "tone": tone_style,
+        # The organization's language (Organization settings), by its name.
+        "language": language,
         "contact": {
             "name": values["contact_name"],
             "first_name": values["contact_first_name"],

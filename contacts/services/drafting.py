@@ -166,6 +166,7 @@ def draft_compose(
         tone_style=TONES[tone].style,
         values=values,
         has_report=report is not None,
+        language=organization.get_language_display(),
     )
     context = {"organization_id": organization.pk, "contact_id": contact.pk}
     try:

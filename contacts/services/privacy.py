@@ -10,6 +10,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
+from accounts.models import AuditAction
 from contacts.identity import hashed_key, identity_keys
 from contacts.models import BrandContact, EmailDraft, ErasureRecord
 
@@ -77,6 +79,19 @@ def contact_export_data(*, contact: BrandContact) -> dict[str, Any]:
     }
 
 
+def contact_export(*, contact: BrandContact, actor: AbstractBaseUser | None) -> dict[str, Any]:
+    """``contact_export_data``, recorded in the organization's audit log (by the contact's id
+    only: the log outlives an erasure and must not keep who the person was)."""
+    data = contact_export_data(contact=contact)
+    audit_record(
+        organization=contact.organization_id,
+        actor=actor,
+        action=AuditAction.CONTACT_EXPORTED,
+        target=f"contact #{contact.pk}",
+    )
+    return data
+
+
 def scrub_reason(reason: str, *, contact: BrandContact) -> str:
     """``reason`` without the person's name, name parts, email or phone, whatever the case.
 
@@ -131,4 +146,11 @@ def contact_erase(
     _forget_admin_history(EmailDraft, draft_ids, f"Draft of erased contact #{contact_ref}")
     contact.drafts.all().delete()
     contact.delete()
+    audit_record(
+        organization=record.organization_id,
+        actor=actor,
+        action=AuditAction.CONTACT_ERASED,
+        target=f"contact #{contact_ref}",
+        changes=[{"field": "drafts erased", "before": None, "after": record.drafts_erased}],
+    )
     return record

@@ -20,7 +20,7 @@ from accounts.models import Role
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from contacts.models import BrandContact, ErasureRecord
 from contacts.services.contacts import contact_settings_for
-from contacts.services.privacy import contact_erase, contact_export_data
+from contacts.services.privacy import contact_erase, contact_export
 
 ERASURES_PER_PAGE = 50
 
@@ -67,7 +67,7 @@ def privacy_export(request: HttpRequest, pk: int) -> HttpResponse:
     contact = get_object_for_request(
         request, BrandContact.objects.select_related("brand", "created_by", "organization"), pk=pk
     )
-    data = contact_export_data(contact=contact)
+    data = contact_export(contact=contact, actor=request.user)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",

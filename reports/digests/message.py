@@ -15,6 +15,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEMultipart
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import OrganizationLogo
 from marketing_hunting.single_line import one_line
@@ -102,9 +103,14 @@ def digest_email(
             "width": round(logo.width * scale),
             "height": round(logo.height * scale),
         }
+    # The organization's language (Organization settings): dates and Django's own wording.
+    language = subscription.organization.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        text_body = render_to_string(TEXT_TEMPLATE, context)
+        html_body = render_to_string(HTML_TEMPLATE, context)
     message = DigestEmail(
         subject=subject(content, subscription),
-        body=render_to_string(TEXT_TEMPLATE, context),
+        body=text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient],
         headers={
@@ -114,7 +120,7 @@ def digest_email(
         inline_images=images,
     )
     # Autoescaped like every template: a brand called <script> arrives as text.
-    message.attach_alternative(render_to_string(HTML_TEMPLATE, context), "text/html")
+    message.attach_alternative(html_body, "text/html")
     if pdf:
         message.attach(pdf[0], pdf[1], "application/pdf")
     return message

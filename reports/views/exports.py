@@ -16,6 +16,7 @@ from reports.exports.queries import RANGE_LABELS
 from reports.exports.services import (
     CONTENT_TYPES,
     ExportSpec,
+    export_audit,
     export_now,
     export_rows_count,
     export_start,
@@ -81,6 +82,7 @@ def export_create(request: HttpRequest) -> HttpResponse:
         )
         return redirect(export.get_absolute_url())
     # Small enough to write during the request, so the browser saves it at once.
+    export_audit(organization=organization, actor=request.user, spec=spec, background=False)
     return FileResponse(
         export_now(organization=organization, spec=spec),
         as_attachment=True,

@@ -17,9 +17,11 @@ from django_celery_beat.models import (
 from django_celery_results.models import GroupResult, TaskResult
 
 from accounts.models import (
+    DeletionStatus,
     Invitation,
     Membership,
     Organization,
+    OrganizationDeletion,
     OrganizationLLM,
     Plan,
     QuotaWarning,
@@ -180,6 +182,15 @@ def seed_every_admin_model(org: Organization, user: User) -> None:
         name="CRM sync",
         scopes=["reports:read"],
         expires_in_days=30,
+    )
+    # The key's creation wrote an audit line (AuditEvent); a cancelled deletion request.
+    OrganizationDeletion.objects.create(
+        organization=org,
+        organization_ref=org.pk,
+        organization_name=org.name,
+        requested_by_label=user.username,
+        erase_after=now + timedelta(days=14),
+        status=DeletionStatus.CANCELLED,
     )
     Group.objects.create(name="Operators")
     OrganizationLLM.objects.create(organization=org, model="gpt-4o-mini")
