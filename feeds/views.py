@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.request_cache import cached_for_organization
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
+from feeds.article_rows import article_rows_html
 from feeds.forms import ArticleFilterForm, FeedForm, OpmlImportForm
 from feeds.models import Article, Feed, FetchStatus
 from feeds.parsing import FeedParseError, NotAFeed
@@ -212,7 +213,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "feeds/article_list.html",
-        {"form": form, "page": page},
+        {"form": form, "page": page, "rows": article_rows_html(page.object_list)},
     )
 
 

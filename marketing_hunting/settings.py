@@ -187,7 +187,7 @@ DASHBOARD_CACHE_SECONDS = env.integer("DASHBOARD_CACHE_SECONDS", 60, minimum=0, 
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "marketing_hunting.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mh",
             "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
