@@ -36,6 +36,7 @@ EMAIL_STYLES = {
     "hr": "border:0;border-top:1px solid #dde2e8;margin:24px 0 12px",
     "footer": "font-size:12px;color:#5f6b7a",
     "chart": "display:block;max-width:100%;height:auto;margin:8px 0",
+    "logo": "display:block;border:0;margin:0 0 8px",
 }
 
 
