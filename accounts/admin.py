@@ -19,6 +19,7 @@ from accounts.models import (
 )
 from accounts.services import api_keys_revoke
 from accounts.signals import organization_created, plan_changed
+from marketing_hunting.admin_readonly import RecordAdmin
 
 # The limits an operator sets per organization; each change is a line of its audit log.
 QUOTA_FIELDS = (
@@ -218,21 +219,8 @@ class OrganizationLLMAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records nobody may write or delete from the console."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
+class AuditEventAdmin(RecordAdmin):
     """Every organization's audit log, read-only: lines are never changed or deleted."""
 
     list_display = ["created_at", "organization", "actor_label", "action", "target", "ip_address"]
@@ -245,7 +233,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(OrganizationDeletion)
-class OrganizationDeletionAdmin(ReadOnlyAdmin):
+class OrganizationDeletionAdmin(RecordAdmin):
     """Owners' deletion requests and, once erased, the record of what was erased."""
 
     list_display = [

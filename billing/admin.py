@@ -13,14 +13,7 @@ from django.http import HttpRequest
 
 from billing.models import BillingEvent, UsageRecord, WebhookDelivery, WebhookEndpoint
 from billing.services import webhook_deliveries_replay
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+from marketing_hunting.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(WebhookEndpoint)
@@ -49,7 +42,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(ReadOnly):
+class UsageRecordAdmin(ReadOnlyAdmin):
     list_display = [
         "date",
         "organization",
@@ -69,7 +62,7 @@ class UsageRecordAdmin(ReadOnly):
 
 
 @admin.register(BillingEvent)
-class BillingEventAdmin(ReadOnly):
+class BillingEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "type", "organization", "event_id"]
     list_filter = ["type"]
     list_select_related = ["organization"]
@@ -79,7 +72,7 @@ class BillingEventAdmin(ReadOnly):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnly):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "event_type",

@@ -25,6 +25,7 @@ from contacts.models import (
 from contacts.resources import AdminBrandContactResource
 from contacts.services.contacts import EDITABLE_FIELDS, contact_update
 from contacts.services.privacy import contact_erase
+from marketing_hunting.admin_readonly import RecordAdmin
 
 
 def _https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
@@ -297,21 +298,8 @@ class ContactSettingsAdmin(admin.ModelAdmin):
     readonly_fields = ["discovery_consent_by", "discovery_consent_at", "updated_at"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: viewable, never written by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 @admin.register(DiscoveryRun)
-class DiscoveryRunAdmin(ReadOnlyAdmin):
+class DiscoveryRunAdmin(RecordAdmin):
     list_display = ["brand", "organization", "status", "found", "created", "updated", "created_at"]
     list_filter = ["status", "organization"]
     list_select_related = ["brand", "organization"]
@@ -320,7 +308,7 @@ class DiscoveryRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ErasureRecord)
-class ErasureRecordAdmin(ReadOnlyAdmin):
+class ErasureRecordAdmin(RecordAdmin):
     list_display = ["contact_ref", "organization", "erased_by", "erased_at", "drafts_erased"]
     list_filter = ["organization"]
     list_select_related = ["organization", "erased_by"]

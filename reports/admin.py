@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from accounts.models import UsageDaily
+from marketing_hunting.admin_readonly import ReadOnlyAdmin
 from monitoring.admin_bulk import run_bulk
 from reports import bulk as report_bulk
 from reports.alerts import admin as alerts_admin  # noqa: F401  (registers the alert admins)
@@ -37,16 +38,6 @@ from reports.models import (
     Report,
 )
 from reports.shares import admin as shares_admin  # noqa: F401  (registers the share-link admin)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History and caches: operators look, the application writes."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 @admin.register(Report)

@@ -7,34 +7,19 @@ every value escaped, and URLs come from one reversed pattern per page instead of
 ``reverse`` per link. The markup is the one ``report_list.html`` had (a test compares them).
 """
 
-import html
 from collections.abc import Callable
 from datetime import datetime
 
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
-from django.utils.dates import MONTHS_3
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 
+from marketing_hunting.html_rows import day_month_year, esc, url_for_id
 from reports.models import Mention, Report, ReviewStatus
 
 CHIPS_PER_ROW = 6
 CHIP_CLASSES = {ReviewStatus.CONFIRMED: " is-confirmed", ReviewStatus.REJECTED: " is-rejected"}
-_SAMPLE_ID = 987654321
-
-
-def esc(value: object) -> str:
-    """``conditional_escape`` without its lazy-string wrapper (many calls per row)."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-
-
-def url_for_id(name: str) -> Callable[[int], str]:
-    """``reverse(name, args=[pk])`` for any pk, from one reverse: the pattern's only argument
-    is an integer id, so the URL is the same text around it."""
-    head, tail = reverse(name, args=[_SAMPLE_ID]).split(str(_SAMPLE_ID))
-    return lambda pk: f"{head}{pk}{tail}"
 
 
 def _analysed(value: datetime | None) -> tuple[str, str]:
@@ -43,8 +28,7 @@ def _analysed(value: datetime | None) -> tuple[str, str]:
     if value is None:
         return "", ""
     local = template_localtime(value)
-    month = MONTHS_3[local.month].title()
-    return local.isoformat(), f"{local.day} {month} {local.year:04d} {local:%H:%M}"
+    return local.isoformat(), f"{day_month_year(local)} {local:%H:%M}"
 
 
 def chips(mentions: list[Mention], brand_url: Callable[[int], str]) -> str:
