@@ -128,8 +128,10 @@ def test_inviting_a_member_from_the_drawer(log_in, live_server, alice, org_a, ma
     page = log_in("alice")
     page.goto(f"{live_server.url}/organization/settings/")
     page.get_by_role("link", name="Invite member").click()
-    page.get_by_label("Email").fill("dora@example.com")
-    page.get_by_label("Role").select_option("admin")
+    # In the drawer: the page's "Members and roles" section is labelled "…roles" too.
+    drawer = page.locator("#drawer")
+    drawer.get_by_label("Email").fill("dora@example.com")
+    drawer.get_by_label("Role").select_option("admin")
     page.get_by_role("button", name="Send invitation").click()
 
     expect(page.locator(".toast")).to_contain_text("Invitation sent to dora@example.com.")
