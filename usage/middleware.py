@@ -1,8 +1,11 @@
+import logging
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
 from usage.counters import active_user_record
+
+logger = logging.getLogger(__name__)
 
 
 class ActiveUserMiddleware:
@@ -20,7 +23,5 @@ class ActiveUserMiddleware:
             try:
                 active_user_record(organization_id=organization.pk, user_id=request.user.pk)
             except Exception:  # counting must never break a page (a database hiccup, a cache down)
-                import logging
-
-                logging.getLogger(__name__).warning("Active member not counted", exc_info=True)
+                logger.warning("Active member not counted", exc_info=True)
         return response
