@@ -68,10 +68,10 @@ def report_figures(organization: "Organization") -> list["Figure"]:
     from django.utils import timezone
 
     from accounts.models import UsageDaily
+    from accounts.quotas import first_of_next_month
     from accounts.registry import Figure
     from accounts.selectors import REVIEW_COUNT_CAP
     from reports.models import Brand, BrandStatus, Mention, ReviewStatus
-    from reports.views.quota import first_of_next_month
 
     now = timezone.now()
     tracked = Brand.objects.filter(

@@ -29,9 +29,4 @@ def llm_paused_until(organization: Organization, today: date | None = None) -> d
         f"quota-reached:{today.isoformat()}:{limits[0]}:{limits[1]}",
         lambda: llm_quota_reached(organization, today) is not None,
     )
-    return first_of_next_month(today) if reached else None
-
-
-def first_of_next_month(today: date) -> date:
-    """When a monthly quota resets."""
-    return quotas.first_of_next_month(today)
+    return quotas.first_of_next_month(today) if reached else None
