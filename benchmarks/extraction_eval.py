@@ -79,6 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             "holdout4",
             "holdout5",
             "holdout6",
+            "holdout7",
             "all",
         ),
         default=None,

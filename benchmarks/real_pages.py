@@ -25,7 +25,17 @@ from pathlib import Path
 from typing import Any
 
 PAGES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "real_pages"
-SPLITS = ("dev", "holdout", "dev2", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
+SPLITS = (
+    "dev",
+    "holdout",
+    "dev2",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+    "holdout5",
+    "holdout6",
+    "holdout7",
+)
 
 
 def _words(text: str) -> frozenset[str]:

@@ -32,6 +32,7 @@ def test_the_committed_model_is_trained_on_the_features_the_code_computes() -> N
         "holdout5",
     ]
     assert "holdout6" not in data["trained_on"]["splits"]
+    assert "holdout7" not in data["trained_on"]["splits"]  # session 11's fresh holdout
     assert data["out_of_fold"]["pooled"]["precision"] >= 0.8
 
 
