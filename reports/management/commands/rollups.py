@@ -64,5 +64,12 @@ class Command(BaseCommand):
             )
             for (brand, day, tone), (rolled, raw) in sorted(check.differences.items())[:SHOWN]:
                 self.stdout.write(f"  brand {brand}, {day}, {tone}: {rolled} / {raw}")
+            for table, rows in sorted(check.month_differences.items()):
+                self.stdout.write(
+                    f"{organization.slug}: {len(rows)} months of {table} differ from their days "
+                    "(brand, month, …: month / days)"
+                )
+                for key, (month, days) in sorted(rows.items())[:SHOWN]:
+                    self.stdout.write(f"  {', '.join(map(str, key))}: {month} / {days}")
         if failed:
             raise CommandError(f"{failed} organization(s) differ; run `rollups rebuild`.")
