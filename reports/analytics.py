@@ -15,9 +15,24 @@ time zone, and counted from the mention rows otherwise; both give the same numbe
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
+from django.db.models.sql.compiler import SQLCompiler
 from django.urls import reverse
 from django.utils.dates import MONTHS_3
 
@@ -102,13 +117,49 @@ class Timeline:
         return sum(self.by_brand.get(brand_id, ()))
 
 
+class PeriodIndex(Func):
+    """The index of a day's period, ``(day - start) // step``, computed by the database: a
+    year of weekly points is summed there into ~53 rows a brand and tone instead of 365 (the
+    Python loop over a year of five brands' days took ~25 ms of a 12-month page)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, day: str, start: date, step: int) -> None:
+        super().__init__(F(day), Value(start, output_field=DateField()))
+        self.step = int(step)  # a literal in the SQL: an int, never outside input
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list]:
+        # date - date is a number of days (an integer); integer division.
+        return self.as_sql(
+            compiler,
+            connection,
+            template=f"((%(expressions)s) / {self.step})",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> tuple[str, list]:
+        # Two midnights: their Julian days differ by a whole number.
+        return self.as_sql(
+            compiler,
+            connection,
+            template=f"(CAST(julianday(%(expressions)s) AS INTEGER) / {self.step})",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+
 def timeline(organization: Organization, brand_ids: list[int], span: DateRange) -> Timeline:
     step, periods = periods_for(span)
     by_brand = {brand_id: [0] * len(periods) for brand_id in brand_ids}
     by_tone = {tone: [0] * len(periods) for tone in TONE_ORDER}
-    # At most a row per brand, day and tone: a year of ten popular brands is ~10,000 rows,
-    # where the mention rows were ~100,000.
-    rows = _rolled_up(
+    # At most a row per brand, period and tone: a year of ten popular brands is ~1,600 rows
+    # (summed from ~10,000 day rows), where the mention rows were ~100,000.
+    rolled = _rolled_up(
         MentionDay.objects.filter(
             organization=organization,
             brand_id__in=brand_ids,
@@ -116,23 +167,27 @@ def timeline(organization: Organization, brand_ids: list[int], span: DateRange) 
             day__lte=span.end,
             mentions__gt=0,
         )
-        .values_list("brand_id", "day", "tone", "mentions")
+        .annotate(period=PeriodIndex("day", span.start, step))
+        .values_list("brand_id", "period", "tone")
+        .annotate(n=Sum("mentions"))
         .order_by(),
         organization,
         span,
     )
-    if rows is None:
-        rows = (
-            Mention.objects.filter(
+    if rolled is not None:
+        rows = rolled
+    else:
+        rows = [
+            (brand_id, (day - span.start).days // step, tone, count)
+            for brand_id, day, tone, count in Mention.objects.filter(
                 _in_range(span), organization=organization, brand_id__in=brand_ids
             )
             .annotate(day=TruncDate("mentioned_at", tzinfo=span.zone), tone=_tone())
             .values_list("brand_id", "day", "tone")
             .annotate(n=Count("id"))
             .order_by()
-        )
-    for brand_id, day, tone, count in rows:
-        index = (day - span.start).days // step
+        ]
+    for brand_id, index, tone, count in rows:
         if 0 <= index < len(periods):
             by_brand[brand_id][index] += count
             by_tone[tone][index] += count
