@@ -4,8 +4,9 @@
     manage.py rollups rebuild [--organization SLUG] [--from … --to …]
 
 ``rebuild`` is idempotent (it counts the days again from the mentions); without dates it
-counts every day. ``check`` compares the roll-ups with the mention rows and exits with 1 when
-any organization's differ (or have none), listing the first differences.
+counts every day (the monthly roll-ups follow their days). ``check`` compares the roll-ups with
+the mention rows, and each month with the sum of its days, and exits with 1 when any
+organization's differ (or have none), listing the first differences.
 """
 
 from datetime import date
