@@ -65,6 +65,9 @@ TABLES = (
     "reports_mentionday",
     "reports_comentionday",
     "reports_sourceday",
+    "reports_mentionmonth",
+    "reports_sourcemonth",
+    "reports_comentionmonth",
 )
 START = datetime(2025, 1, 1, tzinfo=UTC)
 

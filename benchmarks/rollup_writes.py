@@ -6,7 +6,9 @@
 Needs the organization ``benchmarks/pages.py`` seeds (100,000 reports, 300,000 mentions; run
 that first). Every write happens in a transaction that is rolled back, so the data stay as
 they were; "off" disables the roll-up triggers inside that transaction only (ALTER TABLE …
-DISABLE TRIGGER, undone by the rollback). Times, as median of ``--runs``:
+DISABLE TRIGGER, undone by the rollback); "months off" disables only the triggers on the
+daily roll-ups that keep the monthly ones (their share of the cost). Times, as median of
+``--runs``:
 
 - analysis: ``--reports`` reports get their mentions again, one statement per report as the
   analysis writes them (delete, then bulk_create of its ~3 mentions);
@@ -41,6 +43,8 @@ from collections.abc import Callable  # noqa: E402
 
 SLUG = "pages-bench-100000x3"
 TABLES = ("reports_mention", "reports_brand")
+# The daily roll-ups, whose own triggers keep the monthly ones (reports/rollups/months.py).
+DAY_TABLES = ("reports_mentionday", "reports_sourceday", "reports_comentionday")
 
 
 class Rollback(Exception):
@@ -59,14 +63,17 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def timed(work: Callable[[], None], *, triggers: bool) -> float:
+def timed(work: Callable[[], None], *, triggers: bool, months: bool = True) -> float:
+    """``triggers``: all roll-up triggers on (or off); ``months``: the monthly roll-ups'
+    triggers on (off: the daily roll-ups kept, the months not: their share of the cost)."""
     from django.db import connection, transaction
 
     try:
         with transaction.atomic():
-            if not triggers:
+            off = (() if triggers else TABLES) + (() if months else DAY_TABLES)
+            if off:
                 with connection.cursor() as cursor:
-                    for table in TABLES:
+                    for table in off:
                         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             started = time.perf_counter()
             work()
@@ -157,7 +164,7 @@ def main() -> None:
 
     mentions = Mention.objects.filter(organization=organization).count()
     print(f"{mentions:,} mentions; {len(report_ids)} reports re-written; {args.runs} runs each")
-    print(f"{'write':<28} {'triggers on ms':>15} {'off ms':>10}")
+    print(f"{'write':<28} {'triggers on ms':>15} {'off ms':>10} {'months off ms':>14}")
     merged, stories = top[1].mentions.count(), top[0].mentions.count()
     for key, name, work in (
         ("analysis", f"analysis ({len(report_ids)} reports)", analysis),
@@ -171,7 +178,8 @@ def main() -> None:
             continue
         on = statistics.median(timed(work, triggers=True) for _ in range(args.runs))
         off = statistics.median(timed(work, triggers=False) for _ in range(args.runs))
-        print(f"{name:<28} {on:>15.0f} {off:>10.0f}", flush=True)
+        days = statistics.median(timed(work, triggers=True, months=False) for _ in range(args.runs))
+        print(f"{name:<28} {on:>15.0f} {off:>10.0f} {days:>14.0f}", flush=True)
     for key, name, work in (
         ("recount", "story recount (the task)", recount),
         (

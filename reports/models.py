@@ -498,12 +498,16 @@ from reports.digests.models import (  # noqa: E402, F401
     DigestTemplate,
 )
 
-# Daily roll-ups of mentions (reports/rollups); imported here so Django finds their models.
+# Daily and monthly roll-ups of mentions (reports/rollups); imported here so Django finds
+# their models.
 from reports.rollups.models import (  # noqa: E402, F401
     CoMentionDay,
+    CoMentionMonth,
     MentionDay,
+    MentionMonth,
     RollupState,
     SourceDay,
+    SourceMonth,
 )
 
 # Share links too (reports/shares).

@@ -116,3 +116,83 @@ class SourceDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id} on {self.day} in feed {self.feed_id}: {self.stories}"
+
+
+class MentionMonth(models.Model):
+    """Mentions of a brand in one local calendar month (``month``: its first day), every tone:
+    the sums of its ``MentionDay`` rows, for the totals of long ranges (the most mentioned
+    brands, share of voice). A year of 200 tracked brands is ~2,400 rows, where their days
+    were ~76,000.
+
+    Kept by triggers on ``reports_mentionday`` (``months.py``), so every writer of the days
+    (the mention triggers, a rebuild, the repair) moves the month with them.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    brand = models.ForeignKey("reports.Brand", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    mentions = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "brand", "month"], name="mentionmonth_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} in {self.month:%Y-%m}: {self.mentions}"
+
+
+class SourceMonth(models.Model):
+    """``SourceDay`` summed by local month (PostgreSQL only, like its days): top sources of
+    long ranges. Kept by triggers on ``reports_sourceday``."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    brand = models.ForeignKey("reports.Brand", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    feed = models.ForeignKey("feeds.Feed", on_delete=models.CASCADE, related_name="+")
+    stories = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "brand", "month", "feed"], name="sourcemonth_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} in {self.month:%Y-%m} in feed {self.feed_id}: {self.stories}"
+
+
+class CoMentionMonth(models.Model):
+    """``CoMentionDay`` summed by local month (PostgreSQL only, like its days): the heat table
+    of long ranges. A story has one day per brand, so a month's sum counts each story once.
+    Kept by triggers on ``reports_comentionday``: its recounts (a merge's deferred one
+    included) move the months with them."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    brand = models.ForeignKey("reports.Brand", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    industry_key = models.BigIntegerField()
+    stories = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "brand", "month", "industry_key"],
+                name="comentionmonth_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.brand_id} in {self.month:%Y-%m} with industry {self.industry_key}: "
+            f"{self.stories}"
+        )

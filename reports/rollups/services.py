@@ -17,8 +17,14 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from reports.models import Mention
-from reports.rollups import comentions, sources
-from reports.rollups.models import CoMentionDay, MentionDay, RollupState, SourceDay
+from reports.rollups import comentions, months, sources
+from reports.rollups.models import (
+    CoMentionDay,
+    MentionDay,
+    MentionMonth,
+    RollupState,
+    SourceDay,
+)
 from reports.rollups.recount import recount_pending, stories_recount
 from reports.rollups.triggers import LOCK_SPACE
 
@@ -49,19 +55,28 @@ def rollup_zone(organization: Organization) -> str | None:
 
 
 def rolled_up(
-    rows: QuerySet, organization: Organization, zone_name: str, *, stories: bool = False
+    rows: QuerySet | list[QuerySet],
+    organization: Organization,
+    zone_name: str,
+    *,
+    stories: bool = False,
 ) -> list | None:
     """``rows`` of a roll-up table, if the roll-ups can answer for days in ``zone_name``;
     None when the caller must count the mention rows instead. ``stories``: the rows are the
-    heat table's story counts, which must also have no recount pending (recount.py).
+    heat table's story counts, which must also have no recount pending (recount.py). A list
+    of querysets (the days and the months of a range) is read as one query, their rows one
+    after the other (UNION ALL): the caller adds them up.
 
     The zone (and the recount) is checked in the same query (a join to the state), so a page
     pays no query for it; only an empty answer asks whether it is empty or the roll-ups are
     elsewhere."""
-    rows = rows.filter(organization__rollup_state__time_zone=zone_name)
-    if stories:
-        rows = rows.filter(organization__rollup_state__recount_requested_at__isnull=True)
-    found = list(rows)
+    parts = []
+    for part in rows if isinstance(rows, list) else [rows]:
+        part = part.filter(organization__rollup_state__time_zone=zone_name)
+        if stories:
+            part = part.filter(organization__rollup_state__recount_requested_at__isnull=True)
+        parts.append(part)
+    found = list(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
     if found:
         return found
     if rollup_zone(organization) != zone_name or (stories and recount_pending(organization)):
@@ -129,6 +144,9 @@ class RollupCheck:
     co_differences: dict[tuple[int, date, int], tuple[int, int]] = field(default_factory=dict)
     # Top sources' (PostgreSQL): (brand, day, feed) → (rolled up, counted).
     source_differences: dict[tuple[int, date, int], tuple[int, int]] = field(default_factory=dict)
+    # The monthly roll-ups' (months.py), against the sums of their days: month table →
+    # (brand, month[, feed or industry]) → (month row, sum of the days).
+    month_differences: dict[str, dict[tuple, tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -137,7 +155,12 @@ class RollupCheck:
             and not self.differences
             and not self.co_differences
             and not self.source_differences
+            and not self.month_differences
         )
+
+    @property
+    def months(self) -> set[date]:
+        return {key[1] for rows in self.month_differences.values() for key in rows}
 
     @property
     def days(self) -> set[date]:
@@ -189,6 +212,7 @@ def rollup_check(
             },
             sources.counted_sources(organization.pk, since, until),
         )
+    check.month_differences = months.differences(organization.pk, start, end)
     return check
 
 
@@ -280,6 +304,9 @@ def rollup_rebuild(
         written += comentions.comentions_rebuild(organization.pk, *_instants(start, end, zone))
     if sources.sources_supported():
         written += sources.sources_rebuild(organization.pk, *_instants(start, end, zone))
+    # The months followed the days (their triggers): a whole rebuild drops those left at 0.
+    if start is None and end is None:
+        months.drop_empty(organization.pk)
     organization.__dict__.pop("_rollup_zone", None)
     return written
 
@@ -317,18 +344,76 @@ def rollups_repair(
                 rollup_rebuild(organization=organization, start=day, end=day)
                 for day in sorted(check.days)
             )
+            check = rollup_check(
+                organization=organization, start=last - timedelta(days=days - 1), end=last
+            )
+        if check.month_differences:
+            # Months differing from their days (a hand edit of either): summed again.
+            logger.warning(
+                "Monthly roll-ups of organization %s differed from their days in %s months; "
+                "summed again.",
+                organization.pk,
+                len(check.months),
+                extra={"organization_id": organization.pk},
+            )
+            written[organization.pk] = written.get(organization.pk, 0) + months_repair(
+                organization, sorted(check.months)
+            )
     return written
 
 
-def mention_totals(organization: Organization, brand_ids: list[int], start: date, end: date):
-    """Mentions per brand over [start, end] from the roll-ups, most first (ties by id)."""
-    return (
-        MentionDay.objects.filter(
-            organization=organization, brand_id__in=brand_ids, day__gte=start, day__lte=end
+@transaction.atomic
+def months_repair(organization: Organization, wrong: list[date]) -> int:
+    """Sum the given months again from their days, under the organization's lock."""
+    _lock(organization)
+    return sum(months.months_rebuild(organization.pk, month, month) for month in wrong)
+
+
+def month_parts(
+    days: QuerySet, by_month: QuerySet, start: date, end: date, columns: tuple[str, ...], total: str
+) -> list[QuerySet]:
+    """The sums of ``total`` by ``columns`` over [start, end]: the whole months from the
+    monthly roll-up ``by_month``, the partial months at either end from the daily ``days``
+    (rows of both to add up; see ``months.split``)."""
+    parts = months.split(start, end)
+    found = []
+    if parts.days:
+        within = Q()
+        for first, last in parts.days:
+            within |= Q(day__gte=first, day__lte=last)
+        found.append(days.filter(within).values_list(*columns).annotate(n=Sum(total)).order_by())
+    if parts.months:
+        first, last = parts.months
+        found.append(
+            by_month.filter(month__gte=first, month__lte=last)
+            .values_list(*columns)
+            .annotate(n=Sum(total))
+            .order_by()
         )
-        .values_list("brand_id")
-        .annotate(n=Sum("mentions"))
-        .filter(n__gt=0)
-        .order_by("-n", "brand_id")
-        .values_list("brand_id", "n")
+    return found
+
+
+def added_up(rows: list) -> dict:
+    """(key…, n) rows of several parts → key → their sum, keys whose sum is 0 left out (a
+    key of one column is the bare value)."""
+    sums: dict = {}
+    for *key, n in rows:
+        key = key[0] if len(key) == 1 else tuple(key)
+        sums[key] = sums.get(key, 0) + n
+    return {key: n for key, n in sums.items() if n}
+
+
+def mention_totals(
+    organization: Organization, brand_ids: list[int], start: date, end: date
+) -> list[QuerySet]:
+    """Mentions per brand over [start, end] from the roll-ups: the parts of ``month_parts``
+    (brand id, n) to add up."""
+    where = {"organization": organization, "brand_id__in": brand_ids}
+    return month_parts(
+        MentionDay.objects.filter(**where),
+        MentionMonth.objects.filter(**where),
+        start,
+        end,
+        ("brand_id",),
+        "mentions",
     )

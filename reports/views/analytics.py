@@ -108,7 +108,12 @@ def _selection(
     else:
         pool = analytics.group_brand_ids(group) if group is not None else [pk for pk, _ in tracked]
         top = analytics.top_brands(organization, span, pool, limit=DEFAULT_COMPARED)
-        names = dict(Brand.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "name"))
+        # The tracked brands' names are on the page already: a query only for a group's.
+        names = (
+            dict(tracked)
+            if group is None
+            else dict(Brand.objects.filter(pk__in=[pk for pk, _ in top]).values_list("pk", "name"))
+        )
         compared = [(pk, names[pk]) for pk, _ in top]
     return Selection(span, group, compared, chose_brands=bool(asked))
 

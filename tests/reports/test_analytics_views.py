@@ -4,6 +4,8 @@ place, other organizations' ids ignored, and names with markup escaped everywher
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from lxml import html
 
@@ -129,10 +131,16 @@ def test_sentiment_and_share_of_voice_count_the_compared_brands_mentions(client_
 def test_without_chosen_brands_the_most_mentioned_tracked_ones_are_compared(
     client_for, alice, data
 ):
-    page = doc(client_for(alice).get(URL, MARCH))
+    client = client_for(alice)
+    client.get(URL, MARCH)  # the session and the user, read on a first request
+    with CaptureQueriesContext(connection) as captured:
+        page = doc(client.get(URL, MARCH))
 
     assert table(page, "mentions")[0] == ["Day", "Acme Corp", "Globex", HOSTILE]
     assert "the most mentioned tracked brands" in page.text_content()
+    # Their names come with the tracked brands the page lists: no second query for them.
+    brand_queries = [q for q in captured.captured_queries if 'FROM "reports_brand"' in q["sql"]]
+    assert len(brand_queries) == 1
 
 
 def test_a_group_compares_its_brands_and_shows_their_share_of_voice(client_for, alice, data):

@@ -138,7 +138,8 @@ def test_the_chart_reads_the_same_top_sources_from_the_roll_up_and_the_base_rows
     for ids in ([acme.pk], [acme.pk, globex.pk]):
         with CaptureQueriesContext(connection) as captured:
             from_rollup = analytics.top_sources(org_a, ids, span)
-        assert "reports_sourceday" in captured.captured_queries[0]["sql"]
+        # A whole month: read from the monthly roll-up (test_rollup_months.py).
+        assert "reports_sourcemonth" in captured.captured_queries[0]["sql"]
         assert not any('"reports_mention"' in q["sql"] for q in captured.captured_queries)
         with monkeypatch.context() as patched:
             # As before the roll-ups (or while they are in another zone): the base rows.

@@ -4,8 +4,9 @@
     manage.py rollups rebuild [--organization SLUG] [--from … --to …]
 
 ``rebuild`` is idempotent (it counts the days again from the mentions); without dates it
-counts every day. ``check`` compares the roll-ups with the mention rows and exits with 1 when
-any organization's differ (or have none), listing the first differences.
+counts every day (the monthly roll-ups follow their days). ``check`` compares the roll-ups with
+the mention rows, and each month with the sum of its days, and exits with 1 when any
+organization's differ (or have none), listing the first differences.
 """
 
 from datetime import date
@@ -64,5 +65,12 @@ class Command(BaseCommand):
             )
             for (brand, day, tone), (rolled, raw) in sorted(check.differences.items())[:SHOWN]:
                 self.stdout.write(f"  brand {brand}, {day}, {tone}: {rolled} / {raw}")
+            for table, rows in sorted(check.month_differences.items()):
+                self.stdout.write(
+                    f"{organization.slug}: {len(rows)} months of {table} differ from their days "
+                    "(brand, month, …: month / days)"
+                )
+                for key, (month, days) in sorted(rows.items())[:SHOWN]:
+                    self.stdout.write(f"  {', '.join(map(str, key))}: {month} / {days}")
         if failed:
             raise CommandError(f"{failed} organization(s) differ; run `rollups rebuild`.")
