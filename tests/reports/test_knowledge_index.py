@@ -168,3 +168,27 @@ def test_a_load_in_this_process_is_used_at_once(kb_packages: Path) -> None:
     loader.knowledge_base_load()
 
     assert get_index() is not None
+
+
+def test_discovery_finds_a_brand_only_the_companies_dictionary_knows(
+    kb_packages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Named once inside a sentence, with no cue: the base's word is what makes it a brand
+    (docs/benchmarks.md, the fourth source)."""
+    from reports.extractors.base import ExtractionContext
+    from reports.extractors.rules import RulesExtractor
+
+    text = "Players left Minecraft after the update."
+
+    def discovered() -> list[tuple[str, str]]:
+        reset_index()
+        context = ExtractionContext(knowledge=get_index())
+        result = RulesExtractor().extract(text=text, title="", language="en", context=context)
+        return [(f.name, f.wikidata_id) for f in result.brands if f.confidence >= 0.7]
+
+    without = tuple(r for r in loader.DEFAULT_READERS if r.__name__ != "fixture_companies")
+    loader.knowledge_base_load(readers=without)
+    assert discovered() == []
+
+    loader.knowledge_base_load(force=True)
+    assert discovered() == [("Minecraft", "")]
