@@ -32,7 +32,7 @@ $(KB_NPM): kb/package.json kb/package-lock.json
 		npm ci --prefix kb --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
 	else \
 		echo "npm is not installed (apt install nodejs npm): the brand knowledge base will load"; \
-		echo "without name-suggestion-index, simple-icons and @cspell/dict-companies, from pytickersymbols alone."; \
+		echo "without name-suggestion-index and simple-icons, from pytickersymbols alone."; \
 	fi
 
 kb-data: $(KB_NPM)

@@ -136,7 +136,6 @@ def coverage(brands: list[str], show_misses: bool) -> None:
         "name-suggestion-index": src.read_nsi,
         "pytickersymbols": src.read_tickers,
         "simple-icons": src.read_simple_icons,
-        src.COMPANIES: src.read_companies,
     }
     keys = {normalize_brand(name): name for name in brands}
     print(f"\nCoverage of {len(keys)} brands news names (corpus gold + tracked + issue list)")

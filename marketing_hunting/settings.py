@@ -416,8 +416,7 @@ LLM_BATCH_MAX_REQUESTS = env.integer("LLM_BATCH_MAX_REQUESTS", 5000, minimum=1, 
 
 # --- Brand knowledge base ----------------------------------------------------------------------
 
-# Where npm installs the name-suggestion-index package (`npm ci --prefix kb`, run by `make run`);
-# simple-icons and @cspell/dict-companies sit beside it.
+# Where npm installs the name-suggestion-index package (`npm ci --prefix kb`, run by `make run`).
 BRAND_KNOWLEDGE_NSI_DIR = env.string(
     "BRAND_KNOWLEDGE_NSI_DIR", str(BASE_DIR / "kb" / "node_modules" / "name-suggestion-index")
 )

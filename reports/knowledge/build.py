@@ -13,14 +13,13 @@ gets a normalised key and one of three fates, with the reason kept in the table:
 """
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
 from outbound.validators import validate_public_url
 from reports.knowledge import wordlists
-from reports.knowledge.sources import COMPANIES, NSI, TICKERS, SourceData, SourceRecord
+from reports.knowledge.sources import NSI, TICKERS, SourceData, SourceRecord
 from reports.normalize import LEGAL_FORMS, normalize_brand
 
 ONE_CHARACTER = "a single character"
@@ -116,25 +115,6 @@ def _checked_website(url: str) -> str:
     return url
 
 
-# The companies dictionary lists every word of a company's name as an entry ("Paribas" of
-# "BNP Paribas", "Airlines", "Deutschland"): a word of it that no other source has as a name
-# but that many of their names have after their first word is such a piece, not a name.
-PIECE_MIN_NAMES = 2
-
-
-def _inner_words(sources: list[SourceData]) -> Counter[str]:
-    """How many written forms of the sources other than the dictionary have each word after
-    their first ("airlines": American Airlines, Emirates Airlines, ...)."""
-    counts: Counter[str] = Counter()
-    for source in sources:
-        if source.name == COMPANIES:
-            continue
-        for record in source.records:
-            for key in {normalize_brand(form) for form in [record.name, *record.forms]}:
-                counts.update(set(key.split()[1:]))
-    return counts
-
-
 def merge(sources: list[SourceData]) -> list[tuple[EntryPlan, list[str]]]:
     """Entries with their raw written forms: NSI's by Wikidata id, then each other source's
     records joined to the entry that already has one of their names, or added alone."""
@@ -147,17 +127,10 @@ def merge(sources: list[SourceData]) -> list[tuple[EntryPlan, list[str]]]:
     for index, (entry, forms) in sorted(enumerate(merged), key=lambda p: -p[1][0].weight):
         for form in [entry.name, *forms]:
             by_key.setdefault(normalize_brand(form), index)
-    inner = _inner_words(sources) if any(s.name == COMPANIES for s in sources) else Counter()
     for source in (s for s in sources if s.name != NSI):
         for record in source.records:
             keys = [normalize_brand(form) for form in record.forms]
             index = next((by_key[k] for k in keys if k in by_key), None)
-            if (
-                index is None
-                and source.name == COMPANIES
-                and any(inner[key] >= PIECE_MIN_NAMES for key in keys)
-            ):
-                continue
             if index is not None:
                 entry, forms = merged[index]
                 entry.sources.add(source.name)

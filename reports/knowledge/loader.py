@@ -22,10 +22,8 @@ from reports.knowledge.sources import (
     KnowledgeSourceError,
     KnowledgeSourceMissing,
     SourceData,
-    companies_dir,
     icons_dir,
     nsi_dir,
-    read_companies,
     read_nsi,
     read_simple_icons,
     read_tickers,
@@ -48,7 +46,7 @@ def rules_checksum() -> str:
 BATCH = 2000
 
 Reader = Callable[[], SourceData]
-DEFAULT_READERS: tuple[Reader, ...] = (read_nsi, read_tickers, read_simple_icons, read_companies)
+DEFAULT_READERS: tuple[Reader, ...] = (read_nsi, read_tickers, read_simple_icons)
 SHORT_NAMES = {NSI: "NSI"}
 
 
@@ -63,14 +61,14 @@ def installed_fingerprint() -> str:
     """The installed packages' versions and data file sizes, and the rules: cheap to compute,
     different whenever a load would give other rows."""
     digest = hashlib.sha256(rules_checksum().encode())
-    for root in (nsi_dir(), icons_dir(), companies_dir()):
+    for root in (nsi_dir(), icons_dir()):
         for path in sorted(root.glob("package.json")) + sorted(root.glob("dist/**/*.min.json")):
             digest.update(f"{path.relative_to(root)}:{path.stat().st_size}".encode())
         digest.update(
             (root / "package.json").read_bytes() if (root / "package.json").is_file() else b"-"
         )
-        for data in (root / "data" / "simple-icons.json", root / "dict" / "companies.txt"):
-            digest.update(str(data.stat().st_size if data.is_file() else -1).encode())
+        data = root / "data" / "simple-icons.json"
+        digest.update(str(data.stat().st_size if data.is_file() else -1).encode())
     try:
         digest.update(importlib.metadata.version("pytickersymbols").encode())
     except importlib.metadata.PackageNotFoundError:

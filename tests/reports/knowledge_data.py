@@ -9,14 +9,7 @@ import pytest
 
 from reports.knowledge import loader
 from reports.knowledge.index import reset_index
-from reports.knowledge.sources import (
-    COMPANIES,
-    SourceData,
-    read_companies,
-    read_nsi,
-    read_simple_icons,
-    read_tickers,
-)
+from reports.knowledge.sources import SourceData, read_nsi, read_simple_icons, read_tickers
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "knowledge"
 
@@ -26,14 +19,7 @@ def fixture_tickers() -> SourceData:
     return read_tickers((version, stocks))
 
 
-def fixture_companies() -> SourceData:
-    """The companies dictionary, leaving out the fixture index's ticker symbols (not the
-    installed pytickersymbols' 1,800)."""
-    _, stocks = json.loads((FIXTURES / "tickers.json").read_text())
-    return read_companies(symbols=frozenset(stock["symbol"] for stock in stocks))
-
-
-FIXTURE_READERS = (read_nsi, fixture_tickers, read_simple_icons, fixture_companies)
+FIXTURE_READERS = (read_nsi, fixture_tickers, read_simple_icons)
 
 
 @pytest.fixture
@@ -45,7 +31,6 @@ def kb_packages(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) 
     modules = tmp_path / "node_modules"
     shutil.copytree(FIXTURES / "nsi", modules / "name-suggestion-index")
     shutil.copytree(FIXTURES / "simple-icons", modules / "simple-icons")
-    shutil.copytree(FIXTURES / "cspell-companies", modules / COMPANIES)
     settings.BRAND_KNOWLEDGE_NSI_DIR = str(modules / "name-suggestion-index")
     monkeypatch.setattr(loader, "DEFAULT_READERS", FIXTURE_READERS)
     reset_index()

@@ -168,25 +168,3 @@ def test_a_load_in_this_process_is_used_at_once(kb_packages: Path) -> None:
     loader.knowledge_base_load()
 
     assert get_index() is not None
-
-
-def test_discovery_finds_a_brand_only_the_companies_dictionary_knows(
-    kb_packages: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The base's word is what confirms the name (the "kb" evidence the scorer weighs); with
-    weight 0 and a single mention it stays below the refit's threshold, so the evidence is
-    tested, not where the threshold lies (tests/reports/discovery_probe.py)."""
-    from tests.reports.discovery_probe import offered
-
-    text = "Players left Minecraft after the update. Minecraft lost a third of them."
-
-    def evidence() -> frozenset[str]:
-        reset_index()
-        return offered(text, get_index())["Minecraft"].evidence
-
-    without = tuple(r for r in loader.DEFAULT_READERS if r.__name__ != "fixture_companies")
-    loader.knowledge_base_load(readers=without)
-    assert {"kb", "kb_entry"}.isdisjoint(evidence())
-
-    loader.knowledge_base_load(force=True)
-    assert {"kb", "kb_entry"} <= evidence()

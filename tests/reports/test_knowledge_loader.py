@@ -1,6 +1,5 @@
 """Loading the brand knowledge base: sources merged, forms decided, failures leave tables intact."""
 
-import shutil
 from io import StringIO
 from pathlib import Path
 
@@ -9,7 +8,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from reports.knowledge import build, loader, sources
+from reports.knowledge import build, loader
 from reports.knowledge.models import KnowledgeBaseVersion, KnowledgeBrand, KnowledgeName
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +32,8 @@ def test_the_command_loads_every_source_and_says_what_it_loaded(kb_packages: Pat
     version = KnowledgeBaseVersion.objects.get()
     assert version.label == (
         "NSI 8.0.0-test + pytickersymbols 1.17.0-test + simple-icons 16.0.0-test"
-        " + @cspell/dict-companies 3.2.0-test"
     )
     assert version.sources["name-suggestion-index"]["licence"].startswith("BSD-3-Clause")
-    assert version.sources["@cspell/dict-companies"] == {
-        "version": "3.2.0-test",
-        "licence": "MIT",
-        "records": 2,  # Minecraft and Netflix: every other word is left out
-    }
     assert version.brands == KnowledgeBrand.objects.count()
     assert version.names == KnowledgeName.objects.count()
     assert version.excluded == KnowledgeName.objects.exclude(excluded="").count()
@@ -71,72 +64,10 @@ def test_public_bodies_and_ngos_are_labelled_as_such(kb_loaded: Path) -> None:
 
 def test_sources_without_ids_stand_alone_or_join_by_name(kb_loaded: Path) -> None:
     netflix = KnowledgeBrand.objects.get(name="Netflix")
-    assert netflix.source == "@cspell/dict-companies+pytickersymbols+simple-icons"
+    assert netflix.source == "pytickersymbols+simple-icons"
     assert netflix.industry == "Entertainment & Media"
     assert netflix.website == "https://about.netflix.com"
     assert KnowledgeBrand.objects.get(name="Spotify").source == "simple-icons"
-
-
-def test_the_companies_dictionary_adds_names_only_it_knows_and_no_plain_words(
-    kb_loaded: Path,
-) -> None:
-    minecraft = KnowledgeBrand.objects.get(name="Minecraft")
-    assert (minecraft.source, minecraft.wikidata_id, minecraft.kind) == (
-        "@cspell/dict-companies",
-        "",
-        "brand",
-    )
-    # A name the other sources know joins their entry instead of standing alone.
-    assert KnowledgeBrand.objects.filter(name="Netflix").count() == 1
-    # The dictionary lists every word of a company's name: its ticker, a legal form, a
-    # dictionary word, a place, a surname, a lowercase word and a short one are left out.
-    for word in ("NFLX", "GmbH", "Hulu", "Korea", "Williams", "and"):
-        assert not KnowledgeName.objects.filter(name=word).exists(), word
-    assert KnowledgeBrand.objects.filter(source__contains="cspell").count() == 2
-
-
-@pytest.mark.parametrize(
-    ("word", "reason"),
-    [
-        ("and", sources.NOT_A_NAME),
-        ("HP", sources.SHORT),
-        ("Associates", sources.COMMON_WORD),  # the plural of a dictionary word
-        ("Abdullah", sources.FIRST_NAME),
-        ("Williams", sources.SURNAME),
-        ("GmbH", sources.LEGAL_FORM),
-        ("Aberdeen", sources.PLACE),
-        ("Korea", sources.PLACE),  # a word of "South Korea"
-        ("Bangalore", sources.PLACE),  # another name of Bengaluru
-        ("USA", sources.PLACE),
-        ("Brazilian", sources.PEOPLE),
-        ("Harvard", sources.PROPER_NOUN),
-        ("AAPL", sources.TICKER),
-        ("LinkedIn", ""),
-        ("OpenAI", ""),
-        ("Xerox", ""),
-    ],
-)
-def test_why_a_word_of_the_companies_dictionary_is_left_out(word: str, reason: str) -> None:
-    assert sources.company_word_rejection(word, frozenset({"AAPL"})) == reason
-
-
-def test_a_dictionary_word_the_other_sources_have_only_inside_names_is_left_out() -> None:
-    """ "Paribas" of "BNP Paribas": a piece of a name, not one (docs/brand-knowledge.md)."""
-
-    def source(name: str, names: tuple[str, ...], weight: int) -> sources.SourceData:
-        records = [sources.SourceRecord(name, n, forms=[n], weight=weight) for n in names]
-        return sources.SourceData(name, "1", "", "", records)
-
-    icons = source(sources.ICONS, ("BNP Paribas", "Banque Paribas", "Zorblix"), weight=1)
-    words = source(sources.COMPANIES, ("Paribas", "Zorblix", "Minecraft"), weight=0)
-
-    entries = {entry.name: entry for entry, _ in build.merge([icons, words])}
-
-    assert set(entries) == {"BNP Paribas", "Banque Paribas", "Zorblix", "Minecraft"}
-    assert entries["Zorblix"].source == "@cspell/dict-companies+simple-icons"
-    # The dictionary adds no weight: how widely a brand is listed is the other sources' say.
-    assert entries["Zorblix"].weight == 1
-    assert entries["Minecraft"].weight == 0
 
 
 def test_ambiguous_forms_are_excluded_with_their_reason(kb_loaded: Path) -> None:
@@ -222,55 +153,6 @@ def test_a_package_of_an_unknown_format_is_a_clear_error(kb_packages: Path) -> N
         load()
 
     assert not KnowledgeBrand.objects.exists()
-
-
-def test_a_missing_companies_dictionary_is_skipped_and_the_rest_loads(kb_packages: Path) -> None:
-    shutil.rmtree(kb_packages / "@cspell")
-
-    with pytest.raises(CommandError, match="@cspell/dict-companies is not installed"):
-        load()
-    out, err = load("--skip-missing")
-
-    assert "Skipped: @cspell/dict-companies is not installed" in err
-    assert "npm ci --prefix kb" in err
-    assert out.count(" + ") == 2  # NSI + pytickersymbols + simple-icons
-    assert KnowledgeBrand.objects.filter(name="Netflix").exists()
-    assert not KnowledgeBrand.objects.filter(name="Minecraft").exists()
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        (b"Minecraft\n\xff\xfeNetflix\n", "is unreadable"),
-        (b'{"words": ["Minecraft", "Netflix"]}', "has an unknown format"),
-        (b"# cspell-tools: keep-case no-split\nand\nof\n", "lists no company"),
-    ],
-)
-def test_a_corrupt_companies_dictionary_is_a_clear_error_and_the_tables_stay(
-    kb_packages: Path, content: bytes, message: str
-) -> None:
-    load()
-    before = set(KnowledgeName.objects.values_list("name", flat=True))
-    (kb_packages / "@cspell" / "dict-companies" / "dict" / "companies.txt").write_bytes(content)
-
-    with pytest.raises(CommandError) as error:
-        load()
-
-    assert "@cspell/dict-companies 3.2.0-test" in str(error.value)
-    assert message in str(error.value)
-    assert "The tables in use are unchanged" in str(error.value)
-    assert set(KnowledgeName.objects.values_list("name", flat=True)) == before
-
-
-def test_a_new_companies_dictionary_is_loaded_again(kb_packages: Path) -> None:
-    load()
-    words = kb_packages / "@cspell" / "dict-companies" / "dict" / "companies.txt"
-    words.write_text(words.read_text() + "Zorblix\n")
-
-    out, _ = load()
-
-    assert "Loaded the brand knowledge base" in out
-    assert KnowledgeBrand.objects.filter(name="Zorblix").exists()
 
 
 def test_skip_missing_loads_what_is_installed_and_warns(kb_packages: Path) -> None:
