@@ -190,6 +190,19 @@ def recall_losses(
     return losses
 
 
+def junk(scored: list[tuple[Example, float]], threshold: float) -> dict[str, int]:
+    """Per split, the wrong names at or above ``threshold`` that fall in one of issue #11's
+    junk categories (the eval's ``junk_category``): what a source or a refit must not grow."""
+    from benchmarks.real_pages import PAGES, junk_category, load_pages
+
+    pages = {page.id: page for page in load_pages(PAGES) if page.split in TRAINING_SPLITS}
+    counts = dict.fromkeys(TRAINING_SPLITS, 0)
+    for e, p in scored:
+        if p >= threshold and e.label == 0 and junk_category(e.name, pages[e.page]):
+            counts[e.split] += 1
+    return counts
+
+
 def calibration(scored: list[tuple[Example, float]]) -> list[dict]:
     rows = []
     for low, high in ((0.5, 0.6), (0.6, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 1.01)):
@@ -254,6 +267,7 @@ def train(knowledge: Any) -> dict[str, Any]:
                 ).items()
             },
             "per_split": per_split,
+            "junk": junk(scored, threshold),
             "calibration": calibration(scored),
         },
     }

@@ -36,3 +36,20 @@ def test_each_required_brand_is_counted_once_in_the_bucket_where_it_is_lost() ->
         "another form": 1,
         "never a candidate": 1,
     }
+
+
+def test_junk_counts_wrong_names_of_a_junk_category_at_or_above_the_threshold() -> None:
+    from benchmarks.train_discovery import junk
+
+    page = "ae-9to5mac-gift-guide"  # a holdout3 page
+    scored = [
+        (Example(page, "holdout3", "Monday", [], 0, None), 0.9),  # junk: a weekday
+        (Example(page, "holdout3", "September", [], 0, None), 0.5),  # below the threshold
+        (Example(page, "holdout3", "Zorblix Widgets", [], 0, None), 0.9),  # wrong, no category
+        (Example(page, "holdout3", "Apple", [], 1, 0), 0.9),  # right
+    ]
+
+    counts = junk(scored, 0.7)
+
+    assert counts["holdout3"] == 1
+    assert sum(counts.values()) == 1
