@@ -108,7 +108,8 @@ def test_url_for_id_gives_what_reverse_gives():
 def test_the_filter_forms_python_labels_and_inputs_match_djangos_templates(data):
     from django import forms
 
-    from reports.forms import FastInputMixin, ReportFilterForm
+    from accounts.drawer import FastInputMixin
+    from reports.forms import ReportFilterForm
 
     form = ReportFilterForm(
         data, feeds=[(1, "Wire <b>")], brands=[(2, "Acme & Co")], industries=[], groups=[]
