@@ -100,5 +100,5 @@ class ArticleFilterForm(FilterForm):
 
     def __init__(self, *args: object, feeds: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["feed"].choices = [("", "All feeds"), *feeds]
+        self.set_choices("feed", [("", "All feeds"), *feeds])
         self.fields["status"].choices = [("", "Any status"), *ArticleStatus.choices]

@@ -97,10 +97,10 @@ class ReportFilterForm(FilterForm):
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["feed"].choices = [("", "All feeds"), *feeds]
-        self.fields["brand"].choices = [("", "All brands"), *brands]
-        self.fields["industry"].choices = [("", "All industries"), *industries]
-        self.fields["group"].choices = [("", "All groups"), *groups]
+        self.set_choices("feed", [("", "All feeds"), *feeds])
+        self.set_choices("brand", [("", "All brands"), *brands])
+        self.set_choices("industry", [("", "All industries"), *industries])
+        self.set_choices("group", [("", "All groups"), *groups])
 
     def valid_data(self) -> dict[str, object]:
         """The values that passed validation; a field in error is simply left out."""
