@@ -124,6 +124,8 @@ TEMPLATES = [
                 "reports.alerts.context_processors.alert_bell",
                 "marketing_hunting.security_headers.csp_nonce",
             ],
+            # {% url %} remembering its answers (the module says why).
+            "builtins": ["marketing_hunting.url_tag"],
         },
     },
 ]

@@ -30,6 +30,7 @@ from reports.services import feedback
 from reports.services.brand_knowledge import knowledge_base_label
 from reports.services.watchlists import brand_groups_set
 from reports.views.analytics import brand_charts, mentions_table
+from reports.views.brand_rows import recent_rows_html
 
 BRANDS_PER_PAGE = 50
 SPARKLINE_DAYS = 30
@@ -145,6 +146,7 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .defer("report__article__text", "report__article__summary", "report__summary")
         .order_by("-mentioned_at", "-id")[:RECENT_MENTIONS]
     )
+    recent_rows = recent_rows_html(list(recent))
     events = brand.events.select_related("actor", "mention").order_by("-created_at")[
         :HISTORY_EVENTS
     ]
@@ -156,7 +158,7 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **figures,
             "aliases": brand.aliases.order_by("alias"),
             "alias_form": AliasForm(),
-            "recent": recent,
+            "recent": recent_rows,
             "history": [(event, _describe(event)) for event in events],
             "kept_apart": BrandSeparation.objects.filter(brand=brand).select_related("other"),
             "merged_brands": brand.merged_brands.order_by("name"),

@@ -5,6 +5,7 @@
 in titles, no title, long titles, no date, every status, a duplicate, no language, big counts.
 """
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,3 +48,46 @@ def test_the_python_rows_are_the_template_rows_they_replaced(articles, zone):
 
     assert built == expected[expected.index("\n      <tr>") : expected.rindex("\n    ") + 5]
     assert built.count("<tr>") == len(articles) == 8
+
+
+def _between_tags(markup: str) -> str:
+    """Django's select template puts newlines between its options; the browser shows none."""
+    return re.sub(r">\s+<", "><", str(markup))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"q": 'x"<y>', "feed": "2", "status": ArticleStatus.FAILED, "since": "2026-01-02"},
+        {"feed": "not-a-feed", "status": "nope", "since": "bad"},
+    ],
+)
+def test_the_filter_forms_python_widgets_match_djangos_templates(data):
+    """The articles list's filter form (accounts.drawer's Python widgets): each field is the
+    markup Django's widget templates gave, chosen option, value and error state included."""
+    from django import forms
+
+    from accounts.drawer import FastInputMixin, FastSelect
+    from feeds.forms import ArticleFilterForm
+
+    feeds = [(1, "Wire <b> & co"), (2, "Second")]
+    form = ArticleFilterForm(data, feeds=feeds)
+    # The same form with Django's own widgets, as the page had them before.
+    reference = ArticleFilterForm(data, feeds=feeds)
+    for name, field in reference.fields.items():
+        widget = field.widget
+        assert isinstance(widget, FastInputMixin | FastSelect), name
+        plain = forms.Select if isinstance(widget, FastSelect) else forms.TextInput
+        if isinstance(widget, forms.DateInput):
+            plain = forms.DateInput
+        field.widget = plain(attrs=widget.attrs)
+        if isinstance(widget, FastSelect):
+            field.widget.choices = widget.choices
+        else:
+            field.widget.input_type = widget.input_type  # "date": Django took it from attrs
+    form.is_valid()
+    reference.is_valid()
+    for bound in form:
+        expected = reference[bound.name].as_widget()
+        assert _between_tags(bound.as_widget()) == _between_tags(expected), bound.name

@@ -108,7 +108,8 @@ def test_url_for_id_gives_what_reverse_gives():
 def test_the_filter_forms_python_labels_and_inputs_match_djangos_templates(data):
     from django import forms
 
-    from reports.forms import FastInputMixin, ReportFilterForm
+    from accounts.drawer import FastInputMixin
+    from reports.forms import ReportFilterForm
 
     form = ReportFilterForm(
         data, feeds=[(1, "Wire <b>")], brands=[(2, "Acme & Co")], industries=[], groups=[]
@@ -125,3 +126,33 @@ def test_the_filter_forms_python_labels_and_inputs_match_djangos_templates(data)
             fast = widget.render(bound.html_name, value, attrs)
             django = super(FastInputMixin, widget).render(bound.html_name, value, attrs)
             assert fast == django
+
+
+def test_filter_choices_set_directly_are_what_djangos_setter_gives():
+    """FilterForm.set_choices skips normalize_choices: the choices, the widget's options and
+    validation must be what ``field.choices = ...`` gave."""
+    from django.utils.choices import normalize_choices
+
+    from reports.forms import ReportFilterForm
+
+    brands = [(2, "Acme & Co"), (3, "Globex")]
+    groups = [(4, "Rivals")]
+    form = ReportFilterForm(
+        {"brand": "3", "feed": "9", "group": "4"},
+        feeds=[(1, "Wire")],
+        brands=brands,
+        industries=[],
+        groups=groups,
+    )
+    for name, given in [
+        ("feed", [("", "All feeds"), (1, "Wire")]),
+        ("brand", [("", "All brands"), *brands]),
+        ("industry", [("", "All industries")]),
+        ("group", [("", "All groups"), *groups]),
+    ]:
+        field = form.fields[name]
+        assert field.choices == normalize_choices(given) == field.widget.choices
+    assert not form.is_valid()
+    assert list(form.errors) == ["feed"]  # 9 is no feed of the list; 3 and 4 are valid.
+    assert (form.cleaned_data["brand"], form.cleaned_data["group"]) == (3, 4)
+    assert '<option value="3" selected>Globex</option>' in str(form["brand"])
