@@ -568,7 +568,7 @@ def discover(
     text: str,
     *,
     skip: list[tuple[int, int]],
-    known_keys: set[str],
+    known_keys: set[str] | frozenset[str],
     knowledge: object | None = None,
     language: str = "en",
     collect: list[tuple[str, list[float]]] | None = None,
