@@ -105,8 +105,20 @@ _PERSON_APPOSITIVE = re.compile(r"^,\s+(?:the|a|an)\s+([\w\s-]{0,40}?)(?:,|\s+wh
 
 def word_before(text: str, start: int) -> str:
     """The word just before ``start``, lowercased, without punctuation ("Mr." -> "mr")."""
-    match = re.search(r"([\w\u2019'.-]+)[\s,]*$", text[max(0, start - 40) : start])
-    return match.group(1).strip(".\u2019'").lower() if match else ""
+    # What ``re.search(r"([\w\u2019'.-]+)[\s,]*$", text[start - 40 : start])`` finds, read
+    # from the end: the regex retried every position of the 40 characters, backtracking.
+    # (``\s`` is ``str.isspace`` and ``\w`` is ``str.isalnum`` or "_" for str patterns.)
+    floor = max(0, start - 40)
+    end = start
+    while end > floor and (text[end - 1].isspace() or text[end - 1] == ","):
+        end -= 1
+    begin = end
+    while begin > floor and (text[begin - 1].isalnum() or text[begin - 1] in _WORD_BEFORE_CHARS):
+        begin -= 1
+    return text[begin:end].strip(".\u2019'").lower() if begin < end else ""
+
+
+_WORD_BEFORE_CHARS = frozenset("_\u2019'.-")
 
 
 def context_cues(
