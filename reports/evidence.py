@@ -222,11 +222,13 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     # between those instead of testing every character, which was most of the time spent.
     # The scans look at most 4 * MAX_EVIDENCE_CHARS + 1 characters each way.
     reach = 4 * MAX_EVIDENCE_CHARS + 1
-    left = max(0, start - reach)
-    for stop in reversed([m.start() for m in _MAYBE_END.finditer(text, left, start)]):
+    floor = left = max(0, start - reach)
+    before = start
+    while (stop := max(text.rfind(c, floor, before) for c in ".!?\n")) >= 0:
         if _ends_sentence(text, stop):
             left = stop + 1
             break
+        before = stop
     while left < start and text[left] in _CLOSERS and left > 0 and text[left - 1] in ".!?":
         left += 1  # The closing quote of the previous sentence: 'ground." Gap said'.
     right = min(len(text), end + reach)

@@ -136,7 +136,7 @@ def context_cues(
         found.add("ticker")
     if after[:1] in ("®", "™"):
         found.add("trademark")
-    if _DESCRIPTOR_BEFORE.search(before) or _BRAND_AFTER.match(after):
+    if _descriptor_before(before) or _BRAND_AFTER.match(after):
         found.add("descriptor")
     for pattern in (_APPOSITIVE_AFTER, _COPULA_AFTER):
         match = pattern.match(after)
@@ -151,6 +151,19 @@ def context_cues(
     if include_said and _SAID_AFTER.match(after):
         found.add("said")
     return found
+
+
+def _descriptor_before(before: str) -> bool:
+    """``_DESCRIPTOR_BEFORE.search(before)``, started where a match can start.
+
+    The pattern is anchored at the end, and a match spans at most five whitespace-separated
+    pieces ("companies, such as" + "Rival's" + ","); searching the whole 80 characters tried
+    its 60 alternatives at every word of them (~90 us a name, the extractor's costliest line).
+    Starting the search earlier than needed is harmless, so the start is where the last five
+    pieces begin or before it."""
+    pieces = before.rsplit(None, 5)
+    start = len(pieces[0]) if len(pieces) == 6 else 0
+    return _DESCRIPTOR_BEFORE.search(before, start) is not None
 
 
 def descriptor_word(word: str) -> bool:

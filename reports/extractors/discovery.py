@@ -630,8 +630,15 @@ def discover(
             continue  # "Snyder" after "Blake Snyder", "Zitt-James" after "Naomi Zitt-James".
         groups.setdefault(candidate.key, []).append(candidate)
     prose_lowercase = set(_PROSE_LOWER.findall(text))
+    # Each key's word prefixes ("brightwave" of "brightwave analytics"), the longer keys in
+    # the groups' order: a pass over every group for every key was quadratic in the names.
+    # Groups are only ever removed below, so the first remaining one is the first in order.
+    extensions: dict[str, list[str]] = {}
+    for longer_key in groups:
+        for space in (i for i, ch in enumerate(longer_key) if ch == " "):
+            extensions.setdefault(longer_key[:space], []).append(longer_key)
     for key in sorted(groups, key=len):  # "Brightwave" joins "Brightwave Analytics".
-        longer = next((k for k in groups if k != key and k.startswith(key + " ")), None)
+        longer = next((k for k in extensions.get(key, ()) if k in groups), None)
         # Not when the short name is the article's usual one: "Twitter" (39 times) does not
         # join "Twitter Rules" (twice).
         if (

@@ -128,3 +128,28 @@ def test_normalize_brand_keys_what_it_keyed_before() -> None:
     for _ in range(20_000):
         name = _text(rng, rng.randint(0, 8))
         assert normalize_brand(name) == _old_normalize_brand(name), name
+
+
+# Words of the descriptor pattern and what may follow them, so that many texts match it.
+_DESCRIPTOR_PIECES = [
+    "rival", "companies", "such", "as", "including", "like", "spun", "off", "from", "partnered",
+    "with", "spokesperson", "for", "makers", "of", "investors", "shares", "in", "the", "Acme's",
+    "rival\u2019s", "Nike", ",", " ,", "(", "-", "firm", "groupe", "société", "start-up",
+    "\u017f", "\u212a", "said", "x",
+]  # fmt: skip
+
+
+def test_the_descriptor_before_a_name_is_found_as_its_regular_expression_found_it() -> None:
+    from reports.extractors import cues
+
+    rng = random.Random(5)
+    matched = 0
+    for _ in range(20_000):
+        spaces = ("", " ", "  ", "\n", "\u00a0", " \t")
+        before = "".join(
+            rng.choice(_DESCRIPTOR_PIECES) + rng.choice(spaces) for _ in range(rng.randint(0, 12))
+        )[-80:]
+        expected = cues._DESCRIPTOR_BEFORE.search(before) is not None
+        matched += expected
+        assert cues._descriptor_before(before) == expected, before
+    assert matched > 2_000  # The generated texts do exercise the pattern.
