@@ -72,6 +72,8 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 
 def _strip_accents(value: str) -> str:
+    if value.isascii():
+        return value  # Nothing to decompose nor strip; most names are plain ASCII.
     decomposed = unicodedata.normalize("NFKD", value.translate(_SPECIAL_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -81,8 +83,10 @@ def normalize_brand(name: str) -> str:
     value = _strip_accents(name.translate(_MARKS)).casefold()
     value = _APOSTROPHES.sub("", value)
     value = value.replace("&", " and ").replace("+", " and ")
-    value = _SLASHED_FORM.sub("as", value)
-    value = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), value)
+    if "/" in value:  # Both need their punctuation: skip the regular expressions without.
+        value = _SLASHED_FORM.sub("as", value)
+    if "." in value:
+        value = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), value)
     tokens = _NON_WORD.sub(" ", value).split()
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]

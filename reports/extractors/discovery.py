@@ -31,7 +31,7 @@ import bisect
 import itertools
 import re
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -98,6 +98,19 @@ class Discovered:
     entry: object | None = None
 
 
+class _Lazy:
+    """A value computed on the first call, then kept."""
+
+    def __init__(self, compute: Callable[[], set[str]]) -> None:
+        self._compute: Callable[[], set[str]] | None = compute
+        self._value: set[str] = set()
+
+    def __call__(self) -> set[str]:
+        if self._compute is not None:
+            self._value, self._compute = self._compute(), None
+        return self._value
+
+
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether ``[start, end)`` overlaps one of the sorted, non-overlapping ``spans``."""
     j = max(0, bisect.bisect_left(spans, (start, start)) - 1)
@@ -112,7 +125,13 @@ def _headline(text: str, start: int) -> bool:
     """Whether the line holding ``start`` is a Title-Case headline, whose capitals say nothing."""
     left = text.rfind("\n", 0, start) + 1
     right = text.find("\n", start)
-    return _headline_line(text[left : len(text) if right < 0 else right])
+    right = len(text) if right < 0 else right
+    if right - left > _HEADLINE_MAX_CHARS:
+        return False  # A paragraph: not sliced, split into words and hashed for the cache.
+    return _headline_line(text[left:right])
+
+
+_HEADLINE_MAX_CHARS = 160
 
 
 @lru_cache(maxsize=1024)
@@ -121,7 +140,7 @@ def _headline_line(line: str) -> bool:
         return False  # A table row: its cells are names, not a headline.
     words = re.findall(r"[^\W\d_][\w\u2019'-]*", line)
     long_words = [w for w in words if len(w) > 3]
-    if len(words) < 4 or len(line) > 160:
+    if len(words) < 4 or len(line) > _HEADLINE_MAX_CHARS:
         return False
     return sum(w[0].isupper() for w in long_words) >= 0.8 * max(1, len(long_words))
 
@@ -440,7 +459,7 @@ _LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
 
 
-def _word_used_as_name(key: str, group: list[Candidate], lowercase: set[str]) -> bool:
+def _word_used_as_name(key: str, group: list[Candidate], lowercase: Callable[[], set[str]]) -> bool:
     """A dictionary word the article writes only as a name, twice inside sentences: "Twitch
     generated $2 billion ... over half of Twitch users"; not "Windows" beside "windows"."""
     if key.endswith("s") or len(key) < 3 or any(_plain_word(c) for c in group):
@@ -450,7 +469,7 @@ def _word_used_as_name(key: str, group: list[Candidate], lowercase: set[str]) ->
     inside = [c for c in group if not c.initial_single]
     with_cue = any(c.word_cues for c in inside)
     forms = {key, key + "s", key + "es"}
-    return len(inside) >= (2 if with_cue else 3) and not forms & lowercase
+    return len(inside) >= (2 if with_cue else 3) and not forms & lowercase()
 
 
 def _short_capitals(surface: str) -> bool:
@@ -568,7 +587,7 @@ def discover(
     text: str,
     *,
     skip: list[tuple[int, int]],
-    known_keys: set[str],
+    known_keys: set[str] | frozenset[str],
     knowledge: object | None = None,
     language: str = "en",
     collect: list[tuple[str, list[float]]] | None = None,
@@ -621,7 +640,8 @@ def discover(
         kept.append(candidate)
     if not language.lower().startswith("de"):
         _mark_listed(text, kept)  # In German every noun is capitalised, so "distinctive".
-    lowercase = set(_LOWER_WORD.findall(text))
+    # The article's lowercase words, read from the whole text only for a name that asks.
+    lowercase = _Lazy(lambda: set(_LOWER_WORD.findall(text)))
     groups: dict[str, list[Candidate]] = {}
     for candidate in kept:
         if not candidate.key or candidate.key in known_keys:
@@ -629,9 +649,16 @@ def discover(
         if candidate.entry is None and " " not in candidate.name and candidate.key in people:
             continue  # "Snyder" after "Blake Snyder", "Zitt-James" after "Naomi Zitt-James".
         groups.setdefault(candidate.key, []).append(candidate)
-    prose_lowercase = set(_PROSE_LOWER.findall(text))
+    prose_lowercase = _Lazy(lambda: set(_PROSE_LOWER.findall(text)))
+    # Each key's word prefixes ("brightwave" of "brightwave analytics"), the longer keys in
+    # the groups' order: a pass over every group for every key was quadratic in the names.
+    # Groups are only ever removed below, so the first remaining one is the first in order.
+    extensions: dict[str, list[str]] = {}
+    for longer_key in groups:
+        for space in (i for i, ch in enumerate(longer_key) if ch == " "):
+            extensions.setdefault(longer_key[:space], []).append(longer_key)
     for key in sorted(groups, key=len):  # "Brightwave" joins "Brightwave Analytics".
-        longer = next((k for k in groups if k != key and k.startswith(key + " ")), None)
+        longer = next((k for k in extensions.get(key, ()) if k in groups), None)
         # Not when the short name is the article's usual one: "Twitter" (39 times) does not
         # join "Twitter Rules" (twice).
         if (
@@ -657,7 +684,7 @@ def discover(
             english
             and key in proper
             and any(c.distinctive for c in group)
-            and key not in prose_lowercase  # "set to “Hummus”" beside "saying hummus".
+            and key not in prose_lowercase()  # "set to “Hummus”" beside "saying hummus".
         ):
             kinds.add("proper")  # "Facebook" used by name inside a sentence.
         elif cjk and any(c.entry is not None and not _short_capitals(c.surface) for c in group):

@@ -111,7 +111,36 @@ def _pattern(brand: int, text: str) -> _Pattern:
     )
 
 
+@dataclass(frozen=True)
+class _Tracked:
+    """What a set of known brands costs to prepare, prepared once for every article."""
+
+    automaton: ahocorasick.Automaton | None
+    # The normalised names and aliases: discovery leaves them to the known matcher.
+    keys: frozenset[str]
+
+
+# The last set prepared, by identity: an analysis run passes one context (one tuple) for all
+# its articles, and hashing a tuple of a thousand brands for the lru_cache costs ~1 ms a time.
+_last_tracked: tuple[tuple[KnownBrand, ...], _Tracked] | None = None
+
+
+def _tracked(known: tuple[KnownBrand, ...]) -> _Tracked:
+    global _last_tracked
+    last = _last_tracked  # One read: another thread may replace it meanwhile.
+    if last is not None and last[0] is known:
+        return last[1]
+    tracked = _prepare(known)
+    _last_tracked = (known, tracked)
+    return tracked
+
+
 @lru_cache(maxsize=16)
+def _prepare(known: tuple[KnownBrand, ...]) -> _Tracked:
+    keys = frozenset(normalize_brand(n) for b in known for n in (b.name, *b.aliases))
+    return _Tracked(_automaton(known), keys)
+
+
 def _automaton(known: tuple[KnownBrand, ...]) -> ahocorasick.Automaton | None:
     table: dict[str, list[_Pattern]] = {}
     for index, brand in enumerate(known):
@@ -226,7 +255,7 @@ _CJK = 0x2E80
 
 
 def _known_mentions(text: str, context: ExtractionContext, english: bool) -> list[_Mention]:
-    automaton = _automaton(context.known_brands)
+    automaton = _tracked(context.known_brands).automaton
     if automaton is None or not text:
         return []
     folded = fold(text)
@@ -421,9 +450,7 @@ class RulesExtractor:
         claimed: list[tuple[int, int]],
         blocked: set[str],
     ) -> list[BrandFinding]:
-        known_keys = {
-            normalize_brand(n) for b in context.known_brands for n in (b.name, *b.aliases)
-        }
+        known_keys = _tracked(context.known_brands).keys
         findings = []
         for found in discover(
             text[:DISCOVERY_TEXT_LIMIT],

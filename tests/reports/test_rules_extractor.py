@@ -320,12 +320,24 @@ def test_brands_only_the_rules_discovered_are_left_to_the_llm(
 
 
 def test_the_matcher_is_built_once_per_set_of_known_brands() -> None:
-    from reports.extractors.rules import _automaton
+    from reports.extractors.rules import _prepare
 
     extract("Samsung said profit rose.")
-    before = _automaton.cache_info()
-    same = ExtractionContext(known_brands=tuple(CONTEXT.known_brands))
+    before = _prepare.cache_info()
+    # An equal tuple, not the same one: each analysis run builds its context anew.
+    same = ExtractionContext(known_brands=tuple(list(CONTEXT.known_brands)))
     extract("Walmart cut prices.", context=same)
-    after = _automaton.cache_info()
+    after = _prepare.cache_info()
     assert after.hits == before.hits + 1
     assert after.misses == before.misses
+
+
+def test_another_set_of_known_brands_gets_its_own_matcher_and_keys() -> None:
+    """The last tracked list is remembered by identity: another list, used next, must not be
+    matched (nor kept out of discovery) as the last one was."""
+    assert {"Samsung", "Walmart"} <= names("Samsung and Walmart said profit rose.")
+    other = ExtractionContext(known_brands=(KnownBrand(brand_id=99, name="Initech"),))
+    found = extract("Initech said profit rose. Samsung said so too.", context=other).brands
+    assert {(f.name, f.brand_id) for f in found if f.name == "Initech"} == {("Initech", 99)}
+    assert all(f.brand_id is None for f in found if f.name != "Initech")
+    assert {"Samsung", "Walmart"} <= names("Samsung and Walmart said profit rose.")
