@@ -2,8 +2,8 @@
 opens the drawer, says how many rows the file has and downloads it; a large export follows
 its worker on its own page to a download link."""
 
-from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -29,13 +29,19 @@ def export_dir(settings, tmp_path: Path) -> Path:
 def stories(org_a):
     acme = make_brand(org_a, "Acme Corp")
     now = timezone.now()
+    # Every story within today in the organization's time zone, whatever the clock says: the
+    # export of "today" wants them all, and "now - 2 h" was yesterday from 00:00 to 02:00.
+    midnight = timezone.localtime(now, ZoneInfo(org_a.time_zone)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    step = (now - midnight) / 4
     for n, sentiment in enumerate(("positive", "negative", "negative")):
         report = make_report(
             make_article(org_a, f"/{n}", title=f"Story {n}"),
-            analysed_at=now - timedelta(hours=n),
+            analysed_at=now - step * n,
             sentiment_label=sentiment,
         )
-        add_mention(report, acme, mentioned_at=now - timedelta(hours=n))
+        add_mention(report, acme, mentioned_at=now - step * n)
 
 
 def tab_to(page: Page, name: str) -> None:
