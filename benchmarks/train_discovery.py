@@ -195,8 +195,14 @@ def junk(scored: list[tuple[Example, float]], threshold: float) -> dict[str, int
     junk categories (the eval's ``junk_category``): what a source or a refit must not grow."""
     from benchmarks.real_pages import PAGES, junk_category, load_pages
 
-    pages = {page.id: page for page in load_pages(PAGES) if page.split in TRAINING_SPLITS}
+    # Only the pages the scored names come from: extracting all of them takes a minute.
+    wanted = {e.page for e, p in scored if p >= threshold and e.label == 0}
     counts = dict.fromkeys(TRAINING_SPLITS, 0)
+    if not wanted:
+        return counts  # (load_pages reads every page when given no ids)
+    pages = {
+        page.id: page for page in load_pages(PAGES, ids=wanted) if page.split in TRAINING_SPLITS
+    }
     for e, p in scored:
         if p >= threshold and e.label == 0 and junk_category(e.name, pages[e.page]):
             counts[e.split] += 1
