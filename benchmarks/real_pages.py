@@ -35,6 +35,7 @@ SPLITS = (
     "holdout5",
     "holdout6",
     "holdout7",
+    "holdout8",
 )
 
 
