@@ -233,6 +233,7 @@ def calibration(scored: list[tuple[Example, float]]) -> list[dict]:
 def dump(scored: list[tuple[Example, float]], threshold: float, path: Path) -> None:
     """Every name scored out of fold, for reading what is wrong and what is missed."""
     from benchmarks.real_pages import PAGES, junk_category, load_pages
+    from reports.extractors.discovery_features import FEATURES
 
     wanted = {e.page for e, p in scored if p >= threshold and e.label == 0}
     pages = {page.id: page for page in load_pages(PAGES, ids=wanted)} if wanted else {}
@@ -243,6 +244,8 @@ def dump(scored: list[tuple[Example, float]], threshold: float, path: Path) -> N
             "name": e.name,
             "label": e.label,
             "p": round(p, 3),
+            "brand": e.brand,
+            "features": dict(zip(FEATURES, e.features, strict=True)),
             "junk": junk_category(e.name, pages[e.page])
             if p >= threshold and e.label == 0
             else None,

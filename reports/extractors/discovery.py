@@ -44,6 +44,7 @@ from .wordlists import (
     COMMON_WORDS,
     DETERMINERS,
     INSTITUTION_WORDS,
+    NOBLE_TITLES,
     PERSON_TITLES,
     PLACE_WORDS,
     STOCK_EXCHANGES,
@@ -397,8 +398,8 @@ def _candidate(
     legal = len(words) > 1 and normalize_brand(words[-1]) in LEGAL_FORMS
     if not legal and _institution_or_place(words):
         return None
-    if len(words) == 1 and lowered[0] in PERSON_TITLES:
-        return None  # "Mr" of "Mr. Burton": the run stops at the full stop.
+    if len(words) == 1 and lowered[0] in PERSON_TITLES | NOBLE_TITLES:
+        return None  # "Mr" of "Mr. Burton": the run stops at the full stop; "the Duke".
     if gazetteer.junk_category(words) or any(_CONTRACTION.search(w) for w in words):
         return None  # A weekday, a degree, "I've".
     if len(words) == 1 and _PLURAL_ACRONYM.match(words[0]) and not legal:
@@ -414,8 +415,14 @@ def _candidate(
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
-    if institution and institution.group(1).lower() in INSTITUTION_WORDS and not legal:
-        return None  # "Office for National Statistics", "Society for the Protection of Birds".
+    if (
+        institution
+        and institution.group(1).lower() in INSTITUTION_WORDS | NOBLE_TITLES
+        and not legal
+    ):
+        # "Office for National Statistics", "Society for the Protection of Birds", "the Duke
+        # and Duchess of Sussex".
+        return None
     found = cues.context_cues(text, start, end, before_at=run_start)
     if legal:
         found.add("legal")

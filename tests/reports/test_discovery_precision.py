@@ -801,3 +801,14 @@ def test_a_plus_sign_is_part_of_a_name() -> None:
 
     assert {"Me+Em", "Disney+", "Apple News+"} <= found
     assert not {"Me", "Em", "Disney", "Apple News", "C+", "C"} & found
+
+
+def test_a_title_of_nobility_and_its_territory_and_a_center_are_not_brands() -> None:
+    text = (
+        "We can confirm the Duke and Duchess of Sussex have been asked to leave; critics said "
+        "the Duke was saved. Fans packed the KeyBank Center, and the Duke was there too."
+    )
+
+    found = candidates(text)
+
+    assert not {"Duke", "Sussex", "KeyBank Center", "KeyBank"} & found
