@@ -7,13 +7,11 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import get_script_prefix
-from django.utils import timezone, translation
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from accounts.models import Organization
-from accounts.request_cache import cached_for_organization
+from accounts.request_cache import cached_for_organization, markup_variant
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
 from reports.economy.models import OPEN_ITEM_STATUSES
@@ -64,13 +62,9 @@ def _rows(organization: Organization, report_ids: list[int]) -> list[SafeString]
     if not report_ids:
         return []
     digest = hashlib.blake2b(",".join(map(str, report_ids)).encode(), digest_size=12).hexdigest()
-    variant = (
-        f"{translation.get_language()}:{timezone.get_current_timezone_name()}:"
-        f"{get_script_prefix()}:{digest}"
-    )
     return cached_for_organization(
         organization.pk,
-        f"report-rows:{variant}",
+        f"report-rows:{markup_variant()}:{digest}",
         lambda: report_rows_html(selectors.report_rows(report_ids)),
     )
 

@@ -146,3 +146,40 @@ def test_another_organizations_list_never_shows_these_rows(client, client_for, c
     assert "Globex hires" in shown
     assert "Acme" not in shown
     assert "Acme opens a plant" in row(client)  # And org B's load left org A's alone.
+
+
+# The brand page's "Recent reports" rows are cached the same way.
+
+
+def recent(client, brand_id: int) -> str:
+    response = client.get(f"/brands/{brand_id}/")
+    assert response.status_code == 200
+    rows = html.fromstring(response.content.decode()).xpath("//tr[starts-with(@class, 'review-')]")
+    return " | ".join(" ".join(r.text_content().split()) + f" [{r.get('class')}]" for r in rows)
+
+
+def test_the_brand_pages_recent_rows_come_from_the_cache(client, report):
+    brand_id = Mention.objects.get(report=report).brand_id
+    assert "Acme opens a plant" in recent(client, brand_id)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert "Acme opens a plant" in recent(client, brand_id)
+
+    # The history's events join their mention; the recent rows read the mentions themselves.
+    assert not [q for q in queries if 'FROM "reports_mention"' in q["sql"]]
+
+
+def test_the_brand_pages_recent_rows_show_writes_on_the_next_load(client, report, org_a):
+    mention = Mention.objects.get(report=report)
+    assert "review-confirmed" not in recent(client, mention.brand_id)
+
+    mention.review_status = ReviewStatus.CONFIRMED
+    mention.save()
+    assert "review-confirmed" in recent(client, mention.brand_id)
+
+    Article.objects.filter(pk=report.article_id).update(title="Acme closes a plant")
+    assert "Acme closes a plant" in recent(client, mention.brand_id)
+
+    article = make_article(org_a, "/acme-2", title="Acme hires")
+    add_mention(make_report(article), Brand.objects.get(pk=mention.brand_id))
+    assert "Acme hires" in recent(client, mention.brand_id)
