@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -149,6 +150,37 @@ def _escaped(text: object) -> str:
     return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
 
 
+_OPTION_PARTS: dict[tuple, list[tuple[str, str, str]]] = {}
+OPTION_PARTS_KEPT = 256
+
+
+def _option_parts(choices: Any) -> list[tuple[str, str, str]]:
+    """Per choice: its value as the selected set compares it, the escaped ``<option value>``
+    head and the escaped label tail. Remembered per process for equal choices in the same
+    language: the brand filter's hundreds of options were escaped again on every list page
+    (~1,000 ``html.escape`` calls a reports list). The key holds each value's and label's type,
+    so ``1`` and ``True``, or a plain and a safe label, never share an entry."""
+    choices = list(choices)
+    key = (
+        translation.get_language(),
+        tuple((type(value), value, type(label), label) for value, label in choices),
+    )
+    try:
+        parts = _OPTION_PARTS.get(key)
+    except TypeError:  # An unhashable value: rendered each time.
+        key, parts = None, None
+    if parts is None:
+        parts = [
+            (str(value), f'<option value="{_escaped(value)}"', f">{_escaped(label)}</option>")
+            for value, label in choices
+        ]
+        if key is not None:
+            if len(_OPTION_PARTS) >= OPTION_PARTS_KEPT:
+                _OPTION_PARTS.clear()
+            _OPTION_PARTS[key] = parts
+    return parts
+
+
 class FastSelect(forms.Select):
     """A select rendered in Python, not through a template per option: the brand filter
     lists every tracked brand (hundreds), and Django's option templates cost milliseconds per
@@ -159,9 +191,8 @@ class FastSelect(forms.Select):
     ) -> SafeString:
         chosen = set(self.format_value(value))
         options = "".join(
-            f'<option value="{_escaped(key)}"{" selected" if str(key) in chosen else ""}>'
-            f"{_escaped(label)}</option>"
-            for key, label in self.choices
+            f"{head}{' selected' if key in chosen else ''}{tail}"
+            for key, head, tail in _option_parts(self.choices)
         )
         final_attrs = self.build_attrs(self.attrs, attrs)
         return format_html(

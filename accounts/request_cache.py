@@ -35,6 +35,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
 
 from accounts import briefing_cache
 
@@ -70,6 +72,14 @@ def cached_for_organization(organization_id: int, name: str, compute: Callable[[
             logger.warning("Could not cache %s", name, exc_info=True)
             briefing_cache.cache_failed()
     return value  # type: ignore[return-value]
+
+
+def markup_variant() -> str:
+    """What cached markup follows besides the rows: the active language (month names, choice
+    labels), time zone (dates) and script prefix (links). Part of the key of cached rows."""
+    return (
+        f"{translation.get_language()}:{timezone.get_current_timezone_name()}:{get_script_prefix()}"
+    )
 
 
 # --- The user's memberships --------------------------------------------------------------------

@@ -46,6 +46,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=0, help="cProfile's N heaviest functions")
     parser.add_argument("--sort", default="cumulative", help="cProfile order (tottime, ...)")
     parser.add_argument("--nodes", action="store_true", help="template nodes by CPU")
+    parser.add_argument(
+        "--asgi", action="store_true", help="also through the ASGI handler, in process"
+    )
     return parser.parse_args()
 
 
@@ -130,6 +133,53 @@ def node_timer() -> collections.Counter:
     return spent
 
 
+def asgi_getter(client: object, application: Callable) -> Callable[[str], int]:
+    """A GET through an ASGI application in this process, as uvicorn calls it (no sockets,
+    no HTTP parsing): what the ASGI handler and its thread hops add to a page."""
+    import asyncio
+
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+    loop = asyncio.new_event_loop()
+
+    async def request(path: str) -> int:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"testserver"), (b"cookie", cookie.encode())],
+            "client": ("127.0.0.1", 40000),
+            "server": ("testserver", 80),
+        }
+        sent = asyncio.Event()
+        status = []
+        first = True
+
+        async def receive() -> dict:
+            nonlocal first
+            if first:
+                first = False
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await sent.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            elif not message.get("more_body"):
+                sent.set()
+
+        await application(scope, receive, send)
+        return status[0]
+
+    return lambda path: loop.run_until_complete(request(path))
+
+
 def main() -> None:
     args = parse_args()
     setup()
@@ -140,11 +190,24 @@ def main() -> None:
     client.force_login(User.objects.get(username="pages-bench"))
     spent = node_timer() if args.nodes else None
     print(f"CPU per request, test client, load average {os.getloadavg()[0]:.1f}:")
+    asgi_gets = {}
+    if args.asgi:
+        from django.core.handlers.asgi import ASGIHandler
+
+        from marketing_hunting.asgi import application
+
+        asgi_gets = {
+            "  the project's ASGI app": asgi_getter(client, application),
+            "  Django's ASGIHandler": asgi_getter(client, ASGIHandler()),
+        }
     for url in pages(args):
         for _ in range(5):
             response = client.get(url)
             if response.status_code != 200:
                 sys.exit(f"{url}: HTTP {response.status_code}")
+            for asgi_get in asgi_gets.values():
+                if asgi_get(url) != 200:
+                    sys.exit(f"{url}: HTTP error through ASGI")
         rounds = []
         if spent is not None:
             spent.clear()
@@ -155,6 +218,17 @@ def main() -> None:
             rounds.append((time.process_time() - started) / args.requests * 1000)
         shown = ", ".join(f"{value:.1f}" for value in rounds)
         print(f"  {url:<28} {min(rounds):6.1f} ms (best of 3 rounds: {shown})")
+        # Alternated rounds, so both handlers meet the same load.
+        asgi_rounds: dict[str, list[float]] = {name: [] for name in asgi_gets}
+        for _ in range(3):
+            for name, asgi_get in asgi_gets.items():
+                started = time.process_time()
+                for _ in range(args.requests):
+                    asgi_get(url)
+                asgi_rounds[name].append((time.process_time() - started) / args.requests * 1000)
+        for name, values in asgi_rounds.items():
+            shown = ", ".join(f"{value:.1f}" for value in values)
+            print(f"  {name:<28} {min(values):6.1f} ms (best of 3: {shown})")
         if spent is not None:
             for label, seconds in spent.most_common(12):
                 print(f"      {seconds / (3 * args.requests) * 1000:6.2f} ms  {label[:90]}")

@@ -3,7 +3,7 @@
 import os
 import warnings
 
-from django.core.asgi import get_asgi_application
+import django
 
 from marketing_hunting import process
 
@@ -16,4 +16,9 @@ warnings.filterwarnings(
 )
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketing_hunting.settings")
 
-application = get_asgi_application()
+# As django.core.asgi.get_asgi_application, with synchronous views in one thread hop.
+django.setup(set_prefix=False)
+
+from marketing_hunting.asgi_handler import OneHopASGIHandler  # noqa: E402 - after setup
+
+application = OneHopASGIHandler()

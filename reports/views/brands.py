@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.models import Organization
-from accounts.request_cache import cached_for_organization
+from accounts.request_cache import cached_for_organization, markup_variant
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import analytics, selectors
 from reports.charts import daily_bar_chart, sparkline
@@ -128,6 +128,16 @@ def _brand_figures(organization: Organization, brand: Brand) -> dict:
     }
 
 
+def _recent_mentions(organization: Organization, brand: Brand) -> list[Mention]:
+    return list(
+        # With the organization, the (organization, brand, time) index serves the order.
+        Mention.objects.filter(organization=organization, brand=brand)
+        .select_related("report__article")
+        .defer("report__article__text", "report__article__summary", "report__summary")
+        .order_by("-mentioned_at", "-id")[:RECENT_MENTIONS]
+    )
+
+
 def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     brand = _brand(request, pk)
     organization = request_organization(request)
@@ -139,14 +149,12 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     figures = cached_for_organization(
         organization.pk, f"brand-figures:{brand.pk}", lambda: _brand_figures(organization, brand)
     )
-    recent = (
-        # With the organization, the (organization, brand, time) index serves the order.
-        Mention.objects.filter(organization=organization, brand=brand)
-        .select_related("report__article")
-        .defer("report__article__text", "report__article__summary", "report__summary")
-        .order_by("-mentioned_at", "-id")[:RECENT_MENTIONS]
+    # The rows' markup too: its mentions, reports and articles are all under the generation.
+    recent_rows = cached_for_organization(
+        organization.pk,
+        f"brand-recent:{brand.pk}:{markup_variant()}",
+        lambda: recent_rows_html(_recent_mentions(organization, brand)),
     )
-    recent_rows = recent_rows_html(list(recent))
     events = brand.events.select_related("actor", "mention").order_by("-created_at")[
         :HISTORY_EVENTS
     ]
