@@ -95,10 +95,13 @@ def article_sentiment(text: str, language: str = "en", title: str = "") -> float
     if not _is_english(language) or not text or not text.strip():
         return 0.0
     scores = []
+    compound = _vader().compound  # sentence_sentiment's work, its language test done once
     for number, (start, end) in enumerate(sentences(text)):
         if number >= ARTICLE_SENTENCE_LIMIT:
             break
-        scores.append(beyond_plain(sentence_sentiment(text[start:end], language)))
+        sentence = text[start:end]
+        score = _clamp(compound(sentence[:_MAX_SENTENCE_CHARS])) if sentence.strip() else 0.0
+        scores.append(beyond_plain(score))
     if not scores:
         return 0.0
     score = sum(scores) / len(scores)

@@ -16,6 +16,7 @@ real pages' sentences and on generated ones.
 
 import math
 import string
+from itertools import compress
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -52,12 +53,14 @@ class Vader:
         words = [s if len(s := t.strip(punctuation)) > 2 else t for t in text.split()]
         if not words:
             return 0.0
-        lower = [w.lower() for w in words]
+        # One lower() for all the words: a word holds no space and lowercases to none, and a
+        # space ends a Greek final sigma's context as the end of a word does.
+        lower = " ".join(words).lower().split(" ")
         lexicon = self.lexicon
-        hits = [i for i, w in enumerate(lower) if w in lexicon]
+        count = len(words)
+        hits = list(compress(range(count), map(lexicon.__contains__, lower)))
         if not hits:
             return 0.0  # every word scores 0: the sum is 0, and so is its normalised score
-        count = len(words)
         capitals = sum(map(str.isupper, words))
         cap_differential = 0 < count - capitals < count
         sentiments: list[float] = [0] * count

@@ -192,3 +192,49 @@ def test_plain_place_names_are_keyed_as_before() -> None:
     for _ in range(5_000):
         name = _text(rng, rng.randint(0, 8))
         assert gazetteer._plain(name) == old_plain(name), name
+
+
+# Lists, places and their separators, so that many generated texts match the place patterns.
+_PLACE_PIECES = [
+    "towns", "town", "of", "the", "and", "or", "Clanton", "Athens", "Madison", "Paris",
+    "Falkville", "said", ",", ", ", " ", "  ", "\n", "\t", "\u00a0", "a", "city", "band", "for",
+    "Acme", "X", "-", "'", "\u2019s", "villages",
+]  # fmt: skip
+
+
+def test_a_place_shown_by_its_list_or_its_noun_is_found_as_before() -> None:
+    from reports.extractors import places
+
+    def old_listed(text: str, start: int, end: int) -> bool:
+        others: list[str] = []
+        at = start
+        while len(others) < 8 and (left := places._LIST_LEFT.search(text, max(0, at - 60), at)):
+            others.append(left.group(1))
+            at = left.start()
+        at = end
+        while len(others) < 16 and (right := places._LIST_RIGHT.match(text, at)):
+            others.append(right.group(1))
+            at = right.end()
+        found = sum(places.gazetteer.is_place(item) for item in others)
+        return len(others) >= 2 and found * 3 >= len(others) * 2
+
+    rng = random.Random(17)
+    shown = 0
+    for _ in range(20_000):
+        spaces = ("", " ", " ", "  ", "\n", ", ")
+        pieces = [rng.choice(_PLACE_PIECES) + rng.choice(spaces) for _ in range(rng.randint(0, 14))]
+        name = rng.choice(["Clanton", "Acme", "Gap"])
+        if rng.random() < 0.5:  # Half of them with a list or a place noun right before.
+            pieces.append(rng.choice(["towns of ", "Athens, Paris and ", "Madison, ", "or "]))
+        text = "".join(pieces) + name + "".join(rng.sample(pieces, len(pieces)))
+        start = len("".join(pieces))
+        end = start + len(name)
+        before = places._PLACE_BEFORE.search(text, max(0, start - 80), start)
+        expected = (
+            old_listed(text, start, end)
+            or bool(before)
+            or bool(places._PLACE_AFTER.match(text, end))
+        )
+        shown += expected
+        assert places.shown_as_place(text, start, end) == expected, (text, start)
+    assert shown > 1_000

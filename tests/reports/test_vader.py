@@ -25,7 +25,8 @@ _PIECES = [
     "cut the mustard", "GOOD", "bad", "good!", "great,", "'good'", "(good)", "kinda", "barely",
     "just enough", "extremely", "FRIGGIN", "!", "?", "!!", "???", "?!?!", ":)", ":D", "(:",
     ":-(", "\U0001f600", "\U0001f494", "\u00a9", "\u00ae", "\u2764\ufe0f", "x", ".", ",", "-",
-    "--", "a", "I", "OK", "\u0130stanbul", "\u212a", "  ", "\n", "\t", "\u00a0",
+    "--", "a", "I", "OK", "\u0130stanbul", "\u212a", "\u039f\u0394\u039f\u03a3", "\u03a3", "  ",
+    "\n", "\t", "\u00a0",
 ]  # fmt: skip
 
 
