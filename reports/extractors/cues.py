@@ -96,6 +96,13 @@ _LEGAL_AFTER = re.compile(
     r"^,?\s+(?:Inc|Corp|Corporation|Co|Ltd|Limited|LLC|plc|PLC|GmbH|AG|SE|SA|S\.A|NV|N\.V|BV|"
     r"AB|ASA|A/S|Oy|Oyj|KK|Pty|Pte|SpA|S\.p\.A)\b"
 )
+
+
+def legal_form_after(text: str, end: int) -> bool:
+    """Whether a legal form follows ``end`` ("Globex, Inc.", "Initech Ltd")."""
+    return bool(_LEGAL_AFTER.match(text[end : end + 16]))
+
+
 _PERSON_AFTER = re.compile(
     r"^(?:,\s+(?:who|whose)\b|\s+(?:said|says|told|added|wrote|explained|admitted|joked)\b)",
     re.IGNORECASE,

@@ -44,6 +44,7 @@ from .wordlists import (
     COMMON_WORDS,
     DETERMINERS,
     INSTITUTION_WORDS,
+    NOBLE_TITLES,
     PERSON_TITLES,
     PLACE_WORDS,
     STOCK_EXCHANGES,
@@ -55,8 +56,8 @@ _CONNECTOR_WORDS = "of|de|du|del|van|von|di|dei|della|da"
 _W = r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f]"
 _CAP = (
     rf"(?:[A-ZÀ-ÖØ-Þ]{_W}*|[a-z]{{1,2}}[A-Z]{_W}*|\d+[A-Z][a-z]{{2,}}{_W}*)"
-    rf"(?:[\u2019'&.-]{_W}+|/[A-Z](?!{_W}))*"
-)
+    rf"(?:[\u2019'&.-]{_W}+|\+[A-Z]{_W}*|/[A-Z](?!{_W}))*(?:\+(?![\w+]))?"
+)  # "Me+Em", "Disney+", "Apple News+": the plus is the name's (not "C++")
 _RUN = re.compile(
     rf"(?<!{_W})(?<![\u2019'&.#@-]){_CAP}(?:(?:[ \u00a0]|\s&\s|\s(?:{_CONNECTOR_WORDS})\s(?=[A-Z]))"
     rf"{_CAP}){{0,7}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
@@ -159,10 +160,27 @@ def _candidates(
     # Each capitalised run, and the possessor cut off the front of one ("Apple" of "Apple's
     # IoT framework"), which is a name in its own right.
     runs: deque[tuple[list[tuple[int, str]], bool | None]] = deque()
+    previous_end = -1
     for match in _RUN.finditer(text):
         if not _overlaps(skip, match.start(), match.end()):
             parts = re.finditer(r"\S+", match.group())
-            runs.append(([(match.start() + m.start(), m.group(0)) for m in parts], None))
+            tokens = [(match.start() + m.start(), m.group(0)) for m in parts]
+            if (
+                runs
+                and previous_end >= 0
+                and text[previous_end : match.start()] == " and "
+                and len(tokens) > 1
+                and normalize_brand(tokens[-1][1]) in LEGAL_FORMS
+                and all(gazetteer.is_common_word(w) for _, w in tokens[:-1])
+            ):
+                # "Moruo Mining and Construction Company": the legal form is the whole name's,
+                # not "Construction Company"'s, plain words that are no name alone (but
+                # "American Airlines and Zorblax Air Ltd" are two).
+                tokens = [*runs.pop()[0], (previous_end + 1, "and"), *tokens]
+            runs.append((tokens, None))
+            previous_end = match.end()
+        else:
+            previous_end = -1
     while runs:
         tokens, initial_possessor = runs.popleft()
         possessor = initial_possessor is not None
@@ -176,7 +194,10 @@ def _candidates(
         )
         lead = ""
         # "Credit Suisse Group AG": a registered name keeps its first word, however common.
-        registered = len(tokens) > 1 and normalize_brand(tokens[-1][1]) in LEGAL_FORMS
+        registered = len(tokens) > 1 and (
+            normalize_brand(tokens[-1][1]) in LEGAL_FORMS
+            or bool(cues.legal_form_after(text, tokens[-1][0] + len(tokens[-1][1])))
+        )  # ... and "Crown Equity Holdings, Inc. does not": the form after a comma.
         while len(tokens) > 1 or (tokens and initial):
             word = tokens[0][1].lower().strip(".")
             if not (
@@ -227,14 +248,20 @@ def _candidates(
                 and gazetteer.is_place(prefix)
                 and not gazetteer.is_first_name(tokens[0][1])  # "Tyler Besecker"
                 and not (size == 1 and gazetteer.is_common_word(prefix))  # "Best Buy"
+                # "Taiwan Semiconductor", "New York Times": a plain word is no name alone.
+                and not all(gazetteer.is_common_word(w) for _, w in tokens[size:])
                 and _stands_without(text, prefix, [w for _, w in tokens[size:]])
             ):
                 tokens, initial = tokens[size:], False
                 break
         while tokens and tokens[-1][1].lower() in _CONNECTORS:
             tokens = tokens[:-1]
-        while tokens and tokens[0][1].lower() in _CONNECTORS:
-            tokens = tokens[1:]
+        while (
+            tokens
+            and tokens[0][1].lower() in _CONNECTORS
+            and (len(tokens) == 1 or not tokens[0][1][:1].isupper())
+        ):
+            tokens = tokens[1:]  # "of America" (not "De Grey Mining", "Van Heusen": names)
         if not tokens:
             continue
         words = [word for _, word in tokens]
@@ -284,6 +311,7 @@ def _stands_without(text: str, prefix: str, rest: list[str]) -> bool:
     return alone > len(re.findall(rf"{re.escape(prefix)}\s+{re.escape(name)}(?![\w-])", text))
 
 
+_SAINT_BEFORE = re.compile(r"(?<![\w.])St\.\s+$")
 # "Kenneth R. Lowe": a first name and a middle initial before the word make it a surname.
 _FIRST_AND_INITIAL = re.compile(r"(?<![\w.])([A-Z][a-z]+)\s+[A-Z]\.\s+$")
 
@@ -294,8 +322,17 @@ def _person(
     if cues.looks_like_person(text, start, end, words, lead):
         return True
     initial = _FIRST_AND_INITIAL.search(text, max(0, start - 30), start)
-    if initial and len(words) == 1 and gazetteer.is_first_name(initial.group(1)):
+    if (
+        initial
+        and len(words) == 1
+        and (
+            gazetteer.is_first_name(initial.group(1))
+            or not gazetteer.is_common_word(initial.group(1))  # "Steny H. Hoyer"
+        )
+    ):
         return True
+    if _SAINT_BEFORE.search(text, max(0, start - 8), start):
+        return True  # "St. Mark's Square", "St. Paul": a saint's name or a place's.
     if len(words) == 1 and _INITIALS_BEFORE.search(text, max(0, start - 12), start):
         return True  # "N. K. Jemisin": a person's initials.
     if inflected and len(words) == 2 and gazetteer.is_inflected_first_name(words[0]):
@@ -361,8 +398,8 @@ def _candidate(
     legal = len(words) > 1 and normalize_brand(words[-1]) in LEGAL_FORMS
     if not legal and _institution_or_place(words):
         return None
-    if len(words) == 1 and lowered[0] in PERSON_TITLES:
-        return None  # "Mr" of "Mr. Burton": the run stops at the full stop.
+    if len(words) == 1 and lowered[0] in PERSON_TITLES | NOBLE_TITLES:
+        return None  # "Mr" of "Mr. Burton": the run stops at the full stop; "the Duke".
     if gazetteer.junk_category(words) or any(_CONTRACTION.search(w) for w in words):
         return None  # A weekday, a degree, "I've".
     if len(words) == 1 and _PLURAL_ACRONYM.match(words[0]) and not legal:
@@ -378,8 +415,14 @@ def _candidate(
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
-    if institution and institution.group(1).lower() in INSTITUTION_WORDS and not legal:
-        return None  # "Office for National Statistics", "Society for the Protection of Birds".
+    if (
+        institution
+        and institution.group(1).lower() in INSTITUTION_WORDS | NOBLE_TITLES
+        and not legal
+    ):
+        # "Office for National Statistics", "Society for the Protection of Birds", "the Duke
+        # and Duchess of Sussex".
+        return None
     found = cues.context_cues(text, start, end, before_at=run_start)
     if legal:
         found.add("legal")
@@ -551,7 +594,16 @@ def _split_at_known_maker(text: str, candidate: Candidate, knowledge: object) ->
         if plain and not _SHAPE.search(words[size]):
             return [candidate]  # "General Motors Cruise", "Jack Daniels"; but "Apple AirPods".
         product = " ".join(words[size:])
-        known_product = len(product) > 3 and knowledge.lookup(product) is not None  # type: ignore[attr-defined]
+        if knowledge.lookup("".join(words)) is not None or re.search(  # type: ignore[attr-defined]
+            rf"(?<!\w){re.escape(''.join(words))}(?!\w)", text
+        ):
+            return [candidate]  # "Exxon Mobil", also written (or known) as "ExxonMobil".
+        # A plain word the base happens to list is no product: "Safeway Cargo".
+        known_product = (
+            len(product) > 3
+            and not all(gazetteer.is_common_word(w) for w in words[size:])
+            and knowledge.lookup(product) is not None  # type: ignore[attr-defined]
+        )
         if not (_SHAPE.search(words[size]) or known_product):
             return [candidate]  # "Activision Blizzard", "PlayStation VR": one name.
         rest_at = candidate.start + candidate.surface.index(words[size], len(maker))

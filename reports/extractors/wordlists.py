@@ -183,7 +183,15 @@ INSTITUTION_WORDS = _words(
     office parliament party police school senate society treasury tribunal university avenue
     road street square bridge river county province state city island islands valley coast
     airport station stadium park bourse games olympics place drive lane boulevard blvd
-    terrace highway pavilion amphitheatre amphitheater arena auditorium coliseum
+    terrace highway pavilion amphitheatre amphitheater arena auditorium coliseum center centre
+    """
+)
+# Titles of nobility and royalty: "the Duke", "Duchess of Sussex" are a person and a title's
+# territory, not brands (and, unlike PERSON_TITLES, not stripped off a name: "Duke Energy").
+NOBLE_TITLES = _words(
+    """
+    duke duchess prince princess king queen earl countess baron baroness marquess viscount
+    emperor empress sultan sheikh
     """
 )
 

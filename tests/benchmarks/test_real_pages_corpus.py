@@ -386,7 +386,7 @@ def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
     out = run.stdout
     assert (
         "2 pages (dev 2, holdout 0, dev2 0, holdout2 0, holdout3 0, holdout4 0, holdout5 0, "
-        "holdout6 0, holdout7 0)" in out
+        "holdout6 0, holdout7 0, holdout8 0)" in out
     )
     for figure in (
         "tracked (",

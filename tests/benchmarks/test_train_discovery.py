@@ -53,3 +53,33 @@ def test_junk_counts_wrong_names_of_a_junk_category_at_or_above_the_threshold() 
 
     assert counts["holdout3"] == 1
     assert sum(counts.values()) == 1
+
+
+def test_the_dump_lists_every_scored_name_with_its_features_and_junk_category(
+    tmp_path: object,
+) -> None:
+    import json
+    from pathlib import Path
+
+    from benchmarks.train_discovery import dump
+    from reports.extractors.discovery_features import FEATURES
+
+    page = "ae-9to5mac-gift-guide"  # a holdout3 page
+    values = [0.0] * len(FEATURES)
+    values[FEATURES.index("kb")] = 1.0
+    scored = [
+        (Example(page, "holdout3", "Monday", values, 0, None), 0.9),  # junk: a weekday
+        (Example(page, "holdout3", "September", values, 0, None), 0.5),  # below: no category
+        (Example(page, "holdout3", "Apple", values, 1, 0), 0.9),  # right
+    ]
+    path = Path(str(tmp_path)) / "oof.json"
+
+    dump(scored, 0.7, path)
+
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    assert [(r["name"], r["label"], r["p"], r["junk"]) for r in rows] == [
+        ("Monday", 0, 0.9, "weekday"),
+        ("September", 0, 0.5, None),
+        ("Apple", 1, 0.9, None),
+    ]
+    assert rows[0]["features"]["kb"] == 1.0 and rows[0]["split"] == "holdout3"
