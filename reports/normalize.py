@@ -80,14 +80,19 @@ def _strip_accents(value: str) -> str:
 
 def normalize_brand(name: str) -> str:
     """The key two spellings of one brand share; ``""`` for a name with no letters or digits."""
-    value = _strip_accents(name.translate(_MARKS)).casefold()
-    value = _APOSTROPHES.sub("", value)
-    value = value.replace("&", " and ").replace("+", " and ")
-    if "/" in value:  # Both need their punctuation: skip the regular expressions without.
-        value = _SLASHED_FORM.sub("as", value)
-    if "." in value:
-        value = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), value)
-    tokens = _NON_WORD.sub(" ", value).split()
+    if name.isascii() and name.replace(" ", "").isalnum():
+        # ASCII letters, digits and spaces: no mark, accent, apostrophe, "&", "/", "." nor
+        # other punctuation for the steps below to act on ("Tata Motors", most names).
+        tokens = name.lower().split()
+    else:
+        value = _strip_accents(name.translate(_MARKS)).casefold()
+        value = _APOSTROPHES.sub("", value)
+        value = value.replace("&", " and ").replace("+", " and ")
+        if "/" in value:  # Both need their punctuation: skip the regular expressions without.
+            value = _SLASHED_FORM.sub("as", value)
+        if "." in value:
+            value = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), value)
+        tokens = _NON_WORD.sub(" ", value).split()
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]
     while len(tokens) > 1 and tokens[-1] in LEGAL_FORMS:

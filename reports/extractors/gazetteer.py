@@ -181,6 +181,8 @@ def is_first_name(word: str, *, min_frequency: int = 1) -> bool:
 
 
 def _plain(name: str) -> str:
+    if name.isascii():
+        return name.lower()  # NFKD leaves ASCII as it is, with no combining marks.
     decomposed = unicodedata.normalize("NFKD", name.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -34,7 +34,11 @@ def _listed_among_places(text: str, start: int, end: int) -> bool:
     tells what a small town the gazetteer lacks is."""
     others: list[str] = []
     at = start
-    while len(others) < 8 and (left := _LIST_LEFT.search(text, max(0, at - 60), at)):
+    while (
+        len(others) < 8
+        and _may_end(text, max(0, at - 60), at, _LIST_ENDS)
+        and (left := _LIST_LEFT.search(text, max(0, at - 60), at))
+    ):
         others.append(left.group(1))
         at = left.start()
     at = end
@@ -43,6 +47,22 @@ def _listed_among_places(text: str, start: int, end: int) -> bool:
         at = right.end()
     places = sum(gazetteer.is_place(item) for item in others)
     return len(others) >= 2 and places * 3 >= len(others) * 2
+
+
+# How a match of ``_LIST_LEFT`` / ``_PLACE_BEFORE`` can end, spaces aside: both are anchored at
+# the end of their window, so a window ending otherwise ("... said Clanton") need not be
+# searched position by position. The words need a space after them, a comma does not.
+_LIST_ENDS = ("and", "or")
+_PLACE_ENDS = ("and", "or", "of")
+
+
+def _may_end(text: str, left: int, right: int, words: tuple[str, ...]) -> bool:
+    """Whether ``text[left:right]``, trailing spaces stripped, ends with a comma, or with one of
+    ``words`` followed by a space: a necessary condition for a match (``$`` also matches before
+    a final newline, a space stripped here too)."""
+    window = text[left:right]
+    stripped = window.rstrip()
+    return stripped.endswith(",") or (len(stripped) < len(window) and stripped.endswith(words))
 
 
 def is_place_word(word: str) -> bool:
@@ -62,6 +82,9 @@ def shown_as_place(text: str, start: int, end: int) -> bool:
     """Listed among places, or named as "the towns of X" / "X, a town on ..."."""
     return (
         _listed_among_places(text, start, end)
-        or bool(_PLACE_BEFORE.search(text, max(0, start - 80), start))
+        or (
+            _may_end(text, max(0, start - 80), start, _PLACE_ENDS)
+            and bool(_PLACE_BEFORE.search(text, max(0, start - 80), start))
+        )
         or bool(_PLACE_AFTER.match(text, end))
     )

@@ -135,7 +135,8 @@ _DESCRIPTOR_PIECES = [
     "rival", "companies", "such", "as", "including", "like", "spun", "off", "from", "partnered",
     "with", "spokesperson", "for", "makers", "of", "investors", "shares", "in", "the", "Acme's",
     "rival\u2019s", "Nike", ",", " ,", "(", "-", "firm", "groupe", "société", "start-up",
-    "\u017f", "\u212a", "said", "x",
+    "\u017f", "\u212a", "said", "x", "RIVAL", "Partnered", "OWNED BY", "\u00d7yz's", "\u00c9lan's",
+    "\u00e9", "\u2019", "\u2014", "\u201c", "\u0130", "\u0131", "Stra\u00dfe", "_",
 ]  # fmt: skip
 
 
@@ -153,3 +154,87 @@ def test_the_descriptor_before_a_name_is_found_as_its_regular_expression_found_i
         matched += expected
         assert cues._descriptor_before(before) == expected, before
     assert matched > 2_000  # The generated texts do exercise the pattern.
+
+
+def test_the_lowercased_descriptor_pattern_has_no_capital_letter_to_miss() -> None:
+    """The fast pattern reads lowercased text: a capital written into ``_DESCRIPTOR_BEFORE``
+    (outside its class of capitals) would never match there."""
+    from reports.extractors import cues
+
+    pattern = cues._DESCRIPTOR_LOWERCASED.pattern
+    assert "[A-Z" not in pattern and "[a-z\u00d7]" in pattern
+    literals = re.sub("\\\\.|\\[a-z\u00d7\\]", "", pattern)  # Escapes and the class.
+    assert literals == literals.lower()
+    assert not cues._DESCRIPTOR_LOWERCASED.flags & re.IGNORECASE
+
+
+def test_fold_gives_what_the_translate_table_gave() -> None:
+    from reports.extractors.rules import _FOLD, fold
+
+    pieces = [*_PIECES, *map(chr, _FOLD), "\u0130", "A", "`", "'", "-", " "]
+    rng = random.Random(3)
+    for _ in range(5_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        assert fold(text) == lowered.translate(_FOLD), text
+
+
+def test_plain_place_names_are_keyed_as_before() -> None:
+    from reports.extractors import gazetteer
+
+    def old_plain(name: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", name.lower())
+        return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+    rng = random.Random(13)
+    for _ in range(5_000):
+        name = _text(rng, rng.randint(0, 8))
+        assert gazetteer._plain(name) == old_plain(name), name
+
+
+# Lists, places and their separators, so that many generated texts match the place patterns.
+_PLACE_PIECES = [
+    "towns", "town", "of", "the", "and", "or", "Clanton", "Athens", "Madison", "Paris",
+    "Falkville", "said", ",", ", ", " ", "  ", "\n", "\t", "\u00a0", "a", "city", "band", "for",
+    "Acme", "X", "-", "'", "\u2019s", "villages",
+]  # fmt: skip
+
+
+def test_a_place_shown_by_its_list_or_its_noun_is_found_as_before() -> None:
+    from reports.extractors import places
+
+    def old_listed(text: str, start: int, end: int) -> bool:
+        others: list[str] = []
+        at = start
+        while len(others) < 8 and (left := places._LIST_LEFT.search(text, max(0, at - 60), at)):
+            others.append(left.group(1))
+            at = left.start()
+        at = end
+        while len(others) < 16 and (right := places._LIST_RIGHT.match(text, at)):
+            others.append(right.group(1))
+            at = right.end()
+        found = sum(places.gazetteer.is_place(item) for item in others)
+        return len(others) >= 2 and found * 3 >= len(others) * 2
+
+    rng = random.Random(17)
+    shown = 0
+    for _ in range(20_000):
+        spaces = ("", " ", " ", "  ", "\n", ", ")
+        pieces = [rng.choice(_PLACE_PIECES) + rng.choice(spaces) for _ in range(rng.randint(0, 14))]
+        name = rng.choice(["Clanton", "Acme", "Gap"])
+        if rng.random() < 0.5:  # Half of them with a list or a place noun right before.
+            pieces.append(rng.choice(["towns of ", "Athens, Paris and ", "Madison, ", "or "]))
+        text = "".join(pieces) + name + "".join(rng.sample(pieces, len(pieces)))
+        start = len("".join(pieces))
+        end = start + len(name)
+        before = places._PLACE_BEFORE.search(text, max(0, start - 80), start)
+        expected = (
+            old_listed(text, start, end)
+            or bool(before)
+            or bool(places._PLACE_AFTER.match(text, end))
+        )
+        shown += expected
+        assert places.shown_as_place(text, start, end) == expected, (text, start)
+    assert shown > 1_000
