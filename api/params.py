@@ -1,13 +1,19 @@
-"""Parameters shared by the routers. Ids are positive 64-bit integers.
+"""Parameters shared by the routers. Ids are positive 64-bit integers; moments are datetimes
+the databases can store.
 
 Without the bound a generated id past 2**63 reached the database: SQLite cannot bind it
-(OverflowError, a 500); now it is a 422 naming the field."""
+(OverflowError, a 500); now it is a 422 naming the field. Likewise a datetime whose UTC offset
+Python accepts (up to ±23:59) but PostgreSQL does not (±15:59: "time zone displacement out of
+range", a 500 found by the schema fuzz), or one that leaves the calendar when moved to UTC
+("0001-01-01T00:00+05:00": OverflowError on either database)."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from django.http import HttpRequest
+from django.utils.timezone import get_current_timezone
 from ninja import Field, Path, Schema
-from pydantic import ValidationInfo, model_validator
+from pydantic import AfterValidator, ValidationInfo, model_validator
 
 from accounts.tenancy import scoped_queryset
 from api.errors import ApiError
@@ -16,6 +22,25 @@ MAX_ID = 2**63 - 1
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+# PostgreSQL's widest UTC offset is 15:59 (Python allows 23:59).
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
+
+
+def _storable(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError("The UTC offset must be between -15:59 and +15:59.")
+    try:
+        # Both databases store the moment in UTC; a moment at the calendar's edges leaves it.
+        # A naive one is read in the installation's time zone, as Django reads it.
+        aware = value if value.tzinfo else value.replace(tzinfo=get_current_timezone())
+        aware.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("The date is out of range.") from None
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(_storable)]
 
 
 class StrictQuery(Schema):

@@ -21,7 +21,7 @@ from api.auth import ApiKeyAuth, key_actor
 from api.errors import ErrorResponse
 from api.etag import detail_response
 from api.pagination import ListQuery, Page, paginate
-from api.params import Id, PathId, owned_rows
+from api.params import Id, Moment, PathId, owned_rows
 from reports import selectors
 from reports.models import (
     Brand,
@@ -274,8 +274,8 @@ class MentionQuery(ListQuery):
     report: Id | None = None
     review_status: ReviewStatus | None = None
     min_confidence: float | None = Field(None, ge=0, le=1)
-    since: datetime | None = Field(None, description="Mentioned at or after.")
-    until: datetime | None = Field(None, description="Mentioned before.")
+    since: Moment | None = Field(None, description="Mentioned at or after.")
+    until: Moment | None = Field(None, description="Mentioned before.")
 
 
 @mentions_router.get("", response={200: Page[MentionOut], **LIST_ERRORS}, summary="List mentions")

@@ -202,3 +202,31 @@ def test_reassigning_a_mention_moves_it_to_the_brand_it_names(alice_api, reports
     assert response.status_code == 200, response.content
     assert response.json()["brand_id"] == globex.pk
     assert response.json()["review_status"] == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        # Python takes offsets up to 23:59; PostgreSQL refused this one with a DataError (a 500).
+        ("until", "0194-03-10T10:56:16.65254-21:33", "between -15:59 and +15:59"),
+        ("since", "2026-01-01T00:00:00+16:00", "between -15:59 and +15:59"),
+        # In UTC this is before the first year: OverflowError on either database.
+        ("since", "0001-01-01T00:00:00+05:00", "out of range"),
+    ],
+)
+def test_a_moment_no_database_can_store_is_a_422_naming_its_field(
+    alice_api, reports_a, field, value, message
+):
+    response = alice_api.get("/api/mentions", {field: value})
+
+    assert response.status_code == 422
+    [detail] = response.json()["error"]["details"]
+    assert detail["field"] == field
+    assert message in detail["message"]
+
+
+def test_the_widest_offsets_postgresql_stores_are_accepted(alice_api, reports_a):
+    for value in ("2020-01-01T00:00:00+15:59", "2020-01-01T00:00:00-15:59"):
+        response = alice_api.get("/api/mentions", {"since": value})
+        assert response.status_code == 200, response.content
+        assert response.json()["items"]
