@@ -21,6 +21,7 @@ processes and workers keep Django's backend untouched. SQLite already deletes ro
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 _original: Any = None
@@ -42,13 +43,39 @@ def _sql_flush(
     return [f"{delete_from} {style.SQL_FIELD(self.quote_name(table))};" for table in tables]
 
 
+# A request still in flight in a live server's thread when a browser test ends can insert a
+# row after the flush emptied its table and commit before the flush deletes the row it points
+# at (its organization): the deferred foreign keys then fail the flush at its COMMIT, and the
+# next test starts on a database that was not emptied. Such a request ends within moments, so
+# the flush is tried again, and the second one deletes its row too. (Locking every table first,
+# as TRUNCATE does, deadlocks instead: the request takes its foreign keys' locks at COMMIT.)
+FLUSH_ATTEMPTS = 3
+_original_execute: Any = None
+
+
+def _execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+    from django.db import IntegrityError, OperationalError
+
+    for attempt in range(1, FLUSH_ATTEMPTS + 1):
+        try:
+            _original_execute(self, sql_list)
+            return
+        except (IntegrityError, OperationalError):
+            if attempt == FLUSH_ATTEMPTS:
+                raise
+            time.sleep(0.2 * attempt)
+
+
 def use_delete_to_flush_postgresql() -> None:
-    global _original
+    global _original, _original_execute
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     if _original is None:
         _original = DatabaseOperations.sql_flush
         DatabaseOperations.sql_flush = _sql_flush  # type: ignore[method-assign]
+    if _original_execute is None:
+        _original_execute = DatabaseOperations.execute_sql_flush
+        DatabaseOperations.execute_sql_flush = _execute_sql_flush  # type: ignore[method-assign]
 
 
 # After every flush Django sends ``post_migrate``, "as if the database had been migrated from

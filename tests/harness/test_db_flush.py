@@ -3,6 +3,9 @@ table and keeps Django's TRUNCATE where a flush must reset sequences or cascade.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from django.core.management.color import no_style
 from django.db import connection
@@ -55,6 +58,78 @@ def test_the_flush_leaves_every_table_empty_on_this_database() -> None:
             name = connection.ops.quote_name(table)  # a table name from introspection
             cursor.execute(f"SELECT COUNT(*) FROM {name}")  # noqa: S608
             assert cursor.fetchone() == (0,), table
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_connection_commits_while_the_flush_runs_does_not_fail_it() -> None:
+    """A live server's request still in flight when a browser test ends: it has inserted a row
+    that points at an organization (its foreign key checked) when the flush empties that table;
+    the flush then waits on the organization's row, which the request holds, until the request
+    commits. Tried once, the flush's deferred foreign keys failed at its COMMIT (IntegrityError:
+    the request's row points at the deleted organization); tried again, it deletes that row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the DELETE flush is PostgreSQL's; SQLite's flush takes the whole file")
+    from django.core.management import call_command
+    from django.db import connections
+
+    use_delete_to_flush_postgresql()
+    organization = organization_create(name="Busy")
+    request = connections.create_connection("default")
+    request.set_autocommit(False)
+    with request.cursor() as cursor:
+        # As a request's foreign keys are checked by the time it commits (and lock the row).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "INSERT INTO reports_brandgroup (organization_id, name, created_at) "
+            "VALUES (%s, 'Rivals', now())",
+            [organization.pk],
+        )
+    failures: list[BaseException] = []
+
+    def flush() -> None:
+        try:
+            call_command(
+                "flush",
+                verbosity=0,
+                interactive=False,
+                reset_sequences=False,
+                inhibit_post_migrate=True,
+            )
+        except BaseException as error:  # reported by the test below
+            failures.append(error)
+        finally:
+            connections.close_all()
+
+    flushing = threading.Thread(target=flush)
+    flushing.start()
+    try:
+        # The flush waits on the organization's row, which the request's foreign key locked.
+        deadline = time.monotonic() + 60
+        while not _waiting_on_a_lock():
+            assert flushing.is_alive(), failures
+            assert time.monotonic() < deadline, "the flush never waited for the request"
+            time.sleep(0.05)
+    finally:
+        request.commit()
+        request.close()
+        flushing.join(timeout=60)
+
+    assert not flushing.is_alive()
+    assert failures == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM reports_brandgroup")
+        assert cursor.fetchone() == (0,)
+        cursor.execute("SELECT COUNT(*) FROM accounts_organization")
+        assert cursor.fetchone() == (0,)
+
+
+def _waiting_on_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
 
 
 def _static_rows() -> tuple[list[tuple[str, str]], list[tuple[str, str, str, str]]]:
