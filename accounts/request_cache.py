@@ -25,9 +25,10 @@ dashboard. ``DASHBOARD_CACHE_SECONDS`` bounds the age of every entry anyway; 0 t
 caches off.
 """
 
+import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from django.conf import settings
@@ -74,12 +75,20 @@ def cached_for_organization(organization_id: int, name: str, compute: Callable[[
     return value  # type: ignore[return-value]
 
 
-def markup_variant() -> str:
-    """What cached markup follows besides the rows: the active language (month names, choice
-    labels), time zone (dates) and script prefix (links). Part of the key of cached rows."""
-    return (
+def cached_markup(
+    organization_id: int, name: str, compute: Callable[[], T], ids: Sequence[int] = ()
+) -> T:
+    """Rows' markup, ``compute()``, cached under the organization's generation and what the
+    markup follows besides the rows: the active language (month names, choice labels), time
+    zone (dates) and script prefix (links); and, for a page of a list, its rows' ids."""
+    variant = (
         f"{translation.get_language()}:{timezone.get_current_timezone_name()}:{get_script_prefix()}"
     )
+    key = f"{name}:{variant}"
+    if ids:
+        digest = hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=12)
+        key = f"{key}:{digest.hexdigest()}"
+    return cached_for_organization(organization_id, key, compute)
 
 
 # --- The user's memberships --------------------------------------------------------------------

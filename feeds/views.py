@@ -1,4 +1,3 @@
-import hashlib
 from datetime import timedelta
 
 from django.contrib import messages
@@ -14,7 +13,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
-from accounts.request_cache import cached_for_organization, markup_variant
+from accounts.request_cache import cached_for_organization, cached_markup
 from accounts.tenancy import get_object_for_request, request_organization, scoped_queryset
 from feeds.article_rows import article_rows_html
 from feeds.forms import ArticleFilterForm, FeedForm, OpmlImportForm
@@ -208,11 +207,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
     page_ids = list(page.object_list)
     rows = []
     if page_ids:
-        digest = hashlib.blake2b(",".join(map(str, page_ids)).encode(), digest_size=12)
-        rows = cached_for_organization(
+        rows = cached_markup(
             request_organization(request).pk,
-            f"article-rows:{markup_variant()}:{digest.hexdigest()}",
+            "article-rows",
             lambda: article_rows_html(_article_rows(page_ids)),
+            ids=page_ids,
         )
     return render(request, "feeds/article_list.html", {"form": form, "page": page, "rows": rows})
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.drawer import add_service_errors, drawer_done, render_drawer
 from accounts.models import Organization
-from accounts.request_cache import cached_for_organization, markup_variant
+from accounts.request_cache import cached_for_organization, cached_markup
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import analytics, selectors
 from reports.charts import daily_bar_chart, sparkline
@@ -150,9 +150,9 @@ def brand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         organization.pk, f"brand-figures:{brand.pk}", lambda: _brand_figures(organization, brand)
     )
     # The rows' markup too: its mentions, reports and articles are all under the generation.
-    recent_rows = cached_for_organization(
+    recent_rows = cached_markup(
         organization.pk,
-        f"brand-recent:{brand.pk}:{markup_variant()}",
+        f"brand-recent:{brand.pk}",
         lambda: recent_rows_html(_recent_mentions(organization, brand)),
     )
     events = brand.events.select_related("actor", "mention").order_by("-created_at")[

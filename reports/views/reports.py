@@ -1,6 +1,5 @@
 """The reports list and the report page."""
 
-import hashlib
 import logging
 
 from django.core.paginator import Paginator
@@ -11,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
 from accounts.models import Organization
-from accounts.request_cache import cached_for_organization, markup_variant
+from accounts.request_cache import cached_for_organization, cached_markup
 from accounts.tenancy import get_object_for_request, request_organization
 from reports import selectors
 from reports.economy.models import OPEN_ITEM_STATUSES
@@ -61,11 +60,11 @@ def _rows(organization: Organization, report_ids: list[int]) -> list[SafeString]
     follows. Their two queries and ~200 model instances were half of the page's CPU."""
     if not report_ids:
         return []
-    digest = hashlib.blake2b(",".join(map(str, report_ids)).encode(), digest_size=12).hexdigest()
-    return cached_for_organization(
+    return cached_markup(
         organization.pk,
-        f"report-rows:{markup_variant()}:{digest}",
+        "report-rows",
         lambda: report_rows_html(selectors.report_rows(report_ids)),
+        ids=report_ids,
     )
 
 
