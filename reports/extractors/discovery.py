@@ -67,6 +67,10 @@ _INSTITUTION_BEFORE = re.compile(
     r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*,?\s+(?:and\s+|&\s+)?){0,3}$"
 )
 _CONNECTORS = frozenset({"&", *_CONNECTOR_WORDS.split("|")})
+# A title alone is no brand ("Mr", "the Duke"); nor is what follows an institution's word or a
+# title of nobility ("Society for ...", "Duchess of Sussex"). Joined once, not per candidate.
+_TITLES = PERSON_TITLES | NOBLE_TITLES
+_INSTITUTION_OR_TITLE = INSTITUTION_WORDS | NOBLE_TITLES
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s)$|(?<=s)['\u2019]$")
 
 
@@ -398,7 +402,7 @@ def _candidate(
     legal = len(words) > 1 and normalize_brand(words[-1]) in LEGAL_FORMS
     if not legal and _institution_or_place(words):
         return None
-    if len(words) == 1 and lowered[0] in PERSON_TITLES | NOBLE_TITLES:
+    if len(words) == 1 and lowered[0] in _TITLES:
         return None  # "Mr" of "Mr. Burton": the run stops at the full stop; "the Duke".
     if gazetteer.junk_category(words) or any(_CONTRACTION.search(w) for w in words):
         return None  # A weekday, a degree, "I've".
@@ -415,11 +419,7 @@ def _candidate(
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
-    if (
-        institution
-        and institution.group(1).lower() in INSTITUTION_WORDS | NOBLE_TITLES
-        and not legal
-    ):
+    if institution and institution.group(1).lower() in _INSTITUTION_OR_TITLE and not legal:
         # "Office for National Statistics", "Society for the Protection of Birds", "the Duke
         # and Duchess of Sussex".
         return None
