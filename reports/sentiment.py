@@ -79,7 +79,11 @@ def beyond_plain(score: float) -> float:
 def sentence_sentiment(sentence: str, language: str = "en") -> float:
     """VADER's compound score of one sentence (news lexicon), in -1..1; 0.0 for empty or
     non-English text."""
-    if not _is_english(language) or not sentence or not sentence.strip():
+    return _english_sentence(sentence) if _is_english(language) else 0.0
+
+
+def _english_sentence(sentence: str) -> float:
+    if not sentence or not sentence.strip():
         return 0.0
     return _clamp(_vader().compound(sentence[:_MAX_SENTENCE_CHARS]))
 
@@ -95,13 +99,11 @@ def article_sentiment(text: str, language: str = "en", title: str = "") -> float
     if not _is_english(language) or not text or not text.strip():
         return 0.0
     scores = []
-    compound = _vader().compound  # sentence_sentiment's work, its language test done once
     for number, (start, end) in enumerate(sentences(text)):
         if number >= ARTICLE_SENTENCE_LIMIT:
             break
-        sentence = text[start:end]
-        score = _clamp(compound(sentence[:_MAX_SENTENCE_CHARS])) if sentence.strip() else 0.0
-        scores.append(beyond_plain(score))
+        # The language was tested once above, not again for each sentence.
+        scores.append(beyond_plain(_english_sentence(text[start:end])))
     if not scores:
         return 0.0
     score = sum(scores) / len(scores)
