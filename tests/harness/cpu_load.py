@@ -30,16 +30,23 @@ def main() -> None:
     workers = [multiprocessing.Process(target=_spin, args=(until,)) for _ in range(args.processes)]
     for worker in workers:
         worker.start()
-    print(f"{args.processes} busy processes for {args.seconds:.0f} s (pid {os.getpid()})")
     # `kill <pid>` (what a script does when its measurement is over) stops the spinners too:
-    # without this the parent died and its children spun on until --seconds ran out.
+    # without this the parent died and its children spun on until --seconds ran out. The
+    # handler is in place before the line below tells a caller the load is running (a
+    # SIGTERM sent on reading it once found the default handler and orphaned the spinners);
+    # the spinners, started before it, keep the default and die on terminate().
     signal.signal(signal.SIGTERM, _interrupt)
+    print(
+        f"{args.processes} busy processes for {args.seconds:.0f} s (pid {os.getpid()})", flush=True
+    )
     try:
         for worker in workers:
             worker.join()
     except KeyboardInterrupt:
         for worker in workers:
             worker.terminate()
+        for worker in workers:
+            worker.join()
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -24,6 +24,14 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie (a dead child not yet reaped spins no more)."""
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_terminated_load_stops_its_busy_processes() -> None:
     load = subprocess.Popen(
         [sys.executable, "-m", "tests.harness.cpu_load", "--processes", "2", "--seconds", "600"],
@@ -39,7 +47,7 @@ def test_a_terminated_load_stops_its_busy_processes() -> None:
         os.kill(load.pid, signal.SIGTERM)
         load.wait(timeout=ceiling(30))
 
-        assert wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in spinners), 30)
+        assert wait_for(lambda: not any(_running(pid) for pid in spinners), 30)
     finally:
         if load.poll() is None:
             load.kill()
