@@ -89,3 +89,34 @@ def test_without_a_readable_model_discovery_is_off_and_tracked_brands_are_still_
 
     assert [(f.name, f.brand_id) for f in result.brands] == [("Globex", 3)]
     assert "Discovery of untracked brands is off" in caplog.text
+
+
+def test_the_confidence_is_the_probability_after_the_fresh_pages_calibration(
+    tmp_path: Path,
+) -> None:
+    # Session 13: the fit's probability flatters on fresh pages; the file's Platt scaling
+    # (slope and offset on the log-odds) is applied before the threshold and the confidence.
+    import math
+
+    path = tmp_path / "model.json"
+    data = {"features": list(FEATURES), "coefficients": [0.0] * len(FEATURES)}
+    path.write_text(json.dumps({**data, "intercept": 1.0, "threshold": 0.5}), encoding="utf-8")
+    plain = read_model(path)  # an older file, no calibration: the probability as it is
+    path.write_text(
+        json.dumps(
+            {
+                **data,
+                "intercept": 1.0,
+                "threshold": 0.5,
+                "calibration": {"slope": 2.0, "offset": -3.0},
+            }
+        ),
+        encoding="utf-8",
+    )
+    calibrated = read_model(path)
+    values = [0.0] * len(FEATURES)
+
+    assert plain.probability(values) == pytest.approx(1 / (1 + math.exp(-1.0)))
+    assert calibrated.probability(values) == pytest.approx(1 / (1 + math.exp(1.0)))
+    committed = json.loads(discovery_model.MODEL_FILE.read_text(encoding="utf-8"))
+    assert set(committed["calibration"]) == {"slope", "offset"}
