@@ -239,6 +239,27 @@ _WORK_AFTER = re.compile(
 )
 
 
+# A name in code: called, its member read, assigned, or named by a programming noun after it
+# ("AttributeSet attrs =", "IOUtils.read(", "obj.getView", "the MyView class", "mDrawBorder =
+# true"); not a web address ("Amazon.com").
+_CODE_AFTER = re.compile(
+    r"(?:\(|\.[a-z_$][\w$]*(?:\(|[A-Z_])|\s*=(?!=)|<[A-Z]|\s+[a-z][a-zA-Z]*\s*=(?!=)|"
+    r"\s+(?:class|classes|method|methods|function|functions|interface|interfaces|object|"
+    r"objects|propert(?:y|ies)|attribute|attributes|parameter|parameters|constructor|"
+    r"module|modules|enum|struct|instance|instances|namespace|variable|field|fields|"
+    r"annotation|subclass|callback|hook|object's)\b)"
+)
+_CODE_BEFORE = re.compile(r"(?:\b(?:extends|implements|import|instanceof)\s+|[.<@]|::)$")
+
+
+def in_code(text: str, start: int, end: int) -> bool:
+    """The name at ``[start, end)`` is an identifier in code or about code: a class, a method, a
+    variable (software pages name their API's types as brands name themselves)."""
+    return bool(
+        _CODE_AFTER.match(text, end) or _CODE_BEFORE.search(text, max(0, start - 12), start)
+    )
+
+
 def organisation_or_work_after(text: str, end: int) -> bool:
     """A lowercase organisation noun or a work's noun right after the name ending at ``end``."""
     return bool(_ORGANISATION_AFTER.match(text, end) or _WORK_AFTER.match(text, end))

@@ -576,6 +576,8 @@ def _not_a_brand(
         return False
     if key in institution_heads:
         return True  # "O'Hare" of "O'Hare International Airport", "IAB Tech Lab" of its Board.
+    if any(cues.in_code(text, c.start, c.end) for c in group):
+        return True  # "AttributeSet attrs", "the IOUtils interface": a name in code.
     return any(cues.organisation_or_work_after(text, c.end) for c in group)
 
 

@@ -812,3 +812,32 @@ def test_a_title_of_nobility_and_its_territory_and_a_center_are_not_brands() -> 
     found = candidates(text)
 
     assert not {"Duke", "Sussex", "KeyBank Center", "KeyBank"} & found
+
+
+def test_a_name_in_code_is_an_identifier_not_a_brand() -> None:
+    # Session 13: software pages name their API's types as brands name themselves
+    # ("MyView", "NativeCallback", "LocalBusiness"); code around the name says what it is.
+    text = (
+        "Then override onDraw in MyView so that mDrawBorder = true draws a border. "
+        "Create the hook with new NativeCallback(fn) and read it through the IOUtils interface; "
+        "the MyView class holds it. Review sites add the LocalBusiness type to schema markup. "
+        "Zorblax shipped the update, and Zorblax is sold at Walmart and Costco."
+    )
+
+    found = offered(text)
+
+    for name in ("MyView", "mDrawBorder", "NativeCallback", "IOUtils"):
+        assert "not_a_brand" in found[name].evidence, name
+    assert "not_a_brand" not in found["Zorblax"].evidence
+
+
+def test_a_web_address_or_a_new_product_is_not_code() -> None:
+    text = (
+        "Shoppers bought the new AirPods Pro from Amazon.com, and Viacom arrangement; talks "
+        "went on. Viacom said AirPods sales rose."
+    )
+
+    found = offered(text)
+
+    assert "not_a_brand" not in found["AirPods Pro"].evidence
+    assert "not_a_brand" not in found["Viacom"].evidence
