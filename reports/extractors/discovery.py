@@ -446,7 +446,10 @@ def _candidate(
         return candidate
     elif len(words) == 1 and gazetteer.is_first_name(words[0], min_frequency=2):
         found &= cues.STRONG  # "Kristen", "Malachi": a first name alone is a person.
-    elif not (len(words) == 1 and (_ACRONYM.match(words[0]) or words[0][:1].islower())):
+    elif not (
+        len(words) == 1
+        and (_ACRONYM.match(words[0]) or (words[0][:1].islower() and not _SHAPE.search(words[0])))
+    ):  # ("iPad", "eBay": a lowercase first letter in a brand's shape is a name)
         # Acronyms ("SQL", "NCAA") and lowercase-led words need a cue of their own.
         name = _without_legal_form(words) if legal else " ".join(words)
         candidate = Candidate(start, end, text[start:end], name, found)
@@ -498,7 +501,9 @@ _SURNAME_SHAPE = re.compile(r"^(?:Mc|Mac|O['\u2019])[A-Z][a-z]+$")
 _POSSESSIVE_AFTER = re.compile(r"['\u2019]s\b")
 # A list item's marker: "- Share on Twitter", "+ Added Banners + Added Slime Block".
 _ITEM_START = re.compile(r"(?:(?:^|\n)[ \t]*[-+*\u2022|]|\s[+*\u2022])[ \t]*$")
-_LOWER_WORD = re.compile(r"(?<![\w'\u2019-])[a-z]+(?![\w-])")
+# A word in lowercase, not a part of a web address, an e-mail or a handle ("pic.twitter.com",
+# "apple.com/ipad", "@nike"): there the name is written in lowercase as addresses are.
+_LOWER_WORD = re.compile(r"(?<![\w'\u2019@#./-])[a-z]+(?![\w/@-]|\.\w)")
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
 
 

@@ -96,7 +96,11 @@ def group_features(
         short=float(len(key.replace(" ", "")) <= 3),
         digit=float(bool(_DIGIT.search(name))),
         distinctive=float(any(c.distinctive for c in group)),
-        all_initial=float(all(c.initial_single for c in group)),
+        # A name that is no word ("Nintendo", "Dropbox") is a name wherever it stands: only a
+        # word's capital is explained by the sentence start.
+        all_initial=float(
+            all(c.initial_single for c in group) and not any(c.distinctive for c in group)
+        ),
         not_a_brand=float(not_a_brand),
         organisation_after=float(any(cues.organisation_or_work_after(text, c.end) for c in group)),
         english=float(code == "en"),

@@ -841,3 +841,30 @@ def test_a_web_address_or_a_new_product_is_not_code() -> None:
 
     assert "not_a_brand" not in found["AirPods Pro"].evidence
     assert "not_a_brand" not in found["Viacom"].evidence
+
+
+def test_a_web_address_does_not_count_as_the_word_written_in_lowercase() -> None:
+    # Session 13: "pic.twitter.com" is the brand's address, not "twitter" as a word, so the
+    # article still writes Twitter only as a name.
+    text = (
+        "Reporters posted on Twitter all day. Many users of Twitter said the feed on Twitter "
+        "was slow. pic.twitter.com/abc123 and https://twitter.com/news"
+    )
+
+    assert "proper" in offered(text)["Twitter"].evidence
+
+
+def test_a_name_that_is_no_word_is_not_explained_by_the_sentence_start() -> None:
+    # Session 13: "Nintendo" opening each sentence is still a name; "Comparable" is a word.
+    text = "Nintendo sold more consoles. Nintendo said so. Comparable sales rose."
+    knowledge = FakeKnowledge({"Nintendo": Entry("Nintendo", "Q8093")})
+
+    assert "all_initial" not in offered(text, knowledge)["Nintendo"].evidence
+
+
+def test_a_lowercase_first_letter_in_a_brand_s_shape_is_a_name() -> None:
+    # Session 13: "iPad", "eBay" are names wherever they stand, as "YouTube" is.
+    text = "She bought an iPad last year, and the iPad still works; her iPad is fine."
+
+    evidence = offered(text)["iPad"].evidence
+    assert {"distinctive", "proper"} <= evidence
