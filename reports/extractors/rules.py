@@ -28,6 +28,9 @@ digits ("F-35") need no cue; a form that splits a joined name ("Binge On") needs
 single letter in a hyphenated word ("X-ray") and a name past a host's first label
 ("pic.twitter.com") are not mentions.
 
+A tracked brand only the headline names is found there by the same rules, its evidence the
+headline (at no offset of the text).
+
 A single-word name preceded by a first name is a person ("Harrison Ford"); the article is then
 about that person, and the name's other bare mentions need a corporate cue too. Blocked terms
 (normalised) are never reported. Everything else is in ``cues.py``.
@@ -65,7 +68,7 @@ _GEO_AFTER = re.compile(
 )
 _OF_NAME_AFTER = re.compile(r"^\s+of\s+[A-Z]")
 _PREVIOUS_CAPITALISED = re.compile(r"(?<![\w\u2019'])([A-Z][\w\u2019'-]*)[ \u00a0]$")
-_LOWERCASE_BEFORE = re.compile(r"(?<![\w'\u2019-])[a-z][\w'\u2019-]*[ \u00a0]$")
+_LOWERCASE_BEFORE = re.compile(r"(?<![\w'\u2019-])[a-z][\w'\u2019-]*[ \u00a0][\"\u201c(]?$")
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 _NEXT_CAPITALISED = re.compile(r"^[ \u00a0]+[A-Z0-9]")
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+)$")
@@ -556,6 +559,7 @@ class RulesExtractor:
                     brand_id=brand.brand_id,
                 )
             )
+        findings.extend(self._in_title(title, language, context, findings, blocked))
         findings.extend(self._discovered(text, language, context, claimed, blocked))
         findings.sort(key=lambda f: f.start)
         score = article_sentiment(text, language, title)
@@ -570,6 +574,52 @@ class RulesExtractor:
             brands=findings,
             extractor=self.name,
         )
+
+    def _in_title(
+        self,
+        title: str,
+        language: str,
+        context: ExtractionContext,
+        found: list[BrandFinding],
+        blocked: set[str],
+    ) -> list[BrandFinding]:
+        """Tracked brands the headline names and the text does not ("Grupa Lotos. Nowym
+        prezesem..." over a text that says "the company"). The same rules as in the text, so a
+        common word in a Title-Case headline still needs a cue. The evidence is the title, at
+        no offset of the text (start = end = 0: nothing to highlight there)."""
+        title = " ".join((title or "").split())
+        if not title or not context.known_brands:
+            return []
+        english = (language or "en").lower().startswith("en")
+        german = (language or "").lower()[:2] in ("de", "lb")
+        mentions = [
+            m
+            for m in _known_mentions(title, context, english, german)
+            if normalize_brand(title[m.start : m.end]) not in blocked
+        ]
+        have = {f.brand_id for f in found}
+        findings = []
+        for brand_index, group in _valid_by_brand(title, mentions).items():
+            brand = context.known_brands[brand_index]
+            if brand.brand_id in have or normalize_brand(brand.name) in blocked:
+                continue
+            best = max(group, key=lambda m: (m.confidence, -m.start))
+            findings.append(
+                BrandFinding(
+                    name=brand.name,
+                    surface=title[best.start : best.end],
+                    evidence=title,
+                    start=0,
+                    end=0,
+                    # Named once, in a line written to draw readers: a little less sure.
+                    confidence=round(best.confidence - 0.1, 2),
+                    sentiment=round(sentence_sentiment(title, language), 4),
+                    industry=brand.industry,
+                    brand_id=brand.brand_id,
+                    source="rules",
+                )
+            )
+        return findings
 
     def _discovered(
         self,

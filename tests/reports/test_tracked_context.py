@@ -104,3 +104,25 @@ def test_a_name_past_the_first_part_of_a_host_is_someone_elses_address() -> None
     assert tracked("Storm chasers posted pic.twitter.com/T8oQ on Friday.", "Twitter") == set()
     # A slash still lists brands.
     assert tracked("The app is out for iOS/Android today.", "Android") == {"Android"}
+
+
+def test_a_work_title_in_quotes_after_a_lowercase_word_is_capitalised_mid_sentence() -> None:
+    text = "The beloved cult hit \u201cRez\u201d comes back for the new headset."
+
+    assert tracked(text, "Rez") == {"Rez"}
+
+
+def test_a_tracked_brand_only_the_headline_names_is_found_with_the_headline_as_evidence() -> None:
+    context = ExtractionContext(known_brands=(KnownBrand(brand_id=7, name="CureVac"),))
+    result = RulesExtractor().extract(
+        text="The German company signed a contract for a new vaccine on Monday.",
+        title="The Latest: Germany's CureVac signs contract for new vaccine",
+        language="en",
+        context=context,
+    )
+
+    (finding,) = result.brands
+    assert (finding.brand_id, finding.surface, finding.start, finding.end) == (7, "CureVac", 0, 0)
+    assert finding.evidence.startswith("The Latest:")
+    # A common word in a Title-Case headline still needs a cue.
+    assert tracked("Nothing here.", "Apple", title="Apple Picking Season Opens Early") == set()
