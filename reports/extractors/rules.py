@@ -25,8 +25,9 @@ tracked name elsewhere in the article ("Ring Indoor Cam"). A name inside a longe
 never reported for itself ("Google Play" is not Google); one across its end is ("Switch Lite" in
 "Nintendo Switch Lite"). Names in a script without capitals ("索尼") and codes of letters and
 digits ("F-35") need no cue; a form that splits a joined name ("Binge On") needs its capitals. A
-single letter in a hyphenated word ("X-ray") and a name past a host's first label
-("pic.twitter.com") are not mentions.
+single letter in a hyphenated word ("X-ray"), a name past a host's first label
+("pic.twitter.com"), a sponsor's name on a venue ("Verizon Amphitheatre") and a name inside a
+town's ("West Palm Beach", by the gazetteer) are not mentions.
 
 A tracked brand only the headline names is found there by the same rules, its evidence the
 headline (at no offset of the text).
@@ -257,6 +258,8 @@ def _match(
         return None
     mention = _Mention(pattern, start, end, forced=False)
     previous = _PREVIOUS_CAPITALISED.search(text, max(0, start - 40), start)
+    if _VENUE_AFTER.match(text, end) or _in_place_name(text, start, end, previous):
+        return None  # "Verizon Amphitheatre", "West Palm Beach": a venue or a town.
     if pattern.single_word and previous and previous.group(1).lower() in FIRST_NAMES:
         mention.person = True  # "Harrison Ford"; remembered to shadow the other mentions.
         return mention
@@ -323,6 +326,31 @@ def _common_phrase(text: str, start: int, end: int) -> bool:
         return False
     phrase = f"{text[start:end]}{following.group(0)}".lower()
     return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+
+
+# A sponsor's name on a building is the building's: "Verizon Amphitheatre", "Ak-Chin Pavilion".
+_VENUE_AFTER = re.compile(
+    r"(?:[ \u00a0]+[A-Z][\w'-]*){0,2}[ \u00a0]+(?:Amphitheat(?:re|er)|Arena|Stadium|Pavilion|"
+    r"Coliseum|Ballpark|Speedway|Velodrome)\b"
+)
+_NEXT_NAME_WORDS = re.compile(r"(?:[ \u00a0]+[A-Z][\w'-]*){1,2}")
+
+
+def _in_place_name(text: str, start: int, end: int, previous: re.Match[str] | None) -> bool:
+    """Part of a longer capitalised name the gazetteer knows as a place: "West Palm Beach",
+    "Palm Springs". Only looked up when a capitalised word is next to the name."""
+    following = _NEXT_NAME_WORDS.match(text, end)
+    if not previous and not following:
+        return False
+    before = [previous.group(1)] if previous and not is_sentence_start(text, start) else []
+    after = following.group(0).split() if following else []
+    name = text[start:end]
+    for head in (before, []):
+        for count in range(len(after), -1, -1):
+            words = [*head, name, *after[:count]]
+            if len(words) > 1 and gazetteer.is_place(" ".join(words)):
+                return True
+    return False
 
 
 def _hyphen_compound(text: str, start: int, end: int) -> bool:

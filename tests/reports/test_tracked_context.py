@@ -126,3 +126,14 @@ def test_a_tracked_brand_only_the_headline_names_is_found_with_the_headline_as_e
     assert finding.evidence.startswith("The Latest:")
     # A common word in a Title-Case headline still needs a cue.
     assert tracked("Nothing here.", "Apple", title="Apple Picking Season Opens Early") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("The band opens the tour on June 9 in West Palm Beach before Tampa.", "Palm"),
+        ("Tickets for Verizon Amphitheatre sold out within the hour.", "Verizon"),
+    ],
+)
+def test_a_tracked_name_inside_a_town_or_on_a_venue_is_not_the_brand(text: str, name: str) -> None:
+    assert tracked(text, name) == set()
