@@ -325,7 +325,13 @@ def _common_phrase(text: str, start: int, end: int) -> bool:
     if not following:
         return False
     phrase = f"{text[start:end]}{following.group(0)}".lower()
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+    at = text.find(phrase)  # A plain scan: a regular expression per mention costs more.
+    while at >= 0:
+        after = at + len(phrase)
+        if not (at and text[at - 1].isalnum()) and not text[after : after + 1].isalnum():
+            return True
+        at = text.find(phrase, at + 1)
+    return False
 
 
 # A sponsor's name on a building is the building's: "Verizon Amphitheatre", "Ak-Chin Pavilion".
