@@ -17,6 +17,21 @@ ambiguous name ("Apple", not "H&M" or "New Balance") carries no other evidence, 
 - and the brand is reported only when at least one mention in the article has a cue (the same
   cues, or another brand in the same sentence: "Visa and Mastercard").
 
+What else counts as that cue: the name written capitalised after a lowercase word with no
+capitalised word after it ("signed to Universal as a songwriter"; not after "the", not in German,
+not when the article writes the phrase it starts in lowercase: "Prime Minister" beside "prime
+minister"), a tracked maker's name right before it ("Philips Hue"), or the name inside a longer
+tracked name elsewhere in the article ("Ring Indoor Cam"). A name inside a longer tracked name is
+never reported for itself ("Google Play" is not Google); one across its end is ("Switch Lite" in
+"Nintendo Switch Lite"). Names in a script without capitals ("索尼") and codes of letters and
+digits ("F-35") need no cue; a form that splits a joined name ("Binge On") needs its capitals. A
+single letter in a hyphenated word ("X-ray"), a name past a host's first label
+("pic.twitter.com"), a sponsor's name on a venue ("Verizon Amphitheatre") and a name inside a
+town's ("West Palm Beach", by the gazetteer) are not mentions.
+
+A tracked brand only the headline names is found there by the same rules, its evidence the
+headline (at no offset of the text).
+
 A single-word name preceded by a first name is a person ("Harrison Ford"); the article is then
 about that person, and the name's other bare mentions need a corporate cue too. Blocked terms
 (normalised) are never reported. Everything else is in ``cues.py``.
@@ -54,6 +69,9 @@ _GEO_AFTER = re.compile(
 )
 _OF_NAME_AFTER = re.compile(r"^\s+of\s+[A-Z]")
 _PREVIOUS_CAPITALISED = re.compile(r"(?<![\w\u2019'])([A-Z][\w\u2019'-]*)[ \u00a0]$")
+_LOWERCASE_BEFORE = re.compile(r"(?<![\w'\u2019-])[a-z][\w'\u2019-]*[ \u00a0][\"\u201c(]?$")
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+_NEXT_CAPITALISED = re.compile(r"^[ \u00a0]+[A-Z0-9]")
 _COORDINATION = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s+)$")
 _SENTENCE_BREAK = re.compile(r"[.!?][\"'\u201d\u2019)]*\s|\n")
 
@@ -105,15 +123,33 @@ def _dictionary_word(name: str) -> bool:
     return " " not in name and gazetteer.is_common_word(name)
 
 
-def _pattern(brand: int, text: str) -> _Pattern:
-    ambiguous = _is_ambiguous(text)
+_PARTS = re.compile(r"[\s-]+")
+
+
+def _uncased(name: str) -> bool:
+    """Written in a script without capitals (Chinese, Japanese, Thai...): "索尼", "谷歌"."""
+    return any(c.isalpha() for c in name) and not any(c.isupper() or c.islower() for c in name)
+
+
+def _pattern(brand: int, text: str, registered: str = "") -> _Pattern:
+    # A script without capitals gives the case rules nothing to read, and counting its
+    # characters as letters made every two-character Chinese name "ambiguous" (needing an
+    # English cue it never gets): "索尼" is as distinctive as "Sony".
+    ambiguous = _is_ambiguous(text) and not (_uncased(text) and len(text.strip()) >= 2)
+    # A form that splits a joined name ("Binge On" for "BingeOn", "Linked In" for "LinkedIn")
+    # is made of words the name is not: it must be written with the name's capitals.
+    if registered and len(_PARTS.split(text.strip())) > len(_PARTS.split(registered.strip())):
+        ambiguous = True
     capitals = sum(1 for c in text if c.isupper())
     title_case = capitals <= 1 and not (capitals == 1 and not text[:1].isupper())
+    # Letters and digits together ("F-35", "G4") make a code, not a word of the language:
+    # its capitals are enough evidence (the case rule still applies).
+    code = any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
     return _Pattern(
         brand,
         text,
         ambiguous,
-        ambiguous and title_case,
+        ambiguous and title_case and not code,
         " " not in text.strip(),
         dictionary=not ambiguous and _dictionary_word(text),
     )
@@ -154,7 +190,7 @@ def _automaton(known: tuple[KnownBrand, ...]) -> ahocorasick.Automaton | None:
     for index, brand in enumerate(known):
         for registered in (brand.name, *brand.aliases):
             for variant in written_forms(registered):
-                table.setdefault(fold(variant), []).append(_pattern(index, variant))
+                table.setdefault(fold(variant), []).append(_pattern(index, variant, registered))
     if not table:
         return None
     automaton = ahocorasick.Automaton()
@@ -172,6 +208,11 @@ class _Mention:
     forced: bool
     cues: set[str] = field(default_factory=set)
     person: bool = False  # "Mr. Lauren", "Tory Burch said": the person behind the name.
+    # A Title-case common word capitalised mid-sentence with no capitalised word either side.
+    standalone: bool = False
+    # Inside a longer tracked name ("Ring" in "Ring Indoor Cam"): not reported for itself (the
+    # news writes "Google Play" without meaning Google), but it says what the word is here.
+    nested: bool = False
 
     @property
     def confidence(self) -> float:
@@ -201,14 +242,24 @@ def _forced_capitals(text: str, start: int) -> bool:
 
 
 def _match(
-    text: str, start: int, end: int, pattern: _Pattern, english: bool, brand: KnownBrand
+    text: str,
+    start: int,
+    end: int,
+    pattern: _Pattern,
+    english: bool,
+    brand: KnownBrand,
+    maker_ends: frozenset[int] = frozenset(),
+    nouns_capitalised: bool = False,
 ) -> _Mention | None:
-    """The mention if ``text[start:end]`` can be ``pattern`` here; None when a rule says no."""
+    """The mention if ``text[start:end]`` can be ``pattern`` here; None when a rule says no.
+    ``maker_ends`` are where other tracked names end: a name right after one is its product."""
     surface = text[start:end]
     if not _case_ok(pattern, surface):
         return None
     mention = _Mention(pattern, start, end, forced=False)
     previous = _PREVIOUS_CAPITALISED.search(text, max(0, start - 40), start)
+    if _VENUE_AFTER.match(text, end) or _in_place_name(text, start, end, previous):
+        return None  # "Verizon Amphitheatre", "West Palm Beach": a venue or a town.
     if pattern.single_word and previous and previous.group(1).lower() in FIRST_NAMES:
         mention.person = True  # "Harrison Ford"; remembered to shadow the other mentions.
         return mention
@@ -217,14 +268,31 @@ def _match(
         after = text[end : end + 40]
         if _GEO_AFTER.match(after) or _OF_NAME_AFTER.match(after):
             return None
-        if (
+        if previous and previous.end(1) in maker_ends:
+            # "Philips Hue", "Nintendo Switch Lite", "Ford Focus Electric": a tracked maker's
+            # name before it says this is the product, not a longer other name.
+            mention.cues.add("maker")
+        elif (
             english
             and previous
             and not mention.forced
             and not is_sentence_start(text, previous.start(1))
         ):
             return None  # "Big Apple", "Collared Dove".
-    mention.cues = cues.context_cues(text, start, end, include_said=True)
+        # After a lowercase word, before no capitalised one: the writer capitalised it
+        # mid-sentence ("signed to Universal as a songwriter"). Not in German, which
+        # capitalises every noun, nor after "the", which makes a place of it ("home to the
+        # Amazon"); a list item ("- Apple") has no sentence around it to tell.
+        mention.standalone = (
+            not mention.forced
+            and not nouns_capitalised
+            and _LOWERCASE_BEFORE.search(text, max(0, start - 30), start) is not None
+            and not _NEXT_CAPITALISED.match(after)
+            and not _THE_BEFORE.search(text, max(0, start - 5), start)
+        )
+        if _common_phrase(text, start, end):
+            return None  # "Prime Minister" where the article also writes "prime minister".
+    mention.cues |= cues.context_cues(text, start, end, include_said=True)
     within = sentence_around(text, start, end) if mention.forced else (0, len(text))
     if pattern.ambiguous and product_cue(
         text, start, end, name=brand.name, industry=brand.industry, within=within
@@ -247,6 +315,64 @@ def _in_address(text: str, start: int, end: int) -> bool:
     )
 
 
+_NEXT_WORD = re.compile(r"[ \u00a0]+([A-Z][a-z]+)\b")
+
+
+def _common_phrase(text: str, start: int, end: int) -> bool:
+    """The name and the capitalised word after it are a phrase the article writes in
+    lowercase elsewhere: "Prime Minister" next to "the deputy prime minister"."""
+    following = _NEXT_WORD.match(text, end)
+    if not following:
+        return False
+    phrase = f"{text[start:end]}{following.group(0)}".lower()
+    at = text.find(phrase)  # A plain scan: a regular expression per mention costs more.
+    while at >= 0:
+        after = at + len(phrase)
+        if not (at and text[at - 1].isalnum()) and not text[after : after + 1].isalnum():
+            return True
+        at = text.find(phrase, at + 1)
+    return False
+
+
+# A sponsor's name on a building is the building's: "Verizon Amphitheatre", "Ak-Chin Pavilion".
+_VENUE_AFTER = re.compile(
+    r"(?:[ \u00a0]+[A-Z][\w'-]*){0,2}[ \u00a0]+(?:Amphitheat(?:re|er)|Arena|Stadium|Pavilion|"
+    r"Coliseum|Ballpark|Speedway|Velodrome)\b"
+)
+_NEXT_NAME_WORDS = re.compile(r"(?:[ \u00a0]+[A-Z][\w'-]*){1,2}")
+
+
+def _in_place_name(text: str, start: int, end: int, previous: re.Match[str] | None) -> bool:
+    """Part of a longer capitalised name the gazetteer knows as a place: "West Palm Beach",
+    "Palm Springs". Only looked up when a capitalised word is next to the name."""
+    following = _NEXT_NAME_WORDS.match(text, end)
+    if not previous and not following:
+        return False
+    before = [previous.group(1)] if previous and not is_sentence_start(text, start) else []
+    after = following.group(0).split() if following else []
+    name = text[start:end]
+    for head in (before, []):
+        for count in range(len(after), -1, -1):
+            words = [*head, name, *after[:count]]
+            if len(words) > 1 and gazetteer.is_place(" ".join(words)):
+                return True
+    return False
+
+
+def _hyphen_compound(text: str, start: int, end: int) -> bool:
+    before, after = text[max(0, start - 2) : start], text[end : end + 2]
+    return (len(before) == 2 and before[1] == "-" and before[0].isalnum()) or (
+        len(after) == 2 and after[0] == "-" and after[1].isalnum()
+    )
+
+
+def _inside_host(text: str, start: int) -> bool:
+    """Past the first label of a host name: "pic.twitter.com" (a slash may list brands:
+    "iOS/Android")."""
+    before = text[max(0, start - 2) : start]
+    return len(before) == 2 and before[1] == "." and before[0].isalnum()
+
+
 def _as_word(pattern: _Pattern) -> _Pattern:
     capitals = sum(1 for c in pattern.text if c.isupper())
     return replace(pattern, ambiguous=True, needs_cue=capitals <= 1, dictionary=False)
@@ -262,7 +388,9 @@ def _joined(neighbour: str, edge: str) -> bool:
 _CJK = 0x2E80
 
 
-def _known_mentions(text: str, context: ExtractionContext, english: bool) -> list[_Mention]:
+def _known_mentions(
+    text: str, context: ExtractionContext, english: bool, nouns_capitalised: bool = False
+) -> list[_Mention]:
     automaton = _tracked(context.known_brands).automaton
     if automaton is None or not text:
         return []
@@ -275,6 +403,10 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
             end < len(folded) and _joined(folded[end], folded[end - 1])
         ):
             continue
+        if end - start == 1 and _hyphen_compound(folded, start, end):
+            continue  # "GPT-X", "X-ray": a letter of a compound word.
+        if _inside_host(folded, start):
+            continue  # "pic.twitter.com", "/google/": part of someone else's address.
         brand = patterns[0].brand
         if seen.get(brand, 0) >= MAX_MATCHES_PER_BRAND:
             continue
@@ -293,19 +425,37 @@ def _known_mentions(text: str, context: ExtractionContext, english: bool) -> lis
         (s, e, tuple(_as_word(p) if p.dictionary and p.brand in as_word else p for p in ps))
         for s, e, ps in raw
     ]
+    ends = frozenset(e for _, e, _ in raw)
     accepted: list[_Mention] = []
     for start, end, patterns in raw:
         for pattern in patterns:
             brand = context.known_brands[pattern.brand]
-            mention = _match(text, start, end, pattern, english, brand)
+            mention = _match(
+                text, start, end, pattern, english, brand, ends - {end}, nouns_capitalised
+            )
             if mention:
                 accepted.append(mention)
                 break
     accepted.sort(key=lambda m: (m.start, m.start - m.end))
     chosen: list[_Mention] = []
+    nested: list[_Mention] = []
     for mention in accepted:  # Leftmost-longest, no overlaps.
         if not chosen or mention.start >= chosen[-1].end:
             chosen.append(mention)
+        elif mention.pattern.brand != chosen[-1].pattern.brand:
+            nested.append(mention)
+    # A tracked name across the end of a longer one names that brand too: "Switch Lite" in
+    # "Nintendo Switch Lite". One inside a longer one ("Ring" in "Ring Indoor Cam") is kept
+    # as a nested mention: evidence for the brand's other mentions, never reported alone.
+    for mention in nested:
+        overlapping = [c for c in chosen if c.start < mention.end and mention.start < c.end]
+        if any(c.pattern.brand == mention.pattern.brand for c in overlapping):
+            continue
+        if all(c.start <= mention.start and mention.end <= c.end for c in overlapping):
+            mention.nested = True
+        mention.cues.add("maker")
+        chosen.append(mention)
+    chosen.sort(key=lambda m: (m.start, m.start - m.end))
     return chosen
 
 
@@ -358,18 +508,24 @@ def _valid_by_brand(text: str, mentions: list[_Mention]) -> dict[int, list[_Ment
     by_brand: dict[int, list[_Mention]] = {}
     for mention in mentions:
         by_brand.setdefault(mention.pattern.brand, []).append(mention)
-    anchors = [m for m in mentions if not m.person and not m.pattern.needs_cue]
+    anchors = [m for m in mentions if not m.person and not m.pattern.needs_cue and not m.nested]
     valid: dict[int, list[_Mention]] = {}
     for brand, group in by_brand.items():
         shadowed = any(m.person and m.pattern.single_word for m in group)
+        # "Ring Indoor Cam" in the article: its bare "Ring" is the company.
+        maker = any(m.nested for m in group)
         kept = []
         for m in group:
-            if m.person and m.pattern.single_word:
+            if m.nested or (m.person and m.pattern.single_word):
                 continue
+            if maker and m.pattern.needs_cue:
+                m.cues.add("maker")
             if shadowed and m.pattern.single_word and not m.cues - {"said"}:
                 continue
             if m.pattern.needs_cue and not m.cues:
-                if m.forced and _coordinated(text, m, anchors):
+                if m.standalone:
+                    m.cues.add("capitalised")  # "tracked using Mint.", "signed to Universal"
+                elif m.forced and _coordinated(text, m, anchors):
                     m.cues.add("co_brand")  # "Puma and New Balance are investing".
                 elif not m.forced and any(_same_sentence(text, m, a) for a in anchors):
                     m.cues.add("co_brand")
@@ -411,7 +567,9 @@ class RulesExtractor:
         blocked = {normalize_brand(t) for t in context.blocked_terms} | set(context.blocked_terms)
         mentions = [
             m
-            for m in _known_mentions(text, context, english)
+            for m in _known_mentions(
+                text, context, english, (language or "").lower()[:2] in ("de", "lb")
+            )
             if normalize_brand(text[m.start : m.end]) not in blocked
         ]
         findings: list[BrandFinding] = []
@@ -435,6 +593,7 @@ class RulesExtractor:
                     brand_id=brand.brand_id,
                 )
             )
+        findings.extend(self._in_title(title, language, context, findings, blocked))
         findings.extend(self._discovered(text, language, context, claimed, blocked))
         findings.sort(key=lambda f: f.start)
         score = article_sentiment(text, language, title)
@@ -449,6 +608,52 @@ class RulesExtractor:
             brands=findings,
             extractor=self.name,
         )
+
+    def _in_title(
+        self,
+        title: str,
+        language: str,
+        context: ExtractionContext,
+        found: list[BrandFinding],
+        blocked: set[str],
+    ) -> list[BrandFinding]:
+        """Tracked brands the headline names and the text does not ("Grupa Lotos. Nowym
+        prezesem..." over a text that says "the company"). The same rules as in the text, so a
+        common word in a Title-Case headline still needs a cue. The evidence is the title, at
+        no offset of the text (start = end = 0: nothing to highlight there)."""
+        title = " ".join((title or "").split())
+        if not title or not context.known_brands:
+            return []
+        english = (language or "en").lower().startswith("en")
+        german = (language or "").lower()[:2] in ("de", "lb")
+        mentions = [
+            m
+            for m in _known_mentions(title, context, english, german)
+            if normalize_brand(title[m.start : m.end]) not in blocked
+        ]
+        have = {f.brand_id for f in found}
+        findings = []
+        for brand_index, group in _valid_by_brand(title, mentions).items():
+            brand = context.known_brands[brand_index]
+            if brand.brand_id in have or normalize_brand(brand.name) in blocked:
+                continue
+            best = max(group, key=lambda m: (m.confidence, -m.start))
+            findings.append(
+                BrandFinding(
+                    name=brand.name,
+                    surface=title[best.start : best.end],
+                    evidence=title,
+                    start=0,
+                    end=0,
+                    # Named once, in a line written to draw readers: a little less sure.
+                    confidence=round(best.confidence - 0.1, 2),
+                    sentiment=round(sentence_sentiment(title, language), 4),
+                    industry=brand.industry,
+                    brand_id=brand.brand_id,
+                    source="rules",
+                )
+            )
+        return findings
 
     def _discovered(
         self,

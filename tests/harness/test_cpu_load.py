@@ -53,3 +53,23 @@ def test_a_terminated_load_stops_its_busy_processes() -> None:
             load.kill()
         for pid in _children(load.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_the_load_is_announced_only_once_a_sigterm_would_stop_it(monkeypatch) -> None:
+    """The caller sends SIGTERM as soon as it reads the announcement: the handler must be in
+    place by then (CI once caught the default handler there, and the spinners outlived it)."""
+    from tests.harness import cpu_load
+
+    handlers_at_announcement = []
+    monkeypatch.setattr(
+        "builtins.print",
+        lambda *args, **kwargs: handlers_at_announcement.append(signal.getsignal(signal.SIGTERM)),
+    )
+    monkeypatch.setattr(sys, "argv", ["cpu_load", "--processes", "0", "--seconds", "1"])
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        cpu_load.main()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+    assert handlers_at_announcement == [cpu_load._interrupt]
