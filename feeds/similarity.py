@@ -96,10 +96,14 @@ def simhash(text: str) -> int:
 
 def simhash_of_normalized(normalized: str) -> int:
     """simhash() of a text already passed through normalize_text() (hash it once, use twice)."""
-    encoded = b" ".join(_encoded_tokens(normalized))
-    if not encoded:
+    encoded = _joined_tokens(normalized)
+    if not len(encoded):
         return 0
-    features = np.unique(_shingle_hashes(encoded))  # a set: a repeated shingle votes once
+    # A set: a repeated shingle votes once. Sorting in place and keeping the first of each
+    # run is np.unique's result without its checks and copies (0.07 -> 0.02 ms an article).
+    features = _shingle_hashes(encoded)
+    features.sort()
+    features = features[np.concatenate(([True], features[1:] != features[:-1]))]
     # Each shingle's hash, read big-endian, is one row of 64 bits (unpackbits takes the most
     # significant bit of each byte first); bit i of the fingerprint is set when more than half
     # of the rows have it set.
@@ -108,7 +112,25 @@ def simhash_of_normalized(normalized: str) -> int:
     return int.from_bytes(np.packbits(majority).tobytes(), "big", signed=True)
 
 
-def _shingle_hashes(encoded: bytes) -> np.ndarray:
+def _joined_tokens(normalized: str) -> np.ndarray:
+    """b" ".join(_encoded_tokens(normalized)) as a uint8 array.
+
+    For ASCII text the separators are squeezed in numpy instead of split and joined: a space
+    is kept only right after a token byte, and a trailing one dropped. Same bytes, without a
+    bytes object per token (0.05 -> 0.01 ms an article).
+    """
+    if not normalized.isascii():
+        return np.frombuffer(b" ".join(_encoded_tokens(normalized)), dtype=np.uint8)
+    translated = normalized.encode("ascii").translate(_ascii_separators())
+    data = np.frombuffer(translated, dtype=np.uint8)
+    token_byte = data != _SPACE
+    keep = token_byte.copy()
+    keep[1:] |= token_byte[:-1]  # the first space after a token (never one at the start)
+    joined = data[keep]
+    return joined[:-1] if len(joined) and joined[-1] == _SPACE else joined
+
+
+def _shingle_hashes(encoded: bytes | np.ndarray) -> np.ndarray:
     """A 64-bit hash of every shingle of ``encoded`` (tokens joined by single spaces).
 
     A shingle's hash is fmix64 of the polynomial hash of its bytes, sum((byte + 1) * B**i)
@@ -117,7 +139,7 @@ def _shingle_hashes(encoded: bytes) -> np.ndarray:
     polynomial needs. Hashing each shingle with blake2b in a Python loop cost 0.25 ms per
     article, most of what storing an article added to extracting it.
     """
-    data = np.frombuffer(encoded, dtype=np.uint8)
+    data = np.frombuffer(encoded, dtype=np.uint8) if isinstance(encoded, bytes) else encoded
     spaces = np.flatnonzero(data == _SPACE)
     starts = np.concatenate(([0], spaces + 1))
     ends = np.concatenate((spaces, [len(data)]))

@@ -338,6 +338,18 @@ def test_content_hashes_of_fixture_articles_are_the_values_stored_before() -> No
     )
 
 
+def test_ascii_whitespace_squeeze_is_split_and_join() -> None:
+    # normalize_text's ASCII shortcut must give exactly " ".join(text.split()): every ASCII
+    # whitespace character (\x1c-\x1f too), runs of it, at the start and at the end.
+    import random
+
+    rng = random.Random(13)  # noqa: S311 -- reproducible test data
+    pieces = [chr(code) for code in range(128)] + ["word", " ", "  ", "\n\n", "\t"]
+    texts = ["".join(rng.choices(pieces, k=rng.randint(0, 80))) for _ in range(3000)]
+    for text in [*texts, "", " ", "a", " a ", "a\x1cb", "\x1f", "a \n\n b\r\n"]:
+        assert extraction._squeeze_ascii(text) == " ".join(text.split()), repr(text)
+
+
 def test_normalize_text_drops_every_format_character_and_only_those() -> None:
     # The translate table is built from ASSIGNED_PLANES only: no format character elsewhere.
     everywhere = [c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]

@@ -13,6 +13,7 @@ from feeds.extraction import extract_article, normalize_text
 from feeds.similarity import (
     MAX_DISTANCE,
     _encoded_tokens,
+    _joined_tokens,
     _shingle_hashes,
     _tokens,
     fingerprint_array,
@@ -251,6 +252,18 @@ def test_ascii_shortcut_gives_the_tokens_of_the_general_path() -> None:
         for candidate in (text, normalize_text(text)):
             expected = [token.encode("utf-8") for token in _tokens(candidate)]
             assert _encoded_tokens(candidate) == expected, repr(candidate)
+
+
+def test_joined_tokens_are_the_encoded_tokens_joined_by_single_spaces() -> None:
+    # The ASCII path squeezes separators in numpy instead of splitting and joining: same
+    # bytes for runs of spaces and punctuation at the start, the end and between tokens.
+    rng = random.Random(12)  # noqa: S311 -- reproducible test data
+    pieces = [chr(code) for code in range(128)] + ["word", "the ", " ", "  ", ",", "é", "東"]
+    texts = ["".join(rng.choices(pieces, k=rng.randint(0, 80))) for _ in range(2000)]
+    for text in [*texts, "", " ", ",", "a", " a ", "a  b", ", a , b ,", "café x y z"]:
+        for candidate in (text, normalize_text(text)):
+            expected = b" ".join(_encoded_tokens(candidate))
+            assert _joined_tokens(candidate).tobytes() == expected, repr(candidate)
 
 
 def reference_shingle_hash(shingle: bytes) -> int:
