@@ -134,14 +134,22 @@ _ASCII_WHITESPACE_TO_SPACE = bytes(32 if chr(byte).isspace() else byte for byte 
 
 def _squeeze_ascii(text: str) -> str:
     """The same as ``" ".join(text.split())`` for ASCII text, at a quarter of its cost on an
-    article (0.04 -> 0.01 ms): whitespace becomes spaces, then a space is kept only right
-    after another byte, and a trailing one dropped, in numpy instead of a str per word."""
-    data = np.frombuffer(text.encode("ascii").translate(_ASCII_WHITESPACE_TO_SPACE), np.uint8)
+    article (0.04 -> 0.01 ms): whitespace becomes spaces, then squeezed in numpy instead of a
+    str per word."""
+    translated = text.encode("ascii").translate(_ASCII_WHITESPACE_TO_SPACE)
+    return squeeze_spaces(np.frombuffer(translated, np.uint8)).tobytes().decode("ascii")
+
+
+def squeeze_spaces(data: np.ndarray) -> np.ndarray:
+    """The bytes of ``data`` with each run of spaces between other bytes made one space and
+    those at either end dropped: ``b" ".join(bytes(data).split(b" "))`` without a bytes
+    object per word. A space is kept only right after another byte (never one at the start);
+    a trailing one is then dropped."""
     other = data != 32
     keep = other.copy()
-    keep[1:] |= other[:-1]  # the first space after a word (never one at the start)
-    squeezed = data[keep].tobytes()
-    return squeezed[:-1].decode("ascii") if squeezed.endswith(b" ") else squeezed.decode("ascii")
+    keep[1:] |= other[:-1]
+    squeezed = data[keep]
+    return squeezed[:-1] if len(squeezed) and squeezed[-1] == 32 else squeezed
 
 
 def normalized_content_hash(normalized: str) -> str:

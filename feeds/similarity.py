@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from feeds.extraction import code_points, normalize_text, words
+from feeds.extraction import code_points, normalize_text, squeeze_spaces, words
 
 SHINGLE_WORDS = 4
 # Calibrated in tests/feeds/test_similarity.py. SimHash distance is noisy: for shingle sets
@@ -115,19 +115,14 @@ def simhash_of_normalized(normalized: str) -> int:
 def _joined_tokens(normalized: str) -> np.ndarray:
     """b" ".join(_encoded_tokens(normalized)) as a uint8 array.
 
-    For ASCII text the separators are squeezed in numpy instead of split and joined: a space
-    is kept only right after a token byte, and a trailing one dropped. Same bytes, without a
-    bytes object per token (0.05 -> 0.01 ms an article).
+    For ASCII text the separators become spaces and are squeezed in numpy
+    (``feeds.extraction.squeeze_spaces``) instead of split and joined: the same bytes, without
+    a bytes object per token (0.05 -> 0.01 ms an article).
     """
     if not normalized.isascii():
         return np.frombuffer(b" ".join(_encoded_tokens(normalized)), dtype=np.uint8)
     translated = normalized.encode("ascii").translate(_ascii_separators())
-    data = np.frombuffer(translated, dtype=np.uint8)
-    token_byte = data != _SPACE
-    keep = token_byte.copy()
-    keep[1:] |= token_byte[:-1]  # the first space after a token (never one at the start)
-    joined = data[keep]
-    return joined[:-1] if len(joined) and joined[-1] == _SPACE else joined
+    return squeeze_spaces(np.frombuffer(translated, dtype=np.uint8))
 
 
 def _shingle_hashes(encoded: bytes | np.ndarray) -> np.ndarray:
