@@ -556,6 +556,21 @@ def _finding(text: str, language: str, start: int, end: int, **fields: object) -
     )
 
 
+def _tracked_mentions(
+    text: str, language: str, context: ExtractionContext, blocked: set[str]
+) -> list[_Mention]:
+    """The tracked names' mentions in ``text`` (the article's text or its headline), blocked
+    terms left out. German and Luxembourgish capitalise every noun, so there a capital
+    mid-sentence says nothing."""
+    english = (language or "en").lower().startswith("en")
+    nouns_capitalised = (language or "").lower()[:2] in ("de", "lb")
+    return [
+        m
+        for m in _known_mentions(text, context, english, nouns_capitalised)
+        if normalize_brand(text[m.start : m.end]) not in blocked
+    ]
+
+
 class RulesExtractor:
     name = "rules"
 
@@ -563,15 +578,8 @@ class RulesExtractor:
         self, *, text: str, title: str, language: str, context: ExtractionContext
     ) -> ExtractionResult:
         text = text or ""
-        english = (language or "en").lower().startswith("en")
         blocked = {normalize_brand(t) for t in context.blocked_terms} | set(context.blocked_terms)
-        mentions = [
-            m
-            for m in _known_mentions(
-                text, context, english, (language or "").lower()[:2] in ("de", "lb")
-            )
-            if normalize_brand(text[m.start : m.end]) not in blocked
-        ]
+        mentions = _tracked_mentions(text, language, context, blocked)
         findings: list[BrandFinding] = []
         claimed: list[tuple[int, int]] = []
         for brand_index, group in _valid_by_brand(text, mentions).items():
@@ -624,13 +632,7 @@ class RulesExtractor:
         title = " ".join((title or "").split())
         if not title or not context.known_brands:
             return []
-        english = (language or "en").lower().startswith("en")
-        german = (language or "").lower()[:2] in ("de", "lb")
-        mentions = [
-            m
-            for m in _known_mentions(title, context, english, german)
-            if normalize_brand(title[m.start : m.end]) not in blocked
-        ]
+        mentions = _tracked_mentions(title, language, context, blocked)
         have = {f.brand_id for f in found}
         findings = []
         for brand_index, group in _valid_by_brand(title, mentions).items():
