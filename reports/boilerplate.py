@@ -50,6 +50,12 @@ _PATTERNS = (
     r"^(?:read more|related|see also|share (?:this|on)|follow us|click here|more on this)\b",
 )
 _BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+# The same pattern without IGNORECASE, for a lowercased ASCII sentence (most of them): each
+# alternative then fails at its first letter, which a case-insensitive pattern cannot test
+# before entering it (the search was ~70 us a sentence, a few % of a rules-only analysis).
+# Exact because the patterns' own letters are all lowercase (outside escapes such as ``\S``)
+# and, on ASCII text, lowercasing is all IGNORECASE does.
+_BOILERPLATE_LOWERCASED = re.compile(_BOILERPLATE.pattern)
 # "Published", "Hamburg.", "👋", "08.04.2015 12:46": one word, or a line of two with no full
 # stop, is a label or a dateline, not the story ("Profits soared." is kept).
 _SENTENCE_END = ".!?\u3002\uff01\uff1f\"'\u201d\u2019)"
@@ -63,4 +69,6 @@ def is_boilerplate(sentence: str) -> bool:
         return True
     if words < 3 and len(plain) < 25 and not plain.endswith(tuple(_SENTENCE_END)):
         return True
+    if plain.isascii():
+        return _BOILERPLATE_LOWERCASED.search(plain.lower()) is not None
     return _BOILERPLATE.search(plain) is not None

@@ -14,6 +14,7 @@ user's merge. A name made only of a legal form ("Co", "AG") keeps it rather than
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Legal forms, as tokens after normalisation: dotted abbreviations are joined first
 # ("S.A." -> "sa", "S.p.A." -> "spa", "L.L.C." -> "llc") and "A/S" becomes "as".
@@ -78,6 +79,10 @@ def _strip_accents(value: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# The rules extractor asks for the same few thousand keys over and over (every word of every
+# capitalised run, every tracked mention, each article's blocked terms: ~200 calls an article,
+# most of them repeats); the key depends on the name alone, so a bounded cache returns it.
+@lru_cache(maxsize=1 << 16)
 def normalize_brand(name: str) -> str:
     """The key two spellings of one brand share; ``""`` for a name with no letters or digits."""
     if name.isascii() and name.replace(" ", "").isalnum():

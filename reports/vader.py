@@ -48,14 +48,22 @@ class Vader:
             text = self._describe_emoji(text)
         text = text.strip()
         punctuation = string.punctuation
-        # SentiText._strip_punc_if_word: a word of two characters or fewer once stripped was
-        # likely an emoticon (":)"), kept whole.
-        words = [s if len(s := t.strip(punctuation)) > 2 else t for t in text.split()]
+        # The package's words are these tokens with ASCII punctuation stripped from their ends
+        # (SentiText._strip_punc_if_word: a word of two characters or fewer once stripped was
+        # likely an emoticon, ":)", kept whole). The rules read a word's case only through
+        # isupper(), which punctuation (uncased) does not change, so ``words`` are the tokens.
+        words = text.split()
         if not words:
             return 0.0
-        # One lower() for all the words: a word holds no space and lowercases to none, and a
-        # space ends a Greek final sigma's context as the end of a word does.
-        lower = " ".join(words).lower().split(" ")
+        if text.isascii():
+            # ASCII lowercasing changes only A-Z, neither spaces nor punctuation: the lowered
+            # text's tokens, stripped, are the package's lowered words.
+            lower = [s if len(s := t.strip(punctuation)) > 2 else t for t in text.lower().split()]
+        else:
+            # One lower() for all the stripped words: a word holds no space and lowercases to
+            # none, and a space ends a Greek final sigma's context as the end of a word does.
+            stripped = [s if len(s := t.strip(punctuation)) > 2 else t for t in words]
+            lower = " ".join(stripped).lower().split(" ")
         lexicon = self.lexicon
         count = len(words)
         hits = list(compress(range(count), map(lexicon.__contains__, lower)))

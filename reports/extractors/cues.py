@@ -10,6 +10,7 @@ The same cues corroborate ambiguous known brands ("Apple said" vs "Apple growers
 """
 
 import re
+from functools import lru_cache
 
 from .wordlists import FIRST_NAMES, PERSON_TITLES, STOCK_EXCHANGES
 
@@ -187,6 +188,9 @@ _DESCRIPTOR_LOWERCASED = re.compile(_DESCRIPTOR_BEFORE.pattern.replace("[A-ZÃ€-Ã
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+# A pure test of one word, asked of the first word of many capitalised runs ("Rival", "The",
+# "Analysts"): the 60-alternative pattern runs once per distinct word.
+@lru_cache(maxsize=4096)
 def descriptor_word(word: str) -> bool:
     """Whether a capitalised first word is itself a descriptor: "Rival Superdrug"."""
     return bool(_DESCRIPTOR_BEFORE.search(word + " "))

@@ -33,13 +33,14 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from reports.evidence import is_sentence_start
 from reports.normalize import LEGAL_FORMS, normalize_brand
 
 from . import cues, discovery_model, gazetteer, places
 from .discovery_features import group_features
+from .lowercase_words import in_findall
 from .wordlists import (
     COMMON_WORDS,
     DETERMINERS,
@@ -63,6 +64,7 @@ _RUN = re.compile(
     rf"{_CAP}){{0,7}}(?:,?\s(?:plc|gmbh|spa|sarl|srl)\b)?"
 )
 _ADJECTIVE = re.compile(r"-[a-z]+$")
+_TOKEN = re.compile(r"\S+")
 _INSTITUTION_BEFORE = re.compile(
     r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*,?\s+(?:and\s+|&\s+)?){0,3}$"
 )
@@ -101,19 +103,6 @@ class Discovered:
     candidate: Candidate  # The mention with the best evidence.
     confidence: float
     entry: object | None = None
-
-
-class _Lazy:
-    """A value computed on the first call, then kept."""
-
-    def __init__(self, compute: Callable[[], set[str]]) -> None:
-        self._compute: Callable[[], set[str]] | None = compute
-        self._value: set[str] = set()
-
-    def __call__(self) -> set[str]:
-        if self._compute is not None:
-            self._value, self._compute = self._compute(), None
-        return self._value
 
 
 def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -167,7 +156,7 @@ def _candidates(
     previous_end = -1
     for match in _RUN.finditer(text):
         if not _overlaps(skip, match.start(), match.end()):
-            parts = re.finditer(r"\S+", match.group())
+            parts = _TOKEN.finditer(match.group())
             tokens = [(match.start() + m.start(), m.group(0)) for m in parts]
             if (
                 runs
@@ -246,7 +235,7 @@ def _candidates(
         ):
             tokens, initial = tokens[1:], False  # "Kroger-owned QFC" -> "QFC"
         for size in (3, 2, 1):  # "New York GoDaddy" -> "GoDaddy"
-            prefix = " ".join(w for _, w in tokens[:size])
+            prefix = " ".join([w for _, w in tokens[:size]]) if len(tokens) > size else ""
             if (
                 len(tokens) > size
                 and gazetteer.is_place(prefix)
@@ -507,7 +496,7 @@ _LOWER_WORD = re.compile(r"(?<![\w'\u2019@#./-])[a-z]+(?![\w/@-]|\.\w)")
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
 
 
-def _word_used_as_name(key: str, group: list[Candidate], lowercase: Callable[[], set[str]]) -> bool:
+def _word_used_as_name(key: str, group: list[Candidate], lowercase: Callable[[str], bool]) -> bool:
     """A dictionary word the article writes only as a name, twice inside sentences: "Twitch
     generated $2 billion ... over half of Twitch users"; not "Windows" beside "windows"."""
     if key.endswith("s") or len(key) < 3 or any(_plain_word(c) for c in group):
@@ -517,7 +506,7 @@ def _word_used_as_name(key: str, group: list[Candidate], lowercase: Callable[[],
     inside = [c for c in group if not c.initial_single]
     with_cue = any(c.word_cues for c in inside)
     forms = {key, key + "s", key + "es"}
-    return len(inside) >= (2 if with_cue else 3) and not forms & lowercase()
+    return len(inside) >= (2 if with_cue else 3) and not any(map(lowercase, forms))
 
 
 def _short_capitals(surface: str) -> bool:
@@ -699,8 +688,8 @@ def discover(
         kept.append(candidate)
     if not language.lower().startswith("de"):
         _mark_listed(text, kept)  # In German every noun is capitalised, so "distinctive".
-    # The article's lowercase words, read from the whole text only for a name that asks.
-    lowercase = _Lazy(lambda: set(_LOWER_WORD.findall(text)))
+    # Whether the article writes a word in lowercase, looked at only where the word occurs.
+    lowercase = partial(in_findall, _LOWER_WORD, text)
     groups: dict[str, list[Candidate]] = {}
     for candidate in kept:
         if not candidate.key or candidate.key in known_keys:
@@ -708,7 +697,7 @@ def discover(
         if candidate.entry is None and " " not in candidate.name and candidate.key in people:
             continue  # "Snyder" after "Blake Snyder", "Zitt-James" after "Naomi Zitt-James".
         groups.setdefault(candidate.key, []).append(candidate)
-    prose_lowercase = _Lazy(lambda: set(_PROSE_LOWER.findall(text)))
+    prose_lowercase = partial(in_findall, _PROSE_LOWER, text)
     # Each key's word prefixes ("brightwave" of "brightwave analytics"), the longer keys in
     # the groups' order: a pass over every group for every key was quadratic in the names.
     # Groups are only ever removed below, so the first remaining one is the first in order.
@@ -743,7 +732,7 @@ def discover(
             english
             and key in proper
             and any(c.distinctive for c in group)
-            and key not in prose_lowercase()  # "set to “Hummus”" beside "saying hummus".
+            and not prose_lowercase(key)  # "set to “Hummus”" beside "saying hummus".
         ):
             kinds.add("proper")  # "Facebook" used by name inside a sentence.
         elif cjk and any(c.entry is not None and not _short_capitals(c.surface) for c in group):

@@ -238,3 +238,107 @@ def test_a_place_shown_by_its_list_or_its_noun_is_found_as_before() -> None:
         shown += expected
         assert places.shown_as_place(text, start, end) == expected, (text, start)
     assert shown > 1_000
+
+
+def test_normalize_brand_is_cached_within_a_bound() -> None:
+    """The extractor asks for the same keys ~200 times an article; a worker runs for days, so
+    the cache must not grow with every name it ever read."""
+    info = normalize_brand.cache_info()
+    assert info.maxsize is not None and info.maxsize <= 1 << 16
+    rng = random.Random(19)
+    for _ in range(2_000):
+        name = _text(rng, rng.randint(0, 8))
+        assert normalize_brand(name) == normalize_brand.__wrapped__(name) == normalize_brand(name)
+
+
+# Words of the boilerplate patterns, their neighbours, capitals and letters that only
+# IGNORECASE relates to ASCII ones (the Kelvin sign, the long s, a dotted capital I).
+_BOILERPLATE_PIECES = [
+    "affiliate", "links", "we", "may", "earn", "a", "commission", "sponsored", "content", "this",
+    "article", "contains", "disclosure", "uses", "cookies", "accept", "all", "our", "privacy",
+    "policy", "sign", "up", "subscribe", "newsletter", "newsletters", "to", "already",
+    "subscriber", "log", "in", "continue", "click", "'ok'", "ok", "by", "Jane", "published",
+    "veröffentlicht", "VERÖFFENTLICHT", "staff", "writer", "12/03/2024", "photo", "credit:",
+    "(photos", "getty", "images", "reuters/", "©", "read", "more", "related", "AP", "Photo",
+    "Affiliate", "SUBSCRIBE", "Cookies", "\u212a", "\u017f", "\u0130", "é", "Gap", "said", ".",
+    ",", "!", "Profits", "soared", "publicité", "PUBLICITÉ", "never", "miss", "out", "on",
+]  # fmt: skip
+
+
+def test_boilerplate_is_found_as_its_case_insensitive_pattern_found_it() -> None:
+    from reports import boilerplate
+
+    rng = random.Random(23)
+    found = 0
+    for _ in range(20_000):
+        sentence = "".join(
+            rng.choice(_BOILERPLATE_PIECES) + rng.choice(("", " ", " ", "  ", "\n", "\t"))
+            for _ in range(rng.randint(0, 12))
+        )
+        plain = " ".join(sentence.split())
+        words = len(plain.split())
+        expected = (
+            (words < 2 and len(plain) < 25)
+            or (
+                words < 3
+                and len(plain) < 25
+                and not plain.endswith(tuple(boilerplate._SENTENCE_END))
+            )
+            or boilerplate._BOILERPLATE.search(plain) is not None
+        )
+        found += expected
+        assert boilerplate.is_boilerplate(sentence) == expected, sentence
+    assert found > 5_000
+
+
+def test_the_lowercased_boilerplate_pattern_has_no_capital_letter_to_miss() -> None:
+    """The fast pattern reads lowercased text: a capital written into a boilerplate pattern
+    would never match there (escapes such as ``\\S`` are not letters of the text)."""
+    from reports import boilerplate
+
+    literals = re.sub(r"\\.", "", boilerplate._BOILERPLATE_LOWERCASED.pattern)
+    assert literals == literals.lower()
+    assert not boilerplate._BOILERPLATE_LOWERCASED.flags & re.IGNORECASE
+    assert boilerplate._BOILERPLATE.flags & re.IGNORECASE
+
+
+_LOWERCASE_PIECES = [
+    "hummus", "Hummus", "hummuses", "twitch", "Twitch", "twitches", "a", "é", " ", " ", "\n",
+    ".", ".com", "/", "@", "#", "-", "'", "\u2019", "\u201c", "\u201d", "(", ")", ",", ";", "!",
+    "_", "1", "x", "saying", "\u00a0", "hummushummus",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("pattern_name", ["_LOWER_WORD", "_PROSE_LOWER"])
+def test_a_word_is_found_in_lowercase_exactly_when_findall_lists_it(pattern_name: str) -> None:
+    from reports.extractors import discovery
+    from reports.extractors.lowercase_words import in_findall
+
+    pattern = getattr(discovery, pattern_name)
+    rng = random.Random(29)
+    listed = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(_LOWERCASE_PIECES) for _ in range(rng.randint(0, 16)))
+        words = set(pattern.findall(text))
+        for word in ("hummus", "hummuses", "twitch", "twitches", "a", "x", "", "new york", "é"):
+            listed += word in words
+            assert in_findall(pattern, text, word) == (word in words), (text, word)
+    assert listed > 1_000  # Both answers are exercised (~1,500 and more yes).
+
+
+def test_descriptor_word_is_cached_and_answers_as_its_pattern() -> None:
+    from reports.extractors import cues
+
+    assert cues.descriptor_word.cache_info().maxsize is not None
+    for word in (
+        "Rival",
+        "rival",
+        "RIVALS",
+        "Analysts",
+        "Partnered",
+        "Owner",
+        "The",
+        "\u212aonzern",
+    ):
+        expected = cues._DESCRIPTOR_BEFORE.search(word + " ") is not None
+        assert cues.descriptor_word(word) == cues.descriptor_word(word) == expected, word
