@@ -82,6 +82,9 @@ def sentence_sentiment(sentence: str, language: str = "en") -> float:
     return _english_sentence(sentence) if _is_english(language) else 0.0
 
 
+# A finding's evidence sentence is scored when the finding is made, and again among the
+# article's sentences; a small cache of the last scores answers the second time.
+@lru_cache(maxsize=512)
 def _english_sentence(sentence: str) -> float:
     if not sentence or not sentence.strip():
         return 0.0

@@ -176,7 +176,19 @@ def _negation_check(valence, lower: list[str], start_i: int, i: int):
     return valence
 
 
+# Words of the idioms and the boosters of several words ("kind of", "kiss of death"): a
+# sequence below can be one of them only if all its words are among these.
+_IDIOM_WORDS = frozenset(
+    word for key in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in key for word in key.split(" ")
+)
+
+
 def _special_idioms_check(valence, lower: list[str], i: int):
+    # Each sequence tested below holds ``lower[i]`` or ``lower[i - 2]``: when neither is an
+    # idiom's word, none can match and the valence is returned as it came (most calls; the
+    # seven strings were built for nothing).
+    if lower[i] not in _IDIOM_WORDS and lower[i - 2] not in _IDIOM_WORDS:
+        return valence
     onezero = f"{lower[i - 1]} {lower[i]}"
     twoonezero = f"{lower[i - 2]} {lower[i - 1]} {lower[i]}"
     twoone = f"{lower[i - 2]} {lower[i - 1]}"

@@ -228,8 +228,10 @@ def junk_category(words: list[str]) -> str | None:
     "job title", "technology"), or None. People, places and common phrases need the article:
     see discovery."""
     lowered = [w.lower().strip(".,") for w in words]
-    letters = "".join(c for c in "".join(lowered) if c.isalnum())
-    if len(letters) <= 1:
+    joined = "".join(lowered)
+    # The count of letters and digits; a name of nothing else (most) is counted by its length.
+    letters = len(joined) if joined.isalnum() else sum(map(str.isalnum, joined))
+    if letters <= 1:
         return "single letter"
     if all(w in WEEKDAYS or w.isdigit() for w in lowered):
         return "weekday"

@@ -342,3 +342,17 @@ def test_descriptor_word_is_cached_and_answers_as_its_pattern() -> None:
     ):
         expected = cues._DESCRIPTOR_BEFORE.search(word + " ") is not None
         assert cues.descriptor_word(word) == cues.descriptor_word(word) == expected, word
+
+
+def test_junk_category_counts_letters_as_before() -> None:
+    from reports.extractors import gazetteer
+
+    def old_letters(words: list[str]) -> int:
+        lowered = [w.lower().strip(".,") for w in words]
+        return len("".join(c for c in "".join(lowered) if c.isalnum()))
+
+    rng = random.Random(31)
+    for _ in range(5_000):
+        words = [_text(rng, rng.randint(0, 3)) for _ in range(rng.randint(1, 3))]
+        single = gazetteer.junk_category(words) == "single letter"
+        assert single == (old_letters(words) <= 1), words

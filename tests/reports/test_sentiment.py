@@ -245,3 +245,17 @@ def test_the_rules_extractor_calls_a_results_beat_positive_for_the_brand_too() -
     assert result.sentiment_label == "positive"
     [acme] = [f for f in result.brands if f.name == "Acme"]
     assert acme.sentiment > 0.05
+
+
+def test_a_sentence_scored_twice_is_scored_once_and_the_cache_is_bounded() -> None:
+    """A finding's evidence is scored again among the article's sentences: the second time
+    comes from a small cache, never from a growing one."""
+    from reports.sentiment import _english_sentence, _vader
+
+    info = _english_sentence.cache_info()
+    assert info.maxsize is not None and info.maxsize <= 4096
+    sentence = "Globex shares collapsed after a damning fraud report, a terrible blow."
+    first = sentence_sentiment(sentence)
+    hits = _english_sentence.cache_info().hits
+    assert sentence_sentiment(sentence) == first == _vader().compound(sentence) < 0
+    assert _english_sentence.cache_info().hits == hits + 1

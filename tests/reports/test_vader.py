@@ -92,3 +92,29 @@ def test_emoji_become_their_descriptions_as_in_the_package() -> None:
 def test_an_ascii_emoji_key_is_refused() -> None:
     with pytest.raises(ValueError, match="ASCII"):
         Vader({}, {"x": "letter x"})
+
+
+def test_every_idiom_scores_the_same_wherever_it_stands_around_a_lexicon_word() -> None:
+    """The idiom check returns early unless the word, or the one two before it, is an idiom's
+    word (``_IDIOM_WORDS``): each idiom and multi-word booster, at each place around a scored
+    word, must score as the package scores it."""
+    from reports import vader
+
+    keys = [k for k in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in k]
+    assert {w for k in keys for w in k.split(" ")} == vader._IDIOM_WORDS
+    assert {"kiss", "death", "heart", "kind", "of"} <= vader._IDIOM_WORDS
+    compared = 0
+    for key in keys:
+        for scored in ("good", "bad", "heart", "die", "GREAT"):
+            for gap in range(5):
+                for filler in ("x", "the", "very"):
+                    words = [filler] * gap
+                    for text in (
+                        " ".join([key, *words, scored, "ok"]),
+                        " ".join(["so", scored, *words, key]),
+                        " ".join(["we", "had", *words, key, scored]),
+                    ):
+                        old, new = _same(text)
+                        assert repr(new) == repr(old), text
+                        compared += 1
+    assert compared > 2_000
