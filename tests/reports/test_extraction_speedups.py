@@ -356,3 +356,31 @@ def test_junk_category_counts_letters_as_before() -> None:
         words = [_text(rng, rng.randint(0, 3)) for _ in range(rng.randint(1, 3))]
         single = gazetteer.junk_category(words) == "single letter"
         assert single == (old_letters(words) <= 1), words
+
+
+_PHRASE_PIECES = [
+    "sustainable", "seafood", "Sustainable", "Seafood", "sea", "food", " ", " ", "-", "\n",
+    "\u00a0", ".", "@", "/", "_", "x", "é", "(", "a", "c++", "+", "'",
+]  # fmt: skip
+
+
+def test_a_phrase_written_in_lowercase_is_found_as_its_pattern_found_it() -> None:
+    from reports.extractors.cues import written_in_lowercase
+
+    def old(text: str, name: str) -> bool:
+        lowered = name.lower().split()
+        if lowered[0] not in text:
+            return False
+        words = [re.escape(w) for w in lowered]
+        return re.search(r"(?<![\w.@/])" + r"[\s-]".join(words) + r"(?![\w-])", text) is not None
+
+    rng = random.Random(37)
+    found = 0
+    names = ["Sustainable Seafood", "Sea Food", "A", "C++ Sea", "Seafood", "X É", "sea food x"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(_PHRASE_PIECES) for _ in range(rng.randint(0, 14)))
+        for name in names:
+            expected = old(text, name)
+            found += expected
+            assert written_in_lowercase(text, name) == expected, (text, name)
+    assert found > 2_000
