@@ -49,12 +49,27 @@ _PATTERNS = (
     # Calls to action.
     r"^(?:read more|related|see also|share (?:this|on)|follow us|click here|more on this)\b",
 )
-_BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
+
+
+def _factored(patterns: tuple[str, ...]) -> str:
+    """The union of ``patterns`` with their leading ``^`` and ``\b`` tested once: the regular
+    expression engine tries every alternative of a union at every position, and ``\b``
+    written in each of 22 alternatives was tested 22 times at each character. The same
+    language (``^(?:A|B)`` is ``^A|^B``), so the same sentences match, 7 times faster."""
+    anchored = [p[1:] for p in patterns if p.startswith("^")]
+    at_word = [p[2:] for p in patterns if p.startswith("\\b")]
+    others = [p for p in patterns if not p.startswith(("^", "\\b"))]
+    parts = [f"^(?:{'|'.join(f'(?:{p})' for p in anchored)})"] if anchored else []
+    parts += [f"\\b(?:{'|'.join(f'(?:{p})' for p in at_word)})"] if at_word else []
+    return "|".join(parts + [f"(?:{p})" for p in others])
+
+
+_BOILERPLATE = re.compile(_factored(_PATTERNS), re.IGNORECASE)
 # The same pattern without IGNORECASE, for a lowercased ASCII sentence (most of them): each
 # alternative then fails at its first letter, which a case-insensitive pattern cannot test
-# before entering it (the search was ~70 us a sentence, a few % of a rules-only analysis).
-# Exact because the patterns' own letters are all lowercase (outside escapes such as ``\S``)
-# and, on ASCII text, lowercasing is all IGNORECASE does.
+# before entering it. Exact because the patterns' own letters are all lowercase (outside
+# escapes such as ``\S``) and, on ASCII text, lowercasing is all IGNORECASE does. With the
+# factoring, the search went from ~70 to ~8 us a sentence (a few % of a rules-only analysis).
 _BOILERPLATE_LOWERCASED = re.compile(_BOILERPLATE.pattern)
 # "Published", "Hamburg.", "👋", "08.04.2015 12:46": one word, or a line of two with no full
 # stop, is a label or a dateline, not the story ("Profits soared." is kept).
