@@ -15,7 +15,7 @@ but the extractor still runs.
 import logging
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 logger = logging.getLogger(__name__)
 
@@ -227,6 +227,13 @@ def junk_category(words: list[str]) -> str | None:
     """The junk category of a capitalised name ("weekday", "month", "single letter", "degree",
     "job title", "technology"), or None. People, places and common phrases need the article:
     see discovery."""
+    return _junk_category(tuple(words))
+
+
+# Discovery asks this of every candidate, and names recur within an article and across
+# articles; the answer depends on the words and this module's fixed lists only.
+@lru_cache(maxsize=8192)
+def _junk_category(words: tuple[str, ...]) -> str | None:
     lowered = [w.lower().strip(".,") for w in words]
     joined = "".join(lowered)
     # The count of letters and digits; a name of nothing else (most) is counted by its length.

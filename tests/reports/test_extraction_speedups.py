@@ -418,3 +418,29 @@ def test_the_boilerplate_patterns_can_be_factored() -> None:
     assert (
         boilerplate._factored((r"^a", r"\bb", r"\bc", "d")) == r"^(?:(?:a))|\b(?:(?:b)|(?:c))|(?:d)"
     )
+
+
+def test_junk_category_is_cached_by_the_words_and_answers_as_before() -> None:
+    from reports.extractors import gazetteer
+
+    assert gazetteer._junk_category.cache_info().maxsize is not None
+    cases = [["Monday"], ["Mr"], ["PhD"], ["Chief", "Executive"], ["X"], ["Acme"], ["12", "May"]]
+    for words in cases:
+        expected = gazetteer._junk_category.__wrapped__(tuple(words))
+        assert gazetteer.junk_category(words) == gazetteer.junk_category(list(words)) == expected
+    assert [gazetteer.junk_category(w) for w in cases[:5]] == [
+        "weekday", "job title", "degree", "job title", "single letter"
+    ]  # fmt: skip
+
+
+def test_the_throughput_benchmark_forgets_the_text_it_has_seen() -> None:
+    """Repeated rounds over the same pages must not be sped up by the caches keyed by text."""
+    from benchmarks.rules_throughput import _forget_seen_text
+    from reports.extractors import cues, gazetteer
+
+    normalize_brand("Zorblax Industries Inc.")
+    cues.descriptor_word("Rival")
+    gazetteer.junk_category(["Monday"])
+    _forget_seen_text()
+    for cached in (normalize_brand, cues.descriptor_word, gazetteer._junk_category):
+        assert cached.cache_info().currsize == 0
