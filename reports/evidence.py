@@ -231,15 +231,7 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
         before = stop
     while left < start and text[left] in _CLOSERS and left > 0 and text[left - 1] in ".!?":
         left += 1  # The closing quote of the previous sentence: 'ground." Gap said'.
-    right = min(len(text), end + reach)
-    for match in _MAYBE_END.finditer(text, end, right):
-        if _ends_sentence(text, match.start()):
-            right = match.start()
-            break
-    if right < len(text) and text[right] in ".!?":
-        right += 1
-        while right < len(text) and text[right] in _CLOSERS:
-            right += 1
+    right, _ = _right_end(text, end)
     while left < right and text[left].isspace():
         left += 1
     while right > left and text[right - 1].isspace():
@@ -247,6 +239,23 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     if right - left > MAX_EVIDENCE_CHARS:
         left, right = _window(text, left, right, start, end)
     return left, right
+
+
+def _right_end(text: str, end: int) -> tuple[int, int]:
+    """Where the sentence holding ``end`` ends, its closing punctuation and quotes included
+    (trailing spaces not yet trimmed), and the index of the character that ended it (-1 when
+    none did within reach)."""
+    right = min(len(text), end + 4 * MAX_EVIDENCE_CHARS + 1)
+    stop = -1
+    for match in _MAYBE_END.finditer(text, end, right):
+        if _ends_sentence(text, match.start()):
+            right = stop = match.start()
+            break
+    if right < len(text) and text[right] in ".!?":
+        right += 1
+        while right < len(text) and text[right] in _CLOSERS:
+            right += 1
+    return right, stop
 
 
 def _window(text: str, left: int, right: int, start: int, end: int) -> tuple[int, int]:
@@ -268,15 +277,31 @@ def _window(text: str, left: int, right: int, start: int, end: int) -> tuple[int
 
 
 def sentences(text: str) -> Iterator[tuple[int, int]]:
-    """The ``(start, end)`` of every non-empty sentence, in order."""
+    """The ``(start, end)`` of every non-empty sentence, in order: each one's end as
+    ``sentence_around(text, start, start)`` finds it."""
     position = 0
     length = len(text)
+    previous_stop = -1  # What ended the sentence before, when its end was that stop's.
     while position < length:
         while position < length and text[position].isspace():
             position += 1
         if position >= length:
             return
-        _, right = sentence_around(text, position, position)
+        # ``sentence_around`` scans back from ``position`` for the sentence's left edge, which
+        # only matters when the sentence is too long and cut (``_window``). That scan meets
+        # nothing but spaces and closing quotes before the previous sentence's stop, which
+        # ends a sentence, so the edge is past that stop (and never before the scan's floor):
+        # when the end is within MAX_EVIDENCE_CHARS of that bound, nothing is cut, and the
+        # scan is skipped (most sentences; otherwise the general path decides).
+        right, stop = _right_end(text, position)
+        while text[right - 1].isspace():  # ``text[position]`` is not a space: it stops there.
+            right -= 1
+        bound = max(previous_stop + 1, position - 4 * MAX_EVIDENCE_CHARS - 1, 0)
+        if right - bound > MAX_EVIDENCE_CHARS:
+            trimmed = right
+            _, right = sentence_around(text, position, position)
+            stop = stop if right == trimmed else -1
+        previous_stop = stop
         right = max(right, position + 1)
         yield position, right
         position = right

@@ -444,3 +444,43 @@ def test_the_throughput_benchmark_forgets_the_text_it_has_seen() -> None:
     _forget_seen_text()
     for cached in (normalize_brand, cues.descriptor_word, gazetteer._junk_category):
         assert cached.cache_info().currsize == 0
+
+
+def _old_sentences(text: str) -> list[tuple[int, int]]:
+    """``evidence.sentences`` as it was: ``sentence_around`` for each sentence."""
+    found, position = [], 0
+    while position < len(text):
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position >= len(text):
+            break
+        _, right = sentence_around(text, position, position)
+        right = max(right, position + 1)
+        found.append((position, right))
+        position = right
+    return found
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sentences_split_as_sentence_around_split_them(seed: int) -> None:
+    """Short and long sentences (cut at MAX_EVIDENCE_CHARS), ends beyond the scans' reach,
+    closing quotes, newlines, abbreviations and initials."""
+    rng = random.Random(41 + seed)
+    for _ in range(400):
+        text = _text(rng, rng.choice((5, 60, 400, 1500)))
+        if rng.random() < 0.3:  # Long runs with no sentence end: cut sentences.
+            for stop in ".!?\n":
+                text = text.replace(stop, "") if rng.random() < 0.7 else text
+        if rng.random() < 0.3:
+            text = text.replace(" ", "") + " "
+        assert list(evidence.sentences(text)) == _old_sentences(text), text
+
+
+def test_sentences_split_the_real_pages_as_before() -> None:
+    from benchmarks.real_pages import label_files, load_pages
+
+    ids = {path.parent.name for path in label_files()[::20]}
+    pages = [page for page in load_pages(ids=ids) if page.text]
+    assert len(pages) >= 15
+    for page in pages:
+        assert list(evidence.sentences(page.text)) == _old_sentences(page.text), page.id
