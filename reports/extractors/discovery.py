@@ -316,6 +316,10 @@ def _stands_without(text: str, prefix: str, rest: list[str]) -> bool:
 
 
 _SAINT_BEFORE = re.compile(r"(?<![\w.])St\.\s+$")
+# Lee "Faker" Sang-hyeok, Earvin "Magic" Johnson: one word in quotes between a person's given
+# name and surname is a nickname (a player's handle), and the person later goes by it alone.
+_NICKNAME_BEFORE = re.compile(r"(?<![\w.])[A-Z][\w.'\u2019-]*\s+[\"\u201c\u2018']$")
+_NICKNAME_AFTER = re.compile(r"[\"\u201d\u2019']\s+[A-Z][a-z]")
 # "Kenneth R. Lowe": a first name and a middle initial before the word make it a surname.
 _FIRST_AND_INITIAL = re.compile(r"(?<![\w.])([A-Z][a-z]+)\s+[A-Z]\.\s+$")
 
@@ -335,6 +339,12 @@ def _person(
         )
     ):
         return True
+    if (
+        len(words) == 1
+        and _NICKNAME_BEFORE.search(text, max(0, start - 30), start)
+        and _NICKNAME_AFTER.match(text, end)
+    ):
+        return True  # A nickname: "Faker" of Lee "Faker" Sang-hyeok, and "Faker" alone later.
     if _SAINT_BEFORE.search(text, max(0, start - 8), start):
         return True  # "St. Mark's Square", "St. Paul": a saint's name or a place's.
     if len(words) == 1 and _INITIALS_BEFORE.search(text, max(0, start - 12), start):

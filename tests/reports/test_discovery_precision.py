@@ -868,3 +868,36 @@ def test_a_lowercase_first_letter_in_a_brand_s_shape_is_a_name() -> None:
 
     evidence = offered(text)["iPad"].evidence
     assert {"distinctive", "proper"} <= evidence
+
+
+def test_a_nickname_in_quotes_inside_a_person_s_name_is_a_person_later_too() -> None:
+    # Session 14: an esports report named its players as Lee "Faker" Sang-hyeok and then by
+    # the handle alone, which was scored as a brand the base knows (0.81 here before).
+    text = (
+        "It is Lee \u201cFaker\u201d Sang-hyeok\u2019s fourth title with T1. Now, Faker is the "
+        "only player to win four titles. It has been years since Faker won. Kang \u201cTheShy"
+        "\u201d Seung-lok played Aatrox; it was the first time we saw TheShy on Kennen."
+    )
+    knowledge = FakeKnowledge({"Faker": Entry("Faker", "Q1")})
+
+    found = candidates(text, knowledge)
+
+    assert "Faker" not in found
+    assert "TheShy" not in found
+    assert "Aatrox" in found  # The rest of the page is read as before.
+
+
+def test_a_quoted_name_that_is_not_between_a_given_name_and_a_surname_is_no_nickname() -> None:
+    text = 'The group said "Zorblax" Tuesday; the "Zorblax" app sold well. Zorblax grew.'
+
+    assert "not_a_brand" not in offered(text)["Zorblax"].evidence
+
+
+def test_okay_opening_a_sentence_is_a_word_not_a_name() -> None:
+    # Session 14: the 1934 dictionary has no "okay", so "Okay, it won't win any awards" was
+    # a name that is no word, which no sentence start explains.
+    assert gazetteer.is_common_word("Okay")
+    text = "Here is the badge we will make.\n\nOkay, it won't win any awards for design."
+    knowledge = FakeKnowledge({"Okay": Entry("Okay", "Q2")})
+
+    assert "Okay" not in candidates(text, knowledge)  # A word opening a sentence, no cue.
