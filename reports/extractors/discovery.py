@@ -434,6 +434,8 @@ def _candidate(
         # and Duchess of Sussex".
         return None
     found = cues.context_cues(text, start, end, before_at=run_start)
+    if cues.use_noun_after(text, end):
+        found.add("use_noun")  # "Android devices", "Windows users".
     if legal:
         found.add("legal")
     if lead and cues.descriptor_word(lead):
@@ -706,6 +708,10 @@ def discover(
                 for w in names
             )
             candidate.cues.add("kb_weak" if weak else "kb")
+            if candidate.word_cues and "use_noun" in candidate.word_cues:
+                # A word the base knows, then a noun of use: "Windows users", "Apple devices",
+                # "its Prime subscription" (not "Favorite apps?", "These apps": no base name).
+                candidate.cues.add("use_noun")
         kept.append(candidate)
     if not language.lower().startswith("de"):
         _mark_listed(text, kept)  # In German every noun is capitalised, so "distinctive".

@@ -34,6 +34,7 @@ CUE_FEATURES = (
     "kb",
     "proper",
     "shape",
+    "use_noun",
 )
 OTHER_FEATURES = (
     "kb_entry",  # the knowledge base knows the name (however plain a word it is)

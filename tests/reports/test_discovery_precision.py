@@ -901,3 +901,35 @@ def test_okay_opening_a_sentence_is_a_word_not_a_name() -> None:
     knowledge = FakeKnowledge({"Okay": Entry("Okay", "Q2")})
 
     assert "Okay" not in candidates(text, knowledge)  # A word opening a sentence, no cue.
+
+
+def test_a_noun_of_use_after_a_name_is_evidence_for_a_base_name_or_a_coined_one() -> None:
+    # Session 14: "Android devices", "Windows users", "its Twitter account" were dropped with
+    # no cue at all (a base name that is also a word needs one).
+    text = (
+        "The earbuds work with iOS and Android devices. Many lifelong Windows users bought "
+        "one, and the party changed the name of its Twitter account. Many owners of Zorblax "
+        "phones complained."
+    )
+    knowledge = FakeKnowledge(
+        {
+            "Android": Entry("Android", "Q1"),
+            "Windows": Entry("Windows", "Q2"),
+            "Twitter": Entry("Twitter", "Q3"),
+        }
+    )
+
+    found = offered(text, knowledge)
+
+    for name in ("Android", "Windows", "Twitter", "Zorblax"):
+        assert "use_noun" in found[name].evidence, name
+
+
+def test_a_plain_word_before_a_noun_of_use_is_no_name_without_the_base() -> None:
+    text = (
+        "Q: Favorite apps?\n\nA: none. Updated app: These apps help marketers. Favorite apps win."
+    )
+
+    found = offered(text)
+
+    assert all("use_noun" not in o.evidence for o in found.values())
