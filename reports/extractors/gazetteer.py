@@ -201,9 +201,13 @@ def is_people(word: str) -> bool:
     for ending in _DEMONYM_ENDINGS:
         if plain.endswith(ending) and len(plain) - len(ending) >= 3:
             stem = plain[: -len(ending)]
-            if any(form in places() for form in (stem, stem + "a", stem + "ia", stem + "y")):
+            # "Libyan", "Tunisian", "Ukrainian" (Ukraine), "Palestinian" (Palestine).
+            forms = (stem, stem + "a", stem + "ia", stem + "y", stem + "e")
+            if any(form in places() for form in forms):
                 return True
-    return False
+    # "Afghan", "Uzbeks", "Kazakh": the country is the people's name and "-(i)stan".
+    single = plain[:-1] if plain.endswith("s") else plain
+    return len(single) >= 4 and any(single + end in places() for end in ("istan", "stan"))
 
 
 def is_common_word(word: str) -> bool:

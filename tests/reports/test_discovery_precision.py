@@ -933,3 +933,24 @@ def test_a_plain_word_before_a_noun_of_use_is_no_name_without_the_base() -> None
     found = offered(text)
 
     assert all("use_noun" not in o.evidence for o in found.values())
+
+
+@pytest.mark.parametrize("word", ["Ukrainian", "Palestinian", "Afghan", "Afghans", "Uzbek"])
+def test_a_nationality_named_after_its_country_s_other_forms_is_a_people(word: str) -> None:
+    # Session 14: "Ukrainian president" (Ukraine) and "Afghan officials" (Afghanistan) were
+    # scored as names with a corporate noun after them.
+    assert gazetteer.is_people(word)
+
+
+def test_a_nationality_before_a_corporate_noun_is_no_brand() -> None:
+    text = "The Ukrainian president met the Afghan chairman. The Ukrainian president spoke."
+
+    found = candidates(text)
+
+    assert "Ukrainian" not in found
+    assert "Afghan" not in found
+
+
+@pytest.mark.parametrize("word", ["Apple", "Samsung", "Nike", "Tesla", "Verizon", "Siemens"])
+def test_a_brand_is_no_nationality(word: str) -> None:
+    assert not gazetteer.is_people(word)
