@@ -654,6 +654,9 @@ def _led_by_known_brand(name: str, knowledge: object | None) -> bool:
     return False
 
 
+_TITLE_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
 def discover(
     text: str,
     *,
@@ -662,6 +665,7 @@ def discover(
     knowledge: object | None = None,
     language: str = "en",
     collect: list[tuple[str, list[float]]] | None = None,
+    title: str = "",
 ) -> list[Discovered]:
     """The unknown brands of ``text``, best evidence first per brand.
 
@@ -725,6 +729,8 @@ def discover(
             continue  # "Snyder" after "Blake Snyder", "Zitt-James" after "Naomi Zitt-James".
         groups.setdefault(candidate.key, []).append(candidate)
     prose_lowercase = _Lazy(lambda: set(_PROSE_LOWER.findall(text)))
+    # The title's words, a possessive's "'s" dropped ("Dropbox's ATF" names Dropbox).
+    title_words = f" {normalize_brand(_TITLE_POSSESSIVE.sub('', title))} " if title else ""
     # Each key's word prefixes ("brightwave" of "brightwave analytics"), the longer keys in
     # the groups' order: a pass over every group for every key was quadratic in the names.
     # Groups are only ever removed below, so the first remaining one is the first in order.
@@ -795,6 +801,7 @@ def discover(
             kb_maker=_led_by_known_brand(name, knowledge),
             not_a_brand=_not_a_brand(text, key, group, people, institution_heads),
             language=language,
+            in_title=f" {key} " in title_words,
         )
         if scorer is None:  # Training (benchmarks/train_discovery.py): every name, unscored.
             collect.append((name, features))  # type: ignore[union-attr]

@@ -954,3 +954,28 @@ def test_a_nationality_before_a_corporate_noun_is_no_brand() -> None:
 @pytest.mark.parametrize("word", ["Apple", "Samsung", "Nike", "Tesla", "Verizon", "Siemens"])
 def test_a_brand_is_no_nationality(word: str) -> None:
     assert not gazetteer.is_people(word)
+
+
+def test_a_name_the_title_gives_is_what_the_article_is_about() -> None:
+    # Session 14: a feature of its own (in_title), a possessive's "'s" dropped.
+    text = "Shoppers liked the retailer Zorblax this year. Later, Quillmark opened a store."
+    title = "How we designed Zorblax\u2019s new store"
+
+    with_title = offered(text, title=title)
+    without = offered(text)
+
+    assert "in_title" in with_title["Zorblax"].evidence
+    assert "in_title" not in with_title["Quillmark"].evidence
+    assert "in_title" not in without["Zorblax"].evidence
+
+
+def test_the_rules_extractor_gives_discovery_the_title() -> None:
+    text = "Shoppers liked the retailer Zorblax this year, and the retailer Zorblax grew."
+
+    def confidence(title: str) -> float:
+        result = RulesExtractor().extract(
+            text=text, title=title, language="en", context=ExtractionContext()
+        )
+        return next(f.confidence for f in result.brands if f.name == "Zorblax")
+
+    assert confidence("Zorblax opens a store") > confidence("Shops open")
