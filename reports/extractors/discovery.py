@@ -305,6 +305,10 @@ def _stands_without(text: str, prefix: str, rest: list[str]) -> bool:
 
 
 _SAINT_BEFORE = re.compile(r"(?<![\w.])St\.\s+$")
+# Lee "Faker" Sang-hyeok, Earvin "Magic" Johnson: one word in quotes between a person's given
+# name and surname is a nickname (a player's handle), and the person later goes by it alone.
+_NICKNAME_BEFORE = re.compile(r"(?<![\w.])[A-Z][\w.'\u2019-]*\s+[\"\u201c\u2018']$")
+_NICKNAME_AFTER = re.compile(r"[\"\u201d\u2019']\s+[A-Z][a-z]")
 # "Kenneth R. Lowe": a first name and a middle initial before the word make it a surname.
 _FIRST_AND_INITIAL = re.compile(r"(?<![\w.])([A-Z][a-z]+)\s+[A-Z]\.\s+$")
 
@@ -324,6 +328,12 @@ def _person(
         )
     ):
         return True
+    if (
+        len(words) == 1
+        and _NICKNAME_BEFORE.search(text, max(0, start - 30), start)
+        and _NICKNAME_AFTER.match(text, end)
+    ):
+        return True  # A nickname: "Faker" of Lee "Faker" Sang-hyeok, and "Faker" alone later.
     if _SAINT_BEFORE.search(text, max(0, start - 8), start):
         return True  # "St. Mark's Square", "St. Paul": a saint's name or a place's.
     if len(words) == 1 and _INITIALS_BEFORE.search(text, max(0, start - 12), start):
@@ -413,6 +423,8 @@ def _candidate(
         # and Duchess of Sussex".
         return None
     found = cues.context_cues(text, start, end, before_at=run_start)
+    if cues.use_noun_after(text, end):
+        found.add("use_noun")  # "Android devices", "Windows users".
     if legal:
         found.add("legal")
     if lead and cues.descriptor_word(lead):
@@ -631,6 +643,9 @@ def _led_by_known_brand(name: str, knowledge: object | None) -> bool:
     return False
 
 
+_TITLE_POSSESSIVE = re.compile(r"['\u2019]s\b")
+
+
 def discover(
     text: str,
     *,
@@ -639,6 +654,7 @@ def discover(
     knowledge: object | None = None,
     language: str = "en",
     collect: list[tuple[str, list[float]]] | None = None,
+    title: str = "",
 ) -> list[Discovered]:
     """The unknown brands of ``text``, best evidence first per brand.
 
@@ -685,6 +701,10 @@ def discover(
                 for w in names
             )
             candidate.cues.add("kb_weak" if weak else "kb")
+            if candidate.word_cues and "use_noun" in candidate.word_cues:
+                # A word the base knows, then a noun of use: "Windows users", "Apple devices",
+                # "its Prime subscription" (not "Favorite apps?", "These apps": no base name).
+                candidate.cues.add("use_noun")
         kept.append(candidate)
     if not language.lower().startswith("de"):
         _mark_listed(text, kept)  # In German every noun is capitalised, so "distinctive".
@@ -698,6 +718,8 @@ def discover(
             continue  # "Snyder" after "Blake Snyder", "Zitt-James" after "Naomi Zitt-James".
         groups.setdefault(candidate.key, []).append(candidate)
     prose_lowercase = partial(in_findall, _PROSE_LOWER, text)
+    # The title's words, a possessive's "'s" dropped ("Dropbox's ATF" names Dropbox).
+    title_words = f" {normalize_brand(_TITLE_POSSESSIVE.sub('', title))} " if title else ""
     # Each key's word prefixes ("brightwave" of "brightwave analytics"), the longer keys in
     # the groups' order: a pass over every group for every key was quadratic in the names.
     # Groups are only ever removed below, so the first remaining one is the first in order.
@@ -768,6 +790,7 @@ def discover(
             kb_maker=_led_by_known_brand(name, knowledge),
             not_a_brand=_not_a_brand(text, key, group, people, institution_heads),
             language=language,
+            in_title=f" {key} " in title_words,
         )
         if scorer is None:  # Training (benchmarks/train_discovery.py): every name, unscored.
             collect.append((name, features))  # type: ignore[union-attr]

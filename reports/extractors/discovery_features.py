@@ -34,6 +34,7 @@ CUE_FEATURES = (
     "kb",
     "proper",
     "shape",
+    "use_noun",
 )
 OTHER_FEATURES = (
     "kb_entry",  # the knowledge base knows the name (however plain a word it is)
@@ -56,6 +57,7 @@ OTHER_FEATURES = (
     "organisation_after",  # "the Ennahda party", "Ghostbusters star"
     "english",
     "cjk",
+    "in_title",  # the article's title names it: what the article is about
 )
 FEATURES = CUE_FEATURES + OTHER_FEATURES
 _DIGIT = re.compile(r"\d")
@@ -71,6 +73,7 @@ def group_features(
     kb_maker: bool,
     not_a_brand: bool,
     language: str,
+    in_title: bool = False,
 ) -> list[float]:
     """The features of one name (``group``: its mentions, ``discovery.Candidate``), in the
     order of ``FEATURES``."""
@@ -105,5 +108,6 @@ def group_features(
         organisation_after=float(any(cues.organisation_or_work_after(text, c.end) for c in group)),
         english=float(code == "en"),
         cjk=float(code in ("ja", "zh", "ko")),
+        in_title=float(in_title),
     )
     return [values.get(feature, 0.0) for feature in FEATURES]

@@ -602,7 +602,7 @@ class RulesExtractor:
                 )
             )
         findings.extend(self._in_title(title, language, context, findings, blocked))
-        findings.extend(self._discovered(text, language, context, claimed, blocked))
+        findings.extend(self._discovered(text, title, language, context, claimed, blocked))
         findings.sort(key=lambda f: f.start)
         score = article_sentiment(text, language, title)
         for finding in findings:
@@ -660,6 +660,7 @@ class RulesExtractor:
     def _discovered(
         self,
         text: str,
+        title: str,
         language: str,
         context: ExtractionContext,
         claimed: list[tuple[int, int]],
@@ -673,6 +674,7 @@ class RulesExtractor:
             known_keys=known_keys | blocked,
             knowledge=context.knowledge,
             language=language or "en",
+            title=title or "",
         ):
             best = found.candidate
             entry = found.entry

@@ -40,7 +40,7 @@ FIRST_SPLIT_CHECKSUM = "609278f8e02069d2ee1ecf19038b3bf3b4fa0138"
 # The whole map once the 50 "holdout2" pages and then 52 "dev2" tuning pages (other corpora,
 # split before they were labelled, session 6) joined; the first 80 pages kept their split
 # (FIRST_SPLIT_CHECKSUM above), and so did holdout2 (HOLDOUT2_CHECKSUM).
-SPLIT_CHECKSUM = "d2323dbdd1f91803503bea1bde4138492ac4969a"
+SPLIT_CHECKSUM = "19c429cc0abbedefa4fab08c114f5c209a539531"
 HOLDOUT2_CHECKSUM = "e290292ddc6ef74d465f490a02d6cfee1c248e27"
 # Session 7 added 50 fresh pages as "holdout3" (chosen and committed before labelling, in two
 # halves, never tuned on); every earlier page kept its split (this map without them).
@@ -69,6 +69,11 @@ BEFORE_HOLDOUT8_CHECKSUM = "fce477e4a54431674d030e05f4befe9146072df4"
 # committed before labelling, while holdout8 joined the tuning data; every earlier page kept
 # its split.
 BEFORE_HOLDOUT9_CHECKSUM = "1766604bdcbe1502f58e6b9dab2ecbf4307ddefa"
+# Session 14 added 50 fresh pages as "holdout10" (fundus, htmldate, readability, postlight,
+# newspaper and newspaper4k pages none of the earlier splits held; holdout10-l.md), chosen and
+# committed before labelling, while holdout9 joined the tuning data; every earlier page kept
+# its split.
+BEFORE_HOLDOUT10_CHECKSUM = "d2323dbdd1f91803503bea1bde4138492ac4969a"
 SOURCES = {
     "mozilla/readability": ("ab4027a8b37669745016869a37a504727992b2ba", "Apache-2.0"),
     "postlight/parser": ("e8ba7ece291efa4d915d50dd4deeec17d54359f2", "MIT OR Apache-2.0"),
@@ -107,7 +112,9 @@ def test_the_split_is_the_one_fixed_before_tuning() -> None:
     assert split_checksum(split) == SPLIT_CHECKSUM
     first = {page: part for page, part in split.items() if part in ("dev", "holdout")}
     assert split_checksum(first) == FIRST_SPLIT_CHECKSUM
-    before_holdout9 = {page: part for page, part in split.items() if part != "holdout9"}
+    before_holdout10 = {page: part for page, part in split.items() if part != "holdout10"}
+    assert split_checksum(before_holdout10) == BEFORE_HOLDOUT10_CHECKSUM
+    before_holdout9 = {page: part for page, part in before_holdout10.items() if part != "holdout9"}
     assert split_checksum(before_holdout9) == BEFORE_HOLDOUT9_CHECKSUM
     before_holdout8 = {page: part for page, part in before_holdout9.items() if part != "holdout8"}
     assert split_checksum(before_holdout8) == BEFORE_HOLDOUT8_CHECKSUM
@@ -135,6 +142,7 @@ def test_the_split_is_the_one_fixed_before_tuning() -> None:
         "holdout7",
         "holdout8",
         "holdout9",
+        "holdout10",
     }
 
 
@@ -242,6 +250,7 @@ def test_both_splits_hold_pages_not_in_english_and_pages_naming_no_brand() -> No
         "holdout7",
         "holdout8",
         "holdout9",
+        "holdout10",
     ):
         pages = [lab for lab in labels if lab["split"] == split]
         assert 35 <= len(pages) <= 80
@@ -396,7 +405,7 @@ def test_the_eval_runs_on_two_real_pages_and_prints_every_figure() -> None:
     out = run.stdout
     assert (
         "2 pages (dev 2, holdout 0, dev2 0, holdout2 0, holdout3 0, holdout4 0, holdout5 0, "
-        "holdout6 0, holdout7 0, holdout8 0, holdout9 0)" in out
+        "holdout6 0, holdout7 0, holdout8 0, holdout9 0, holdout10 0)" in out
     )
     for figure in (
         "tracked (",

@@ -15,9 +15,19 @@ class Offered:
     evidence: frozenset[str]  # the features that are on
 
 
-def offered(text: str, knowledge: object | None = None, language: str = "en") -> dict[str, Offered]:
+def offered(
+    text: str, knowledge: object | None = None, language: str = "en", title: str = ""
+) -> dict[str, Offered]:
     names: list[tuple[str, list[float]]] = []
-    discover(text, skip=[], known_keys=set(), knowledge=knowledge, language=language, collect=names)
+    discover(
+        text,
+        skip=[],
+        known_keys=set(),
+        knowledge=knowledge,
+        language=language,
+        collect=names,
+        title=title,
+    )
     scorer = discovery_model.model()
     assert scorer is not None
     return {

@@ -868,3 +868,114 @@ def test_a_lowercase_first_letter_in_a_brand_s_shape_is_a_name() -> None:
 
     evidence = offered(text)["iPad"].evidence
     assert {"distinctive", "proper"} <= evidence
+
+
+def test_a_nickname_in_quotes_inside_a_person_s_name_is_a_person_later_too() -> None:
+    # Session 14: an esports report named its players as Lee "Faker" Sang-hyeok and then by
+    # the handle alone, which was scored as a brand the base knows (0.81 here before).
+    text = (
+        "It is Lee \u201cFaker\u201d Sang-hyeok\u2019s fourth title with T1. Now, Faker is the "
+        "only player to win four titles. It has been years since Faker won. Kang \u201cTheShy"
+        "\u201d Seung-lok played Aatrox; it was the first time we saw TheShy on Kennen."
+    )
+    knowledge = FakeKnowledge({"Faker": Entry("Faker", "Q1")})
+
+    found = candidates(text, knowledge)
+
+    assert "Faker" not in found
+    assert "TheShy" not in found
+    assert "Aatrox" in found  # The rest of the page is read as before.
+
+
+def test_a_quoted_name_that_is_not_between_a_given_name_and_a_surname_is_no_nickname() -> None:
+    text = 'The group said "Zorblax" Tuesday; the "Zorblax" app sold well. Zorblax grew.'
+
+    assert "not_a_brand" not in offered(text)["Zorblax"].evidence
+
+
+def test_okay_opening_a_sentence_is_a_word_not_a_name() -> None:
+    # Session 14: the 1934 dictionary has no "okay", so "Okay, it won't win any awards" was
+    # a name that is no word, which no sentence start explains.
+    assert gazetteer.is_common_word("Okay")
+    text = "Here is the badge we will make.\n\nOkay, it won't win any awards for design."
+    knowledge = FakeKnowledge({"Okay": Entry("Okay", "Q2")})
+
+    assert "Okay" not in candidates(text, knowledge)  # A word opening a sentence, no cue.
+
+
+def test_a_noun_of_use_after_a_name_is_evidence_for_a_base_name_or_a_coined_one() -> None:
+    # Session 14: "Android devices", "Windows users", "its Twitter account" were dropped with
+    # no cue at all (a base name that is also a word needs one).
+    text = (
+        "The earbuds work with iOS and Android devices. Many lifelong Windows users bought "
+        "one, and the party changed the name of its Twitter account. Many owners of Zorblax "
+        "phones complained."
+    )
+    knowledge = FakeKnowledge(
+        {
+            "Android": Entry("Android", "Q1"),
+            "Windows": Entry("Windows", "Q2"),
+            "Twitter": Entry("Twitter", "Q3"),
+        }
+    )
+
+    found = offered(text, knowledge)
+
+    for name in ("Android", "Windows", "Twitter", "Zorblax"):
+        assert "use_noun" in found[name].evidence, name
+
+
+def test_a_plain_word_before_a_noun_of_use_is_no_name_without_the_base() -> None:
+    text = (
+        "Q: Favorite apps?\n\nA: none. Updated app: These apps help marketers. Favorite apps win."
+    )
+
+    found = offered(text)
+
+    assert all("use_noun" not in o.evidence for o in found.values())
+
+
+@pytest.mark.parametrize("word", ["Ukrainian", "Palestinian", "Afghan", "Afghans", "Uzbek"])
+def test_a_nationality_named_after_its_country_s_other_forms_is_a_people(word: str) -> None:
+    # Session 14: "Ukrainian president" (Ukraine) and "Afghan officials" (Afghanistan) were
+    # scored as names with a corporate noun after them.
+    assert gazetteer.is_people(word)
+
+
+def test_a_nationality_before_a_corporate_noun_is_no_brand() -> None:
+    text = "The Ukrainian president met the Afghan chairman. The Ukrainian president spoke."
+
+    found = candidates(text)
+
+    assert "Ukrainian" not in found
+    assert "Afghan" not in found
+
+
+@pytest.mark.parametrize("word", ["Apple", "Samsung", "Nike", "Tesla", "Verizon", "Siemens"])
+def test_a_brand_is_no_nationality(word: str) -> None:
+    assert not gazetteer.is_people(word)
+
+
+def test_a_name_the_title_gives_is_what_the_article_is_about() -> None:
+    # Session 14: a feature of its own (in_title), a possessive's "'s" dropped.
+    text = "Shoppers liked the retailer Zorblax this year. Later, Quillmark opened a store."
+    title = "How we designed Zorblax\u2019s new store"
+
+    with_title = offered(text, title=title)
+    without = offered(text)
+
+    assert "in_title" in with_title["Zorblax"].evidence
+    assert "in_title" not in with_title["Quillmark"].evidence
+    assert "in_title" not in without["Zorblax"].evidence
+
+
+def test_the_rules_extractor_gives_discovery_the_title() -> None:
+    text = "Shoppers liked the retailer Zorblax this year, and the retailer Zorblax grew."
+
+    def confidence(title: str) -> float:
+        result = RulesExtractor().extract(
+            text=text, title=title, language="en", context=ExtractionContext()
+        )
+        return next(f.confidence for f in result.brands if f.name == "Zorblax")
+
+    assert confidence("Zorblax opens a store") > confidence("Shops open")
