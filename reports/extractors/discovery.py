@@ -300,17 +300,30 @@ def _registered_somewhere(text: str, words: list[str], registered: bool) -> bool
     possessor = next(w for w in words if _POSSESSIVE.search(w))
     if gazetteer.is_place(_POSSESSIVE.sub("", possessor)):
         return False  # "India's Tata Motors Ltd": a country's company, named without it.
-    if registered:
-        return True
-    words = list(words)
-    words[-1] = _POSSESSIVE.sub("", words[-1]) or words[-1]  # "Moody's Analytics' forecast"
-    spaced = r"\s+".join(re.escape(w) for w in words)
+    return registered or _registered_elsewhere(text, tuple(words))
+
+
+@lru_cache(maxsize=64)  # Pages, not names: a small cache keeps few texts alive.
+def _registered_elsewhere(text: str, words: tuple[str, ...]) -> bool:
+    """``_registered_somewhere`` at the other mentions: cached, since a page names "Apple's
+    Vision Pro" many times (a string's hash is computed once, so the key is cheap)."""
+    last = _POSSESSIVE.sub("", words[-1]) or words[-1]  # "Moody's Analytics' forecast"
+    spaced = r"\s+".join(re.escape(w) for w in (*words[:-1], last))
     # The possessive's apostrophe, straight or curly, whichever the other mention uses.
-    spaced = re.sub(r"\\?['\u2019]", "['\u2019]", spaced)
-    return any(
-        cues.legal_form_after(text, m.end())
-        for m in re.finditer(rf"(?<![\w-]){spaced}(?![\w-])", text)
-    )
+    whole = re.compile(re.sub(r"\\?['\u2019]", "['\u2019]", spaced) + r"(?![\w-])")
+    # Each mention found by its first letters with str.find, then matched where it starts.
+    stem = re.split(r"['\u2019]", words[0])[0]
+    at = text.find(stem)
+    while at >= 0:
+        mention = whole.match(text, at)
+        if (
+            mention
+            and not (at and (text[at - 1].isalnum() or text[at - 1] in "_-"))
+            and cues.legal_form_after(text, mention.end())
+        ):
+            return True
+        at = text.find(stem, at + 1)
+    return False
 
 
 def _person_keys(words: Iterable[str]) -> set[str]:
