@@ -22,7 +22,8 @@ article keeps calling by name ("proper"); an inner capital or a digit ("YouTube"
 base's industry, website and Wikidata id; the base adds no candidates of its own.
 
 Names: the discovered ``name`` drops a trailing legal form ("Globex Corporation" -> "Globex",
-the ``surface`` keeps it) and a leading possessor ("India's Tata Motors" -> "Tata Motors"). A
+the ``surface`` keeps it) and a leading possessor ("India's Tata Motors" -> "Tata Motors"),
+unless a legal form makes the whole a registered name ("Moody's Analytics Inc."). A
 short form of a longer discovered name in the same article ("Brightwave" for "Brightwave
 Analytics") counts as that name.
 """
@@ -212,7 +213,10 @@ def _candidates(
         ):
             tokens, participle = tokens[1:], True  # "Updated iOS", "Growing Netflix".
         for index in range(len(tokens) - 1, 0, -1):  # "India's Tata Motors" -> "Tata Motors"
-            if _POSSESSIVE.search(tokens[index - 1][1]):
+            if _POSSESSIVE.search(tokens[index - 1][1]) and not (
+                index == 1  # The possessor opens the run: not "Shares of Dick's Sporting Goods".
+                and _registered_somewhere(text, [w for _, w in tokens], registered)
+            ):
                 runs.append((tokens[:index], initial))  # "India" is judged on its own.
                 tokens, initial = tokens[index:], False
                 break
@@ -286,6 +290,40 @@ def _candidates(
                 candidate.initial_single = True  # A headline's run is no name by itself.
             found.append(candidate)
     return found, proper, people, institution_heads
+
+
+def _registered_somewhere(text: str, words: list[str], registered: bool) -> bool:
+    """Whether a run with a possessive inside is a company's registered name, here or at
+    another mention: "Moody's Analytics Inc." (then "a Moody's Analytics report" is the same
+    name, not "Analytics"), "Dick's Sporting Goods, Inc.". Only a legal form says so: "River's
+    Edge" or "India's Tata Motors" are a possessor and a name."""
+    possessor = next(w for w in words if _POSSESSIVE.search(w))
+    if gazetteer.is_place(_POSSESSIVE.sub("", possessor)):
+        return False  # "India's Tata Motors Ltd": a country's company, named without it.
+    return registered or _registered_elsewhere(text, tuple(words))
+
+
+@lru_cache(maxsize=64)  # Pages, not names: a small cache keeps few texts alive.
+def _registered_elsewhere(text: str, words: tuple[str, ...]) -> bool:
+    """``_registered_somewhere`` at the other mentions: cached, since a page names "Apple's
+    Vision Pro" many times (a string's hash is computed once, so the key is cheap)."""
+    last = _POSSESSIVE.sub("", words[-1]) or words[-1]  # "Moody's Analytics' forecast"
+    spaced = r"\s+".join(re.escape(w) for w in (*words[:-1], last))
+    # The possessive's apostrophe, straight or curly, whichever the other mention uses.
+    whole = re.compile(re.sub(r"\\?['\u2019]", "['\u2019]", spaced) + r"(?![\w-])")
+    # Each mention found by its first letters with str.find, then matched where it starts.
+    stem = re.split(r"['\u2019]", words[0])[0]
+    at = text.find(stem)
+    while at >= 0:
+        mention = whole.match(text, at)
+        if (
+            mention
+            and not (at and (text[at - 1].isalnum() or text[at - 1] in "_-"))
+            and cues.legal_form_after(text, mention.end())
+        ):
+            return True
+        at = text.find(stem, at + 1)
+    return False
 
 
 def _person_keys(words: Iterable[str]) -> set[str]:

@@ -979,3 +979,30 @@ def test_the_rules_extractor_gives_discovery_the_title() -> None:
         return next(f.confidence for f in result.brands if f.name == "Zorblax")
 
     assert confidence("Zorblax opens a store") > confidence("Shops open")
+
+
+def test_a_possessive_inside_a_registered_name_is_part_of_it() -> None:
+    # Session 14, second round (frag14): "Analytics" of "Moody's Analytics Inc." was junk out
+    # of fold; the possessive split the registered name at every mention.
+    text = (
+        "Mark Zandi, chief economist at Moody\u2019s Analytics Inc. in West Chester, said so. The "
+        "state lost jobs, according to a Moody\u2019s Analytics report in April. Growth slowed, "
+        "according to Moody's Analytics."
+    )
+
+    found = candidates(text)
+
+    assert "Moody\u2019s Analytics" in found
+    assert "Analytics" not in found
+
+
+def test_a_possessor_without_a_legal_form_or_a_country_is_still_cut_off() -> None:
+    text = (
+        "Growth at India's Tata Motors Ltd slowed, analysts said. Reviewers liked Zentrix's "
+        "Orbit headset at the fair, and Zentrix's Nova speaker sold out."
+    )
+
+    found = candidates(text)
+
+    assert "Tata Motors" in found
+    assert not any("'" in name for name in found)
