@@ -87,6 +87,7 @@ def _forget_seen_text() -> None:
         ("reports.extractors.cues", "descriptor_word"),
         ("reports.extractors.gazetteer", "_junk_category"),
         ("reports.extractors.discovery", "_headline_line"),
+        ("reports.extractors.discovery", "_registered_elsewhere"),
         ("reports.sentiment", "_english_sentence"),
     ):
         cached = getattr(import_module(module), name, None)
