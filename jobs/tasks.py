@@ -25,8 +25,10 @@ def run_job_execution(self, execution_id: int) -> str | None:
         task_id=self.request.id or "",
         hostname=self.request.hostname or f"celery@{socket.gethostname()}",
         pid=os.getpid(),
-        # (hard, soft) as sent with the message: the run must return before the hard one.
+        # (hard, soft) as sent with the message: the run must return before the hard one,
+        # and checks the soft one itself between units (the signal can be swallowed).
         time_limit=(self.request.timelimit or (None, None))[0],
+        soft_time_limit=(self.request.timelimit or (None, None))[1],
     )
 
 

@@ -50,12 +50,20 @@ class RunGuard:
     """The run's database steps, retried through an outage of ``JOB_DATABASE_RETRY_SECONDS``.
 
     An outage the run rode out is written to its log once the database answers again.
-    ``time_limit``: the task's hard time limit in seconds (None: no process kill to fear).
+    ``time_limit``: the task's hard time limit in seconds (None: no process kill to fear);
+    ``soft_time_limit``: its soft one, which :meth:`check_soft_limit` enforces itself.
     """
 
-    def __init__(self, execution_id: int, time_limit: float | None = None) -> None:
+    def __init__(
+        self,
+        execution_id: int,
+        time_limit: float | None = None,
+        soft_time_limit: float | None = None,
+    ) -> None:
         self.execution_id = execution_id
-        self.deadline = time.monotonic() + time_limit if time_limit else None
+        now = time.monotonic()
+        self.deadline = now + time_limit if time_limit else None
+        self.soft_deadline = now + soft_time_limit if soft_time_limit else None
         # The error of an outage a step is still waiting out (None once it answered again):
         # the reason to give when the time limit strikes in the middle of the wait.
         self.outage: BaseException | None = None
@@ -79,6 +87,16 @@ class RunGuard:
             on_outage=outage,
             on_recovery=recovered,
         )
+
+    def check_soft_limit(self) -> None:
+        """Raise SoftTimeLimitExceeded once the soft time limit has passed.
+
+        Celery raises it by a signal wherever the run is; a library's ``except Exception``
+        there (a loader, a queueing call) swallows it, and the run then went on past its
+        limit and ended "partial". Checked between units, the limit holds either way.
+        """
+        if self.soft_deadline is not None and time.monotonic() >= self.soft_deadline:
+            raise SoftTimeLimitExceeded("the run's soft time limit passed")
 
     def record_outcome(self, write: Callable[[], str | None], what: str) -> str | None:
         """The run's final write: now if the database answers, else as soon as it does.

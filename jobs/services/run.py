@@ -228,12 +228,18 @@ def _final_status(counters: dict[str, int], timed_out: bool) -> str:
 
 
 def execution_run(
-    *, execution_id: int, task_id: str, hostname: str, pid: int, time_limit: float | None = None
+    *,
+    execution_id: int,
+    task_id: str,
+    hostname: str,
+    pid: int,
+    time_limit: float | None = None,
+    soft_time_limit: float | None = None,
 ) -> str | None:
     """Claim and run the execution; returns its final status, or None if it was not ours
     (or its final status could not be written yet: a thread writes it when the database
-    answers). ``time_limit``: the task's hard time limit in seconds, if it has one."""
-    guard = RunGuard(execution_id, time_limit)
+    answers). ``time_limit``/``soft_time_limit``: the task's time limits in seconds, if any."""
+    guard = RunGuard(execution_id, time_limit, soft_time_limit)
     # The claim rides out a database outage too (a run that starts while PostgreSQL is away).
     # Past the budget, or at the time limit, the run is failed with that reason.
     try:
@@ -280,6 +286,7 @@ def execution_run(
             )
 
         def beat() -> None:
+            guard.check_soft_limit()
             if heartbeat.lost.is_set() or not guard(
                 lambda: execution_heartbeat(execution_id=execution_id, counters=counters),
                 "recording progress",

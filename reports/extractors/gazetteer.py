@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache, lru_cache
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 logger = logging.getLogger(__name__)
 
 
@@ -109,6 +111,10 @@ def _frequency(columns: dict[str, str]) -> int:
 def _load(what: str, build: Callable[[], dict[str, int] | frozenset[str]]) -> object:
     try:
         return build()
+    except SoftTimeLimitExceeded:
+        # A job's time limit struck during the load: not a broken package. Swallowed, the
+        # run went on past its limit and @cache kept the empty set for the worker's life.
+        raise
     except Exception:  # A broken data package must not stop the extractor.
         logger.warning("Discovery runs without its %s list: the package failed to load.", what)
         return {} if what == "first-name" else frozenset()

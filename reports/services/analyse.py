@@ -519,5 +519,7 @@ def _evaluate_alerts_soon(reports: list[Report]) -> None:
         return
     try:
         alerts_evaluate_soon(organization_ids=organizations)
+    except SoftTimeLimitExceeded:
+        raise  # The run's time limit, not a queueing failure: the run must stop.
     except Exception:
         logger.exception("Could not queue the alert evaluation after an analysis")

