@@ -280,7 +280,8 @@ def person_context(text: str, start: int, end: int, *, first_name: bool) -> bool
 # What the words right after a name say it is, whatever its cues.
 # "The BackStoppers organization", "the Walkley journalism foundation", "the Ennahda party".
 _ORGANISATION_AFTER = re.compile(
-    r"\s+(?:[a-z]+\s+)?(?:organi[sz]ations?|foundation|charity|non-?profit|board|party|movement|"
+    r"\s+(?:[a-z]+\s+)?(?:organi[sz]ations?|foundations?|charity|charities|non-?profits?|board|"
+    r"party|movement|"
     r"union|association|society|institute|university|museum|committee|council|agency|"
     r"ministry|department|militia)\b"
 )

@@ -295,6 +295,20 @@ def _candidates(
         if participle and all(gazetteer.is_common_word(w) for w in words):
             continue  # "Certified Sustainable Seafood": a description, not a name.
         candidate = _candidate(text, start, end, words, lead, run_start)
+        # "the Duke and Duchess of Sussex": the title's place names the people, so "the Sussex
+        # brand", "a Sussex spokesperson" later are theirs, not a brand's.
+        designation = next(
+            (
+                i + 2
+                for i in range(len(words) - 2)
+                if words[i + 1] == "of" and words[i].lower() in NOBLE_TITLES
+            ),
+            0,
+        )
+        if designation:
+            people.update(_person_keys(words[designation:]))
+        elif candidate is None and _NOBLE_OF.search(text, max(0, run_start - 30), run_start):
+            people.update(_person_keys(words))  # "... of Sussex" after "the Duchess" alone
         if candidate is None and len(words) > 1 and _institution_or_place(words):
             # "O'Hare" of "Chicago O'Hare International Airport" too: a place may lead it.
             places = [0] + [i for i in (1, 2, 3) if gazetteer.is_place(" ".join(words[:i]))]
@@ -364,6 +378,9 @@ def _stands_without(text: str, prefix: str, rest: list[str]) -> bool:
     return alone > len(re.findall(rf"{re.escape(prefix)}\s+{re.escape(name)}(?![\w-])", text))
 
 
+_NOBLE_OF = re.compile(
+    r"\b(?:" + "|".join(sorted(NOBLE_TITLES)) + r")(?:es|s)?\s+of\s+(?:the\s+)?$", re.IGNORECASE
+)
 _SAINT_BEFORE = re.compile(r"(?<![\w.])St\.\s+$")
 # Lee "Faker" Sang-hyeok, Earvin "Magic" Johnson: one word in quotes between a person's given
 # name and surname is a nickname (a player's handle), and the person later goes by it alone.
@@ -661,8 +678,12 @@ def _not_a_brand(
         return False
     if " " not in key and key in people:
         return True  # "Jones" after "Leslie Jones", "Abbott" after "Tony Abbott's office".
+    if key in _PROGRAMMING_WORDS and _shows_code(text):
+        return True  # "GoのWebAssembly", "Rust" beside code: languages, not the base's brands.
     if brand_entry:
         return False
+    if _IDENTIFIER.match(group[0].name) and _shows_code(text):
+        return True  # "FatalFailure", "PostalAddress" on a page with code: a type's name.
     if 2 <= len(group[0].name.split()) <= 3 and _surname_speaks(text, group[0].name.split()):
         return True  # "Piyum Moghadam, a consultant ... Moghadam said": a person's surname.
     if key in institution_heads:
@@ -670,6 +691,31 @@ def _not_a_brand(
     if any(cues.in_code(text, c.start, c.end) for c in group):
         return True  # "AttributeSet attrs", "the IOUtils interface": a name in code.
     return any(cues.organisation_or_work_after(text, c.end) for c in group)
+
+
+# Programming languages named by a word (the technology list leaves them out: "Go", "Rust" and
+# "Swift" are also words or names), which a page with code means as languages.
+_PROGRAMMING_WORDS = gazetteer.words("go golang rust swift ruby dart julia elm crystal nim zig")
+# Two or more capitalised words run together, nothing else: how code names its types and
+# states ("FatalFailure", "PostalAddress", "ServiceWorkers").
+_IDENTIFIER = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)+$")
+# A line of code: a statement's end, a block's start, an arrow or a declaration keyword.
+_CODE_LINE = re.compile(
+    r"^\s*(?:def|fn|func|function|class|import|public|private|const|let|var|return|#include)"
+    r"\s.*$|^.*(?:[)\]'\"\w]\s*;|[)\w]\s*\{|=>|->)\s*$",
+    re.MULTILINE,
+)
+
+
+@lru_cache(maxsize=64)  # Pages, not names, and only asked for a few names of a page.
+def _shows_code(text: str) -> bool:
+    """Whether the page shows code: three different lines of it."""
+    lines: set[str] = set()
+    for match in _CODE_LINE.finditer(text):
+        lines.add(match.group().strip())
+        if len(lines) >= 3:
+            return True
+    return False
 
 
 # A person's surname alone is what speaks or is described later: "Moghadam said", "Lutz, who".

@@ -1157,3 +1157,45 @@ def test_a_name_whose_last_word_speaks_alone_later_is_a_person_s() -> None:
 
     assert "not_a_brand" in found["Tavim Qorbandi"].evidence
     assert "not_a_brand" not in found["Velmora Biosciences"].evidence
+
+
+def test_the_place_of_a_title_of_nobility_names_the_people_later() -> None:
+    # "the Duke and Duchess of Sussex ... the Sussex brand ... a Sussex spokesperson said".
+    text = (
+        "We can confirm the Duke and Duchess of Wessexshire have been asked to leave. The "
+        "Wessexshire brand receives yet another blow. A Wessexshire spokesperson said so."
+    )
+
+    assert "Wessexshire" not in candidates(text)
+
+
+def test_a_charity_evaluator_before_charities_is_an_organisation() -> None:
+    # "developing potential GiveWell top charities": a plural organisation noun after it.
+    text = "We recommended a grant to develop potential Zorblax top charities, Zorblax said."
+
+    assert "not_a_brand" in offered(text)["Zorblax"].evidence
+
+
+CODE_PAGE = (
+    "The task status is updated to one of Success, FatalFailure or RetriableFailure. Tasks "
+    "marked RetriableFailure are retried, and Zorblax runs them.\n\n"
+    'pub fn main() -> () {\n\n    let canvas = query(d, cstr("#screen"));\n\n}\n\n'
+    "fn cstr(s: &str) -> i32 {\n\n    return 0;\n\n}\n\n"
+    "Programs in Rust compile to Wasm, and Rust is the language Zorblax chose; with Rust "
+    "the module is small."
+)
+
+
+def test_a_camel_case_name_on_a_page_with_code_is_an_identifier() -> None:
+    # "Success, FatalFailure or RetriableFailure": states of a task on an engineering blog.
+    found = offered(CODE_PAGE)
+
+    assert "not_a_brand" in found["RetriableFailure"].evidence
+    assert "not_a_brand" not in offered(CODE_PAGE.split("\n\n")[0])["RetriableFailure"].evidence
+
+
+def test_a_programming_language_on_a_page_with_code_is_no_brand_the_base_knows() -> None:
+    # "Rust", "Go" on a WebAssembly page: the base lists brands of those names.
+    knowledge = FakeKnowledge({"Rust": Entry("Rust", "Q5")})
+
+    assert "not_a_brand" in offered(CODE_PAGE, knowledge)["Rust"].evidence
