@@ -36,7 +36,7 @@ states of the code (main before session 15; the first round of its fixes; all of
     first round of fixes                        4, 0.445, 65      2, 0.433, 53
     all fixes (session 15's code)               2, 0.446, 59      2, 0.436, 51
 
-Never more splits under the target, 8-14 fewer junk names, for 0.010-0.029 of F1 (the F1
+Never more splits under the target, 8-12 fewer junk names, for 0.010-0.029 of F1 (the F1
 target, 0.50, is out of reach at any threshold: at best 0.46 pooled). Stricter rules measured
 the same way (pooled >= 0.85, the worst split >= 0.70) gave 2 under at F1 0.426-0.431 with 45-46
 junk on session 15's code; the lower median split >= 0.80 gave 4 under. On session 15's code
