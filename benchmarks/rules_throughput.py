@@ -88,6 +88,7 @@ def _forget_seen_text() -> None:
         ("reports.extractors.gazetteer", "_junk_category"),
         ("reports.extractors.discovery", "_headline_line"),
         ("reports.extractors.discovery", "_registered_elsewhere"),
+        ("reports.extractors.discovery", "_shows_code"),
         ("reports.sentiment", "_english_sentence"),
     ):
         cached = getattr(import_module(module), name, None)

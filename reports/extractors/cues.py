@@ -166,7 +166,12 @@ def context_cues(
         match = pattern.match(after)
         between = set((match.group(1) or "").lower().split()) if match else set()
         # "O'Hare is a hub for both American Airlines": the noun is another name's.
-        if match and not between & PERSON_TITLES and not between & _PREPOSITIONS:
+        if (
+            match
+            and not between & PERSON_TITLES
+            and not between & _PREPOSITIONS
+            and _describes_the_name(after, match.end())
+        ):
             found.add("appositive")
     if _VERB_AFTER.match(after):
         found.add("verb")
@@ -175,6 +180,34 @@ def context_cues(
     if include_said and _SAID_AFTER.match(after):
         found.add("said")
     return found
+
+
+def _describes_the_name(after: str, noun_end: int) -> bool:
+    """Whether the organisation noun an appositive ends with (``after[:noun_end]``) describes
+    the name before it. Not when the noun is capitalised, part of another name ("Anezina
+    Solomonidou, a European Space Agency research fellow"), nor when it is a possessive whose
+    noun is the name's role ("Mrwan Mohey, the company's 26-year-old co-founder"): both
+    describe a person by the organisation they work for."""
+    noun_start = noun_end
+    while noun_start > 0 and not after[noun_start - 1].isspace():
+        noun_start -= 1
+    if after[noun_start : noun_start + 1].isupper():
+        return False
+    role = _ROLE_NEXT.match(after, noun_end)
+    if role and role.group(1).lower() in _ROLES:
+        return False  # "Piyum Moghadam, a Palo Alto business consultant": a person's trade.
+    return not _POSSESSIVE_NEXT.match(after, noun_end)
+
+
+_POSSESSIVE_NEXT = re.compile(r"['\u2019]s?(?!\w)")
+_ROLE_NEXT = re.compile(r"\s+([a-z][\w-]*)")
+# What a person is to an organisation, after its noun: "a business consultant", "a company
+# spokesman", "an agency research fellow".
+_ROLE_WORDS = """consultant consultants fellow researcher researchers scientist scientists employee
+    employees worker workers engineer engineers owner owners official officials lawyer
+    lawyers leader leaders expert experts adviser advisor professor student veteran insider
+    insiders source sources representative partner"""
+_ROLES = PERSON_TITLES | frozenset(_ROLE_WORDS.split())
 
 
 def _descriptor_before(before: str) -> bool:
@@ -247,7 +280,8 @@ def person_context(text: str, start: int, end: int, *, first_name: bool) -> bool
 # What the words right after a name say it is, whatever its cues.
 # "The BackStoppers organization", "the Walkley journalism foundation", "the Ennahda party".
 _ORGANISATION_AFTER = re.compile(
-    r"\s+(?:[a-z]+\s+)?(?:organi[sz]ations?|foundation|charity|non-?profit|board|party|movement|"
+    r"\s+(?:[a-z]+\s+)?(?:organi[sz]ations?|foundations?|charity|charities|non-?profits?|board|"
+    r"party|movement|"
     r"union|association|society|institute|university|museum|committee|council|agency|"
     r"ministry|department|militia)\b"
 )

@@ -74,6 +74,13 @@ _CONNECTORS = frozenset({"&", *_CONNECTOR_WORDS.split("|")})
 # title of nobility ("Society for ...", "Duchess of Sussex"). Joined once, not per candidate.
 _TITLES = PERSON_TITLES | NOBLE_TITLES
 _INSTITUTION_OR_TITLE = INSTITUTION_WORDS | NOBLE_TITLES
+# Words that make a body of what follows "for"/"of" ("Alliance for American Manufacturing",
+# "Coalition for Better Ads", "Friends of the Earth"), though alone they may be a brand's
+# ("Star Alliance"): only before the preposition. ("League of Legends" is a game.)
+_BODY_BEFORE = _INSTITUTION_OR_TITLE | gazetteer.words(
+    "alliance coalition campaign movement network union association federation fund trust "
+    "friends partnership"
+)
 _POSSESSIVE = re.compile(r"(?:'s|\u2019s)$|(?<=s)['\u2019]$")
 
 
@@ -194,6 +201,8 @@ def _candidates(
         )  # ... and "Crown Equity Holdings, Inc. does not": the form after a comma.
         while len(tokens) > 1 or (tokens and initial):
             word = tokens[0][1].lower().strip(".")
+            if len(tokens) > 1 and gazetteer.is_place(f"{tokens[0][1]} {tokens[1][1]}"):
+                break  # "Las Vegas", "New Zealand", "El Paso": the first word is the place's.
             if not (
                 (word in DETERMINERS and (initial or word == "the"))
                 or (
@@ -210,12 +219,25 @@ def _candidates(
             len(tokens) > 1
             and tokens[0][1].lower().endswith(("ed", "ing"))
             and gazetteer.is_common_word(tokens[0][1])
+            # "Ned Ludd", "Ted Sarandos": a given name, not "Updated iOS" ("ned" is a word).
+            and not gazetteer.is_first_name(tokens[0][1], min_frequency=2)
         ):
             tokens, participle = tokens[1:], True  # "Updated iOS", "Growing Netflix".
         for index in range(len(tokens) - 1, 0, -1):  # "India's Tata Motors" -> "Tata Motors"
-            if _POSSESSIVE.search(tokens[index - 1][1]) and not (
-                index == 1  # The possessor opens the run: not "Shares of Dick's Sporting Goods".
-                and _registered_somewhere(text, [w for _, w in tokens], registered)
+            if (
+                _POSSESSIVE.search(tokens[index - 1][1])
+                and not (
+                    index == 1  # The possessor opens it: not "Shares of Dick's Sporting Goods".
+                    and _registered_somewhere(text, [w for _, w in tokens], registered)
+                )
+                # "Citizen's Advice Bureau", "Children's Hospital": a word's possessive is the
+                # institution's name, not an owner of it (but "NW Natural's Philanthropy Fund").
+                and not (
+                    tokens[-1][1].lower().strip(".,") in gazetteer.ORGANISATION_WORDS
+                    and all(
+                        gazetteer.is_common_word(_POSSESSIVE.sub("", w)) for _, w in tokens[:index]
+                    )
+                )
             ):
                 runs.append((tokens[:index], initial))  # "India" is judged on its own.
                 tokens, initial = tokens[index:], False
@@ -273,6 +295,20 @@ def _candidates(
         if participle and all(gazetteer.is_common_word(w) for w in words):
             continue  # "Certified Sustainable Seafood": a description, not a name.
         candidate = _candidate(text, start, end, words, lead, run_start)
+        # "the Duke and Duchess of Sussex": the title's place names the people, so "the Sussex
+        # brand", "a Sussex spokesperson" later are theirs, not a brand's.
+        designation = next(
+            (
+                i + 2
+                for i in range(len(words) - 2)
+                if words[i + 1] == "of" and words[i].lower() in NOBLE_TITLES
+            ),
+            0,
+        )
+        if designation:
+            people.update(_person_keys(words[designation:]))
+        elif candidate is None and _NOBLE_OF.search(text, max(0, run_start - 30), run_start):
+            people.update(_person_keys(words))  # "... of Sussex" after "the Duchess" alone
         if candidate is None and len(words) > 1 and _institution_or_place(words):
             # "O'Hare" of "Chicago O'Hare International Airport" too: a place may lead it.
             places = [0] + [i for i in (1, 2, 3) if gazetteer.is_place(" ".join(words[:i]))]
@@ -342,6 +378,9 @@ def _stands_without(text: str, prefix: str, rest: list[str]) -> bool:
     return alone > len(re.findall(rf"{re.escape(prefix)}\s+{re.escape(name)}(?![\w-])", text))
 
 
+_NOBLE_OF = re.compile(
+    r"\b(?:" + "|".join(sorted(NOBLE_TITLES)) + r")(?:es|s)?\s+of\s+(?:the\s+)?$", re.IGNORECASE
+)
 _SAINT_BEFORE = re.compile(r"(?<![\w.])St\.\s+$")
 # Lee "Faker" Sang-hyeok, Earvin "Magic" Johnson: one word in quotes between a person's given
 # name and surname is a nickname (a player's handle), and the person later goes by it alone.
@@ -455,8 +494,10 @@ def _candidate(
         return None  # "Athens, Clanton, Falkville and Madison", "the towns of Amalfi".
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
+    if start and text[start - 1] in _OPENING_QUOTES and _opens_quoted_title(text, end):
+        return None  # "'Showtime at the Apollo.'": the first word of a quoted title.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
-    if institution and institution.group(1).lower() in _INSTITUTION_OR_TITLE and not legal:
+    if institution and institution.group(1).lower() in _BODY_BEFORE and not legal:
         # "Office for National Statistics", "Society for the Protection of Birds", "the Duke
         # and Duchess of Sussex".
         return None
@@ -516,6 +557,27 @@ _WORK_WORDS = gazetteer.words(
     """survey report study index awards award conference summit festival week day act law
     bill prize cup championship series initiative program programme mission campaign"""
 )
+
+
+_OPENING_QUOTES = frozenset('"\u201c\u2018')
+# The rest of a quotation after its first name: up to seven words, then the closing quote.
+_QUOTED_REST = re.compile(r"(?:\s+[\w'\u2019&.-]+){1,7}?[.,!?]?[\"\u201d\u2019]")
+_QUOTED_WORD = re.compile(r"[\w&-]+")
+# The words a title leaves in lowercase ("at the", "of", "to"), not "and"/"or" alone: "“Apple
+# and Google”" lists two names.
+_TITLE_SMALL_WORDS = gazetteer.words("a an the at of in on for to with from by into over")
+
+
+def _opens_quoted_title(text: str, end: int) -> bool:
+    """Whether the quotation a name opens goes on as a title does: capitalised words and the
+    small words titles leave in lowercase, a capitalised word last ("'Showtime at the
+    Apollo.'", "'Fight for Your Right'"); not speech ("'Amazon is great,' she said")."""
+    rest = _QUOTED_REST.match(text, end)
+    if rest is None:
+        return False
+    words = _QUOTED_WORD.findall(rest.group())
+    small = [w for w in words if not w[:1].isupper()]
+    return bool(small) and all(w in _TITLE_SMALL_WORDS for w in small) and words[-1][:1].isupper()
 
 
 def _without_legal_form(words: list[str]) -> str:
@@ -616,13 +678,77 @@ def _not_a_brand(
         return False
     if " " not in key and key in people:
         return True  # "Jones" after "Leslie Jones", "Abbott" after "Tony Abbott's office".
+    if key in _PROGRAMMING_WORDS and _shows_code(text):
+        return True  # "GoのWebAssembly", "Rust" beside code: languages, not the base's brands.
     if brand_entry:
         return False
+    if _IDENTIFIER.match(group[0].name) and _shows_code(text):
+        return True  # "FatalFailure", "PostalAddress" on a page with code: a type's name.
+    if 2 <= len(group[0].name.split()) <= 3 and _surname_speaks(text, group[0].name.split()):
+        return True  # "Piyum Moghadam, a consultant ... Moghadam said": a person's surname.
     if key in institution_heads:
         return True  # "O'Hare" of "O'Hare International Airport", "IAB Tech Lab" of its Board.
     if any(cues.in_code(text, c.start, c.end) for c in group):
         return True  # "AttributeSet attrs", "the IOUtils interface": a name in code.
     return any(cues.organisation_or_work_after(text, c.end) for c in group)
+
+
+# Programming languages named by a word (the technology list leaves them out: "Go", "Rust" and
+# "Swift" are also words or names), which a page with code means as languages.
+_PROGRAMMING_WORDS = gazetteer.words("go golang rust swift ruby dart julia elm crystal nim zig")
+# Two or more capitalised words run together, nothing else: how code names its types and
+# states ("FatalFailure", "PostalAddress", "ServiceWorkers").
+_IDENTIFIER = re.compile(r"^[A-Z][a-z]+(?:[A-Z][a-z]+)+$")
+# A line of code: a statement's end, a block's start, an arrow or a declaration keyword.
+_CODE_LINE = re.compile(
+    r"^\s*(?:def|fn|func|function|class|import|public|private|const|let|var|return|#include)"
+    r"\s.*$|^.*(?:[)\]'\"\w]\s*;|[)\w]\s*\{|=>|->)\s*$",
+    re.MULTILINE,
+)
+
+
+@lru_cache(maxsize=64)  # Pages, not names, and only asked for a few names of a page.
+def _shows_code(text: str) -> bool:
+    """Whether the page shows code: three different lines of it."""
+    lines: set[str] = set()
+    for match in _CODE_LINE.finditer(text):
+        lines.add(match.group().strip())
+        if len(lines) >= 3:
+            return True
+    return False
+
+
+# A person's surname alone is what speaks or is described later: "Moghadam said", "Lutz, who".
+_SPEAKS_AFTER = re.compile(
+    r"\s+(?:said|says|told|added|wrote|explained|admitted|recalled|noted)\b|,\s+who\b"
+)
+_SURNAME_TITLE_BEFORE = re.compile(r"(?:Mr|Mrs|Ms|Dr)\.?\s+$")
+
+
+def _surname_speaks(text: str, words: list[str]) -> bool:
+    """Whether the last word of a name of two or three words is used alone as people's
+    surnames are, later in the article: "Moghadam said", "Mr. Moghadam" (a company is called
+    by its first word: "Caribou Biosciences", then "Caribou said")."""
+    last = words[-1]
+    if not last[:1].isupper() or not last[1:].islower():
+        return False
+    at = text.find(last)
+    while at >= 0:
+        end = at + len(last)
+        alone = (at == 0 or not text[at - 1].isalnum()) and not (
+            end < len(text) and text[end].isalnum()
+        )
+        if (
+            alone
+            and not text[max(0, at - len(words[-2]) - 1) : at].startswith(words[-2])
+            and (
+                _SPEAKS_AFTER.match(text, end)
+                or _SURNAME_TITLE_BEFORE.search(text, max(0, at - 5), at)
+            )
+        ):
+            return True
+        at = text.find(last, end)
+    return False
 
 
 def _split_at_known_maker(text: str, candidate: Candidate, knowledge: object) -> list[Candidate]:

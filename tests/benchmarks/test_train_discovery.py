@@ -106,3 +106,29 @@ def test_each_fresh_split_is_calibrated_by_the_other_fresh_splits_names() -> Non
     assert calibrated["n1holdout4"] < 0.75  # half of them right: no longer 0.9
     assert calibrated["r0holdout3"] < 0.75  # fitted on holdout4-6 alone
     assert calibrated["m0holdout4"] < 0.1
+
+
+def test_the_wilson_bound_is_below_the_proportion_and_tightens_with_more_names() -> None:
+    from benchmarks.train_discovery import wilson_lower_bound
+
+    assert wilson_lower_bound(8, 10) < 0.8
+    assert wilson_lower_bound(80, 100) < wilson_lower_bound(800, 1000) < 0.8
+    assert wilson_lower_bound(0, 0) == 1.0
+
+
+def test_the_threshold_is_where_the_fresh_precision_clears_the_target_by_its_error() -> None:
+    # Session 15: the lowest threshold whose pooled fresh precision reaches 0.80 by its 95 %
+    # Wilson lower bound, not by the estimate itself. From 0.30 up the fresh names are 84 %
+    # right (the old rule stopped at 0.30: 150 names, bound 0.79); from 0.60, 95 %.
+    from benchmarks.train_discovery import choose_threshold, precision_bound
+
+    scored = []
+    for i in range(100):  # 0.62: 95 right, 5 wrong
+        scored.append((Example(f"p{i}", "holdout4", "A", [], 1 if i < 95 else 0, 0), 0.62))
+    for i in range(50):  # 0.57: 31 right, 19 wrong
+        scored.append((Example(f"q{i}", "holdout5", "B", [], 1 if i < 31 else 0, 0), 0.57))
+    scored.append((Example("d", "dev", "C", [], 0, None), 0.95))  # not a fresh split
+    fresh = [(e, p) for e, p in scored if e.split != "dev"]
+
+    assert precision_bound(fresh, 0.3) < 0.8 < 126 / 150
+    assert choose_threshold(scored, {}) == 0.6

@@ -1035,3 +1035,167 @@ def test_a_possessor_without_a_legal_form_or_a_country_is_still_cut_off() -> Non
 
     assert "Tata Motors" in found
     assert not any("'" in name for name in found)
+
+
+# Session 15 (branch disc15): causes of the out-of-fold junk on the twelve tuning splits.
+
+
+def test_an_organisation_noun_inside_another_name_is_no_appositive() -> None:
+    # "said co-author Anezina Solomonidou, a European Space Agency research fellow": the
+    # capitalised "Agency" is the employer's name, the person's appositive no company's.
+    text = (
+        "The plains are dry, said study co-author Velisa Tramontidou, a Nordic Space Agency "
+        "research fellow. Later, Zorblax, a robotics company, joined."
+    )
+
+    found = offered(text)
+
+    assert "appositive" not in found["Velisa Tramontidou"].evidence
+    assert "appositive" in found["Zorblax"].evidence
+
+
+def test_the_company_s_role_after_a_name_makes_a_person_not_a_company() -> None:
+    # "...," Mrwan Mohey, the company's 26-year-old co-founder, told Rest of World."
+    text = (
+        "\u201cWe start small,\u201d Darvan Qelmo, the company\u2019s 26-year-old co-founder, "
+        "told reporters."
+    )
+
+    found = offered(text)
+
+    assert all("appositive" not in o.evidence for o in found.values())
+
+
+def test_a_given_name_ending_in_ed_is_no_participle() -> None:
+    # "weavers led by Ned Ludd staged a rebellion ... Ludd and his compatriots": "Ned" was
+    # dropped as a participle ("Updated iOS"), leaving "Ludd" as a name led by "led by".
+    text = (
+        "In 1811, a group of weavers led by Ned Quarrick staged a rebellion. Quarrick and his "
+        "compatriots were right to be afraid."
+    )
+
+    assert "Quarrick" not in candidates(text)
+
+
+def test_a_possessive_that_opens_an_institution_s_name_is_the_institution_s() -> None:
+    # "community hubs like a Citizen's Advice Bureau and a library": not "Citizen's".
+    text = "Rioters destroyed community hubs like a Citizen\u2019s Advice Bureau and a library."
+    # The base lists a name written with its possessive, as it listed the junk name.
+    knowledge = FakeKnowledge({"Citizen\u2019s": Entry("Citizen\u2019s", "Q1")})
+
+    found = candidates(text, knowledge)
+
+    assert not any(name.startswith("Citizen") for name in found)
+
+
+def test_a_company_s_possessive_before_its_fund_is_still_the_company() -> None:
+    # "PORTLAND -- NW Natural's Corporate Philanthropy Fund is contributing": the owner is a
+    # name, not a word, so it is cut off as before.
+    text = "PORTLAND -- Zorblax Gas's Corporate Philanthropy Fund is contributing $35,000."
+    knowledge = FakeKnowledge({"Zorblax Gas": Entry("Zorblax Gas", "Q4")})
+
+    assert "Zorblax Gas" in candidates(text, knowledge)
+
+
+def test_a_determiner_that_opens_a_place_s_name_is_kept_with_it() -> None:
+    # "- MGM Grand Garden Arena - Las Vegas, Nev.": "las" was dropped as a determiner at the
+    # start of a list item, leaving "Vegas".
+    text = (
+        "CASINO OF THE YEAR\n\n- The Colosseum at Zorblax Palace \u2013 Las Vegas, Nev.\n\n"
+        "- Quillmark Arena \u2013 Las Vegas, Nev."
+    )
+    knowledge = FakeKnowledge({"Vegas": Entry("Vegas", "Q2")})  # a brand the base lists
+
+    assert "Vegas" not in candidates(text, knowledge)
+
+
+def test_what_follows_an_alliance_for_is_the_alliance_s_name() -> None:
+    # "said Scott Paul, who heads the Alliance for American Manufacturing, a group that ...".
+    text = (
+        "Tariffs cost jobs, said Dana Reed, who heads the Coalition for Midwestern Assembly, a "
+        "group that has applauded the decisions."
+    )
+
+    assert "Midwestern Assembly" not in candidates(text)
+
+
+def test_the_first_word_of_a_quoted_title_is_no_name() -> None:
+    # "It's 'Showtime at the Apollo.'": the show's title, not the network the base knows.
+    text = (
+        "\u201cI\u2019m not,\u201d the plumber said as he stopped the leak. \u201cIt\u2019s "
+        "\u2018Glimmerix at the Orpheum.\u2019\u201d"
+    )
+    speech = "\u201cGlimmerix shares rose,\u201d she said."
+    knowledge = FakeKnowledge({"Glimmerix": Entry("Glimmerix", "Q3")})
+
+    assert "Glimmerix" not in candidates(text, knowledge)
+    assert "Glimmerix" in candidates(speech, knowledge)
+
+
+def test_an_organisation_noun_before_a_person_s_trade_is_no_appositive() -> None:
+    # "Piyum Moghadam, a Palo Alto business consultant, managed to book a flight".
+    text = (
+        "Tavim Qorbandi, a Palo Alto business consultant, managed to book a flight. Later, "
+        "Zorblax, a software business based in Ohio, grew."
+    )
+
+    found = offered(text)
+
+    assert "Tavim Qorbandi" not in found  # (its one cue was the appositive)
+    assert "appositive" in found["Zorblax"].evidence
+
+
+def test_a_name_whose_last_word_speaks_alone_later_is_a_person_s() -> None:
+    # "Piyum Moghadam ... “There are ...,” Moghadam said.": people are called by their surname
+    # later, companies by their first word ("Caribou Biosciences", then "Caribou said").
+    text = (
+        "Tavim Qorbandi and Velmora Biosciences were named in the filing. \u201cThere are at "
+        "least 60 more,\u201d Qorbandi said. Velmora said the study would go on."
+    )
+
+    found = offered(text)
+
+    assert "not_a_brand" in found["Tavim Qorbandi"].evidence
+    assert "not_a_brand" not in found["Velmora Biosciences"].evidence
+
+
+def test_the_place_of_a_title_of_nobility_names_the_people_later() -> None:
+    # "the Duke and Duchess of Sussex ... the Sussex brand ... a Sussex spokesperson said".
+    text = (
+        "We can confirm the Duke and Duchess of Wessexshire have been asked to leave. The "
+        "Wessexshire brand receives yet another blow. A Wessexshire spokesperson said so."
+    )
+
+    assert "Wessexshire" not in candidates(text)
+
+
+def test_a_charity_evaluator_before_charities_is_an_organisation() -> None:
+    # "developing potential GiveWell top charities": a plural organisation noun after it.
+    text = "We recommended a grant to develop potential Zorblax top charities, Zorblax said."
+
+    assert "not_a_brand" in offered(text)["Zorblax"].evidence
+
+
+CODE_PAGE = (
+    "The task status is updated to one of Success, FatalFailure or RetriableFailure. Tasks "
+    "marked RetriableFailure are retried, and Zorblax runs them.\n\n"
+    'pub fn main() -> () {\n\n    let canvas = query(d, cstr("#screen"));\n\n}\n\n'
+    "fn cstr(s: &str) -> i32 {\n\n    return 0;\n\n}\n\n"
+    "Programs in Rust compile to Wasm, and Rust is the language Zorblax chose; with Rust "
+    "the module is small."
+)
+
+
+def test_a_camel_case_name_on_a_page_with_code_is_an_identifier() -> None:
+    # "Success, FatalFailure or RetriableFailure": states of a task on an engineering blog.
+    found = offered(CODE_PAGE)
+
+    assert "not_a_brand" in found["RetriableFailure"].evidence
+    assert "not_a_brand" not in offered(CODE_PAGE.split("\n\n")[0])["RetriableFailure"].evidence
+
+
+def test_a_programming_language_on_a_page_with_code_is_no_brand_the_base_knows() -> None:
+    # "Rust", "Go" on a WebAssembly page: the base lists brands of those names.
+    knowledge = FakeKnowledge({"Rust": Entry("Rust", "Q5")})
+
+    assert "not_a_brand" in offered(CODE_PAGE, knowledge)["Rust"].evidence
