@@ -51,6 +51,9 @@ _HARMLESS_DECL = re.compile(
 )
 _ENCODING_ERRORS = (feedparser.CharacterEncodingOverride, feedparser.CharacterEncodingUnknown)
 ENTITIES_REFUSED = "The feed declares XML entities, which are refused for safety."
+UNREADABLE_CHARACTER = (
+    "The feed is not well-formed XML: it refers to a character XML does not allow."
+)
 NOT_A_FEED = "This is not a feed: no RSS, Atom or JSON Feed entries were found."
 
 
@@ -183,9 +186,7 @@ def _parse_xml(
     # saves re-parsing every summary with feedparser's HTML processor.
     # Plain RSS 2.0 and Atom 1.0 take lxml and feeds.fastfeed (the same result, several times
     # faster); anything else, or anything it is unsure of, takes feedparser.
-    parsed = fastfeed.parse(body, headers) or feedparser.parse(
-        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    parsed = fastfeed.parse(body, headers) or _feedparser_parse(body, headers)
     raws = [_raw_entry(entry, now) for entry in parsed["entries"]]
     version = parsed.get("version") or ""
     error = parsed.get("bozo_exception") if parsed.get("bozo") else None
@@ -213,6 +214,20 @@ def _parse_xml(
         ttl_minutes=int(ttl) if ttl.isdigit() and 0 < int(ttl) <= 525_600 else None,
         total_entries=total if total is not None else len(parsed["entries"]),
     )
+
+
+def _feedparser_parse(body: bytes, headers: dict[str, str]) -> Any:
+    try:
+        return feedparser.parse(
+            io.BytesIO(body),
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except UnicodeEncodeError as exc:
+        # Its forgiving parser turns a character reference to a surrogate (&#xD800;) into a
+        # character it then fails to encode; the strict parser had refused the document.
+        raise FeedParseError(UNREADABLE_CHARACTER) from exc
 
 
 def _raw_entry(entry: dict[str, Any], now: datetime) -> ParsedEntry:
