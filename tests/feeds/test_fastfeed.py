@@ -171,3 +171,48 @@ def test_a_plain_feed_takes_the_fast_path_with_every_field_it_reads() -> None:
     assert fields(fast) == fields(feedparser_result(body, XML))
     assert fast["entries"][0]["link"] == "https://site.example/a?x=1&y=2"
     assert fast["feed"]["ttl"] == "15"
+
+
+_EDGES = {
+    "undeclared prefix": _rss("<x:foo>a</x:foo><title>t</title>"),
+    "duplicate namespaced attribute": _rss(
+        '<e:x xmlns:e="http://f/" a:y="1" b:y="2">v</e:x>',
+        ' xmlns:a="http://e/" xmlns:b="http://e/"',
+    ),
+    "U+FFFE": _rss("<title>a\ufffeb</title>"),
+    "reference to U+0001": _rss("<title>a&#1;b</title>"),
+    "reference to a surrogate": _rss("<title>a&#xD800;b</title>"),
+    "]]> in text": _rss("<title>a]]>b</title>"),
+    "NUL": _rss("<title>a\x00b</title>"),
+    "vertical tab": _rss("<title>a\x0bb</title>"),
+    "XML 1.1 NEL": b'<?xml version="1.1"?>' + _rss("<title>a\xc2\x85b</title>"),
+    "xml prefix declared": _rss(
+        "<title>t</title>", ' xmlns:xml="http://www.w3.org/XML/1998/namespace"'
+    ),
+    "empty namespace for a prefix": _rss('<e:x xmlns:e="">v</e:x>'),
+    "junk after the root": _rss("") + b"<x/>",
+    "300 levels deep": _rss(
+        '<e:x xmlns:e="http://f/">' + "<e:y>" * 300 + "</e:y>" * 300 + "</e:x>"
+    ),
+    "dc redeclared": _rss(
+        '<dc:creator xmlns:dc="http://other/">a</dc:creator>',
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"',
+    ),
+    "dc under another prefix": _rss(
+        "<d:creator>a</d:creator>", ' xmlns:d="http://purl.org/dc/elements/1.1/"'
+    ),
+    "upper-case prefix": _rss(
+        "<DC:creator>a</DC:creator>", ' xmlns:DC="http://purl.org/dc/elements/1.1/"'
+    ),
+    "upper-case namespace": _rss(
+        "<dc:creator>a</dc:creator>", ' xmlns:dc="HTTP://PURL.ORG/dc/elements/1.1/"'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_EDGES))
+def test_where_lxml_and_expat_could_disagree_the_results_still_match(name: str) -> None:
+    # Whatever the fast path accepts, feedparser's strict parser must accept too (a document
+    # it refuses goes through its forgiving parser, with other results).
+    _, difference = differences(_EDGES[name], XML)
+    assert not difference
