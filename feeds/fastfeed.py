@@ -63,6 +63,13 @@ _IMAGE_CHILDREN = frozenset({"title", "link", "url", "width", "height", "descrip
 _ATOM_FEED_HARMLESS = frozenset({"subtitle", "generator", "icon", "logo", "rights", "updated"})
 # feedparser fills this class attribute on its first parse; build it here so it is never empty.
 _STANDARD_PREFIXES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+# Extension elements feedparser has handlers for that only fill keys of their own (media
+# attachments, credits, subjects...); media:title, media:description, dc:title... are not here.
+_HARMLESS_HANDLED = frozenset(
+    {"media_content", "media_thumbnail", "media_credit", "media_rating", "media_restriction"}
+    | {"media_license", "media_keywords", "media_category", "media_player"}
+    | {"dc_subject", "dc_language", "dc_rights", "dc_publisher"}
+)
 # The keys feeds.parsing reads: an extension element stored as "<prefix>_<name>" must not be one.
 _READ_KEYS = frozenset(
     {"title", "title_detail", "link", "id", "summary", "summary_detail", "content", "ttl"}
@@ -460,7 +467,8 @@ class _Reader:
 
     def harmless(self, element: Any) -> None:
         """Accept an extension element feedparser only stores under its own name (sy:*,
-        slash:*, wfw:*, feedburner:origLink...): text only, and no handler of feedparser's."""
+        slash:*, wfw:*, media:content...): text only, and no handler of feedparser's that
+        touches what feeds.parsing reads."""
         if element.tag[0] != "{" or element.prefix is None:
             raise _Fallback  # plain RSS elements are listed above; default namespaces no
         namespace, _, local = element.tag[1:].partition("}")
@@ -469,8 +477,14 @@ class _Reader:
         candidates = {given, element.prefix, _STANDARD_PREFIXES.get(namespace.lower())}
         candidates |= {self.namespace_map.get(p) for p in list(candidates) if p}
         for prefix in candidates:
-            if prefix == "" or (prefix and _has_handler(prefix, local)):
-                raise _Fallback  # an RSS/Atom namespace, or a handled element (media:title...)
+            if prefix == "":
+                raise _Fallback  # an RSS or Atom namespace: the element is a core one
+            if (
+                prefix
+                and _has_handler(prefix, local)
+                and f"{prefix}_{local}" not in _HARMLESS_HANDLED
+            ):
+                raise _Fallback  # an element feedparser handles (media:title, itunes:author...)
             if f"{prefix}_{local}" in _READ_KEYS:
                 raise _Fallback
         _text(element)

@@ -95,8 +95,27 @@ _ENTRY_HAZARDS = [
     "<contributor><name>C</name></contributor>",
     "<rights>r</rights>",
     "<media:title>m</media:title>",
-    "<dc:subject>s</dc:subject>",
+    "<media:description>m</media:description>",
+    "<dc:title>d</dc:title>",
+    '<media:content url="https://cdn.example/a.jpg"><media:title>t</media:title></media:content>',
     '<content src="https://site.example/c"/>',
+]
+# Extension elements the fast path reads past (feedparser only stores them under their names).
+_EXTENSIONS = [
+    "<comments>https://site.example/c</comments>",
+    "<slash:comments>4</slash:comments>",
+    "<wfw:commentRss>https://site.example/c.rss</wfw:commentRss>",
+    "<ext:thing a='1'>value</ext:thing>",
+    '<media:content url="https://cdn.example/a.jpg" medium="image"/>',
+    '<media:thumbnail url="https://cdn.example/t.jpg" width="1"/>',
+    "<media:thumbnail>https://cdn.example/t2.jpg</media:thumbnail>",
+    '<media:credit role="author">Photo Desk</media:credit>',
+    "<media:keywords>a, b ,c</media:keywords>",
+    "<media:rating>nonadult</media:rating>",
+    "<dc:subject>Business</dc:subject>",
+    "<dc:publisher>Pub (pub@site.example)</dc:publisher>",
+    "<dc:rights>All rights</dc:rights>",
+    "<dc:language>en</dc:language>",
 ]
 _ATOM_NAMESPACES = _NAMESPACES.replace(' xmlns:atom="http://www.w3.org/2005/Atom"', "")
 
@@ -174,12 +193,9 @@ class FeedGenerator:
                 '<enclosure url="https://cdn.example/a.mp3" length="1" type="audio/mpeg"/>'
             )
         if self.chance(0.2):
-            parts.append(self.pick(["<comments>https://site.example/c</comments>",
-                                    "<slash:comments>4</slash:comments>",
-                                    "<wfw:commentRss>https://site.example/c.rss</wfw:commentRss>",
-                                    "<ext:thing a='1'>value</ext:thing>"]))  # fmt: skip
+            parts.append(self.pick(_EXTENSIONS))
         if self.rare(0.04 * 3):
-            parts.append(self.pick(['<media:content url="https://cdn.example/a.jpg"/>',
+            parts.append(self.pick(['<media:title>m</media:title>',
                                     '<atom:link href="https://site.example/x"/>',
                                     "<source url='https://s.example/'>S</source>",
                                     "<foo>unknown</foo>", "<image><url>u</url></image>",
@@ -212,6 +228,8 @@ class FeedGenerator:
             parts.append(f'<atom:link {rel}{kind} href="{self.pick(_URLS)}"/>')
         if self.chance(0.2):
             parts.append("<sy:updatePeriod>hourly</sy:updatePeriod>")
+        if self.chance(0.2):
+            parts.append(self.pick(_EXTENSIONS[1:]))
         if self.chance(0.1):
             parts.append("<managingEditor>ed@site.example (Ed)</managingEditor>")
         items = [self.rss_item() for _ in range(self.rng.randint(0, 6))]
@@ -269,9 +287,7 @@ class FeedGenerator:
         if self.chance(0.2):
             parts.append('<category term="t" scheme="s" label="l"/>')
         if self.chance(0.15):
-            parts.append(
-                self.pick(["<ext:thing>v</ext:thing>", "<slash:comments>2</slash:comments>"])
-            )
+            parts.append(self.pick(_EXTENSIONS[1:]))
         if self.rare(0.04 * 3):
             parts.append(self.pick(_ENTRY_HAZARDS))
         return f"<entry>{self.shuffled(parts)}</entry>"
@@ -293,6 +309,8 @@ class FeedGenerator:
             parts.append('<generator uri="https://gen.example/" version="1">Gen</generator>')
         if self.chance(0.2):
             parts.append("<icon>/favicon.ico</icon><logo>/logo.png</logo>")
+        if self.chance(0.2):
+            parts.append(self.pick(_EXTENSIONS[1:]))
         entries = [self.atom_entry() for _ in range(self.rng.randint(0, 6))]
         order = parts + entries if self.chance(0.8) else entries + parts
         namespace = 'xmlns="http://www.w3.org/2005/Atom"'
