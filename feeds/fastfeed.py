@@ -8,10 +8,14 @@ post-processing, through feedparser's own helpers where they are pure functions)
 Anything this module does not fully understand returns None, and the caller runs feedparser:
 other formats (RSS 0.9x/1.0, Atom 0.3), a DOCTYPE or entities, xml:base or any "base"
 attribute, attributes it does not know on the elements it reads, an element it reads appearing
-twice, child elements (or comments) inside text, elements feedparser has a handler for that are
-not handled here (media:*, itunes:*, atom:* inside RSS, ...), encodings feedparser had to guess
-or override, and any XML that lxml refuses. tests/feeds/test_fastfeed.py parses every fixture
-and thousands of generated feeds both ways and requires identical results.
+twice, child elements (or comments) inside text, elements feedparser has a handler for that
+could change a value read here (media:title, itunes:*, atom:* inside RSS, ...), encodings
+feedparser had to guess or override, and any XML that lxml refuses. tests/feeds/test_fastfeed.py
+parses every fixture and thousands of generated feeds both ways and requires identical results;
+tests/conftest.py does the same for every feed any other test parses.
+
+feeds.parsing gives feedparser no base URI (no Content-Location), so links are joined against
+an empty base here too; a document that sets one (xml:base) falls back.
 
 Safety: lxml parses with no network, no DTD loading and no entity resolution, and documents
 declaring a DOCTYPE or entities never reach it (feeds.parsing screens those first anyway).
