@@ -131,3 +131,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if uses_browser:
         others = [item for item in items if item not in uses_browser]
         items[:] = others + uses_browser
+
+
+@pytest.fixture(autouse=True)
+def _fastfeed_matches_feedparser(monkeypatch: pytest.MonkeyPatch) -> object:
+    # Every feed a test parses through the fast path (feeds.fastfeed) is parsed by feedparser
+    # too, and must read the same: a differential test over all the feeds the suite builds.
+    from tests.feeds import fastfeed_check
+
+    monkeypatch.setattr("feeds.fastfeed.parse", fastfeed_check.checked_parse)
+    fastfeed_check.mismatches.clear()
+    yield
+    assert not fastfeed_check.mismatches, "\n".join(fastfeed_check.mismatches)

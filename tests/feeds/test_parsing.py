@@ -33,6 +33,12 @@ def test_an_rss2_feed_gives_its_kind_title_site_link_and_ttl(rss2: ParsedFeed) -
     )
 
 
+def test_a_ttl_element_with_attributes_is_ignored_instead_of_crashing() -> None:
+    # feedparser stores an unhandled element that has attributes as a dict of them.
+    body = rss(item(1), channel='<ttl xml:lang="en">60</ttl>')
+    assert parse_feed(body, url="https://site.example/rss", now=NOW).ttl_minutes is None
+
+
 def test_rss2_entries_keep_feed_order_and_the_one_without_a_link_is_skipped(
     rss2: ParsedFeed,
 ) -> None:

@@ -12,6 +12,7 @@ import pytest
 from feeds.parsing import (
     ENTITIES_REFUSED,
     NOT_A_FEED,
+    UNREADABLE_CHARACTER,
     FeedParseError,
     NotAFeed,
     parse_feed,
@@ -31,6 +32,13 @@ def test_a_malformed_feed_keeps_its_valid_entries_and_warns() -> None:
     first = feed.warnings[0]
     assert first.startswith("The feed is not well-formed XML (line 17: mismatched tag); ")
     assert first.endswith(f"{len(feed.entries)} entries could still be read.")
+
+
+def test_a_reference_to_a_surrogate_is_refused_instead_of_crashing() -> None:
+    # feedparser's forgiving parser made the character and raised UnicodeEncodeError.
+    body = rss("<item><title>a&#xD800;b</title><link>https://site.example/1</link></item>")
+    with pytest.raises(FeedParseError, match=UNREADABLE_CHARACTER):
+        parse_feed(body, url="https://site.example/rss")
 
 
 @pytest.mark.parametrize(
