@@ -313,7 +313,9 @@ def test_a_provider_outage_opens_the_breaker_and_later_calls_send_nothing(
     assert len(openai_server.requests) == 3
     assert len(clock.sleeps) == 2
     assert raised.value.until is not None
-    assert 59 <= raised.value.retry_after <= 60
+    # The breaker's 60 s cooldown, less the real time since it opened: on a busy machine
+    # that was over a second (58.99 once in CI), so the floor leaves room for it.
+    assert 50 <= raised.value.retry_after <= 60
 
     with pytest.raises(ProviderUnavailable) as refused:
         call_openai(ask(client), policy=policy, sleep=clock.sleep, clock=clock)
