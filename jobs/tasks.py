@@ -20,15 +20,16 @@ logger = logging.getLogger(__name__)
 # database write *before* the task body, which a database outage turned into a lost run.
 @shared_task(name="jobs.run_execution", bind=True, acks_late=True, track_started=False)
 def run_job_execution(self, execution_id: int) -> str | None:
+    # (hard, soft) as sent with the message: the run must return before the hard one,
+    # and checks the soft one itself between units (the signal can be swallowed).
+    hard, soft = self.request.timelimit or (None, None)
     return execution_run(
         execution_id=execution_id,
         task_id=self.request.id or "",
         hostname=self.request.hostname or f"celery@{socket.gethostname()}",
         pid=os.getpid(),
-        # (hard, soft) as sent with the message: the run must return before the hard one,
-        # and checks the soft one itself between units (the signal can be swallowed).
-        time_limit=(self.request.timelimit or (None, None))[0],
-        soft_time_limit=(self.request.timelimit or (None, None))[1],
+        time_limit=hard,
+        soft_time_limit=soft,
     )
 
 
