@@ -486,17 +486,20 @@ def _initials_of_a_body(text: str, group: list["Candidate"]) -> bool:
             return False
         found = _NAME_BEFORE_BRACKET.search(text, max(0, candidate.start - 160), candidate.start)
         if found:
-            words = [w.strip(",") for w in found.group(1).split()]
-            words = [w for w in words if w.lower() not in _CONNECTORS | {"the", "for", "on"}]
+            written = [w.strip(",") for w in found.group(1).split()]
+            words = [w for w in written if w.lower() not in _CONNECTORS | {"the", "for", "on"}]
             return (
                 len(words) > 1
                 and (
                     _institution_or_place(words)
                     or words[-1].lower() in _PROGRAMME_WORDS
-                    # "Immigration, Refugees and Citizenship Canada", "Statistics Canada": a
-                    # country's department is named by plain words and the country.
+                    # "Immigration, Refugees and Citizenship Canada": a country's department is
+                    # named by plain words and the country (not "Bank of America (BofA)", "Royal
+                    # Bank of Canada (RBC)", "Air Canada (AC)": brands).
                     or (
-                        gazetteer.is_place(words[-1])
+                        len(words) > 2
+                        and written[-2].lower() != "of"
+                        and gazetteer.is_place(words[-1])
                         and all(gazetteer.is_common_word(w) for w in words[:-1])
                     )
                 )

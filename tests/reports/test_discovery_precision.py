@@ -1261,6 +1261,8 @@ def test_initials_in_brackets_after_a_public_body_are_the_body_s() -> None:
 
     assert not {"IRCC", "H-CAP", "FZB"} & found
     assert "IRCC" in candidates("IRCC released ten floors, and IRCC confirmed it.")
+    # A bank is named by plain words and its country too: its initials stay a name.
+    assert "RBC" in candidates("Royal Bank of Canada (RBC) rose 2 %. Zorblax and RBC agreed.")
 
 
 def test_a_university_known_by_its_initials_is_an_institution() -> None:
