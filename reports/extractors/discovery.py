@@ -149,15 +149,17 @@ def _headline_line(line: str) -> bool:
 
 def _candidates(
     text: str, skip: list[tuple[int, int]], german: bool = False, inflected: bool = False
-) -> tuple[list[Candidate], set[str], set[str], set[str]]:
+) -> tuple[list[Candidate], set[str], set[str], set[str], set[str]]:
     """Every candidate mention, the words seen capitalised inside a sentence, the words of
-    people's names, and the keys of the first words of institutions' and places' names
-    ("o'hare" of "O'Hare International Airport"). ``inflected``: a language whose names take
-    case endings ("Declana Rice", Czech)."""
+    people's names, the keys of the first words of institutions' and places' names
+    ("o'hare" of "O'Hare International Airport"), and the common words before "of" and a place
+    ("gulf" of "Gulf of Mexico"). ``inflected``: a language whose names take case endings
+    ("Declana Rice", Czech)."""
     found: list[Candidate] = []
     people: set[str] = set()
     proper: set[str] = set()
     institution_heads: set[str] = set()
+    place_heads: set[str] = set()
     # Each capitalised run, and the possessor cut off the front of one ("Apple" of "Apple's
     # IoT framework"), which is a name in its own right.
     runs: deque[tuple[list[tuple[int, str]], bool | None]] = deque()
@@ -185,6 +187,8 @@ def _candidates(
     while runs:
         tokens, initial_possessor = runs.popleft()
         possessor = initial_possessor is not None
+        if initial_possessor is None and len(tokens) > 2:
+            place_heads.update(_heads_of_place(tokens))
         run_start = tokens[0][0]
         initial = (
             is_sentence_start(text, run_start)
@@ -325,7 +329,7 @@ def _candidates(
             if headline and len(words) > 1:
                 candidate.initial_single = True  # A headline's run is no name by itself.
             found.append(candidate)
-    return found, proper, people, institution_heads
+    return found, proper, people, institution_heads, place_heads
 
 
 def _registered_somewhere(text: str, words: list[str], registered: bool) -> bool:
@@ -447,6 +451,69 @@ def _cited_author(text: str, start: int, end: int, words: list[str]) -> bool:
     return len(_CITED.findall(text, max(0, start - 80), min(len(text), end + 80))) >= 2
 
 
+def _heads_of_place(tokens: list[tuple[int, str]]) -> set[str]:
+    """The common words before "of" and a place ("Gulf" of "Gulf of Mexico", "National Bank"
+    of "National Bank of Ukraine"): a place's or a body's name cut short, when the article
+    uses it alone ("entered the Gulf", "the head of the National Bank")."""
+    words = [w for _, w in tokens]
+    if "of" not in words[1:-1]:
+        return set()
+    at = words.index("of", 1)
+    head, rest = words[:at], words[at + 1 :]
+    rest = rest[1:] if rest[0].lower() == "the" else rest
+    if not rest or not all(gazetteer.is_common_word(w) for w in head):
+        return set()
+    if not (gazetteer.is_place(" ".join(rest)) or all(w.lower() in PLACE_WORDS for w in rest)):
+        return set()
+    return {normalize_brand(" ".join(head))}
+
+
+# An organisation's name and its initials in brackets: "Immigration, Refugees and Citizenship
+# Canada (IRCC)", "the Massachusetts Institute of Technology (MIT)".
+_NAME_BEFORE_BRACKET = re.compile(
+    r"((?:[A-Z][\w'\u2019.&-]*,?\s+(?:(?:of|for|and|on|the|&)\s+)*){1,8})\($"
+)
+
+
+def _initials_of_a_body(text: str, group: list["Candidate"]) -> bool:
+    """An acronym the article introduces in brackets after an institution's or a public
+    body's name: the body's initials, not a brand ("the Federal Reserve Board (FRB)")."""
+    for candidate in group:
+        if candidate.start < 2 or text[candidate.start - 1] != "(":
+            continue
+        surface = candidate.surface
+        if not _ACRONYM_LIKE.match(surface) or sum(map(str.isupper, surface)) < 2:
+            return False
+        found = _NAME_BEFORE_BRACKET.search(text, max(0, candidate.start - 160), candidate.start)
+        if found:
+            written = [w.strip(",") for w in found.group(1).split()]
+            words = [w for w in written if w.lower() not in _CONNECTORS | {"the", "for", "on"}]
+            return (
+                len(words) > 1
+                and (
+                    _institution_or_place(words)
+                    or words[-1].lower() in _PROGRAMME_WORDS
+                    # "Immigration, Refugees and Citizenship Canada": a country's department is
+                    # named by plain words and the country (not "Bank of America (BofA)", "Royal
+                    # Bank of Canada (RBC)", "Air Canada (AC)": brands).
+                    or (
+                        len(words) > 2
+                        and written[-2].lower() != "of"
+                        and gazetteer.is_place(words[-1])
+                        and all(gazetteer.is_common_word(w) for w in words[:-1])
+                    )
+                )
+            )
+    return False
+
+
+# A programme's initials are no brand: "the Healthcare Advancement Program (H-CAP)".
+_PROGRAMME_WORDS = gazetteer.words("program programme initiative")
+
+
+_ACRONYM_LIKE = re.compile(r"^[A-Z][A-Za-z&-]{1,7}$")
+
+
 def _institution_or_place(words: list[str]) -> bool:
     lowered = [w.lower().strip(".") for w in words]
     return (
@@ -461,6 +528,34 @@ def _institution_or_place(words: list[str]) -> bool:
             and "-" in words[0]
             and all(places.is_place_word(p) for p in lowered[0].split("-"))
         )
+    )
+
+
+# What ranks things opens a heading, not a name, when a plural follows ("Top AI Companies",
+# "Best Budget Laptops", "Top Robotics"; not "Best Buy", "Top Gear").
+_RANKING_WORDS = gazetteer.words("top best worst biggest largest")
+_TOWN_COMMA_BEFORE = re.compile(r"[A-Z][\w.'\u2019-]*,\s$")
+# Words that open a sentence or close a list as themselves: "Plus, the idea was ...", "Movies
+# New to Netflix, Amazon and More". Written in capitals they may be a name ("MORE", a retailer).
+# A name's lowercase particles after its first capitalised word: what follows is the end of a
+# person's or a place's name ("Oscar de la Renta", "Ludwig van der Rohe"); the run of
+# capitals stops at them ("de" joins only a capital: "Banco de Chile" stays whole).
+_PARTICLE_BEFORE = re.compile(
+    r"(?<![\w.])[A-Z][a-z]+\s+(?:(?:de|da|di|du|del|van|von|der|den|la|le|dos|das|al|el|bin|ibn)"
+    r"\s+){1,3}$"
+)
+_FUNCTION_WORDS = gazetteer.words("more plus also yes no other others much many")
+
+
+def _list_heading(lowered: list[str]) -> bool:
+    """A ranking's heading: a ranking word, then words ending in a plural ("Top AI
+    Companies", "Top Robotics")."""
+    last = lowered[-1]
+    return (
+        len(lowered) > 1
+        and lowered[0] in _RANKING_WORDS
+        and last.endswith("s")
+        and not last.endswith("ss")
     )
 
 
@@ -494,6 +589,19 @@ def _candidate(
         return None  # "Athens, Clanton, Falkville and Madison", "the towns of Amalfi".
     if len(words) > 1 and lowered[-1] in _WORK_WORDS:
         return None  # "Global DevSecOps Survey": a title, not a brand.
+    if _list_heading([lead, *lowered] if lead else lowered):
+        return None  # "Top AI Companies" ("Companies" is no legal form there): a heading.
+    if (
+        len(words) == 1
+        and lowered[0] in gazetteer.STATE_ABBREVIATIONS
+        and text.startswith(".", end)
+        and _TOWN_COMMA_BEFORE.search(text, max(0, start - 40), start)
+    ):
+        return None  # "Hopkinton, Mass.-based EMC": a US state as the news abbreviates it.
+    if _PARTICLE_BEFORE.search(text, max(0, start - 40), start):
+        return None  # "Renta" of "Oscar de la Renta", "Janeiro" of "Rio de Janeiro".
+    if len(words) == 1 and lowered[0] in _FUNCTION_WORDS and not words[0].isupper():
+        return None  # "Netflix, Amazon and More", "Plus, the idea": a word, never a name.
     if start and text[start - 1] in _OPENING_QUOTES and _opens_quoted_title(text, end):
         return None  # "'Showtime at the Apollo.'": the first word of a quoted title.
     institution = _INSTITUTION_BEFORE.search(text, max(0, run_start - 40), run_start)
@@ -680,6 +788,8 @@ def _not_a_brand(
         return True  # "Jones" after "Leslie Jones", "Abbott" after "Tony Abbott's office".
     if key in _PROGRAMMING_WORDS and _shows_code(text):
         return True  # "GoのWebAssembly", "Rust" beside code: languages, not the base's brands.
+    if key in institution_heads and all(map(gazetteer.is_common_word, key.split())):
+        return True  # "House" of "the House Science Committee", even a word the base lists.
     if brand_entry:
         return False
     if _IDENTIFIER.match(group[0].name) and _shows_code(text):
@@ -832,7 +942,7 @@ def discover(
         return []  # No scorer (logged): nothing is discovered; tracked brands still are.
     skip = sorted(skip)
     code = language.lower().split("-")[0]
-    candidates, proper, people, institution_heads = _candidates(
+    candidates, proper, people, institution_heads, place_heads = _candidates(
         text, skip, code == "de", code in _INFLECTED_LANGUAGES
     )
     # The knowledge base confirms candidates the text offers; it does not add its own. Taking
@@ -897,10 +1007,20 @@ def discover(
         # join "Twitter Rules" (twice).
         if (
             longer
+            and key not in place_heads  # "the Gulf" is no mention of "Gulf of Mexico Corp".
             and all(c.entry is None for c in groups[key])
             and len(groups[key]) <= len(groups[longer])
         ):
             groups[longer].extend(groups.pop(key))
+    # "Social Quant is a Tampa-based start-up" after "Social Quant, LLC": the sentence start
+    # dropped the registered name's common first word, and "Quant" is that name's.
+    registered_tails: dict[str, str] = {}
+    for longer_key, group in groups.items():
+        if " " in longer_key and any("legal" in c.cues for c in group):
+            registered_tails.setdefault(longer_key.rsplit(" ", 1)[1], longer_key)
+    for key in [k for k in groups if k in registered_tails]:
+        if all(c.entry is None for c in groups[key]) and gazetteer.is_common_word(key):
+            groups[registered_tails[key]].extend(groups.pop(key))
     # German capitalises every noun: there a capital inside a sentence proves nothing.
     nouns_capitalised = language.lower().startswith("de")
     # The dictionary and the name lists are English: elsewhere a capital inside a sentence is
@@ -932,6 +1052,13 @@ def discover(
                 kinds.add("kb")
         if all(c.initial_single for c in group) and not (kinds & cues.STRONG or "kb" in kinds):
             continue  # "Operating profit fell": the capital is the sentence's.
+        if not kinds & {"legal", "ticker", "trademark"} and (
+            key in place_heads or _initials_of_a_body(text, group)
+        ):
+            # "the Gulf" beside "the Gulf of Mexico", "the National Bank" beside "the National
+            # Bank of Ukraine"; "(MIT)" after "Massachusetts Institute of Technology": a
+            # place's or a body's name.
+            continue
         if not kinds:
             continue
         if len(group) > 1:

@@ -68,7 +68,16 @@ ORGANISATION_WORDS = words(
 ORGANISATION_ACRONYMS = words(
     """fcc ftc sec fda fbi cia nsa nasa epa irs doj dhs ice faa ntsb cdc nih usda who wto imf
     un nato eu ecb fed boe opec oecd unesco unicef aclu seiu afl cio nfl nba mlb nhl fifa
-    uefa ioc gop dnc rnc uk usa us bbc"""
+    uefa ioc gop dnc rnc uk usa us bbc
+    mit ucla nyu usc cmu caltech ucl lse epfl kaist cuny suny
+    omb gao cbo boj pboc rbi rba"""
+)  # (and, since session 16, the universities known by their initials, "researchers at MIT",
+# the US budget offices and central banks: "emails from the Pentagon to OMB", "the RBI")
+# The news agencies' abbreviations of US states, written after a town and a comma with their
+# full stop ("Hopkinton, Mass.-based EMC", "Cupertino, Calif."): a place, not the word "Mass".
+STATE_ABBREVIATIONS = words(
+    """ala ariz ark calif colo conn del fla ga ill ind kan kans ky la md mass mich minn miss mo
+    mont neb nev okla ore pa penn tenn tex vt va wash wis wisc wyo"""
 )
 # Peoples and faiths: "Muslims", "Islamists", "Arab Spring" are not brands. Nationalities are
 # derived from the place names ("Tunisians", "Libyan").
@@ -89,7 +98,7 @@ TECHNOLOGIES = words(
     nfc gps lte 5g 4g 3g wi-fi wifi ascii unicode utf-8 devops devsecops mlops gitops
     bluetooth oled amoled microoled qled lcd led hdr uhd iot nft nfts
     djia gdp gnp cpi ppi ebitda ipo ipos etf etfs suv suvs ev evs kwh mwh gwh twh khz mhz ghz mah
-    kbps mbps gbps ssd ssds hdd cpu cpus gpu gpus ram"""
+    kbps mbps gbps ssd ssds hdd cpu cpus gpu gpus ram opengl webgl opencl ctrl cmd"""
 )
 # Everyday words newer than the 1934 dictionary, and the diseases news capitalises. ("Okay, it
 # won't win any awards": the dictionary lacks "okay", so an interjection opening a sentence was
@@ -98,7 +107,7 @@ MODERN_WORDS = words(
     """okay ok online offline email e-mail website webpage internet smartphone smartphones app apps
     hashtag blog blogger vlog podcast startup startups selfie emoji livestream download
     upload wifi wi-fi esports e-sports crowdfunding covid covid-19 coronavirus sars ebola hiv
-    aids"""
+    aids homepage login username"""
 )
 
 

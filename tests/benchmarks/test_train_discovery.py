@@ -43,8 +43,8 @@ def test_junk_counts_wrong_names_of_a_junk_category_at_or_above_the_threshold() 
 
     page = "ae-9to5mac-gift-guide"  # a holdout3 page
     scored = [
-        (Example(page, "holdout3", "Monday", [], 0, None), 0.9),  # junk: a weekday
-        (Example(page, "holdout3", "September", [], 0, None), 0.5),  # below the threshold
+        (Example(page, "holdout3", "Monday", [], 0, None, "weekday"), 0.9),  # junk
+        (Example(page, "holdout3", "September", [], 0, None, "month"), 0.5),  # below it
         (Example(page, "holdout3", "Zorblix Widgets", [], 0, None), 0.9),  # wrong, no category
         (Example(page, "holdout3", "Apple", [], 1, 0), 0.9),  # right
     ]
@@ -68,8 +68,8 @@ def test_the_dump_lists_every_scored_name_with_its_features_and_junk_category(
     values = [0.0] * len(FEATURES)
     values[FEATURES.index("kb")] = 1.0
     scored = [
-        (Example(page, "holdout3", "Monday", values, 0, None), 0.9),  # junk: a weekday
-        (Example(page, "holdout3", "September", values, 0, None), 0.5),  # below: no category
+        (Example(page, "holdout3", "Monday", values, 0, None, "weekday"), 0.9),  # junk
+        (Example(page, "holdout3", "September", values, 0, None, "month"), 0.5),  # below it
         (Example(page, "holdout3", "Apple", values, 1, 0), 0.9),  # right
     ]
     path = Path(str(tmp_path)) / "oof.json"
@@ -131,4 +131,32 @@ def test_the_threshold_is_where_the_fresh_precision_clears_the_target_by_its_err
     fresh = [(e, p) for e, p in scored if e.split != "dev"]
 
     assert precision_bound(fresh, 0.3) < 0.8 < 126 / 150
-    assert choose_threshold(scored, {}) == 0.6
+    assert choose_threshold(scored, {}) == 0.575  # (the grid's steps are 0.025 since session 16)
+
+
+def test_the_threshold_also_keeps_the_fresh_junk_per_page_under_its_bound() -> None:
+    # Session 16: a threshold whose precision clears the target by its error is not enough
+    # when the wrong names above it are junk (places, institutions, fragments): the pooled fresh
+    # junk must also be at most JUNK_PER_PAGE per page (holdout4 has 77 pages, holdout5 50).
+    from benchmarks.train_discovery import (
+        JUNK_PER_PAGE,
+        choose_threshold,
+        junk_per_page,
+        pages_per_split,
+    )
+
+    assert pages_per_split()["holdout4"] == 77 and pages_per_split()["holdout5"] == 50
+    scored = []
+    for i in range(200):  # 0.72: all right
+        scored.append((Example(f"p{i}", "holdout4", "A", [], 1, 0), 0.72))
+    for i in range(200):  # 0.52: 190 right, 10 wrong, all of them junk
+        label = 1 if i < 190 else 0
+        junk = "place" if label == 0 else None
+        scored.append((Example(f"q{i}", "holdout5", "B", [], label, 0, junk), 0.52))
+    for i in range(30):  # 0.62: junk, 30 names, 90 % of the names there still right
+        scored.append((Example(f"r{i}", "holdout5", "C", [], 0, None, "institution"), 0.62))
+    splits = ("holdout4", "holdout5")
+
+    assert junk_per_page(scored, splits, 0.52) == 40 / 127 > JUNK_PER_PAGE
+    assert junk_per_page(scored, splits, 0.625) == 0.0
+    assert choose_threshold(scored, {}, splits) == 0.625  # the precision alone: 0.30

@@ -1199,3 +1199,118 @@ def test_a_programming_language_on_a_page_with_code_is_no_brand_the_base_knows()
     knowledge = FakeKnowledge({"Rust": Entry("Rust", "Q5")})
 
     assert "not_a_brand" in offered(CODE_PAGE, knowledge)["Rust"].evidence
+
+
+# Session 16: junk the fresh splits still showed at the threshold (places, institutions, list
+# headings, words), each rule a kind of name, not a page.
+
+
+def test_a_us_state_as_the_news_abbreviates_it_is_a_place() -> None:
+    # "Hopkinton, Mass.-based EMC": the state, not the word "Mass".
+    text = "Hopkinton, Mass.-based Zorblax entered the market. Sunnyvale, Calif., is its base."
+
+    found = candidates(text)
+
+    assert "Mass" not in found and "Calif" not in found
+    assert "Mass" in candidates("Zorblax and Mass. Apparel merged, Zorblax said.")
+
+
+def test_a_ranking_s_heading_is_no_name() -> None:
+    text = "Top AI Companies\n\nZorblax leads the Top Robotics Startups list, Zorblax said."
+
+    found = candidates(text)
+
+    assert not {"Top AI Companies", "AI Companies", "Top Robotics Startups"} & found
+    assert "Best Buy" in candidates("The retailer Best Buy Co. said so.")
+
+
+def test_a_word_that_closes_a_list_or_opens_a_sentence_is_no_name() -> None:
+    # "New to Netflix, Amazon and More in July"; "Plus, the online business idea ...".
+    # The base lists brands of both names: "More" was offered as a known name beside others.
+    knowledge = FakeKnowledge({"More": Entry("More", "Q1"), "Plus": Entry("Plus", "Q2")})
+    text = "I watch Zorblax, Quorvane and More. I read Zorblax, Quorvane, Plus and others."
+
+    found = candidates(text, knowledge)
+
+    assert "More" not in found and "Plus" not in found
+    assert "MORE" in candidates("Zorblax and MORE, the retailer, merged.")
+
+
+def test_the_common_words_before_of_and_a_place_are_the_place_s_name_cut_short() -> None:
+    # "the Gulf of Mexico ... never entered the Gulf"; "the National Bank of Ukraine ... the
+    # head of the National Bank": a place and a public body, not brands.
+    text = (
+        "Oil spilled into the Gulf of Mexico, and the oil never entered the Gulf, Zorblax said. "
+        "The chairman of the National Bank of Ukraine wrote; the National Bank said no."
+    )
+
+    found = candidates(text)
+
+    assert "Gulf" not in found and "National Bank" not in found
+    assert "Gulf" in candidates("The oil never entered the Gulf, Zorblax said.")
+
+
+def test_initials_in_brackets_after_a_public_body_are_the_body_s() -> None:
+    text = (
+        "Immigration, Refugees and Citizenship Canada (IRCC) released ten floors, and IRCC "
+        "confirmed it. The Healthcare Advancement Program (H-CAP) trains workers; Zorblax "
+        "partnered with H-CAP. The Federal Zorblaxian Board (FZB) agreed, and the FZB said."
+    )
+
+    found = candidates(text)
+
+    assert not {"IRCC", "H-CAP", "FZB"} & found
+    assert "IRCC" in candidates("IRCC released ten floors, and IRCC confirmed it.")
+    # A bank is named by plain words and its country too: its initials stay a name.
+    assert "RBC" in candidates("Royal Bank of Canada (RBC) rose 2 %. Zorblax and RBC agreed.")
+
+
+def test_a_university_known_by_its_initials_is_an_institution() -> None:
+    assert "MIT" not in candidates("Researchers at MIT and Zorblax built it, MIT said.")
+
+
+def test_the_end_of_a_name_after_lowercase_particles_is_no_name_of_its_own() -> None:
+    # "Oscar de la Renta is the first brand signed up": not "Renta".
+    text = "Quorvane signed Oscar de la Renta, and Zorblax signed Ludwig van Beethovenhaus."
+
+    found = candidates(text)
+
+    assert "Renta" not in found and "Beethovenhaus" not in found
+    assert "Banco de Chile" in candidates("Banco de Chile and Zorblax partnered, Zorblax said.")
+
+
+def test_a_graphics_standard_and_a_budget_office_are_no_brands() -> None:
+    text = "Libraries like OpenGL and SDL lack APIs. Emails from Zorblax to OMB warned the RBI."
+
+    assert not {"OpenGL", "OMB", "RBI"} & candidates(text)
+
+
+def test_a_registered_name_cut_short_at_a_sentence_start_is_still_that_name() -> None:
+    # "into Social Quant, LLC. Social Quant is a Tampa-based technology start-up": not "Quant".
+    text = (
+        "Atlantic led an investment into Social Quant, LLC. Social Quant is a Tampa-based "
+        "technology start-up. The team at Social Quant is glad."
+    )
+
+    found = offered(text)
+
+    assert "Quant" not in found
+    assert "appositive" in found["Social Quant"].evidence
+
+
+def test_a_keyboard_key_and_a_web_page_s_part_are_no_names() -> None:
+    knowledge = FakeKnowledge({"Ctrl": Entry("Ctrl", "Q1"), "Homepage": Entry("Homepage", "Q2")})
+    text = "Press Ctrl and K in Zorblax. You need a Homepage for Zorblax, and a Contact page."
+
+    assert not {"Ctrl", "Homepage"} & candidates(text, knowledge)
+
+
+def test_the_first_word_of_an_institution_is_not_a_brand_the_base_knows() -> None:
+    # "ranking member of the House Science Committee ... the same House subcommittee".
+    knowledge = FakeKnowledge({"House": Entry("House", "Q1")})
+    text = (
+        "Rep. Babin, ranking member of the House Science Committee, spoke. At a hearing of the "
+        "same House subcommittee, Zorblax, Quorvane and House were named."
+    )
+
+    assert "not_a_brand" in offered(text, knowledge)["House"].evidence
