@@ -423,20 +423,28 @@ def _quote(text: str, forms: list[str]) -> str | None:
     return None
 
 
-def scripted_answer(page: Page, labels: dict[str, Any]) -> tuple[dict[str, Any], list[str], int]:
+def scripted_answer(
+    page: Page, labels: dict[str, Any]
+) -> tuple[dict[str, Any], list[str], int, int]:
     """What the scripted model answers for a page: every gold brand by its canonical name with a
-    sentence of the text naming it as written, plus two invented brands (one quoting a real
-    sentence, one quoting a sentence that is not in the text). Returns (answer, invented names,
-    gold brands named only in the title)."""
+    sentence of the text naming it as written (the headline when only the headline does), plus
+    two invented brands (one quoting a real sentence, one quoting a sentence that is not in the
+    text). Returns (answer, invented names, gold brands named only in the title, gold brands
+    named in neither the title nor the extracted text — a labelled table the extraction drops:
+    no model can quote them, and the answer's headline quote for them is rightly refused)."""
     from reports.evidence import sentences
 
-    brands, title_only = [], 0
+    brands, title_only, unseen = [], 0, 0
     for entry in labels["brands"]:
         if not entry["required"]:
             continue
-        quote = quote_for(page.text, [entry["name"], *entry["variants"]])
+        forms = [entry["name"], *entry["variants"]]
+        quote = quote_for(page.text, forms)
         if quote is None:
-            title_only += 1
+            if quote_for(page.title, forms) is None:
+                unseen += 1
+            else:
+                title_only += 1
             quote = page.title
         brands.append(
             {
@@ -474,7 +482,7 @@ def scripted_answer(page: Page, labels: dict[str, Any]) -> tuple[dict[str, Any],
         }
     )
     answer = {"summary": "", "topic": "", "sentiment": 0.0, "brands": brands}
-    return answer, invented, title_only
+    return answer, invented, title_only, unseen
 
 
 @dataclass
@@ -482,6 +490,7 @@ class LLMReport:
     gold: int = 0
     kept: int = 0
     title_only: int = 0
+    unseen: int = 0  # named in neither the title nor the extracted text (see scripted_answer)
     invented: int = 0
     dropped: int = 0
     lost: list[str] = field(default_factory=list)
@@ -504,7 +513,7 @@ def evaluate_llm(pages: list[Page], folder: Path = PAGES, knowledge: Any = None)
         extractor = LLMExtractor(client=client, model="scripted")
         for page in pages:
             labels = json.loads((folder / page.id / "labels.json").read_text(encoding="utf-8"))
-            answer, invented, title_only = scripted_answer(page, labels)
+            answer, invented, title_only, unseen = scripted_answer(page, labels)
             server.reply_json(answer)
             result = extractor.extract(
                 text=page.text, title=page.title, language=page.language, context=context
@@ -513,6 +522,7 @@ def evaluate_llm(pages: list[Page], folder: Path = PAGES, knowledge: Any = None)
             gold = [b for b in page.brands if b.required]
             report.gold += len(gold)
             report.title_only += title_only
+            report.unseen += unseen
             for brand in gold:
                 if normalize_brand(brand.name) in kept:
                     report.kept += 1

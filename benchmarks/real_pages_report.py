@@ -69,7 +69,8 @@ def report_split(
     llm = evaluate_llm(pages, folder, knowledge)
     print(
         f"  LLM with a scripted server: gold kept {_percent(llm.kept, llm.gold)} "
-        f"({llm.kept}/{llm.gold}; {llm.title_only} named only in the title), invented dropped "
+        f"({llm.kept}/{llm.gold}; {llm.title_only} named only in the title, {llm.unseen} in "
+        f"neither the title nor the extracted text), invented dropped "
         f"{_percent(llm.dropped, llm.invented)} ({llm.dropped}/{llm.invented})"
     )
     english_agree, english_pages = discovery.sentiment_english

@@ -395,7 +395,12 @@ def _apply_answer(
     )
     text = article.display_text
     result = extractor.to_result(
-        answer, text=text, language=article.language, context=context, tokens=tokens
+        answer,
+        text=text,
+        language=article.language,
+        context=context,
+        tokens=tokens,
+        title=article.title,
     )
     cache_store(article, extractor, result)
     rules = RulesExtractor().extract(

@@ -280,6 +280,7 @@ class LLMExtractor:
             language=language,
             context=context,
             tokens=(call.tokens_in, call.tokens_out),
+            title=title,
         )
 
     def to_result(
@@ -290,23 +291,40 @@ class LLMExtractor:
         language: str,
         context: ExtractionContext,
         tokens: tuple[int, int],
+        title: str = "",
     ) -> ExtractionResult:
-        """Turn a (possibly cached) answer into findings, dropping brands it invented."""
+        """Turn a (possibly cached) answer into findings, dropping brands it invented.
+
+        A quote must be found in the article's text and name the brand there, or be found in
+        its headline (the model reads it, ``_messages``) and the headline name the brand: a
+        brand named only in the headline is kept with the headline as its evidence, at no
+        offset of the text (start = end = 0), as the rules path keeps one (``_in_title``)."""
         parsed = _Answer.model_validate(answer)
+        headline = " ".join((title or "").split())
         findings: list[BrandFinding] = []
         dropped = 0
         for brand in parsed.brands:
             span = locate_evidence(text, brand.evidence)
-            if span is None or not names_brand(text[span[0] : span[1]], brand.name, context):
-                # The quote is not in the article, or does not name the brand: invented.
+            if span is not None and names_brand(text[span[0] : span[1]], brand.name, context):
+                start, end = span
+                evidence = text[start:end]
+            elif (
+                headline
+                and locate_evidence(headline, brand.evidence) is not None
+                and names_brand(headline, brand.name, context)
+            ):
+                start = end = 0
+                evidence = headline
+            else:
+                # The quote is in neither the article nor its headline, or does not name the
+                # brand: invented.
                 dropped += 1
                 continue
-            start, end = span
             findings.append(
                 BrandFinding(
                     name=brand.name.strip(),
-                    surface=_surface(text[start:end], brand.name, context),
-                    evidence=text[start:end],
+                    surface=_surface(evidence, brand.name, context),
+                    evidence=evidence,
                     start=start,
                     end=end,
                     confidence=round(brand.confidence, 3),

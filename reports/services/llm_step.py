@@ -73,6 +73,7 @@ def _cached_result(
         language=article.language,
         context=context,
         tokens=(0, 0),
+        title=article.title,
     )
 
 

@@ -470,11 +470,11 @@ def test_the_scripted_answer_quotes_the_text_as_written_and_invents_two_absent_b
         },
     ]
     page = _page(text, brands, [])
-    answer, invented, title_only = scripted_answer(page, {"brands": brands})
+    answer, invented, title_only, unseen = scripted_answer(page, {"brands": brands})
     quotes = {b["name"]: b["evidence"] for b in answer["brands"]}
     assert quotes["Gilead Sciences"] == "Shares of Gilead Science Inc. rose 3 %."
     assert quotes["Moody's"] == "Analysts at Moody\u2019s agreed."
-    assert "Reuters" not in quotes and title_only == 0
+    assert "Reuters" not in quotes and title_only == 0 and unseen == 0
     assert len(invented) == 2 and len(set(invented)) == 2
     assert all(name.casefold() not in text.casefold() for name in invented)
     assert quote_for(text, ["Netflix"]) is None
@@ -485,6 +485,26 @@ def test_a_quote_is_found_when_the_page_writes_kana_decomposed() -> None:
     assert quote_for(decomposed, ["スマートガシャポン"]) == (
         "バンダイは「スマートガシャポン」を発表しました。"
     )
+
+
+def test_the_scripted_answer_tells_a_brand_only_the_title_names_from_one_the_text_drops() -> None:
+    def entry(name: str) -> dict:
+        return {"name": name, "variants": [], "aliases": [], "required": True, "industry": ""}
+
+    brands = [entry("Grupa Lotos"), entry("Windows 11"), entry("Orlen")]
+    labels = {"id": "p", "split": "dev", "language": "en", "sentiment": "neutral"}
+    page = page_from_labels(
+        {**labels, "brands": brands, "not_brands": []},
+        "Grupa Lotos names a new chief",
+        "The refiner named a chief. Orlen said nothing.",
+    )
+
+    answer, _, title_only, unseen = scripted_answer(page, {"brands": brands})
+
+    quotes = {b["name"]: b["evidence"] for b in answer["brands"]}
+    assert quotes["Grupa Lotos"] == page.title and quotes["Orlen"] == "Orlen said nothing."
+    # "Windows 11" is labelled from a table the extraction dropped: in neither.
+    assert (title_only, unseen) == (1, 1)
 
 
 # The eval migrates a fresh database and loads the brand knowledge base (~30,000 brands) before

@@ -95,6 +95,27 @@ def test_the_same_text_reuses_the_cached_answer(org_a, org_b, openai_server):
     assert UsageDaily.objects.get(organization=org_b).cache_hits == 1
 
 
+def test_a_brand_the_model_quotes_from_the_headline_only_is_kept_and_kept_from_the_cache(
+    org_a, org_b, openai_server
+):
+    # The model reads the headline (the prompt sends it); a brand named only there, quoted
+    # from it, is real. It used to be dropped as invented, the quote not being in the text.
+    headline = "Lululemon opens its first store in Madrid"
+    answer = llm_answer(NIKE, brand("Lululemon", headline), brand("Zorblax", headline))
+    openai_server.reply_json(answer, prompt_tokens=500, completion_tokens=50)
+
+    first = report_analyse(article=make_article(org_a, title=headline))
+    second = report_analyse(article=make_article(org_b, n=2, title=headline))
+
+    assert len(openai_server.requests) == 1  # the second one is the cached answer, read again
+    for report in (first, second):
+        found = mentioned(report)
+        assert set(found) == {"Nike", "Lululemon"}  # the invented "Zorblax" is still dropped
+        assert found["Lululemon"].evidence == headline
+        assert (found["Lululemon"].evidence_start, found["Lululemon"].evidence_end) == (0, 0)
+        assert found["Nike"].evidence.startswith("Nike reported record sales")
+
+
 def test_the_prefilter_skips_the_llm_when_the_rules_find_nothing(org_a, openai_server):
     org_a.llm_prefilter = True
     org_a.save()

@@ -187,12 +187,27 @@ LLM_TEXT = (
 )
 
 
-def kept_and_dropped(*named: tuple[str, str], context: ExtractionContext = CONTEXT):
+def kept_and_dropped(
+    *named: tuple[str, str], context: ExtractionContext = CONTEXT, title: str = ""
+):
     answer = llm_answer(*(brand(name, quote) for name, quote in named))
     result = LLMExtractor(client=object(), model="m").to_result(  # type: ignore[arg-type]
-        answer, text=LLM_TEXT, language="en", context=context, tokens=(0, 0)
+        answer, text=LLM_TEXT, language="en", context=context, tokens=(0, 0), title=title
     )
     return [(f.name, f.surface) for f in result.brands], result.invented_dropped
+
+
+def test_a_quote_from_the_headline_keeps_a_brand_only_the_headline_names() -> None:
+    headline = "Grupa  Lotos names a new chief"  # spaces as a feed may leave them
+    named = (
+        ("Grupa Lotos", "Grupa Lotos names a new chief"),
+        ("Orlen", "Grupa Lotos names a new chief"),  # the headline does not name it
+        ("Tesla", "Tesla names a new chief"),  # in neither the headline nor the text
+    )
+
+    assert kept_and_dropped(*named, title=headline) == ([("Grupa Lotos", "Grupa Lotos")], 2)
+    # Without the headline (an answer read back with no title) the quote is found nowhere.
+    assert kept_and_dropped(*named) == ([], 3)
 
 
 def test_a_quote_writing_the_brand_in_another_known_form_keeps_it() -> None:
