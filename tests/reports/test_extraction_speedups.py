@@ -519,3 +519,64 @@ def test_sentences_split_the_real_pages_as_before() -> None:
     assert len(pages) >= 15
     for page in pages:
         assert list(evidence.sentences(page.text)) == _old_sentences(page.text), page.id
+
+
+def _old_word_tests(words: list[str]) -> tuple[list[str], bool, bool, bool] | None:
+    """The tests of the words that ``discovery._candidate`` made inline before session 16
+    (None: the candidate was rejected), and the word-only tests it made later."""
+    from reports.extractors import discovery as d
+    from reports.extractors import gazetteer
+    from reports.extractors.wordlists import COMMON_WORDS
+
+    lowered = [w.lower().strip(".") for w in words]
+    if d._ADJECTIVE.search(words[-1]):
+        return None
+    legal = len(words) > 1 and normalize_brand(words[-1]) in LEGAL_FORMS
+    if not legal and d._institution_or_place_of.__wrapped__(tuple(words)):
+        return None
+    if len(words) == 1 and lowered[0] in d._TITLES:
+        return None
+    if gazetteer.junk_category(words) or any(d._CONTRACTION.search(w) for w in words):
+        return None
+    if len(words) == 1 and d._PLURAL_ACRONYM.match(words[0]) and not legal:
+        return None
+    if all(normalize_brand(w) in LEGAL_FORMS for w in words) or any("_" in w for w in words):
+        return None
+    shaped = any(d._SHAPE.search(w) for w in words)
+    common = all(w in COMMON_WORDS or gazetteer.is_common_word(w) for w in lowered if w != "&")
+    return lowered, legal, shaped, common
+
+
+_WORDS = [
+    "Apple", "Inc", "Inc.", "Ltd", "Co.", "Oakland-based", "TVs", "PCs", "I've", "Don't",
+    "Monday", "May", "Mr", "Mr.", "Duke", "PhD", "Director_Oh", "YouTube", "eBay", "1Password",
+    "AT&T", "&", "of", "Bank", "Paris", "New", "York", "University", "Asia-Pacific", "NYSE",
+    "Muslims", "Libyan", "Federal", "Commission", "Best", "Buy", "Real", "Beauty", "Zorblax",
+    "SQL", "Growing", "Kristen", "Gmbh", "GmbH", "Société", "Générale", "Ø", "X", "12",
+]  # fmt: skip
+
+
+def test_the_word_verdict_answers_as_the_inline_tests_did() -> None:
+    """``_candidate`` asks its word-only tests once per distinct words (cached): the same
+    answers as the tests it made inline, on generated names and on the real pages' runs."""
+    from benchmarks.real_pages import label_files, load_pages
+    from benchmarks.train_discovery import TRAINING_SPLITS
+    from reports.extractors import discovery as d
+
+    assert d._word_verdict.cache_info().maxsize is not None
+    rng = random.Random(16)
+    cases = [[w] for w in _WORDS] + [
+        [rng.choice(_WORDS) for _ in range(rng.randint(1, 4))] for _ in range(3000)
+    ]
+    ids = {path.parent.name for path in label_files()[::10]}
+    pages = [p for p in load_pages(ids=ids) if p.text and p.split in TRAINING_SPLITS]
+    assert len(pages) >= 15
+    for page in pages:
+        for match in d._RUN.finditer(page.text):
+            words = match.group().split()
+            cases += [words[i:] for i in range(len(words))] + [words[:-1]] * (len(words) > 1)
+    for words in cases * 2:  # The second time from the cache.
+        assert d._word_verdict(tuple(words)) == _old_word_tests(words), words
+        assert d._institution_or_place(words) == d._institution_or_place_of.__wrapped__(
+            tuple(words)
+        )
