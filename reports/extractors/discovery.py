@@ -399,25 +399,32 @@ def _person(
 ) -> bool:
     if cues.looks_like_person(text, start, end, words, lead):
         return True
-    initial = _FIRST_AND_INITIAL.search(text, max(0, start - 30), start)
-    if (
-        initial
-        and len(words) == 1
-        and (
-            gazetteer.is_first_name(initial.group(1))
-            or not gazetteer.is_common_word(initial.group(1))  # "Steny H. Hoyer"
-        )
+    # _FIRST_AND_INITIAL, _SAINT_BEFORE and _INITIALS_BEFORE all end in a full stop and then
+    # only whitespace up to the name ("$" may also stand before a last newline: whitespace
+    # too), inside the last 30 characters. Where the last of those that is not whitespace is
+    # no full stop (most names), none of the three can match: their searches, each retried
+    # at every position of its window, are skipped. (``\s`` is ``str.isspace``, as rstrip.)
+    stop_before = text[max(0, start - 30) : start].rstrip().endswith(".")
+    initial = (
+        _FIRST_AND_INITIAL.search(text, max(0, start - 30), start)
+        if stop_before and len(words) == 1
+        else None
+    )
+    if initial and (
+        gazetteer.is_first_name(initial.group(1))
+        or not gazetteer.is_common_word(initial.group(1))  # "Steny H. Hoyer"
     ):
         return True
     if (
         len(words) == 1
-        and _NICKNAME_BEFORE.search(text, max(0, start - 30), start)
+        # The anchored match first: it fails at its first character unless a quote follows.
         and _NICKNAME_AFTER.match(text, end)
+        and _NICKNAME_BEFORE.search(text, max(0, start - 30), start)
     ):
         return True  # A nickname: "Faker" of Lee "Faker" Sang-hyeok, and "Faker" alone later.
-    if _SAINT_BEFORE.search(text, max(0, start - 8), start):
+    if stop_before and _SAINT_BEFORE.search(text, max(0, start - 8), start):
         return True  # "St. Mark's Square", "St. Paul": a saint's name or a place's.
-    if len(words) == 1 and _INITIALS_BEFORE.search(text, max(0, start - 12), start):
+    if stop_before and len(words) == 1 and _INITIALS_BEFORE.search(text, max(0, start - 12), start):
         return True  # "N. K. Jemisin": a person's initials.
     if inflected and len(words) == 2 and gazetteer.is_inflected_first_name(words[0]):
         return True  # "Declana Rice", "Declanem Ricem": Declan in the Czech genitive.
