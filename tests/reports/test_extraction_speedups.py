@@ -580,3 +580,91 @@ def test_the_word_verdict_answers_as_the_inline_tests_did() -> None:
         assert d._institution_or_place(words) == d._institution_or_place_of.__wrapped__(
             tuple(words)
         )
+
+
+def _old_person(text, start, end, words, lead, inflected=False) -> bool:
+    """``discovery._person``'s tests of the text before the name as they were before session
+    16 (the rest of the function is unchanged and follows them)."""
+    from reports.extractors import discovery as d
+    from reports.extractors import gazetteer
+
+    if d.cues.looks_like_person(text, start, end, words, lead):
+        return True
+    initial = d._FIRST_AND_INITIAL.search(text, max(0, start - 30), start)
+    if (
+        initial
+        and len(words) == 1
+        and (
+            gazetteer.is_first_name(initial.group(1))
+            or not gazetteer.is_common_word(initial.group(1))
+        )
+    ):
+        return True
+    if (
+        len(words) == 1
+        and d._NICKNAME_BEFORE.search(text, max(0, start - 30), start)
+        and d._NICKNAME_AFTER.match(text, end)
+    ):
+        return True
+    if d._SAINT_BEFORE.search(text, max(0, start - 8), start):
+        return True
+    if len(words) == 1 and d._INITIALS_BEFORE.search(text, max(0, start - 12), start):
+        return True
+    if inflected and len(words) == 2 and gazetteer.is_inflected_first_name(words[0]):
+        return True
+    if "-" in words[0] and words[0].split("-")[0].lower() in d.PERSON_TITLES:
+        return True
+    if d._cited_author(text, start, end, words):
+        return True
+    if len(words) == 2 and d._SURNAME_SHAPE.match(words[1]) and words[0][1:].islower():
+        return True
+    return (
+        2 <= len(words) <= 3
+        and gazetteer.is_first_name(words[0])
+        and all(w[:1].isupper() and not w.isupper() for w in words)
+        and not any(normalize_brand(w) in LEGAL_FORMS for w in words)
+    )
+
+
+_BEFORE_PIECES = [
+    "St.", "St", "N.", "K.", "Kenneth", "R.", "Steny", "H.", "Lee", '"', "\u201c", "'", "x.",
+    " ", " ", "\n", "\t", "\u00a0", "\u2003", ",", "said", "Mr.", "the", "3.", "a.", "(", "é.",
+]  # fmt: skip
+_AFTER_PIECES = [" ", '"', "\u201d", "'", "\u2019", "Sang", "said", ",", ".", "\n", "x"]
+
+
+def test_person_skips_the_full_stop_searches_only_where_they_cannot_match() -> None:
+    """``_person`` asks its three patterns that end in a full stop and whitespace only when the
+    text before the name does, and the nickname's anchored match first: the same answers as
+    before, on generated contexts (full stops, initials, quotes, every kind of space, "$"
+    before a last newline) and on the real pages' capitalised runs."""
+    from benchmarks.real_pages import label_files, load_pages
+    from benchmarks.train_discovery import TRAINING_SPLITS
+    from reports.extractors import discovery as d
+
+    rng = random.Random(1616)
+    cases = []
+    for _ in range(20000):
+        before = "".join(rng.choice(_BEFORE_PIECES) for _ in range(rng.randint(0, 12)))
+        words = rng.choice([["Faker"], ["Hoyer"], ["Jemisin"], ["Acme", "Corp"], ["Paul"]])
+        after = "".join(rng.choice(_AFTER_PIECES) for _ in range(rng.randint(0, 4)))
+        name = " ".join(words)
+        cases.append((before + name + after, len(before), len(before) + len(name), words))
+    ids = {path.parent.name for path in label_files()[::10]}
+    pages = [p for p in load_pages(ids=ids) if p.text and p.split in TRAINING_SPLITS]
+    assert len(pages) >= 15
+    for page in pages:
+        for match in d._RUN.finditer(page.text):
+            words = match.group().split()
+            cases.append((page.text, match.start(), match.end(), words))
+    stops = 0
+    for text, start, end, words in cases:
+        assert d._person(text, start, end, words, "") == _old_person(text, start, end, words, ""), (
+            text,
+            start,
+        )
+        stops += any(
+            pattern.search(text, max(0, start - 30), start)
+            for pattern in (d._FIRST_AND_INITIAL, d._SAINT_BEFORE, d._INITIALS_BEFORE)
+        )
+    assert stops > 500  # The generated contexts reach the patterns' matches.
