@@ -89,6 +89,8 @@ def _forget_seen_text() -> None:
         ("reports.extractors.discovery", "_headline_line"),
         ("reports.extractors.discovery", "_registered_elsewhere"),
         ("reports.extractors.discovery", "_shows_code"),
+        ("reports.extractors.discovery", "_word_verdict"),
+        ("reports.extractors.discovery", "_institution_or_place_of"),
         ("reports.sentiment", "_english_sentence"),
     ):
         cached = getattr(import_module(module), name, None)

@@ -519,3 +519,155 @@ def test_sentences_split_the_real_pages_as_before() -> None:
     assert len(pages) >= 15
     for page in pages:
         assert list(evidence.sentences(page.text)) == _old_sentences(page.text), page.id
+
+
+def _old_word_tests(words: list[str]) -> tuple[list[str], bool, bool, bool] | None:
+    """The tests of the words that ``discovery._candidate`` made inline before session 16
+    (None: the candidate was rejected), and the word-only tests it made later."""
+    from reports.extractors import discovery as d
+    from reports.extractors import gazetteer
+    from reports.extractors.wordlists import COMMON_WORDS
+
+    lowered = [w.lower().strip(".") for w in words]
+    if d._ADJECTIVE.search(words[-1]):
+        return None
+    legal = len(words) > 1 and normalize_brand(words[-1]) in LEGAL_FORMS
+    if not legal and d._institution_or_place_of.__wrapped__(tuple(words)):
+        return None
+    if len(words) == 1 and lowered[0] in d._TITLES:
+        return None
+    if gazetteer.junk_category(words) or any(d._CONTRACTION.search(w) for w in words):
+        return None
+    if len(words) == 1 and d._PLURAL_ACRONYM.match(words[0]) and not legal:
+        return None
+    if all(normalize_brand(w) in LEGAL_FORMS for w in words) or any("_" in w for w in words):
+        return None
+    shaped = any(d._SHAPE.search(w) for w in words)
+    common = all(w in COMMON_WORDS or gazetteer.is_common_word(w) for w in lowered if w != "&")
+    return lowered, legal, shaped, common
+
+
+_WORDS = [
+    "Apple", "Inc", "Inc.", "Ltd", "Co.", "Oakland-based", "TVs", "PCs", "I've", "Don't",
+    "Monday", "May", "Mr", "Mr.", "Duke", "PhD", "Director_Oh", "YouTube", "eBay", "1Password",
+    "AT&T", "&", "of", "Bank", "Paris", "New", "York", "University", "Asia-Pacific", "NYSE",
+    "Muslims", "Libyan", "Federal", "Commission", "Best", "Buy", "Real", "Beauty", "Zorblax",
+    "SQL", "Growing", "Kristen", "Gmbh", "GmbH", "Société", "Générale", "Ø", "X", "12",
+]  # fmt: skip
+
+
+def test_the_word_verdict_answers_as_the_inline_tests_did() -> None:
+    """``_candidate`` asks its word-only tests once per distinct words (cached): the same
+    answers as the tests it made inline, on generated names and on the real pages' runs."""
+    from benchmarks.real_pages import label_files, load_pages
+    from benchmarks.train_discovery import TRAINING_SPLITS
+    from reports.extractors import discovery as d
+
+    assert d._word_verdict.cache_info().maxsize is not None
+    rng = random.Random(16)
+    cases = [[w] for w in _WORDS] + [
+        [rng.choice(_WORDS) for _ in range(rng.randint(1, 4))] for _ in range(3000)
+    ]
+    ids = {path.parent.name for path in label_files()[::10]}
+    pages = [p for p in load_pages(ids=ids) if p.text and p.split in TRAINING_SPLITS]
+    assert len(pages) >= 15
+    for page in pages:
+        for match in d._RUN.finditer(page.text):
+            words = match.group().split()
+            cases += [words[i:] for i in range(len(words))] + [words[:-1]] * (len(words) > 1)
+    for words in cases * 2:  # The second time from the cache.
+        assert d._word_verdict(tuple(words)) == _old_word_tests(words), words
+        assert d._institution_or_place(words) == d._institution_or_place_of.__wrapped__(
+            tuple(words)
+        )
+
+
+def _old_person(text, start, end, words, lead, inflected=False) -> bool:
+    """``discovery._person``'s tests of the text before the name as they were before session
+    16 (the rest of the function is unchanged and follows them)."""
+    from reports.extractors import discovery as d
+    from reports.extractors import gazetteer
+
+    if d.cues.looks_like_person(text, start, end, words, lead):
+        return True
+    initial = d._FIRST_AND_INITIAL.search(text, max(0, start - 30), start)
+    if (
+        initial
+        and len(words) == 1
+        and (
+            gazetteer.is_first_name(initial.group(1))
+            or not gazetteer.is_common_word(initial.group(1))
+        )
+    ):
+        return True
+    if (
+        len(words) == 1
+        and d._NICKNAME_BEFORE.search(text, max(0, start - 30), start)
+        and d._NICKNAME_AFTER.match(text, end)
+    ):
+        return True
+    if d._SAINT_BEFORE.search(text, max(0, start - 8), start):
+        return True
+    if len(words) == 1 and d._INITIALS_BEFORE.search(text, max(0, start - 12), start):
+        return True
+    if inflected and len(words) == 2 and gazetteer.is_inflected_first_name(words[0]):
+        return True
+    if "-" in words[0] and words[0].split("-")[0].lower() in d.PERSON_TITLES:
+        return True
+    if d._cited_author(text, start, end, words):
+        return True
+    if len(words) == 2 and d._SURNAME_SHAPE.match(words[1]) and words[0][1:].islower():
+        return True
+    return (
+        2 <= len(words) <= 3
+        and gazetteer.is_first_name(words[0])
+        and all(w[:1].isupper() and not w.isupper() for w in words)
+        and not any(normalize_brand(w) in LEGAL_FORMS for w in words)
+    )
+
+
+_BEFORE_PIECES = [
+    "St.", "St", "N.", "K.", "Kenneth", "R.", "Steny", "H.", "Lee", '"', "\u201c", "'", "x.",
+    " ", " ", "\n", "\t", "\u00a0", "\u2003", ",", "said", "Mr.", "the", "3.", "a.", "(", "é.",
+]  # fmt: skip
+_AFTER_PIECES = [" ", '"', "\u201d", "'", "\u2019", "Sang", "said", ",", ".", "\n", "x"]
+
+
+def test_person_skips_the_full_stop_searches_only_where_they_cannot_match() -> None:
+    """``_person`` asks its three patterns that end in a full stop and whitespace only when the
+    text before the name does, and the nickname's anchored match first: the same answers as
+    before, on generated contexts (full stops, initials, quotes, every kind of space, "$"
+    before a last newline) and on the real pages' capitalised runs."""
+    from benchmarks.real_pages import label_files, load_pages
+    from benchmarks.train_discovery import TRAINING_SPLITS
+    from reports.extractors import discovery as d
+
+    rng = random.Random(1616)
+    cases = []
+    for _ in range(20000):
+        before = "".join(rng.choice(_BEFORE_PIECES) for _ in range(rng.randint(0, 12)))
+        if rng.random() < 0.5:  # Often a full stop and spaces right before the name.
+            before += rng.choice(["St.", "N. K.", "Kenneth R.", "Steny H.", "U.S."])
+            before += rng.choice([" ", "  ", "\n", " \n", "\u00a0", "\t "])
+        words = rng.choice([["Faker"], ["Hoyer"], ["Jemisin"], ["Acme", "Corp"], ["Paul"]])
+        after = "".join(rng.choice(_AFTER_PIECES) for _ in range(rng.randint(0, 4)))
+        name = " ".join(words)
+        cases.append((before + name + after, len(before), len(before) + len(name), words))
+    ids = {path.parent.name for path in label_files()[::10]}
+    pages = [p for p in load_pages(ids=ids) if p.text and p.split in TRAINING_SPLITS]
+    assert len(pages) >= 15
+    for page in pages:
+        for match in d._RUN.finditer(page.text):
+            words = match.group().split()
+            cases.append((page.text, match.start(), match.end(), words))
+    stops = 0
+    for text, start, end, words in cases:
+        assert d._person(text, start, end, words, "") == _old_person(text, start, end, words, ""), (
+            text,
+            start,
+        )
+        stops += any(
+            pattern.search(text, max(0, start - 30), start)
+            for pattern in (d._FIRST_AND_INITIAL, d._SAINT_BEFORE, d._INITIALS_BEFORE)
+        )
+    assert stops > 3000  # The generated contexts reach the patterns' matches.
