@@ -556,11 +556,20 @@ _WORDS = [
 ]  # fmt: skip
 
 
+def _training_page_sample() -> list:
+    """Every tenth labelled page whose split is tuning data (never a holdout not yet reported)."""
+    from benchmarks.real_pages import label_files, load_pages
+    from benchmarks.train_discovery import TRAINING_SPLITS
+
+    ids = {path.parent.name for path in label_files()[::10]}
+    pages = [p for p in load_pages(ids=ids) if p.text and p.split in TRAINING_SPLITS]
+    assert len(pages) >= 15
+    return pages
+
+
 def test_the_word_verdict_answers_as_the_inline_tests_did() -> None:
     """``_candidate`` asks its word-only tests once per distinct words (cached): the same
     answers as the tests it made inline, on generated names and on the real pages' runs."""
-    from benchmarks.real_pages import label_files, load_pages
-    from benchmarks.train_discovery import TRAINING_SPLITS
     from reports.extractors import discovery as d
 
     assert d._word_verdict.cache_info().maxsize is not None
@@ -568,9 +577,7 @@ def test_the_word_verdict_answers_as_the_inline_tests_did() -> None:
     cases = [[w] for w in _WORDS] + [
         [rng.choice(_WORDS) for _ in range(rng.randint(1, 4))] for _ in range(3000)
     ]
-    ids = {path.parent.name for path in label_files()[::10]}
-    pages = [p for p in load_pages(ids=ids) if p.text and p.split in TRAINING_SPLITS]
-    assert len(pages) >= 15
+    pages = _training_page_sample()
     for page in pages:
         for match in d._RUN.finditer(page.text):
             words = match.group().split()
@@ -638,8 +645,6 @@ def test_person_skips_the_full_stop_searches_only_where_they_cannot_match() -> N
     text before the name does, and the nickname's anchored match first: the same answers as
     before, on generated contexts (full stops, initials, quotes, every kind of space, "$"
     before a last newline) and on the real pages' capitalised runs."""
-    from benchmarks.real_pages import label_files, load_pages
-    from benchmarks.train_discovery import TRAINING_SPLITS
     from reports.extractors import discovery as d
 
     rng = random.Random(1616)
@@ -653,9 +658,7 @@ def test_person_skips_the_full_stop_searches_only_where_they_cannot_match() -> N
         after = "".join(rng.choice(_AFTER_PIECES) for _ in range(rng.randint(0, 4)))
         name = " ".join(words)
         cases.append((before + name + after, len(before), len(before) + len(name), words))
-    ids = {path.parent.name for path in label_files()[::10]}
-    pages = [p for p in load_pages(ids=ids) if p.text and p.split in TRAINING_SPLITS]
-    assert len(pages) >= 15
+    pages = _training_page_sample()
     for page in pages:
         for match in d._RUN.finditer(page.text):
             words = match.group().split()
