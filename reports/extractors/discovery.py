@@ -70,6 +70,9 @@ _INSTITUTION_BEFORE = re.compile(
     r"([A-Z]\w+)\s+(?:for|of|on)\s+(?:the\s+)?(?:[A-Z][\w'\u2019-]*,?\s+(?:and\s+|&\s+)?){0,3}$"
 )
 _CONNECTORS = frozenset({"&", *_CONNECTOR_WORDS.split("|")})
+# The cues that make a name a registered one whatever its words or where it stands: a legal
+# form, a stock ticker, a trademark sign.
+_REGISTERED_CUES = frozenset({"legal", "ticker", "trademark"})
 # A title alone is no brand ("Mr", "the Duke"); nor is what follows an institution's word or a
 # title of nobility ("Society for ...", "Duchess of Sussex"). Joined once, not per candidate.
 _TITLES = PERSON_TITLES | NOBLE_TITLES
@@ -322,7 +325,7 @@ def _candidates(
                 for size in range(first + 1, len(words))
             )
         if candidate and headline:
-            candidate.cues &= {"legal", "ticker", "trademark"}  # "Pills She Bought Online".
+            candidate.cues &= _REGISTERED_CUES  # "Pills She Bought Online".
         if candidate:
             candidate.initial_single = (initial or headline) and len(words) == 1
             candidate.possessor = possessor
@@ -548,8 +551,6 @@ def _institution_or_place_of(words: tuple[str, ...]) -> bool:
 # "Best Budget Laptops", "Top Robotics"; not "Best Buy", "Top Gear").
 _RANKING_WORDS = gazetteer.words("top best worst biggest largest")
 _TOWN_COMMA_BEFORE = re.compile(r"[A-Z][\w.'\u2019-]*,\s$")
-# Words that open a sentence or close a list as themselves: "Plus, the idea was ...", "Movies
-# New to Netflix, Amazon and More". Written in capitals they may be a name ("MORE", a retailer).
 # A name's lowercase particles after its first capitalised word: what follows is the end of a
 # person's or a place's name ("Oscar de la Renta", "Ludwig van der Rohe"); the run of
 # capitals stops at them ("de" joins only a capital: "Banco de Chile" stays whole).
@@ -557,6 +558,8 @@ _PARTICLE_BEFORE = re.compile(
     r"(?<![\w.])[A-Z][a-z]+\s+(?:(?:de|da|di|du|del|van|von|der|den|la|le|dos|das|al|el|bin|ibn)"
     r"\s+){1,3}$"
 )
+# Words that open a sentence or close a list as themselves: "Plus, the idea was ...", "Movies
+# New to Netflix, Amazon and More". Written in capitals they may be a name ("MORE", a retailer).
 _FUNCTION_WORDS = gazetteer.words("more plus also yes no other others much many")
 
 
@@ -658,7 +661,7 @@ def _candidate(
         if len(words) == 1 and words[0].isupper():
             # "of ANY brand, it is DELICIOUS": a word in capitals is emphasis; only a legal
             # form, a ticker or a trademark sign makes it a name.
-            strong &= {"legal", "ticker", "trademark"}
+            strong &= _REGISTERED_CUES
         candidate = Candidate(start, end, text[start:end], " ".join(words), strong)
         # "Real Beauty", "Customer Journey": only strong cues count, unless the article
         # treats the word as a name throughout ("Twitch", never "twitch"): see discover().
@@ -811,7 +814,7 @@ def _not_a_brand(
     if (
         " " in key
         and not brand_entry
-        and not kinds & {"legal", "ticker", "trademark"}
+        and not kinds & _REGISTERED_CUES
         and cues.written_in_lowercase(text, group[0].name)
     ):
         return True  # "Certified Sustainable Seafood label" beside "sustainable-seafood".
@@ -1085,7 +1088,7 @@ def discover(
                 kinds.add("kb")
         if all(c.initial_single for c in group) and not (kinds & cues.STRONG or "kb" in kinds):
             continue  # "Operating profit fell": the capital is the sentence's.
-        if not kinds & {"legal", "ticker", "trademark"} and (
+        if not kinds & _REGISTERED_CUES and (
             key in place_heads or _initials_of_a_body(text, group)
         ):
             # "the Gulf" beside "the Gulf of Mexico", "the National Bank" beside "the National
