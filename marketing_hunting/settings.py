@@ -223,6 +223,9 @@ else:
     # A host name the filesystem transport ignores: without one, kombu warns "No hostname was
     # supplied" at every start of every process.
     CELERY_BROKER_URL = "filesystem://localhost//"
+    # kombu's filesystem transport, minus the half-written message a worker could read and
+    # die on (see marketing_hunting/filesystem_broker.py).
+    CELERY_BROKER_TRANSPORT = "marketing_hunting.filesystem_broker:Transport"
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

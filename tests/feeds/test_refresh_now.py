@@ -89,6 +89,9 @@ def broker_down(monkeypatch):
     # Only broker_url: broker_write_url reads through to it, and patching that too would
     # "restore" it to the patched value on undo and leak the dead broker into later tests.
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    # A transport named in settings wins over the URL's scheme (embedded mode names the
+    # filesystem one); none, and kombu takes Redis from the URL.
+    monkeypatch.setitem(app.conf, "broker_transport", None)
     # The pools are built once from the broker URL; drop them so the new URL is used.
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)

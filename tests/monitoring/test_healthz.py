@@ -27,6 +27,7 @@ def test_it_stays_200_when_the_database_and_the_broker_are_down(client, db, monk
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(app.conf, "broker_transport", None)
     # Undone before the test database is torn down, which needs a working cursor.
     with monkeypatch.context() as patch:
         patch.setattr(connection, "cursor", broken_cursor)

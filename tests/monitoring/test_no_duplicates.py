@@ -41,6 +41,8 @@ def producer_app(var_dir) -> Celery:
         queue.mkdir(parents=True, exist_ok=True)
         processed.mkdir(parents=True, exist_ok=True)
         producer.conf.broker_url = "filesystem://"
+        # As the app publishes: whole messages only, or a worker can read one half-written.
+        producer.conf.broker_transport = "marketing_hunting.filesystem_broker:Transport"
         producer.conf.broker_transport_options = {
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
