@@ -47,6 +47,8 @@ def producer_app(var_dir) -> Celery:
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
             "processed_folder": str(processed),
+            # Else kombu keeps its exchange tables in ./control of the test run's cwd.
+            "control_folder": str(var_dir / "broker" / "control"),
         }
     producer.conf.broker_connection_retry_on_startup = False
     try:
