@@ -42,6 +42,7 @@ SPLITS = (
     "holdout12",
     "holdout13",
     "holdout14",
+    "holdout15",
 )
 
 
@@ -148,7 +149,7 @@ def brand_keys(entry: dict[str, Any]) -> frozenset[str]:
 
 def label_files(folder: Path = PAGES) -> list[Path]:
     """The labelled pages' ``labels.json``. A page whose labels are still pending (committed
-    with its metadata only, no ``brands`` key: holdout14 before labelling) is left out, so no
+    with its metadata only, no ``brands`` key: holdout15 before labelling) is left out, so no
     eval, benchmark or test that loads pages ever runs the app's code on it."""
     return [
         path
