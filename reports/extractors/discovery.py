@@ -752,6 +752,13 @@ _LOWER_WORD = re.compile(r"(?<![\w'\u2019@#./-])[a-z]+(?![\w/@-]|\.\w)")
 _LIST_GAP = re.compile(r"^(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+|\s*/\s*)$")
 
 
+def _written_alone(text: str, name: str) -> bool:
+    """Whether ``name`` stands in ``text`` without an "'s" and with no capitalised word after."""
+    return bool(
+        re.search(rf"(?<![\w'\u2019]){re.escape(name)}(?!['\u2019]s\b)(?!\w)(?!\s+[A-Z])", text)
+    )
+
+
 def _word_used_as_name(key: str, group: list[Candidate], lowercase: Callable[[str], bool]) -> bool:
     """A dictionary word the article writes only as a name, twice inside sentences: "Twitch
     generated $2 billion ... over half of Twitch users"; not "Windows" beside "windows"."""
@@ -992,7 +999,18 @@ def discover(
     kept = []
     for candidate in candidates:
         entry = knowledge.lookup(candidate.name) if knowledge is not None else None  # type: ignore[attr-defined]
-        if entry is None and knowledge is not None and _POSSESSIVE_AFTER.match(text, candidate.end):
+        if (
+            entry is None
+            and knowledge is not None
+            and _POSSESSIVE_AFTER.match(text, candidate.end)
+            # "Smith's book" after "Zadie Smith": the person's, though the base lists a
+            # "Smith's" (a grocer), as it does "Mike's", "Aaron's", "Carter's".
+            and candidate.key not in people
+            # "Carter said ... Carter's fight": written alone too, so the "'s" is a possessive
+            # (a "Macy's" or a "Moody's" is never written without it; "Levi Strauss" is a
+            # longer name, not "Levi" alone).
+            and not _written_alone(text, candidate.name)
+        ):
             # "Lowe's" is the name, not "Lowe" plus a possessive.
             whole = candidate.name + text[candidate.end : candidate.end + 2]
             entry = knowledge.lookup(whole)  # type: ignore[attr-defined]

@@ -497,6 +497,29 @@ def test_a_name_the_base_knows_with_its_apostrophe_s_is_linked_under_that_name()
     assert [(f.name, f.wikidata_id) for f in result.brands] == [("Lowe\u2019s", "Q1373493")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The person is named in full first: "Smith" is hers.
+        "The novelist Zadie Smith spoke on Monday. Smith\u2019s new book sold out, and "
+        "Smith\u2019s publisher printed more.",
+        # Written alone too ("Carter said"), so the "'s" is only a possessive.
+        "Carter said he was innocent. Carter\u2019s fight was stopped, and Carter\u2019s "
+        "trainer agreed.",
+    ],
+)
+def test_a_persons_possessive_is_not_the_store_the_base_lists_by_that_name(text: str) -> None:
+    # The base lists "Smith's" (a grocer) and "Carter's" (a clothing chain), as real bases do.
+    knowledge = FakeKnowledge(
+        {"Smith\u2019s": Entry("Smith's", "Q7544856"), "Carter\u2019s": Entry("Carter's")}
+    )
+    result = RulesExtractor().extract(
+        text=text, title="", language="en", context=ExtractionContext(knowledge=knowledge)
+    )
+
+    assert [f.name for f in result.brands] == []
+
+
 def test_a_word_in_capitals_joined_to_a_known_brand_is_not_confirmed_by_the_base() -> None:
     knowledge = FakeKnowledge(
         {"GNU": Entry("GNU"), "Linux": Entry("Linux"), "Docker": Entry("Docker")}
