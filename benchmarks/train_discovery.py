@@ -96,9 +96,9 @@ if str(ROOT) not in sys.path:
 # (sessions 9, 10, 11, 12, 13, 14, 15) and then joined them (holdout6 and holdout7 in session 12,
 # holdout8 in session 13, holdout9 in session 14, holdout10 in session 15, holdout11 in session
 # 16; holdout12, holdout13 and holdout14 in session 17, once holdout14 had been read: its
-# errors were then studied, so it is tuning data, and holdout15 is the fresh one). A holdout
-# built by someone who never tunes stays out until it has been reported: never read a split
-# that is not listed here.
+# errors were then studied, so it is tuning data; holdout15, read once after session 17's
+# changes, may join from session 18). A holdout built by someone who never tunes stays out
+# until it has been reported: never read a split that is not listed here.
 TRAINING_SPLITS = (
     "dev",
     "holdout",
