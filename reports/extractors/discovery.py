@@ -999,21 +999,19 @@ def discover(
     kept = []
     for candidate in candidates:
         entry = knowledge.lookup(candidate.name) if knowledge is not None else None  # type: ignore[attr-defined]
-        if (
-            entry is None
-            and knowledge is not None
-            and _POSSESSIVE_AFTER.match(text, candidate.end)
-            # "Smith's book" after "Zadie Smith": the person's, though the base lists a
-            # "Smith's" (a grocer), as it does "Mike's", "Aaron's", "Carter's".
-            and candidate.key not in people
-            # "Carter said ... Carter's fight": written alone too, so the "'s" is a possessive
-            # (a "Macy's" or a "Moody's" is never written without it; "Levi Strauss" is a
-            # longer name, not "Levi" alone).
-            and not _written_alone(text, candidate.name)
-        ):
+        if entry is None and knowledge is not None and _POSSESSIVE_AFTER.match(text, candidate.end):
             # "Lowe's" is the name, not "Lowe" plus a possessive.
             whole = candidate.name + text[candidate.end : candidate.end + 2]
             entry = knowledge.lookup(whole)  # type: ignore[attr-defined]
+            # But "Smith's book" after "Zadie Smith" is the person's, though the base lists a
+            # "Smith's" (a grocer), as it does "Mike's", "Aaron's", "Carter's"; and so is
+            # "Carter's fight" beside "Carter said": a name written alone too has a possessive
+            # (a "Macy's" or a "Moody's" never loses its "'s"; "Levi Strauss" is a longer
+            # name, not "Levi" alone). Asked only of names the base has with an "'s".
+            if entry is not None and (
+                candidate.key in people or _written_alone(text, candidate.name)
+            ):
+                entry = None
             if entry is not None:
                 candidate.name, candidate.key = whole, normalize_brand(whole)
                 candidate.end += 2
