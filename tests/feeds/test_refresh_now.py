@@ -8,6 +8,7 @@ from kombu.exceptions import OperationalError
 
 from feeds.models import Article, ArticleStatus, Feed, FetchStatus
 from tests.feeds.builders import article_page, make_feed, rss
+from tests.harness.dead_broker import point_celery_at_a_dead_broker
 from tests.harness.http_server import Reply
 
 RSS_TYPE = {"Content-Type": "application/rss+xml; charset=utf-8"}
@@ -86,12 +87,7 @@ def broker_down(monkeypatch):
     """Point Celery at a port where nothing listens, with no connection pool kept from before."""
     from marketing_hunting.celery import app
 
-    # Only broker_url: broker_write_url reads through to it, and patching that too would
-    # "restore" it to the patched value on undo and leak the dead broker into later tests.
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    # A transport named in settings wins over the URL's scheme (embedded mode names the
-    # filesystem one); none, and kombu takes Redis from the URL.
-    monkeypatch.setitem(app.conf, "broker_transport", None)
+    point_celery_at_a_dead_broker(monkeypatch)
     # The pools are built once from the broker URL; drop them so the new URL is used.
     monkeypatch.setattr(app, "_pool", None)
     monkeypatch.setattr(app.amqp, "_producer_pool", None)

@@ -2,6 +2,8 @@
 
 from django.db import OperationalError
 
+from tests.harness.dead_broker import point_celery_at_a_dead_broker
+
 
 def test_it_answers_200_without_touching_the_database(client, db, django_assert_num_queries):
     with django_assert_num_queries(0):
@@ -21,13 +23,10 @@ def test_it_needs_no_login_and_is_never_cached(client, db):
 def test_it_stays_200_when_the_database_and_the_broker_are_down(client, db, monkeypatch):
     from django.db import connection
 
-    from marketing_hunting.celery import app
-
     def broken_cursor(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    monkeypatch.setitem(app.conf, "broker_transport", None)
+    point_celery_at_a_dead_broker(monkeypatch)
     # Undone before the test database is torn down, which needs a working cursor.
     with monkeypatch.context() as patch:
         patch.setattr(connection, "cursor", broken_cursor)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from marketing_hunting.celery import app
 from monitoring.models import ProcessHeartbeat, Role
+from tests.harness.dead_broker import point_celery_at_a_dead_broker
 from tests.harness.web_process import web_process
 
 
@@ -98,9 +99,7 @@ def test_one_live_worker_among_dead_ones_is_enough(client, db):
 
 def test_it_is_503_naming_the_broker_on_a_closed_port(client, worker_alive, monkeypatch):
     # A real connection attempt to a port where nothing listens.
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
-    # The embedded filesystem transport would ignore the URL; Redis mode keeps its own.
-    monkeypatch.setitem(app.conf, "broker_transport", None)
+    point_celery_at_a_dead_broker(monkeypatch)
 
     response = client.get("/readyz")
 
