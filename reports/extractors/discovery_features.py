@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from . import cues, gazetteer
+from . import cues, gazetteer, web_frequency
 
 # The cue kinds ``cues.py`` and ``discovery`` find; each is a feature of its own, except that a
 # stock ticker counts as a legal form ("registered": the tuning pages hold too few tickers to
@@ -58,6 +58,7 @@ OTHER_FEATURES = (
     "english",
     "cjk",
     "in_title",  # the article's title names it: what the article is about
+    "local_word",  # on a page not in English, an ordinary word of its language: "Netz", "Casa"
 )
 FEATURES = CUE_FEATURES + OTHER_FEATURES
 _DIGIT = re.compile(r"\d")
@@ -82,6 +83,7 @@ def group_features(
     words = name.split()
     code = language.lower().split("-")[0] or "en"
     values = {kind: 1.0 for kind in CUE_FEATURES if kind in kinds}
+    dictionary = all(gazetteer.is_common_word(w) for w in words if w != "&")
     values.update(
         registered=float(bool(kinds & {"legal", "ticker"})),
         kb_entry=float(entry is not None),
@@ -92,7 +94,7 @@ def group_features(
         inside_mentions=math.log1p(sum(not c.initial_single for c in group)),
         one_word=float(len(words) == 1),
         long_name=float(len(words) >= 3),
-        dictionary=float(all(gazetteer.is_common_word(w) for w in words if w != "&")),
+        dictionary=float(dictionary),
         first_name=float(gazetteer.is_first_name(words[0], min_frequency=2)),
         surname=float(len(words) == 1 and gazetteer.is_common_surname(words[0])),
         capitals=float(name.replace(" ", "").replace("&", "").isupper()),
@@ -109,5 +111,6 @@ def group_features(
         english=float(code == "en"),
         cjk=float(code in ("ja", "zh", "ko")),
         in_title=float(in_title),
+        local_word=float(web_frequency.local_word(words, code)),
     )
     return [values.get(feature, 0.0) for feature in FEATURES]
