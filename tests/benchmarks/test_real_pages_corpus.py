@@ -124,7 +124,7 @@ SOURCES = {
 # A page committed before labelling carries only this metadata (no brands, no sentiment) until
 # its labellers add them; only the newest, still-pending split may hold such pages.
 METADATA = {"id", "source", "url", "language", "genre", "split"}
-PENDING_SPLITS = {"holdout16"}
+PENDING_SPLITS: set[str] = set()
 GENRES = {"news", "review", "press-release", "blog", "feature", "how-to", "reference"}
 CATEGORIES = {"person", "place", "institution", "other"}
 APOSTROPHES = {ord(c): "'" for c in "\u2018\u2019\u02bc\u2032`"}
