@@ -60,6 +60,10 @@ class KnowledgeEntry:
     category: str = ""
     # How widely the sources list it (NSI items and regions, listed company): a notability cue.
     weight: int = 1
+    # The sources that list it, "+"-joined ("name-suggestion-index+pytickersymbols"): a name
+    # only the map's shops list ("Netz", "Sputnik") is a brand far less often than a listed
+    # company or a brand with a logo (discovery's ``kb_map_only``).
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class KnowledgeIndex:
                     aliases=tuple(dict.fromkeys(aliases.get(brand_id, ()))),
                     category=row["brand__category"],
                     weight=row["brand__weight"],
+                    source=row["brand__source"],
                 )
         self._by_key: dict[str, KnowledgeEntry] = {}
         groups: dict[str, dict[int, list[dict[str, Any]]]] = {}
@@ -239,6 +244,7 @@ _ROW_FIELDS = (
     "brand__website",
     "brand__category",
     "brand__weight",
+    "brand__source",
     "name",
     "key",
     "case_sensitive",

@@ -12,6 +12,7 @@ class Entry:
     website: str = ""
     aliases: tuple[str, ...] = ()
     weight: int = 1  # How widely the sources list it, as KnowledgeEntry.weight.
+    source: str = ""  # The sources that list it, as KnowledgeEntry.source.
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
+from reports.extractors.discovery_features import MAP_ONLY
 from reports.knowledge import loader
 from reports.knowledge.index import KnowledgeHit, get_index, reset_index
-from reports.knowledge.models import KnowledgeBaseVersion
+from reports.knowledge.models import KnowledgeBaseVersion, KnowledgeBrand
+from reports.knowledge.sources import NSI
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +170,17 @@ def test_a_load_in_this_process_is_used_at_once(kb_packages: Path) -> None:
     loader.knowledge_base_load()
 
     assert get_index() is not None
+
+
+def test_an_entry_says_which_sources_list_it(kb_loaded: Path) -> None:
+    index = get_index()
+    sources = set()
+    for name in ("Tesco", "Netflix", "Spotify", "Julia", "Shell", "The Coca-Cola Company"):
+        entry = index.lookup(name)
+        assert entry is not None
+        rows = KnowledgeBrand.objects.filter(name=entry.name, wikidata_id=entry.wikidata_id)
+        assert entry.source and entry.source in {row.source for row in rows}
+        sources.add(entry.source)
+    # Discovery weighs a name only the map's shops list apart (its kb_map_only feature).
+    assert MAP_ONLY == NSI
+    assert NSI in sources and len(sources) > 1
