@@ -127,7 +127,7 @@ SOURCES = {
 # A page committed before labelling carries only this metadata (no brands, no sentiment) until
 # its labellers add them; only the newest, still-pending split may hold such pages.
 METADATA = {"id", "source", "url", "language", "genre", "split"}
-PENDING_SPLITS = {"holdout17"}
+PENDING_SPLITS: set[str] = set()
 ENGLISH_ONLY_SPLITS = {"holdout17"}
 GENRES = {"news", "review", "press-release", "blog", "feature", "how-to", "reference"}
 CATEGORIES = {"person", "place", "institution", "other"}
