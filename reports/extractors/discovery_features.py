@@ -88,7 +88,6 @@ def group_features(
     words = name.split()
     code = language.lower().split("-")[0] or "en"
     values = {kind: 1.0 for kind in CUE_FEATURES if kind in kinds}
-    dictionary = all(gazetteer.is_common_word(w) for w in words if w != "&")
     values.update(
         registered=float(bool(kinds & {"legal", "ticker"})),
         kb_entry=float(entry is not None),
@@ -99,7 +98,7 @@ def group_features(
         inside_mentions=math.log1p(sum(not c.initial_single for c in group)),
         one_word=float(len(words) == 1),
         long_name=float(len(words) >= 3),
-        dictionary=float(dictionary),
+        dictionary=float(all(gazetteer.is_common_word(w) for w in words if w != "&")),
         first_name=float(gazetteer.is_first_name(words[0], min_frequency=2)),
         surname=float(len(words) == 1 and gazetteer.is_common_surname(words[0])),
         capitals=float(name.replace(" ", "").replace("&", "").isupper()),

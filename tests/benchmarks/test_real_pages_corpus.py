@@ -160,52 +160,29 @@ def test_the_split_is_the_one_fixed_before_tuning() -> None:
     assert split_checksum(split) == SPLIT_CHECKSUM
     first = {page: part for page, part in split.items() if part in ("dev", "holdout")}
     assert split_checksum(first) == FIRST_SPLIT_CHECKSUM
-    before_holdout17 = {page: part for page, part in split.items() if part != "holdout17"}
-    assert split_checksum(before_holdout17) == BEFORE_HOLDOUT17_CHECKSUM
-    before_holdout16 = {
-        page: part for page, part in before_holdout17.items() if part != "holdout16"
-    }
-    assert split_checksum(before_holdout16) == BEFORE_HOLDOUT16_CHECKSUM
-    before_holdout15 = {
-        page: part for page, part in before_holdout16.items() if part != "holdout15"
-    }
-    assert split_checksum(before_holdout15) == BEFORE_HOLDOUT15_CHECKSUM
-    before_holdout14 = {
-        page: part for page, part in before_holdout15.items() if part != "holdout14"
-    }
-    assert split_checksum(before_holdout14) == BEFORE_HOLDOUT14_CHECKSUM
-    before_holdout13 = {
-        page: part for page, part in before_holdout14.items() if part != "holdout13"
-    }
-    assert split_checksum(before_holdout13) == BEFORE_HOLDOUT13_CHECKSUM
-    before_holdout12 = {
-        page: part for page, part in before_holdout13.items() if part != "holdout12"
-    }
-    assert split_checksum(before_holdout12) == BEFORE_HOLDOUT12_CHECKSUM
-    before_holdout11 = {
-        page: part for page, part in before_holdout12.items() if part != "holdout11"
-    }
-    assert split_checksum(before_holdout11) == BEFORE_HOLDOUT11_CHECKSUM
-    before_holdout10 = {
-        page: part for page, part in before_holdout11.items() if part != "holdout10"
-    }
-    assert split_checksum(before_holdout10) == BEFORE_HOLDOUT10_CHECKSUM
-    before_holdout9 = {page: part for page, part in before_holdout10.items() if part != "holdout9"}
-    assert split_checksum(before_holdout9) == BEFORE_HOLDOUT9_CHECKSUM
-    before_holdout8 = {page: part for page, part in before_holdout9.items() if part != "holdout8"}
-    assert split_checksum(before_holdout8) == BEFORE_HOLDOUT8_CHECKSUM
-    before_holdout7 = {page: part for page, part in before_holdout8.items() if part != "holdout7"}
-    assert split_checksum(before_holdout7) == BEFORE_HOLDOUT7_CHECKSUM
-    before_holdout6 = {page: part for page, part in before_holdout7.items() if part != "holdout6"}
-    assert split_checksum(before_holdout6) == BEFORE_HOLDOUT6_CHECKSUM
-    before_holdout5 = {page: part for page, part in before_holdout6.items() if part != "holdout5"}
-    assert split_checksum(before_holdout5) == BEFORE_HOLDOUT5_CHECKSUM
-    before_holdout4 = {page: part for page, part in before_holdout5.items() if part != "holdout4"}
-    assert split_checksum(before_holdout4) == BEFORE_HOLDOUT4_CHECKSUM
-    before_holdout3 = {page: part for page, part in before_holdout4.items() if part != "holdout3"}
-    assert split_checksum(before_holdout3) == BEFORE_HOLDOUT3_CHECKSUM
-    before_dev2 = {page: part for page, part in before_holdout3.items() if part != "dev2"}
-    assert split_checksum(before_dev2) == HOLDOUT2_CHECKSUM
+    # Each holdout, newest first, peeled off the map: what is left is the map as it was
+    # before that holdout joined, and every earlier page kept its split.
+    earlier = dict(split)
+    for part, checksum in (
+        ("holdout17", BEFORE_HOLDOUT17_CHECKSUM),
+        ("holdout16", BEFORE_HOLDOUT16_CHECKSUM),
+        ("holdout15", BEFORE_HOLDOUT15_CHECKSUM),
+        ("holdout14", BEFORE_HOLDOUT14_CHECKSUM),
+        ("holdout13", BEFORE_HOLDOUT13_CHECKSUM),
+        ("holdout12", BEFORE_HOLDOUT12_CHECKSUM),
+        ("holdout11", BEFORE_HOLDOUT11_CHECKSUM),
+        ("holdout10", BEFORE_HOLDOUT10_CHECKSUM),
+        ("holdout9", BEFORE_HOLDOUT9_CHECKSUM),
+        ("holdout8", BEFORE_HOLDOUT8_CHECKSUM),
+        ("holdout7", BEFORE_HOLDOUT7_CHECKSUM),
+        ("holdout6", BEFORE_HOLDOUT6_CHECKSUM),
+        ("holdout5", BEFORE_HOLDOUT5_CHECKSUM),
+        ("holdout4", BEFORE_HOLDOUT4_CHECKSUM),
+        ("holdout3", BEFORE_HOLDOUT3_CHECKSUM),
+        ("dev2", HOLDOUT2_CHECKSUM),
+    ):
+        earlier = {page: kept for page, kept in earlier.items() if kept != part}
+        assert split_checksum(earlier) == checksum, part
     assert set(split.values()) == {
         "dev",
         "holdout",
